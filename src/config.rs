@@ -1,0 +1,185 @@
+//! Server configuration: defaults, a TOML file, environment, flags.
+//!
+//! Precedence, lowest first: built-in defaults, the `--config` TOML file, the
+//! `AMPHI_*` environment variables, command-line flags. The merging of flags and
+//! environment is done by the CLI (clap); [`Config::with_overrides`] applies the
+//! result on top of the file.
+
+use crate::domain::Limits;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where snapshots and the journal live.
+    pub data_dir: PathBuf,
+    /// A Tiled `.tmj` map to use instead of the embedded default venue.
+    pub map: Option<PathBuf>,
+    /// Base URL printed in join links; defaults to `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Position batches per second.
+    pub tick_hz: u32,
+    /// Largest WebSocket frame or message a client may send, in bytes.
+    pub max_frame_bytes: usize,
+    /// WebSocket read buffer per connection. tungstenite's default is 128 KiB,
+    /// far too much for ten thousand mostly idle sockets.
+    pub ws_read_buffer_bytes: usize,
+    /// WebSocket write buffer per connection (bytes buffered before a flush).
+    pub ws_write_buffer_bytes: usize,
+    /// Frames that must arrive (chat, state) queued per client before it is
+    /// closed as too slow.
+    pub outbound_queue: usize,
+    /// Messages waiting for an event's hub before senders wait.
+    pub hub_inbox: usize,
+    /// Seconds a new connection has to say `hello`.
+    pub hello_timeout_secs: u64,
+    /// Create the demo event (with its join links) when the data dir has none.
+    pub demo: bool,
+    /// Domain limits: text lengths, speed, grace period, team size.
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            map: None,
+            public_url: None,
+            tick_hz: 10,
+            max_frame_bytes: 16 * 1024,
+            ws_read_buffer_bytes: 4 * 1024,
+            ws_write_buffer_bytes: 4 * 1024,
+            outbound_queue: 1024,
+            hub_inbox: 8192,
+            hello_timeout_secs: 10,
+            demo: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Values given on the command line or in the environment; `None` = not given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub map: Option<PathBuf>,
+}
+
+/// The configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads a TOML config file; every key is optional.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Config::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.into(),
+            message,
+        })
+    }
+
+    /// Parses TOML text.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+
+    /// Applies flag/environment values on top.
+    pub fn with_overrides(mut self, overrides: Overrides) -> Config {
+        if let Some(listen) = overrides.listen {
+            self.listen = listen;
+        }
+        if let Some(dir) = overrides.data_dir {
+            self.data_dir = dir;
+        }
+        if overrides.map.is_some() {
+            self.map = overrides.map;
+        }
+        self
+    }
+
+    /// Refuses values that cannot work.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if !(1..=60).contains(&self.tick_hz) {
+            return bad("tick_hz must be between 1 and 60");
+        }
+        if self.max_frame_bytes < 1024 {
+            return bad("max_frame_bytes must be at least 1024");
+        }
+        if self.outbound_queue == 0 || self.hub_inbox == 0 {
+            return bad("outbound_queue and hub_inbox must be at least 1");
+        }
+        if self.limits.steps_per_second == 0 || self.limits.max_team_size == 0 {
+            return bad("limits.steps_per_second and limits.max_team_size must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The base URL for links.
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_then_overrides() {
+        let config = Config::from_toml(
+            "listen = \"0.0.0.0:9000\"\ntick_hz = 20\n[limits]\ngrace_ms = 5000\n",
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.tick_hz, 20);
+        assert_eq!(config.limits.grace_ms, 5000);
+        assert_eq!(config.limits.max_team_size, 7);
+        let config = config.with_overrides(Overrides {
+            listen: Some("127.0.0.1:1".parse().unwrap()),
+            ..Default::default()
+        });
+        assert_eq!(config.listen.port(), 1);
+        assert_eq!(config.tick_hz, 20);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        assert!(
+            Config::from_toml("lisen = \"x\"")
+                .unwrap_err()
+                .contains("lisen")
+        );
+        assert!(
+            Config::from_toml("tick_hz = 0")
+                .unwrap_err()
+                .contains("tick_hz")
+        );
+    }
+}

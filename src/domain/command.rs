@@ -1,0 +1,113 @@
+//! What can change an event: durable commands, ephemeral actions, and the
+//! effects both report so the hub can tell the right people.
+//!
+//! A [`Command`] is journaled and replayed: it carries everything it needs
+//! (already resolved from ephemeral state, e.g. the room a chat message goes
+//! to), so applying it again after a restart gives the same result.
+
+use super::chat::Channel;
+use super::ids::{MemberId, TeamId};
+use super::presence::Status;
+use super::role::Role;
+use crate::venue::RoomIdx;
+use serde::{Deserialize, Serialize};
+
+/// A durable change. Journaled before it is acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Registers an invite link (setup, or a moderator creating links).
+    AddInvite {
+        token_hash: String,
+        role: Role,
+        team: Option<TeamId>,
+    },
+    /// A new person joins through an invite.
+    Join {
+        name: String,
+        role: Role,
+        team: Option<TeamId>,
+        session_hash: String,
+    },
+    /// A chat message, with its channel already resolved.
+    PostChat { channel: Channel, text: String },
+    /// A participant founds a team and joins it.
+    CreateTeam { name: String },
+    /// A participant joins an existing team.
+    JoinTeam { team: TeamId },
+    /// A participant leaves their team.
+    LeaveTeam,
+}
+
+/// An ephemeral change: positions and presence. Never journaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The person's connection is up: their avatar appears, or is taken back
+    /// if it is still waiting within the grace period.
+    Connect,
+    /// The connection dropped: the avatar waits for the grace period.
+    Disconnect,
+    /// One tile up, down, left or right.
+    Step {
+        dx: i64,
+        dy: i64,
+    },
+    /// Walk to a tile along a path found around walls.
+    WalkTo {
+        x: i64,
+        y: i64,
+    },
+    /// Jump into a room.
+    Teleport {
+        room: String,
+    },
+    SetStatus {
+        status: Status,
+    },
+}
+
+/// Something others may need to hear about. The hub turns effects into
+/// messages and picks the recipients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// A person joined the event (new member).
+    MemberJoined {
+        member: MemberId,
+    },
+    /// An avatar appeared on the map (connect or respawn).
+    AvatarAppeared {
+        member: MemberId,
+    },
+    /// An avatar was taken back by its owner within the grace period.
+    AvatarResumed {
+        member: MemberId,
+    },
+    /// An avatar left the map (grace period over).
+    AvatarLeft {
+        member: MemberId,
+    },
+    /// An avatar crossed from one room into another.
+    RoomChanged {
+        member: MemberId,
+        from: RoomIdx,
+        to: RoomIdx,
+    },
+    StatusChanged {
+        member: MemberId,
+        status: Status,
+    },
+    /// A chat message was posted.
+    ChatPosted {
+        seq: u64,
+    },
+    /// A team was created or its members changed.
+    TeamChanged {
+        team: TeamId,
+    },
+    /// A person's team changed (joined, left).
+    MemberTeamChanged {
+        member: MemberId,
+        from: Option<TeamId>,
+        to: Option<TeamId>,
+    },
+}

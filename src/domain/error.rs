@@ -1,0 +1,120 @@
+//! Typed refusals of the domain. Each has a stable wire `code`.
+//!
+//! A refused command changes nothing: every check runs before any mutation.
+
+use serde::Serialize;
+
+/// Why a command was refused. [`DomainError::code`] is the stable machine-readable
+/// name sent to clients; the `Display` text is for humans.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("your role ({role}) may not {action}")]
+    Forbidden {
+        role: &'static str,
+        action: &'static str,
+    },
+    #[error("tile ({x}, {y}) is outside the map")]
+    OutOfBounds { x: i64, y: i64 },
+    #[error("a wall or furniture blocks tile ({x}, {y})")]
+    Blocked { x: u16, y: u16 },
+    #[error("a step moves one tile up, down, left or right (got dx={dx}, dy={dy})")]
+    InvalidStep { dx: i64, dy: i64 },
+    #[error("moving too fast: at most {per_second} steps per second")]
+    TooFast { per_second: u32 },
+    #[error("no path leads to ({x}, {y}) from where you stand")]
+    NoPath { x: u16, y: u16 },
+    #[error("room '{room}' is reserved to: {allowed}")]
+    RoomForbidden { room: String, allowed: String },
+    #[error("room '{room}' is full ({capacity} people)")]
+    RoomFull { room: String, capacity: u32 },
+    #[error("no room is called '{0}'")]
+    UnknownRoom(String),
+    #[error("no person has id {0}")]
+    UnknownMember(u32),
+    #[error("no team has id {0}")]
+    UnknownTeam(u32),
+    #[error("you have no avatar in the venue")]
+    NoAvatar,
+    #[error("{field} is empty")]
+    EmptyText { field: &'static str },
+    #[error("{field} is {len} characters long; the limit is {max}")]
+    TextTooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
+    #[error("you are not in a team")]
+    NoTeam,
+    #[error("you are already in team {0}; leave it first")]
+    AlreadyInTeam(u32),
+    #[error("team {team} is full ({max} members)")]
+    TeamFull { team: u32, max: usize },
+    #[error("a team named '{0}' already exists")]
+    DuplicateTeamName(String),
+    #[error("you cannot send a direct message to yourself")]
+    MessageToSelf,
+}
+
+/// Stable error codes, shared by domain refusals and protocol errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadJson,
+    UnknownType,
+    InvalidMessage,
+    NotJoined,
+    AlreadyJoined,
+    ProtocolVersion,
+    UnknownEvent,
+    InvalidInvite,
+    InvalidSession,
+    InvalidName,
+    Forbidden,
+    OutOfBounds,
+    Blocked,
+    InvalidStep,
+    TooFast,
+    NoPath,
+    RoomForbidden,
+    RoomFull,
+    UnknownRoom,
+    UnknownMember,
+    UnknownTeam,
+    NoAvatar,
+    EmptyText,
+    TextTooLong,
+    NoTeam,
+    AlreadyInTeam,
+    TeamFull,
+    DuplicateTeamName,
+    MessageToSelf,
+    StorageUnavailable,
+    Overloaded,
+}
+
+impl DomainError {
+    /// The wire code for this refusal.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DomainError::Forbidden { .. } => ErrorCode::Forbidden,
+            DomainError::OutOfBounds { .. } => ErrorCode::OutOfBounds,
+            DomainError::Blocked { .. } => ErrorCode::Blocked,
+            DomainError::InvalidStep { .. } => ErrorCode::InvalidStep,
+            DomainError::TooFast { .. } => ErrorCode::TooFast,
+            DomainError::NoPath { .. } => ErrorCode::NoPath,
+            DomainError::RoomForbidden { .. } => ErrorCode::RoomForbidden,
+            DomainError::RoomFull { .. } => ErrorCode::RoomFull,
+            DomainError::UnknownRoom(_) => ErrorCode::UnknownRoom,
+            DomainError::UnknownMember(_) => ErrorCode::UnknownMember,
+            DomainError::UnknownTeam(_) => ErrorCode::UnknownTeam,
+            DomainError::NoAvatar => ErrorCode::NoAvatar,
+            DomainError::EmptyText { .. } => ErrorCode::EmptyText,
+            DomainError::TextTooLong { .. } => ErrorCode::TextTooLong,
+            DomainError::NoTeam => ErrorCode::NoTeam,
+            DomainError::AlreadyInTeam(_) => ErrorCode::AlreadyInTeam,
+            DomainError::TeamFull { .. } => ErrorCode::TeamFull,
+            DomainError::DuplicateTeamName(_) => ErrorCode::DuplicateTeamName,
+            DomainError::MessageToSelf => ErrorCode::MessageToSelf,
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! The event: durable state (members, teams, chat, …), the ephemeral map of
+//! avatars, and the two entry points that change them.
+//!
+//! - [`Event::apply`] applies a durable [`Command`]: the live hub and journal
+//!   replay call the same function, with the time taken from the record.
+//! - [`Event::act`] and [`Event::advance`] handle ephemeral movement and presence.
+//!
+//! Every check runs before any mutation, so a refused command changes nothing.
+
+use super::chat::{Channel, ChatLog};
+use super::command::{Action, Command, Effect};
+use super::error::DomainError;
+use super::ids::{MemberId, Millis, TeamId};
+use super::limits::Limits;
+use super::member::{Invite, Member};
+use super::permissions::{Permission, check};
+use super::presence::Presence;
+use super::role::Role;
+use super::team::Team;
+use super::text;
+use crate::venue::Venue;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Everything about an event that must survive a restart. Serialized whole
+/// into snapshots; changed only by [`Event::apply`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventState {
+    pub id: String,
+    pub title: String,
+    pub members: BTreeMap<MemberId, Member>,
+    pub invites: Vec<Invite>,
+    pub teams: BTreeMap<TeamId, Team>,
+    pub chat: ChatLog,
+    pub next_member: u32,
+    pub next_team: u32,
+}
+
+impl EventState {
+    /// A new, empty event.
+    pub fn new(id: &str, title: &str) -> EventState {
+        EventState {
+            id: id.to_string(),
+            title: title.to_string(),
+            members: BTreeMap::new(),
+            invites: Vec::new(),
+            teams: BTreeMap::new(),
+            chat: ChatLog::default(),
+            next_member: 1,
+            next_team: 1,
+        }
+    }
+}
+
+/// Where a chat message is addressed, before it is resolved to a [`Channel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatTarget {
+    /// The room the sender stands in.
+    Room,
+    /// The sender's team.
+    Team,
+    /// One other person.
+    Direct(MemberId),
+    /// Everyone (moderator only).
+    Announcement,
+}
+
+/// One event: durable state, lookup indexes derived from it, and presence.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub(super) state: EventState,
+    pub(super) venue: Arc<Venue>,
+    pub(super) limits: Limits,
+    pub(super) presence: Presence,
+    by_session: HashMap<String, MemberId>,
+    by_invite: HashMap<String, usize>,
+}
+
+impl Event {
+    /// Builds the live event from its durable state (new, or recovered).
+    pub fn new(state: EventState, venue: Arc<Venue>, limits: Limits) -> Event {
+        let by_session = state
+            .members
+            .values()
+            .map(|m| (m.session_hash.clone(), m.id))
+            .collect();
+        let by_invite = state
+            .invites
+            .iter()
+            .enumerate()
+            .map(|(i, inv)| (inv.token_hash.clone(), i))
+            .collect();
+        let presence = Presence::new(venue.rooms.len());
+        Event {
+            state,
+            venue,
+            limits,
+            presence,
+            by_session,
+            by_invite,
+        }
+    }
+
+    pub fn state(&self) -> &EventState {
+        &self.state
+    }
+
+    pub fn venue(&self) -> &Arc<Venue> {
+        &self.venue
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn presence(&self) -> &Presence {
+        &self.presence
+    }
+
+    pub fn member(&self, id: MemberId) -> Option<&Member> {
+        self.state.members.get(&id)
+    }
+
+    pub fn team(&self, id: TeamId) -> Option<&Team> {
+        self.state.teams.get(&id)
+    }
+
+    /// The invite whose token hashes to `token_hash`.
+    pub fn invite(&self, token_hash: &str) -> Option<&Invite> {
+        self.by_invite
+            .get(token_hash)
+            .and_then(|i| self.state.invites.get(*i))
+    }
+
+    /// The member whose session token hashes to `session_hash`.
+    pub fn member_by_session(&self, session_hash: &str) -> Option<MemberId> {
+        self.by_session.get(session_hash).copied()
+    }
+
+    /// The channels a member reads: announcements, their DMs, their team, and
+    /// the room they stand in.
+    pub fn channels_of(&self, id: MemberId) -> Vec<Channel> {
+        let mut channels = vec![Channel::Announcements];
+        if let Some(avatar) = self.presence.get(id) {
+            channels.push(Channel::Room(self.venue.room(avatar.room).id.clone()));
+        }
+        if let Some(team) = self.member(id).and_then(|m| m.team) {
+            channels.push(Channel::Team(team));
+        }
+        for other in self.state.members.keys().filter(|o| **o != id) {
+            let dm = Channel::direct(id, *other);
+            if self.state.chat.recent(&dm, 0, 1).next().is_some() {
+                channels.push(dm);
+            }
+        }
+        channels
+    }
+
+    /// Resolves where a chat message goes, using who the sender is and where
+    /// they stand now, and returns the durable command that posts it.
+    pub fn prepare_chat(
+        &self,
+        actor: MemberId,
+        to: ChatTarget,
+        text: &str,
+    ) -> Result<Command, DomainError> {
+        let member = self
+            .member(actor)
+            .ok_or(DomainError::UnknownMember(actor.0))?;
+        let channel = match to {
+            ChatTarget::Room => {
+                check(member.role, Permission::ChatRoom)?;
+                let avatar = self.presence.get(actor).ok_or(DomainError::NoAvatar)?;
+                Channel::Room(self.venue.room(avatar.room).id.clone())
+            }
+            ChatTarget::Team => Channel::Team(member.team.ok_or(DomainError::NoTeam)?),
+            ChatTarget::Direct(to) => Channel::direct(actor, to),
+            ChatTarget::Announcement => Channel::Announcements,
+        };
+        let text = text::clean_message(text, self.limits.max_chat_chars)?;
+        let command = Command::PostChat { channel, text };
+        self.check_command(Some(actor), &command)?;
+        Ok(command)
+    }
+
+    /// Applies a durable command. Deterministic: the same state, command and
+    /// `now` always give the same result, live or replayed.
+    pub fn apply(
+        &mut self,
+        actor: Option<MemberId>,
+        command: &Command,
+        now: Millis,
+    ) -> Result<Vec<Effect>, DomainError> {
+        self.check_command(actor, command)?;
+        Ok(self.commit(actor, command, now))
+    }
+
+    /// Every check of [`Event::apply`], with no change.
+    pub fn check_command(
+        &self,
+        actor: Option<MemberId>,
+        command: &Command,
+    ) -> Result<(), DomainError> {
+        let actor_member = actor
+            .map(|id| self.member(id).ok_or(DomainError::UnknownMember(id.0)))
+            .transpose()?;
+        let role = actor_member.map(|m| m.role);
+        let need = |p: Permission| match role {
+            Some(role) => check(role, p),
+            None => Ok(()),
+        };
+        match command {
+            Command::AddInvite { team, .. } => {
+                need(Permission::Announce)?;
+                if let Some(team) = team {
+                    self.team(*team).ok_or(DomainError::UnknownTeam(team.0))?;
+                }
+            }
+            Command::Join { name, team, .. } => {
+                text::clean_name("name", name, self.limits.max_name_chars)?;
+                if let Some(team) = team {
+                    self.check_team_has_room(*team)?;
+                }
+            }
+            Command::PostChat { channel, text } => {
+                text::clean_message(text, self.limits.max_chat_chars)?;
+                let Some(member) = actor_member else {
+                    return Ok(());
+                };
+                match channel {
+                    Channel::Room(room) => {
+                        need(Permission::ChatRoom)?;
+                        self.venue
+                            .room_by_id(room)
+                            .ok_or_else(|| DomainError::UnknownRoom(room.clone()))?;
+                    }
+                    Channel::Team(team) => {
+                        need(Permission::ChatTeam)?;
+                        if member.team != Some(*team) {
+                            return Err(DomainError::NoTeam);
+                        }
+                    }
+                    Channel::Direct(a, b) => {
+                        need(Permission::ChatDirect)?;
+                        if a == b {
+                            return Err(DomainError::MessageToSelf);
+                        }
+                        let other = if *a == member.id { *b } else { *a };
+                        if (*a != member.id && *b != member.id) || self.member(other).is_none() {
+                            return Err(DomainError::UnknownMember(other.0));
+                        }
+                    }
+                    Channel::Announcements => need(Permission::Announce)?,
+                }
+            }
+            Command::CreateTeam { name } => {
+                need(Permission::CreateTeam)?;
+                if let Some(team) = actor_member.and_then(|m| m.team) {
+                    return Err(DomainError::AlreadyInTeam(team.0));
+                }
+                let name = text::clean_name("team name", name, self.limits.max_name_chars)?;
+                let folded = name.to_lowercase();
+                if self
+                    .state
+                    .teams
+                    .values()
+                    .any(|t| t.name.to_lowercase() == folded)
+                {
+                    return Err(DomainError::DuplicateTeamName(name));
+                }
+            }
+            Command::JoinTeam { team } => {
+                need(Permission::JoinTeam)?;
+                if let Some(current) = actor_member.and_then(|m| m.team) {
+                    return Err(DomainError::AlreadyInTeam(current.0));
+                }
+                self.check_team_has_room(*team)?;
+            }
+            Command::LeaveTeam => {
+                need(Permission::LeaveTeam)?;
+                if actor_member.and_then(|m| m.team).is_none() {
+                    return Err(DomainError::NoTeam);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_team_has_room(&self, team: TeamId) -> Result<(), DomainError> {
+        let found = self.team(team).ok_or(DomainError::UnknownTeam(team.0))?;
+        if found.members.len() >= self.limits.max_team_size {
+            return Err(DomainError::TeamFull {
+                team: team.0,
+                max: self.limits.max_team_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// The mutation half of [`Event::apply`]; runs only after the checks passed.
+    fn commit(&mut self, actor: Option<MemberId>, command: &Command, now: Millis) -> Vec<Effect> {
+        match command {
+            Command::AddInvite {
+                token_hash,
+                role,
+                team,
+            } => {
+                self.by_invite
+                    .insert(token_hash.clone(), self.state.invites.len());
+                self.state.invites.push(Invite {
+                    token_hash: token_hash.clone(),
+                    role: *role,
+                    team: *team,
+                });
+                vec![]
+            }
+            Command::Join {
+                name,
+                role,
+                team,
+                session_hash,
+            } => {
+                let id = MemberId(self.state.next_member);
+                self.state.next_member += 1;
+                let name =
+                    text::clean_name("name", name, self.limits.max_name_chars).unwrap_or_default();
+                self.state.members.insert(
+                    id,
+                    Member {
+                        id,
+                        name,
+                        role: *role,
+                        team: None,
+                        session_hash: session_hash.clone(),
+                    },
+                );
+                self.by_session.insert(session_hash.clone(), id);
+                let mut effects = vec![Effect::MemberJoined { member: id }];
+                if let Some(team) = team {
+                    effects.extend(self.put_in_team(id, *team));
+                }
+                effects
+            }
+            Command::PostChat { channel, text } => {
+                let text =
+                    text::clean_message(text, self.limits.max_chat_chars).unwrap_or_default();
+                let from = actor.unwrap_or(MemberId(0));
+                let seq = self.state.chat.post(channel.clone(), from, now, text);
+                vec![Effect::ChatPosted { seq }]
+            }
+            Command::CreateTeam { name } => {
+                let id = TeamId(self.state.next_team);
+                self.state.next_team += 1;
+                let name = text::clean_name("team name", name, self.limits.max_name_chars)
+                    .unwrap_or_default();
+                self.state.teams.insert(
+                    id,
+                    Team {
+                        id,
+                        name,
+                        members: Vec::new(),
+                    },
+                );
+                match actor {
+                    Some(member) => self.put_in_team(member, id),
+                    None => vec![Effect::TeamChanged { team: id }],
+                }
+            }
+            Command::JoinTeam { team } => actor
+                .map(|m| self.put_in_team(m, *team))
+                .unwrap_or_default(),
+            Command::LeaveTeam => actor.map(|m| self.take_out_of_team(m)).unwrap_or_default(),
+        }
+    }
+
+    fn put_in_team(&mut self, member: MemberId, team: TeamId) -> Vec<Effect> {
+        let Some(found) = self.state.teams.get_mut(&team) else {
+            return vec![];
+        };
+        found.members.push(member);
+        if let Some(m) = self.state.members.get_mut(&member) {
+            m.team = Some(team);
+        }
+        vec![
+            Effect::TeamChanged { team },
+            Effect::MemberTeamChanged {
+                member,
+                from: None,
+                to: Some(team),
+            },
+        ]
+    }
+
+    fn take_out_of_team(&mut self, member: MemberId) -> Vec<Effect> {
+        let Some(team) = self
+            .state
+            .members
+            .get_mut(&member)
+            .and_then(|m| m.team.take())
+        else {
+            return vec![];
+        };
+        if let Some(found) = self.state.teams.get_mut(&team) {
+            found.members.retain(|m| *m != member);
+        }
+        vec![
+            Effect::TeamChanged { team },
+            Effect::MemberTeamChanged {
+                member,
+                from: Some(team),
+                to: None,
+            },
+        ]
+    }
+
+    /// Applies an ephemeral action of a connected member.
+    pub fn act(
+        &mut self,
+        actor: MemberId,
+        action: &Action,
+        now: Millis,
+    ) -> Result<Vec<Effect>, DomainError> {
+        let role = self
+            .member(actor)
+            .ok_or(DomainError::UnknownMember(actor.0))?
+            .role;
+        match action {
+            Action::Connect => Ok(self.connect(actor, role, now)),
+            Action::Disconnect => Ok(self.disconnect(actor, now)),
+            Action::Step { dx, dy } => {
+                check(role, Permission::Move)?;
+                self.step(actor, *dx, *dy, now)
+            }
+            Action::WalkTo { x, y } => {
+                check(role, Permission::Move)?;
+                self.walk_to(actor, role, *x, *y, now)
+            }
+            Action::Teleport { room } => {
+                check(role, Permission::Move)?;
+                self.teleport(actor, role, room)
+            }
+            Action::SetStatus { status } => {
+                check(role, Permission::SetStatus)?;
+                let avatar = self.presence.get_mut(actor).ok_or(DomainError::NoAvatar)?;
+                if avatar.status == *status {
+                    return Ok(vec![]);
+                }
+                avatar.status = *status;
+                Ok(vec![Effect::StatusChanged {
+                    member: actor,
+                    status: *status,
+                }])
+            }
+        }
+    }
+
+    fn connect(&mut self, member: MemberId, role: Role, now: Millis) -> Vec<Effect> {
+        if !role.has_avatar() {
+            return vec![];
+        }
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.disconnected_at = None;
+            return vec![Effect::AvatarResumed { member }];
+        }
+        match self.spawn_point(member, role) {
+            Some((tile, room)) => {
+                self.presence.place(member, tile, room, now);
+                vec![Effect::AvatarAppeared { member }]
+            }
+            None => vec![],
+        }
+    }
+
+    fn disconnect(&mut self, member: MemberId, now: Millis) -> Vec<Effect> {
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.disconnected_at = Some(now);
+            avatar.path.clear();
+        }
+        vec![]
+    }
+
+    /// Moves time forward: walks paths, and removes avatars whose owner did
+    /// not come back within the grace period.
+    pub fn advance(&mut self, now: Millis) -> Vec<Effect> {
+        let mut effects = self.advance_walks(now);
+        let grace = self.limits.grace_ms;
+        let expired: Vec<MemberId> = self
+            .presence
+            .iter()
+            .filter(|a| {
+                a.disconnected_at
+                    .is_some_and(|at| now.saturating_sub(at) >= grace)
+            })
+            .map(|a| a.member)
+            .collect();
+        for member in expired {
+            self.presence.remove(member);
+            effects.push(Effect::AvatarLeft { member });
+        }
+        effects
+    }
+}
+
+impl Event {
+    /// The avatars that moved since the last call (for position batches).
+    pub fn take_moved(&mut self) -> Vec<MemberId> {
+        self.presence.take_moved()
+    }
+}

@@ -1,0 +1,35 @@
+//! The pure core: an event's state and the rules that change it.
+//!
+//! No IO and no clock reads: every change gets an explicit `now`. The same
+//! [`Event::apply`] runs live in the hub and when the journal is replayed,
+//! which makes recovery exact and lets the rules be tested without a network.
+//!
+//! - [`event`]: the [`Event`], its durable [`EventState`], `apply`/`act`/`advance`.
+//! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
+//! - [`movement`]: walls, speed, room access and capacity.
+//! - [`chat`], [`member`], [`team`], [`presence`]: the parts of the state.
+//! - [`permissions`]: the role × action table.
+//! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
+
+pub mod chat;
+pub mod command;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod limits;
+pub mod member;
+mod movement;
+pub mod permissions;
+pub mod presence;
+pub mod role;
+pub mod team;
+pub mod text;
+
+pub use chat::{Channel, ChatLog, ChatMessage};
+pub use command::{Action, Command, Effect};
+pub use error::{DomainError, ErrorCode};
+pub use event::{ChatTarget, Event, EventState};
+pub use ids::{MemberId, Millis, TeamId};
+pub use limits::Limits;
+pub use presence::Status;
+pub use role::{Role, RoleSet};

@@ -1,0 +1,243 @@
+//! Server-authoritative movement: steps, walks along a path, teleports and
+//! spawn points. Walls, speed, room access and room capacity are enforced here;
+//! a refused move leaves the avatar where it was.
+
+use super::command::Effect;
+use super::error::DomainError;
+use super::event::Event;
+use super::ids::{MemberId, Millis};
+use super::role::Role;
+use crate::venue::{RoomIdx, Tile};
+
+impl Event {
+    /// Milliseconds between two steps at the configured speed.
+    fn step_interval(&self) -> Millis {
+        1000 / Millis::from(self.limits.steps_per_second.max(1))
+    }
+
+    /// Refuses entering `to` from `from` when the role may not, or it is full.
+    pub(super) fn check_entry(
+        &self,
+        role: Role,
+        from: Option<RoomIdx>,
+        to: RoomIdx,
+    ) -> Result<(), DomainError> {
+        if from == Some(to) {
+            return Ok(());
+        }
+        let room = self.venue.room(to);
+        if !room.roles.contains(role) {
+            let allowed = room
+                .roles
+                .iter()
+                .map(Role::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(DomainError::RoomForbidden {
+                room: room.id.clone(),
+                allowed,
+            });
+        }
+        if let Some(capacity) = room.capacity
+            && self.presence.population(to) >= capacity
+        {
+            return Err(DomainError::RoomFull {
+                room: room.id.clone(),
+                capacity,
+            });
+        }
+        Ok(())
+    }
+
+    /// The room of a tile someone could stand on, or why not.
+    fn standable(&self, tile: Tile) -> Result<RoomIdx, DomainError> {
+        if !self.venue.is_walkable(tile) {
+            return Err(DomainError::Blocked {
+                x: tile.x,
+                y: tile.y,
+            });
+        }
+        self.venue.room_at(tile).ok_or(DomainError::Blocked {
+            x: tile.x,
+            y: tile.y,
+        })
+    }
+
+    fn role_of(&self, member: MemberId) -> Result<Role, DomainError> {
+        Ok(self
+            .member(member)
+            .ok_or(DomainError::UnknownMember(member.0))?
+            .role)
+    }
+
+    /// Moves the avatar one tile and reports a room change.
+    fn move_avatar(&mut self, member: MemberId, tile: Tile, room: RoomIdx) -> Vec<Effect> {
+        match self.presence.relocate(member, tile, room) {
+            Some(from) => vec![Effect::RoomChanged {
+                member,
+                from,
+                to: room,
+            }],
+            None => vec![],
+        }
+    }
+
+    pub(super) fn step(
+        &mut self,
+        member: MemberId,
+        dx: i64,
+        dy: i64,
+        now: Millis,
+    ) -> Result<Vec<Effect>, DomainError> {
+        if dx.abs() + dy.abs() != 1 {
+            return Err(DomainError::InvalidStep { dx, dy });
+        }
+        let role = self.role_of(member)?;
+        let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
+        let (from_tile, from_room) = (avatar.tile, avatar.room);
+        let (x, y) = (i64::from(from_tile.x) + dx, i64::from(from_tile.y) + dy);
+        let tile = self
+            .venue
+            .tile(x, y)
+            .ok_or(DomainError::OutOfBounds { x, y })?;
+        let room = self.standable(tile)?;
+        self.check_entry(role, Some(from_room), room)?;
+        let interval = self.step_interval();
+        let tolerance = interval * Millis::from(self.limits.step_burst.saturating_sub(1));
+        let tat = avatar.step_tat;
+        if now + tolerance < tat {
+            return Err(DomainError::TooFast {
+                per_second: self.limits.steps_per_second,
+            });
+        }
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.step_tat = tat.max(now) + interval;
+            avatar.path.clear();
+        }
+        Ok(self.move_avatar(member, tile, room))
+    }
+
+    pub(super) fn walk_to(
+        &mut self,
+        member: MemberId,
+        role: Role,
+        x: i64,
+        y: i64,
+        now: Millis,
+    ) -> Result<Vec<Effect>, DomainError> {
+        let target = self
+            .venue
+            .tile(x, y)
+            .ok_or(DomainError::OutOfBounds { x, y })?;
+        let target_room = self.standable(target)?;
+        let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
+        let (from_tile, from_room) = (avatar.tile, avatar.room);
+        self.check_entry(role, Some(from_room), target_room)?;
+        // Capacity is checked step by step while walking, not when planning.
+        let may_enter =
+            |room: RoomIdx| room == from_room || self.venue.room(room).roles.contains(role);
+        let path = self
+            .venue
+            .find_path(from_tile, target, &may_enter)
+            .filter(|p| p.len() <= self.limits.max_path_steps)
+            .ok_or(DomainError::NoPath {
+                x: target.x,
+                y: target.y,
+            })?;
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.path = path.into();
+            avatar.next_walk_step = avatar.next_walk_step.max(now);
+        }
+        Ok(vec![])
+    }
+
+    pub(super) fn teleport(
+        &mut self,
+        member: MemberId,
+        role: Role,
+        room_id: &str,
+    ) -> Result<Vec<Effect>, DomainError> {
+        let room = self
+            .venue
+            .room_by_id(room_id)
+            .ok_or_else(|| DomainError::UnknownRoom(room_id.to_string()))?;
+        let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
+        self.check_entry(role, Some(avatar.room), room)?;
+        let tiles: Vec<Tile> = self.venue.entry_tiles(room).collect();
+        if tiles.is_empty() {
+            return Err(DomainError::UnknownRoom(room_id.to_string()));
+        }
+        // Spread arrivals over the room's tiles instead of stacking them.
+        let tile = tiles[self.presence.population(room) as usize % tiles.len()];
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.path.clear();
+        }
+        Ok(self.move_avatar(member, tile, room))
+    }
+
+    /// Advances every walking avatar by the steps due at `now`. A step that has
+    /// become impossible (room filled up, access changed) stops the walk.
+    pub(super) fn advance_walks(&mut self, now: Millis) -> Vec<Effect> {
+        let interval = self.step_interval();
+        let walkers: Vec<MemberId> = self
+            .presence
+            .iter()
+            .filter(|a| !a.path.is_empty())
+            .map(|a| a.member)
+            .collect();
+        let mut effects = Vec::new();
+        for member in walkers {
+            let Ok(role) = self.role_of(member) else {
+                continue;
+            };
+            while let Some((next, from_room)) = self.due_step(member, now, interval) {
+                let entry = self
+                    .standable(next)
+                    .and_then(|room| self.check_entry(role, Some(from_room), room).map(|_| room));
+                match entry {
+                    Ok(room) => effects.extend(self.move_avatar(member, next, room)),
+                    Err(_) => {
+                        if let Some(avatar) = self.presence.get_mut(member) {
+                            avatar.path.clear();
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        effects
+    }
+
+    /// The next path step of a walking avatar if it is due at `now`, with the
+    /// room it leaves.
+    fn due_step(
+        &mut self,
+        member: MemberId,
+        now: Millis,
+        interval: Millis,
+    ) -> Option<(Tile, RoomIdx)> {
+        let avatar = self.presence.get_mut(member)?;
+        if avatar.next_walk_step > now {
+            return None;
+        }
+        let next = avatar.path.pop_front()?;
+        // After a long pause, do not replay every missed step at once.
+        avatar.next_walk_step = avatar.next_walk_step.max(now.saturating_sub(interval)) + interval;
+        Some((next, avatar.room))
+    }
+
+    /// Where a newly connected avatar appears: one of the role's spawn points,
+    /// chosen by id so arrivals spread out.
+    pub(super) fn spawn_point(&self, member: MemberId, role: Role) -> Option<(Tile, RoomIdx)> {
+        let spawns: Vec<(Tile, RoomIdx)> = self
+            .venue
+            .spawns_for(role)
+            .filter_map(|tile| Some((tile, self.standable(tile).ok()?)))
+            .filter(|(_, room)| self.check_entry(role, None, *room).is_ok())
+            .collect();
+        if spawns.is_empty() {
+            return None;
+        }
+        Some(spawns[member.0 as usize % spawns.len()])
+    }
+}

@@ -1,0 +1,326 @@
+//! The hub's run loop: inbox, journal confirmations, ticks, shutdown.
+
+use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
+use super::{EventHandle, HubMsg};
+use crate::clock::Clock;
+use crate::domain::{
+    Action, ChatTarget, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis, TeamId,
+};
+use crate::metrics::Metrics;
+use crate::protocol::{ChatScope, ClientMsg, ServerMsg, encode};
+use crate::store::Journal;
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+/// How a hub runs; from the server configuration.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    pub tick_hz: u32,
+    pub inbox: usize,
+    pub max_frame_bytes: usize,
+    pub clock: Clock,
+}
+
+/// A joined connection.
+pub(super) struct Session {
+    pub link: SessionLink,
+    pub member: MemberId,
+    /// Set once the session overflowed, so it is counted and closed once.
+    pub closing: Cell<bool>,
+}
+
+/// What to do once a durable command's journal record is on disk.
+pub(super) enum AfterCommit {
+    Ack {
+        conn: ConnId,
+        rid: Option<u64>,
+    },
+    Welcome {
+        link: SessionLink,
+        member: MemberId,
+        session: Option<String>,
+        last_seq: Option<u64>,
+        reply: oneshot::Sender<Result<MemberId, super::Refusal>>,
+    },
+}
+
+/// A durable command applied in memory, waiting for its record to be durable.
+pub(super) struct Pending {
+    pub seq: u64,
+    pub effects: Vec<Effect>,
+    pub then: AfterCommit,
+}
+
+/// The actor's state. Lives on one task; nothing in it is shared.
+pub(super) struct Hub {
+    pub event: Event,
+    pub sessions: HashMap<ConnId, Session>,
+    pub by_member: HashMap<MemberId, ConnId>,
+    pub journal: Journal,
+    pub pending: VecDeque<Pending>,
+    pub metrics: Arc<Metrics>,
+    pub settings: HubSettings,
+    pub map_url: String,
+}
+
+/// Starts the actor for `event` and returns its handle and task.
+pub fn spawn(
+    event: Event,
+    journal: Journal,
+    map_text: Arc<str>,
+    settings: HubSettings,
+    metrics: Arc<Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) -> (EventHandle, JoinHandle<()>) {
+    let (tx, mut inbox) = mpsc::channel(settings.inbox.max(1));
+    let id: Arc<str> = Arc::from(event.state().id.as_str());
+    let handle = EventHandle {
+        id: id.clone(),
+        venue: event.venue().clone(),
+        map_text,
+        tx,
+    };
+    let map_url = format!("/api/events/{id}/map");
+    let mut hub = Hub {
+        event,
+        sessions: HashMap::new(),
+        by_member: HashMap::new(),
+        journal,
+        pending: VecDeque::new(),
+        metrics,
+        settings,
+        map_url,
+    };
+    let span = tracing::info_span!("event", id = %id);
+    let task = tokio::spawn(
+        async move {
+            let period = Duration::from_secs_f64(1.0 / f64::from(hub.settings.tick_hz.max(1)));
+            let mut ticker = tokio::time::interval(period);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = shutdown.changed() => break,
+                    Some(upto) = hub.journal.durable() => hub.release(upto),
+                    msg = inbox.recv() => match msg {
+                        Some(msg) => hub.handle(msg),
+                        None => break,
+                    },
+                    _ = ticker.tick() => hub.tick(),
+                }
+            }
+            hub.stop().await;
+        }
+        .instrument(span),
+    );
+    (handle, task)
+}
+
+impl Hub {
+    pub fn now(&self) -> Millis {
+        self.settings.clock.now()
+    }
+
+    fn handle(&mut self, msg: HubMsg) {
+        match msg {
+            HubMsg::Hello { link, hello, reply } => self.hello(link, hello, reply),
+            HubMsg::Request { conn, rid, msg } => self.request(conn, rid, msg),
+            HubMsg::Closed { conn } => self.closed(conn),
+        }
+    }
+
+    fn request(&mut self, conn: ConnId, rid: Option<u64>, msg: ClientMsg) {
+        let Some(member) = self.sessions.get(&conn).map(|s| s.member) else {
+            return;
+        };
+        let now = self.now();
+        let outcome = match msg {
+            ClientMsg::Step { dx, dy } => self.act(member, Action::Step { dx, dy }, now),
+            ClientMsg::WalkTo { x, y } => self.act(member, Action::WalkTo { x, y }, now),
+            ClientMsg::Teleport { room } => self.act(member, Action::Teleport { room }, now),
+            ClientMsg::SetStatus { status } => self.act(member, Action::SetStatus { status }, now),
+            ClientMsg::Chat { scope, to, text } => match chat_target(scope, to) {
+                Ok(target) => match self.event.prepare_chat(member, target, &text) {
+                    Ok(command) => return self.durable(conn, rid, member, command, now),
+                    Err(err) => Err(err.into()),
+                },
+                Err(refusal) => Err(refusal),
+            },
+            ClientMsg::CreateTeam { name } => {
+                return self.durable(conn, rid, member, Command::CreateTeam { name }, now);
+            }
+            ClientMsg::JoinTeam { team } => {
+                return self.durable(
+                    conn,
+                    rid,
+                    member,
+                    Command::JoinTeam { team: TeamId(team) },
+                    now,
+                );
+            }
+            ClientMsg::LeaveTeam => {
+                return self.durable(conn, rid, member, Command::LeaveTeam, now);
+            }
+            // Answered by the connection task; never forwarded.
+            ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(()),
+        };
+        self.reply(conn, rid, outcome);
+    }
+
+    /// Applies an ephemeral action and routes its effects at once.
+    fn act(
+        &mut self,
+        member: MemberId,
+        action: Action,
+        now: Millis,
+    ) -> Result<(), (ErrorCode, String)> {
+        let effects = self.event.act(member, &action, now)?;
+        self.route(effects);
+        Ok(())
+    }
+
+    /// Applies a durable command, journals it, and holds its ack and effects
+    /// until the record is durable.
+    fn durable(
+        &mut self,
+        conn: ConnId,
+        rid: Option<u64>,
+        member: MemberId,
+        command: Command,
+        now: Millis,
+    ) {
+        match self.apply_durable(Some(member), command, now) {
+            Ok((seq, effects)) => self.pending.push_back(Pending {
+                seq,
+                effects,
+                then: AfterCommit::Ack { conn, rid },
+            }),
+            Err(refusal) => self.reply(conn, rid, Err(refusal)),
+        }
+    }
+
+    /// The shared core of every durable change: check, apply, journal.
+    pub(super) fn apply_durable(
+        &mut self,
+        actor: Option<MemberId>,
+        command: Command,
+        now: Millis,
+    ) -> Result<(u64, Vec<Effect>), (ErrorCode, String)> {
+        self.event.check_command(actor, &command)?;
+        let effects = self.event.apply(actor, &command, now)?;
+        match self.journal.append(now, actor, command) {
+            Ok(seq) => Ok((seq, effects)),
+            Err(err) => {
+                // Applied in memory but not journaled: only possible if the
+                // writer task died, which the store reports loudly.
+                tracing::error!(%err, "journal append failed after apply");
+                self.metrics
+                    .store_errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Err((ErrorCode::StorageUnavailable, err.to_string()))
+            }
+        }
+    }
+
+    /// Releases every pending command whose record is now durable, in order.
+    fn release(&mut self, upto: u64) {
+        while self.pending.front().is_some_and(|p| p.seq <= upto) {
+            let Some(done) = self.pending.pop_front() else {
+                break;
+            };
+            self.route(done.effects);
+            match done.then {
+                AfterCommit::Ack { conn, rid } => self.reply(conn, rid, Ok(())),
+                AfterCommit::Welcome {
+                    link,
+                    member,
+                    session,
+                    last_seq,
+                    reply,
+                } => {
+                    self.admit(link, member, session, last_seq, reply);
+                }
+            }
+        }
+    }
+
+    /// Sends `ack` (when the request had a `rid`) or `error`.
+    pub(super) fn reply(
+        &self,
+        conn: ConnId,
+        rid: Option<u64>,
+        outcome: Result<(), (ErrorCode, String)>,
+    ) {
+        let Some(session) = self.sessions.get(&conn) else {
+            return;
+        };
+        let frame = match outcome {
+            Ok(()) => match rid {
+                Some(rid) => (encode(&ServerMsg::Ack { rid }), "ack"),
+                None => return,
+            },
+            Err((code, message)) => (encode(&ServerMsg::Error { rid, code, message }), "error"),
+        };
+        self.deliver(frame.1, frame.0, std::iter::once(session));
+    }
+
+    fn closed(&mut self, conn: ConnId) {
+        let Some(session) = self.sessions.remove(&conn) else {
+            return;
+        };
+        if self.by_member.get(&session.member) == Some(&conn) {
+            self.by_member.remove(&session.member);
+            let now = self.now();
+            if let Ok(effects) = self.event.act(session.member, &Action::Disconnect, now) {
+                self.route(effects);
+            }
+        }
+    }
+
+    /// Graceful stop: wait for pending records, then close every session.
+    async fn stop(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while let Some(last) = self.pending.back().map(|p| p.seq) {
+            match tokio::time::timeout_at(deadline, self.journal.durable()).await {
+                Ok(Some(upto)) => {
+                    self.release(upto);
+                    if upto >= last {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        for session in self.sessions.values() {
+            session.link.close(CLOSE_GOING_AWAY, "server shutting down");
+        }
+        tracing::info!(
+            members = self.event.state().members.len(),
+            "event hub stopped"
+        );
+    }
+}
+
+impl From<DomainError> for (ErrorCode, String) {
+    fn from(err: DomainError) -> Self {
+        (err.code(), err.to_string())
+    }
+}
+
+fn chat_target(scope: ChatScope, to: Option<u32>) -> Result<ChatTarget, (ErrorCode, String)> {
+    match (scope, to) {
+        (ChatScope::Room, _) => Ok(ChatTarget::Room),
+        (ChatScope::Team, _) => Ok(ChatTarget::Team),
+        (ChatScope::Announcement, _) => Ok(ChatTarget::Announcement),
+        (ChatScope::Direct, Some(to)) => Ok(ChatTarget::Direct(MemberId(to))),
+        (ChatScope::Direct, None) => Err((
+            ErrorCode::InvalidMessage,
+            "a direct message needs `to`, the recipient's id".into(),
+        )),
+    }
+}

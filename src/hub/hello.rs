@@ -1,0 +1,133 @@
+//! Joining and resuming: invite or session token → member → `welcome`.
+//!
+//! A join through an invite is a durable command: the `welcome` (which carries
+//! the new session token) is sent only once the join is on disk, so a token a
+//! client holds always survives a crash.
+
+use super::actor::{AfterCommit, Hub, Pending, Session};
+use super::session::{CLOSE_REPLACED, SessionLink};
+use super::{Hello, Refusal};
+use crate::domain::{Action, Command, Effect, ErrorCode, MemberId, text};
+use crate::secret::{hash_token, new_token};
+use std::cell::Cell;
+use tokio::sync::oneshot;
+
+type Reply = oneshot::Sender<Result<MemberId, Refusal>>;
+
+fn refuse(reply: Reply, code: ErrorCode, message: impl Into<String>) {
+    let _ = reply.send(Err(Refusal {
+        code,
+        message: message.into(),
+    }));
+}
+
+impl Hub {
+    pub(super) fn hello(&mut self, link: SessionLink, hello: Hello, reply: Reply) {
+        if let Some(token) = hello.resume.as_deref() {
+            match self.event.member_by_session(&hash_token(token)) {
+                Some(member) => self.admit(link, member, None, hello.last_seq, reply),
+                None => refuse(
+                    reply,
+                    ErrorCode::InvalidSession,
+                    "this session is unknown; join again with an invite link",
+                ),
+            }
+            return;
+        }
+        let Some(token) = hello.invite.as_deref() else {
+            return refuse(
+                reply,
+                ErrorCode::InvalidMessage,
+                "hello needs an `invite` token or a `resume` session token",
+            );
+        };
+        let Some(invite) = self.event.invite(&hash_token(token)).cloned() else {
+            return refuse(
+                reply,
+                ErrorCode::InvalidInvite,
+                "this invite link is not valid for this event",
+            );
+        };
+        let name = match text::clean_name(
+            "name",
+            hello.name.as_deref().unwrap_or(""),
+            self.event.limits().max_name_chars,
+        ) {
+            Ok(name) => name,
+            Err(err) => return refuse(reply, ErrorCode::InvalidName, err.to_string()),
+        };
+        let session = new_token();
+        let command = Command::Join {
+            name,
+            role: invite.role,
+            team: invite.team,
+            session_hash: hash_token(&session),
+        };
+        let now = self.now();
+        match self.apply_durable(None, command, now) {
+            Ok((seq, effects)) => {
+                let member = effects.iter().find_map(|e| match e {
+                    Effect::MemberJoined { member } => Some(*member),
+                    _ => None,
+                });
+                let Some(member) = member else {
+                    return refuse(reply, ErrorCode::InvalidMessage, "join produced no member");
+                };
+                let then = AfterCommit::Welcome {
+                    link,
+                    member,
+                    session: Some(session),
+                    last_seq: None,
+                    reply,
+                };
+                self.pending.push_back(Pending { seq, effects, then });
+            }
+            Err((code, message)) => refuse(reply, code, message),
+        }
+    }
+
+    /// Binds a connection to a member: avatar appears (or is taken back),
+    /// `welcome` is queued first on the link, then others hear of it.
+    pub(super) fn admit(
+        &mut self,
+        link: SessionLink,
+        member: MemberId,
+        session: Option<String>,
+        last_seq: Option<u64>,
+        reply: Reply,
+    ) {
+        if link.is_closed() {
+            return refuse(
+                reply,
+                ErrorCode::InvalidSession,
+                "connection closed before joining",
+            );
+        }
+        if let Some(old) = self.by_member.insert(member, link.conn)
+            && let Some(previous) = self.sessions.remove(&old)
+        {
+            previous
+                .link
+                .close(CLOSE_REPLACED, "signed in from another tab or device");
+        }
+        let now = self.now();
+        let effects = self
+            .event
+            .act(member, &Action::Connect, now)
+            .unwrap_or_default();
+        // Queued before the session is registered, so it is the first frame.
+        link.send(self.welcome(member, session, last_seq));
+        self.metrics.messages_out("welcome", 1);
+        link.shared().mark_stale();
+        self.sessions.insert(
+            link.conn,
+            Session {
+                link,
+                member,
+                closing: Cell::new(false),
+            },
+        );
+        self.route(effects);
+        let _ = reply.send(Ok(member));
+    }
+}

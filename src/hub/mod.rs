@@ -1,0 +1,84 @@
+//! The hub: one actor task per event, the single writer of its state.
+//!
+//! Connections never lock an event: they send [`HubMsg`]s to its bounded
+//! inbox. The actor applies them to the pure [`crate::domain::Event`], journals
+//! durable commands (holding their acks and broadcasts until the journal says
+//! they are on disk), routes the resulting effects to the right sessions, and
+//! on every tick sends each room one batch of position changes, encoded once.
+//!
+//! - [`actor`]: the run loop and request handling.
+//! - [`hello`]: joining, resuming, the `welcome` message.
+//! - [`routing`]: effects → messages → recipients.
+//! - [`tick`]: position batches.
+//! - [`session`]: per-connection outbound queue and position slot.
+//! - [`registry`]: the server's live events.
+
+mod actor;
+mod hello;
+pub mod registry;
+mod routing;
+pub mod session;
+mod tick;
+mod views;
+
+pub use actor::{HubSettings, spawn};
+pub use registry::Registry;
+pub use session::{ConnId, SessionLink, SessionShared};
+
+use crate::domain::{ErrorCode, MemberId};
+use crate::protocol::ClientMsg;
+use crate::venue::Venue;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// A connection's `hello`, as the hub needs it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Hello {
+    pub invite: Option<String>,
+    pub resume: Option<String>,
+    pub name: Option<String>,
+    pub last_seq: Option<u64>,
+}
+
+/// Why a `hello` was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// What a connection can ask of an event's hub.
+#[derive(Debug)]
+pub enum HubMsg {
+    /// Join or resume. On success the hub queues `welcome` on the link, then replies.
+    Hello {
+        link: SessionLink,
+        hello: Hello,
+        reply: oneshot::Sender<Result<MemberId, Refusal>>,
+    },
+    /// A request from a joined connection.
+    Request {
+        conn: ConnId,
+        rid: Option<u64>,
+        msg: ClientMsg,
+    },
+    /// The connection ended.
+    Closed { conn: ConnId },
+}
+
+/// A cheap, cloneable handle on a running event hub.
+#[derive(Debug, Clone)]
+pub struct EventHandle {
+    pub id: Arc<str>,
+    pub venue: Arc<Venue>,
+    /// The Tiled map text, served to clients for drawing.
+    pub map_text: Arc<str>,
+    tx: mpsc::Sender<HubMsg>,
+}
+
+impl EventHandle {
+    /// Sends a message to the hub, waiting for inbox space. False if the hub stopped.
+    pub async fn send(&self, msg: HubMsg) -> bool {
+        self.tx.send(msg).await.is_ok()
+    }
+}

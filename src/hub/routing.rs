@@ -1,0 +1,176 @@
+//! Effects → messages → recipients. Each message is encoded once and the
+//! same frame is queued for every recipient.
+
+use super::actor::{Hub, Session};
+use super::session::Delivery;
+use crate::domain::{Channel, Effect, MemberId};
+use crate::protocol::{Frame, ServerMsg, encode};
+use std::sync::atomic::Ordering;
+
+impl Hub {
+    pub(super) fn route(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            self.route_one(effect);
+        }
+    }
+
+    fn route_one(&self, effect: Effect) {
+        match effect {
+            Effect::MemberJoined { .. } | Effect::AvatarResumed { .. } => {}
+            Effect::AvatarAppeared { member } => {
+                if let Some(person) = self.person_view(member) {
+                    let frame = encode(&ServerMsg::PersonJoined { person });
+                    self.deliver(
+                        "person_joined",
+                        frame,
+                        self.sessions.values().filter(|s| s.member != member),
+                    );
+                }
+            }
+            Effect::AvatarLeft { member } => {
+                self.broadcast(
+                    "person_left",
+                    encode(&ServerMsg::PersonLeft { id: member.0 }),
+                );
+            }
+            Effect::RoomChanged { member, from, to } => {
+                let venue = self.event.venue();
+                let Some(avatar) = self.event.presence().get(member) else {
+                    return;
+                };
+                let frame = encode(&ServerMsg::RoomChanged {
+                    id: member.0,
+                    from: &venue.room(from).id,
+                    to: &venue.room(to).id,
+                    x: avatar.tile.x,
+                    y: avatar.tile.y,
+                });
+                self.broadcast("room_changed", frame);
+                if let Some(session) = self.session_of(member) {
+                    // Entering a room: its full positions next tick, and its chat.
+                    session.link.shared().mark_stale();
+                    self.send_history(session, Channel::Room(venue.room(to).id.clone()));
+                }
+            }
+            Effect::StatusChanged { member, status } => {
+                self.broadcast(
+                    "status_changed",
+                    encode(&ServerMsg::StatusChanged {
+                        id: member.0,
+                        status,
+                    }),
+                );
+            }
+            Effect::ChatPosted { seq } => self.route_chat(seq),
+            Effect::TeamChanged { team } => {
+                if let Some(team) = self.team_view(team) {
+                    self.broadcast("team_updated", encode(&ServerMsg::TeamUpdated { team }));
+                }
+            }
+            Effect::MemberTeamChanged { member, to, .. } => {
+                let frame = encode(&ServerMsg::MemberTeamChanged {
+                    id: member.0,
+                    team: to.map(|t| t.0),
+                });
+                self.broadcast("member_team_changed", frame);
+                if let (Some(session), Some(team)) = (self.session_of(member), to) {
+                    self.send_history(session, Channel::Team(team));
+                }
+            }
+        }
+    }
+
+    fn route_chat(&self, seq: u64) {
+        let Some(message) = self.event.state().chat.get(seq) else {
+            return;
+        };
+        let frame = encode(&ServerMsg::Chat {
+            message: self.chat_view(message),
+        });
+        match &message.channel {
+            Channel::Announcements => self.broadcast("chat", frame),
+            Channel::Room(room) => {
+                let room = self.event.venue().room_by_id(room);
+                let presence = self.event.presence();
+                let sender = message.from;
+                let recipients = self.sessions.values().filter(|s| {
+                    s.member == sender
+                        || presence.get(s.member).is_some_and(|a| Some(a.room) == room)
+                });
+                self.deliver("chat", frame, recipients);
+            }
+            Channel::Team(team) => {
+                let members = self
+                    .event
+                    .team(*team)
+                    .map(|t| t.members.clone())
+                    .unwrap_or_default();
+                self.deliver(
+                    "chat",
+                    frame,
+                    members.iter().filter_map(|m| self.session_of(*m)),
+                );
+            }
+            Channel::Direct(a, b) => {
+                self.deliver(
+                    "chat",
+                    frame,
+                    [*a, *b].into_iter().filter_map(|m| self.session_of(m)),
+                );
+            }
+        }
+    }
+
+    /// Sends one member the recent messages of a channel they start reading.
+    fn send_history(&self, session: &Session, channel: Channel) {
+        let limit = self.event.limits().history_per_channel;
+        let messages: Vec<_> = self
+            .event
+            .state()
+            .chat
+            .recent(&channel, 0, limit)
+            .map(|m| self.chat_view(m))
+            .collect();
+        let frame = encode(&ServerMsg::ChatHistory {
+            channel: channel.to_string(),
+            messages,
+        });
+        self.deliver("chat_history", frame, std::iter::once(session));
+    }
+
+    pub(super) fn session_of(&self, member: MemberId) -> Option<&Session> {
+        self.by_member
+            .get(&member)
+            .and_then(|conn| self.sessions.get(conn))
+    }
+
+    pub(super) fn broadcast(&self, kind: &'static str, frame: Frame) {
+        self.deliver(kind, frame, self.sessions.values());
+    }
+
+    /// Queues one shared frame for each recipient. A recipient whose queue is
+    /// full is closed as too slow (counted once).
+    pub(super) fn deliver<'a>(
+        &self,
+        kind: &'static str,
+        frame: Frame,
+        recipients: impl Iterator<Item = &'a Session>,
+    ) {
+        let mut delivered = 0;
+        for session in recipients {
+            match session.link.send(frame.clone()) {
+                Delivery::Queued => delivered += 1,
+                Delivery::Overflowed => {
+                    if !session.closing.replace(true) {
+                        self.metrics
+                            .slow_disconnects
+                            .fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
+                    }
+                }
+                Delivery::Gone => {}
+            }
+        }
+        self.metrics.messages_out(kind, delivered);
+    }
+}

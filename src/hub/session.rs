@@ -1,0 +1,188 @@
+//! The hub's link to one connection: a bounded queue for frames that must
+//! arrive (chat, state changes, replies), a latest-wins slot for position
+//! batches, and a close signal.
+//!
+//! The hub never waits on a client. A full queue means the client cannot keep
+//! up: it is closed with [`CLOSE_TOO_SLOW`] and resynchronizes when it comes
+//! back, rather than silently missing a message.
+
+use crate::protocol::Frame;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tokio::sync::{Notify, mpsc};
+
+/// Identifies one WebSocket connection, server-wide.
+pub type ConnId = u64;
+
+/// Close code: the client's outbound queue overflowed.
+pub const CLOSE_TOO_SLOW: u16 = 4008;
+/// Close code: the same person connected again elsewhere.
+pub const CLOSE_REPLACED: u16 = 4001;
+/// Close code: the server is shutting down (standard "going away").
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// Why and how a connection should be closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: &'static str,
+}
+
+/// State shared between the hub and one connection task.
+#[derive(Debug, Default)]
+pub struct SessionShared {
+    positions: Mutex<Option<Frame>>,
+    /// A batch was overwritten before being sent: the next one must be a full
+    /// snapshot of the room, since change-only batches were lost.
+    stale: AtomicBool,
+    close: Mutex<Option<CloseReason>>,
+    wake: Notify,
+    coalesced: AtomicU64,
+}
+
+impl SessionShared {
+    /// Waits until there is a position batch or a close request.
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+
+    /// The pending close request, if any.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close.lock().map(|c| *c).unwrap_or(Some(CloseReason {
+            code: 1011,
+            reason: "internal error",
+        }))
+    }
+
+    /// Takes the latest position batch, if any.
+    pub fn take_positions(&self) -> Option<Frame> {
+        self.positions.lock().ok().and_then(|mut slot| slot.take())
+    }
+
+    /// Whether the client needs a full room snapshot; clears the flag.
+    pub fn take_stale(&self) -> bool {
+        self.stale.swap(false, Ordering::AcqRel)
+    }
+
+    /// Asks for a full room snapshot at the next tick (e.g. after entering a room).
+    pub fn mark_stale(&self) {
+        self.stale.store(true, Ordering::Release);
+    }
+
+    /// How many position batches were replaced before being sent.
+    pub fn coalesced(&self) -> u64 {
+        self.coalesced.load(Ordering::Relaxed)
+    }
+}
+
+/// The hub's handle on one connection.
+#[derive(Debug, Clone)]
+pub struct SessionLink {
+    pub conn: ConnId,
+    tx: mpsc::Sender<Frame>,
+    shared: std::sync::Arc<SessionShared>,
+}
+
+/// What happened to a frame handed to [`SessionLink::send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Queued,
+    /// The queue was full: the connection is being closed as too slow.
+    Overflowed,
+    /// The connection is already gone.
+    Gone,
+}
+
+impl SessionLink {
+    /// A link and the receiving half for the connection task.
+    pub fn new(
+        conn: ConnId,
+        queue: usize,
+    ) -> (
+        SessionLink,
+        mpsc::Receiver<Frame>,
+        std::sync::Arc<SessionShared>,
+    ) {
+        let (tx, rx) = mpsc::channel(queue.max(1));
+        let shared = std::sync::Arc::new(SessionShared::default());
+        (
+            SessionLink {
+                conn,
+                tx,
+                shared: shared.clone(),
+            },
+            rx,
+            shared,
+        )
+    }
+
+    /// Queues a frame that must arrive. Never waits.
+    pub fn send(&self, frame: Frame) -> Delivery {
+        match self.tx.try_send(frame) {
+            Ok(()) => Delivery::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(CLOSE_TOO_SLOW, "too slow: outbound queue full");
+                Delivery::Overflowed
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
+        }
+    }
+
+    /// Replaces the pending position batch. Returns true if one was still
+    /// unsent (the client is behind; it will get a full snapshot next).
+    pub fn offer_positions(&self, frame: Frame) -> bool {
+        let replaced = match self.shared.positions.lock() {
+            Ok(mut slot) => slot.replace(frame).is_some(),
+            Err(_) => false,
+        };
+        if replaced {
+            self.shared.stale.store(true, Ordering::Release);
+            self.shared.coalesced.fetch_add(1, Ordering::Relaxed);
+        }
+        self.shared.wake.notify_one();
+        replaced
+    }
+
+    /// Asks the connection task to close with this code. The first reason wins.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        if let Ok(mut slot) = self.shared.close.lock() {
+            slot.get_or_insert(CloseReason { code, reason });
+        }
+        self.shared.wake.notify_one();
+    }
+
+    pub fn shared(&self) -> &SessionShared {
+        &self.shared
+    }
+
+    /// Whether the connection task has ended.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_closes_as_too_slow() {
+        let (link, mut rx, shared) = SessionLink::new(1, 2);
+        assert_eq!(link.send(Frame::from("a")), Delivery::Queued);
+        assert_eq!(link.send(Frame::from("b")), Delivery::Queued);
+        assert_eq!(link.send(Frame::from("c")), Delivery::Overflowed);
+        assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
+        assert_eq!(rx.recv().await.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn positions_are_latest_wins_and_mark_the_client_stale() {
+        let (link, _rx, shared) = SessionLink::new(1, 2);
+        assert!(!link.offer_positions(Frame::from("p1")));
+        assert!(link.offer_positions(Frame::from("p2")));
+        assert_eq!(shared.take_positions().as_deref(), Some("p2"));
+        assert!(shared.take_stale());
+        assert!(!shared.take_stale());
+        assert_eq!(shared.coalesced(), 1);
+    }
+}

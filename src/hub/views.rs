@@ -1,0 +1,121 @@
+//! Building wire views of the event: people, chat messages, teams, `welcome`.
+
+use super::actor::Hub;
+use crate::domain::{ChatMessage, MemberId, TeamId};
+use crate::protocol::{
+    ChatView, EventView, Frame, LimitsView, PROTOCOL_VERSION, PersonView, ServerMsg, TeamView,
+    YouView, encode,
+};
+
+impl Hub {
+    /// A person with an avatar, as others see them.
+    pub(super) fn person_view(&self, id: MemberId) -> Option<PersonView> {
+        let member = self.event.member(id)?;
+        let avatar = self.event.presence().get(id)?;
+        Some(PersonView {
+            id: id.0,
+            name: member.name.clone(),
+            role: member.role,
+            team: member.team.map(|t| t.0),
+            room: self.event.venue().room(avatar.room).id.clone(),
+            x: avatar.tile.x,
+            y: avatar.tile.y,
+            status: avatar.status,
+        })
+    }
+
+    pub(super) fn chat_view(&self, message: &ChatMessage) -> ChatView {
+        ChatView {
+            seq: message.seq,
+            channel: message.channel.to_string(),
+            from: message.from.0,
+            from_name: self
+                .event
+                .member(message.from)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+            at: message.at,
+            text: message.text.clone(),
+        }
+    }
+
+    pub(super) fn team_view(&self, id: TeamId) -> Option<TeamView> {
+        let team = self.event.team(id)?;
+        Some(TeamView {
+            id: id.0,
+            name: team.name.clone(),
+            members: team.members.iter().map(|m| m.0).collect(),
+        })
+    }
+
+    /// The `welcome` for a member: who they are, the venue, who is where, and
+    /// the recent (or missed, after `last_seq`) messages of their channels.
+    pub(super) fn welcome(
+        &self,
+        member: MemberId,
+        session: Option<String>,
+        last_seq: Option<u64>,
+    ) -> Frame {
+        let state = self.event.state();
+        let you = match self.event.member(member) {
+            Some(m) => YouView {
+                id: m.id.0,
+                name: m.name.clone(),
+                role: m.role,
+                team: m.team.map(|t| t.0),
+            },
+            None => {
+                return encode(&ServerMsg::Error {
+                    rid: None,
+                    code: crate::domain::ErrorCode::UnknownMember,
+                    message: "unknown member".into(),
+                });
+            }
+        };
+        let mut people: Vec<PersonView> = self
+            .event
+            .presence()
+            .iter()
+            .filter_map(|a| self.person_view(a.member))
+            .collect();
+        people.sort_by_key(|p| p.id);
+        let history = self.event.limits().history_per_channel;
+        let mut chat: Vec<ChatView> = self
+            .event
+            .channels_of(member)
+            .iter()
+            .flat_map(|channel| state.chat.recent(channel, last_seq.unwrap_or(0), history))
+            .map(|m| self.chat_view(m))
+            .collect();
+        chat.sort_by_key(|m| m.seq);
+        let limits = self.event.limits();
+        encode(&ServerMsg::Welcome {
+            protocol: PROTOCOL_VERSION,
+            server_time: self.now(),
+            you,
+            resumed: session.is_none(),
+            session,
+            event: EventView {
+                id: &state.id,
+                title: &state.title,
+            },
+            venue: self.event.venue(),
+            map_url: self.map_url.clone(),
+            people,
+            teams: state
+                .teams
+                .keys()
+                .filter_map(|t| self.team_view(*t))
+                .collect(),
+            chat,
+            last_seq: state.chat.last_seq(),
+            limits: LimitsView {
+                max_chat_chars: limits.max_chat_chars,
+                max_name_chars: limits.max_name_chars,
+                steps_per_second: limits.steps_per_second,
+                tick_hz: self.settings.tick_hz,
+                max_frame_bytes: self.settings.max_frame_bytes,
+            },
+        })
+    }
+}

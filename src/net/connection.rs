@@ -1,0 +1,360 @@
+//! One WebSocket connection: upgrade, `hello`, then a `select!` loop that
+//! forwards requests to the event's hub and writes the frames the hub queued.
+//!
+//! Clock sync (`ping`/`pong`) is answered here, not by the hub, so the reply
+//! time is not skewed by the hub's queue.
+
+use super::AppState;
+use crate::domain::ErrorCode;
+use crate::hub::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
+use crate::hub::{EventHandle, Hello, HubMsg};
+use crate::protocol::{ClientMsg, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+/// Close code: a frame or message over the size limit.
+pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code: no `hello` in time.
+pub const CLOSE_HELLO_TIMEOUT: u16 = 4003;
+
+type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
+
+/// `GET /ws`: checks the origin, sizes the buffers, and upgrades.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<Arc<AppState>>,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
+    }
+    let config = &state.config;
+    let conn = state.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
+    ws.read_buffer_size(config.ws_read_buffer_bytes)
+        .write_buffer_size(config.ws_write_buffer_bytes)
+        .max_write_buffer_size(config.ws_write_buffer_bytes.max(config.max_frame_bytes) * 64)
+        .max_frame_size(config.max_frame_bytes)
+        .max_message_size(config.max_frame_bytes)
+        .on_upgrade(move |socket| {
+            let span = tracing::info_span!("conn", id = conn, %peer);
+            serve(socket, state, conn).instrument(span)
+        })
+}
+
+/// Browsers always send `Origin`; it must name this server. Non-browser
+/// clients send none and are let through.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let authority = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(origin);
+    authority.trim_end_matches('/') == host
+}
+
+async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId) {
+    state
+        .metrics
+        .connections_open
+        .fetch_add(1, Ordering::Relaxed);
+    state
+        .metrics
+        .connections_total
+        .fetch_add(1, Ordering::Relaxed);
+    let (mut sink, mut stream) = socket.split();
+    let (link, mut outbox, shared) = SessionLink::new(conn, state.config.outbound_queue);
+    if let Some(event) = await_hello(&state, &mut sink, &mut stream, link).await {
+        tracing::debug!("joined");
+        let mut shutdown = state.shutdown.clone();
+        loop {
+            tokio::select! {
+                frame = outbox.recv() => match frame {
+                    Some(frame) => if sink.send(Message::Text(frame)).await.is_err() { break },
+                    None => break,
+                },
+                _ = shared.woken() => {
+                    if let Some(close) = shared.close_reason() {
+                        send_close(&mut sink, close.code, close.reason).await;
+                        break;
+                    }
+                    if let Some(frame) = shared.take_positions()
+                        && sink.send(Message::Text(frame)).await.is_err()
+                    {
+                        break;
+                    }
+                }
+                incoming = stream.next() => {
+                    match incoming_text(&state, &mut sink, incoming).await {
+                        Incoming::Text(text) => {
+                            if !forward(&state, &event, &mut sink, conn, &text).await { break }
+                        }
+                        Incoming::Skip => {}
+                        Incoming::End => break,
+                    }
+                }
+                _ = shutdown.changed() => {
+                    send_close(&mut sink, CLOSE_GOING_AWAY, "server shutting down").await;
+                    break;
+                }
+            }
+        }
+        event.send(HubMsg::Closed { conn }).await;
+    }
+    state
+        .metrics
+        .connections_open
+        .fetch_sub(1, Ordering::Relaxed);
+    tracing::debug!("closed");
+}
+
+enum Incoming {
+    Text(String),
+    Skip,
+    End,
+}
+
+/// Reads the next client frame; answers protocol-level frames itself.
+async fn incoming_text(
+    state: &AppState,
+    sink: &mut Sink,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Incoming {
+    match incoming {
+        Some(Ok(Message::Text(text))) => Incoming::Text(text.to_string()),
+        Some(Ok(Message::Binary(_))) => {
+            let _ = send_now(
+                sink,
+                error(
+                    None,
+                    ErrorCode::InvalidMessage,
+                    "messages are JSON text frames, not binary",
+                ),
+            )
+            .await;
+            Incoming::Skip
+        }
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Skip,
+        Some(Ok(Message::Close(_))) | None => Incoming::End,
+        Some(Err(err)) => {
+            if is_too_big(err) {
+                state
+                    .metrics
+                    .oversized_frames
+                    .fetch_add(1, Ordering::Relaxed);
+                let limit = format!("message over {} bytes", state.config.max_frame_bytes);
+                tracing::info!(%limit, "closing: oversized frame");
+                send_close(sink, CLOSE_TOO_BIG, "message too big").await;
+            }
+            Incoming::End
+        }
+    }
+}
+
+fn is_too_big(err: axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let inner = err.into_inner();
+    matches!(inner.downcast_ref::<WsError>(), Some(WsError::Capacity(_)))
+}
+
+/// Waits for a valid `hello` and hands the link to the event's hub. Returns
+/// the event once `welcome` is queued.
+async fn await_hello(
+    state: &AppState,
+    sink: &mut Sink,
+    stream: &mut Stream,
+    link: SessionLink,
+) -> Option<EventHandle> {
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(state.config.hello_timeout_secs);
+    loop {
+        let incoming = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(incoming) => incoming,
+            Err(_) => {
+                send_close(sink, CLOSE_HELLO_TIMEOUT, "no hello in time").await;
+                return None;
+            }
+        };
+        let text = match incoming_text(state, sink, incoming).await {
+            Incoming::Text(text) => text,
+            Incoming::Skip => continue,
+            Incoming::End => return None,
+        };
+        let request = match decode(&text) {
+            Ok(request) => request,
+            Err(err) => {
+                state.metrics.message_in("invalid");
+                send_now(sink, error(err.rid, err.code, &err.message))
+                    .await
+                    .ok()?;
+                continue;
+            }
+        };
+        state.metrics.message_in(kind(&request.msg));
+        let reply = match request.msg {
+            ClientMsg::Hello {
+                protocol,
+                event,
+                invite,
+                resume,
+                name,
+                last_seq,
+            } => {
+                if protocol != PROTOCOL_VERSION {
+                    Err((
+                        ErrorCode::ProtocolVersion,
+                        format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+                    ))
+                } else {
+                    match state.registry.lookup(event.as_deref()) {
+                        None => Err((
+                            ErrorCode::UnknownEvent,
+                            format!("no event called '{}'", event.unwrap_or_default()),
+                        )),
+                        Some(handle) => {
+                            let hello = Hello {
+                                invite,
+                                resume,
+                                name,
+                                last_seq,
+                            };
+                            match join(&handle, link.clone(), hello).await {
+                                Ok(()) => return Some(handle),
+                                Err(refusal) => Err(refusal),
+                            }
+                        }
+                    }
+                }
+            }
+            ClientMsg::Ping { t0 } => Ok(pong(state, t0)),
+            _ => Err((ErrorCode::NotJoined, "say hello first".to_string())),
+        };
+        let frame = match reply {
+            Ok(frame) => frame,
+            Err((code, message)) => error(request.rid, code, &message),
+        };
+        send_now(sink, frame).await.ok()?;
+    }
+}
+
+async fn join(
+    handle: &EventHandle,
+    link: SessionLink,
+    hello: Hello,
+) -> Result<(), (ErrorCode, String)> {
+    let (reply, answer) = oneshot::channel();
+    if !handle.send(HubMsg::Hello { link, hello, reply }).await {
+        return Err((ErrorCode::UnknownEvent, "this event is not running".into()));
+    }
+    match answer.await {
+        Ok(Ok(_member)) => Ok(()),
+        Ok(Err(refusal)) => Err((refusal.code, refusal.message)),
+        Err(_) => Err((
+            ErrorCode::Overloaded,
+            "the event stopped before answering".into(),
+        )),
+    }
+}
+
+/// Handles one frame from a joined client. False when the connection must end.
+async fn forward(
+    state: &AppState,
+    event: &EventHandle,
+    sink: &mut Sink,
+    conn: ConnId,
+    text: &str,
+) -> bool {
+    let request: Request = match decode(text) {
+        Ok(request) => request,
+        Err(err) => {
+            state.metrics.message_in("invalid");
+            return send_now(sink, error(err.rid, err.code, &err.message))
+                .await
+                .is_ok();
+        }
+    };
+    state.metrics.message_in(kind(&request.msg));
+    match request.msg {
+        ClientMsg::Ping { t0 } => send_now(sink, pong(state, t0)).await.is_ok(),
+        ClientMsg::Hello { .. } => send_now(
+            sink,
+            error(
+                request.rid,
+                ErrorCode::AlreadyJoined,
+                "this connection has already joined",
+            ),
+        )
+        .await
+        .is_ok(),
+        msg => {
+            event
+                .send(HubMsg::Request {
+                    conn,
+                    rid: request.rid,
+                    msg,
+                })
+                .await
+        }
+    }
+}
+
+fn pong(state: &AppState, t0: f64) -> Frame {
+    let t1 = state.clock.now_precise();
+    encode(&ServerMsg::Pong {
+        t0,
+        t1,
+        t2: state.clock.now_precise(),
+    })
+}
+
+fn error(rid: Option<u64>, code: ErrorCode, message: &str) -> Frame {
+    encode(&ServerMsg::Error {
+        rid,
+        code,
+        message: message.to_string(),
+    })
+}
+
+async fn send_now(sink: &mut Sink, frame: Frame) -> Result<(), axum::Error> {
+    sink.send(Message::Text(frame)).await
+}
+
+async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+}
+
+/// The metrics label of a client message.
+fn kind(msg: &ClientMsg) -> &'static str {
+    match msg {
+        ClientMsg::Hello { .. } => "hello",
+        ClientMsg::Step { .. } => "step",
+        ClientMsg::WalkTo { .. } => "walk_to",
+        ClientMsg::Teleport { .. } => "teleport",
+        ClientMsg::SetStatus { .. } => "set_status",
+        ClientMsg::Chat { .. } => "chat",
+        ClientMsg::CreateTeam { .. } => "create_team",
+        ClientMsg::JoinTeam { .. } => "join_team",
+        ClientMsg::LeaveTeam => "leave_team",
+        ClientMsg::Ping { .. } => "ping",
+    }
+}

@@ -1,0 +1,44 @@
+//! HTTP and WebSocket: the axum router, one task per connection.
+//!
+//! - [`connection`]: the per-socket loop (hello, then requests out, frames in).
+//! - [`http`]: `/healthz`, `/metrics`, the event map, static pages and assets.
+//! - [`headers`]: security headers on every response.
+
+pub mod connection;
+pub mod headers;
+mod http;
+mod static_files;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::hub::Registry;
+use crate::metrics::Metrics;
+use axum::Router;
+use axum::routing::get;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use tokio::sync::watch;
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub metrics: Arc<Metrics>,
+    pub config: Config,
+    pub clock: Clock,
+    pub shutdown: watch::Receiver<bool>,
+    pub next_conn: AtomicU64,
+}
+
+/// The whole HTTP surface of the server.
+pub fn router(state: Arc<AppState>) -> Router {
+    let routes = Router::new()
+        .route("/ws", get(connection::upgrade))
+        .route("/healthz", get(http::healthz))
+        .route("/metrics", get(http::metrics))
+        .route("/api/events/{id}/map", get(http::event_map))
+        .route("/assets/{*path}", get(static_files::asset))
+        .route("/", get(static_files::index))
+        .route("/{*path}", get(static_files::page));
+    headers::with_security_headers(routes).with_state(state)
+}

@@ -1,0 +1,54 @@
+//! The web client (`web/`) and the venue assets (`assets/`), embedded in the
+//! binary so that one file is a complete server. In debug builds they are read
+//! from disk, so editing a page needs no rebuild.
+
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct WebFiles;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct AssetFiles;
+
+fn respond(path: &str, file: Option<rust_embed::EmbeddedFile>) -> Response {
+    match file {
+        Some(file) => {
+            let mime = mime_guess::from_path(path).first_or_octet_stream();
+            (
+                [
+                    (header::CONTENT_TYPE, mime.as_ref().to_string()),
+                    (header::CACHE_CONTROL, "no-cache".to_string()),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// `/`: the venue page.
+pub async fn index() -> Response {
+    respond("index.html", WebFiles::get("index.html"))
+}
+
+/// Any other page or script of the web client; `/live` → `live.html`.
+pub async fn page(Path(path): Path<String>) -> Response {
+    if let Some(file) = WebFiles::get(&path) {
+        return respond(&path, Some(file));
+    }
+    let html = format!("{path}.html");
+    let file = WebFiles::get(&html);
+    respond(&html, file)
+}
+
+/// `/assets/...`: maps and tiles.
+pub async fn asset(Path(path): Path<String>) -> Response {
+    let file = AssetFiles::get(&path);
+    respond(&path, file)
+}

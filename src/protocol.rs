@@ -1,0 +1,389 @@
+//! Wire types: every JSON message a client sends or receives.
+//!
+//! Frames are JSON text, `{"type": "...", ...}`, snake_case. A request may
+//! carry `rid` (an integer), echoed in the `ack` or `error` that answers it.
+//! `docs/protocol.md` documents each message with an example; keep both in step.
+
+use crate::domain::{ErrorCode, Role, Status};
+use crate::venue::Venue;
+use axum::extract::ws::Utf8Bytes;
+use serde::{Deserialize, Serialize};
+
+/// Version a client must announce in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// An encoded server message, shared by all its recipients without copying.
+pub type Frame = Utf8Bytes;
+
+/// A client message with its optional request id.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Request {
+    #[serde(default)]
+    pub rid: Option<u64>,
+    #[serde(flatten)]
+    pub msg: ClientMsg,
+}
+
+/// Everything a client can send.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// First message on a connection: join with an invite, or resume a session.
+    Hello {
+        protocol: u32,
+        #[serde(default)]
+        event: Option<String>,
+        #[serde(default)]
+        invite: Option<String>,
+        #[serde(default)]
+        resume: Option<String>,
+        #[serde(default)]
+        name: Option<String>,
+        /// Newest chat `seq` the client has seen; missed messages follow.
+        #[serde(default)]
+        last_seq: Option<u64>,
+    },
+    /// One tile up, down, left or right.
+    Step {
+        dx: i64,
+        dy: i64,
+    },
+    /// Walk to a tile; the server finds the path and walks it.
+    WalkTo {
+        x: i64,
+        y: i64,
+    },
+    Teleport {
+        room: String,
+    },
+    SetStatus {
+        status: Status,
+    },
+    Chat {
+        scope: ChatScope,
+        /// The recipient's id, for `direct` only.
+        #[serde(default)]
+        to: Option<u32>,
+        text: String,
+    },
+    CreateTeam {
+        name: String,
+    },
+    JoinTeam {
+        team: u32,
+    },
+    LeaveTeam,
+    /// Clock sync: `t0` is the client's send time (ms).
+    Ping {
+        t0: f64,
+    },
+}
+
+/// The `type` of every [`ClientMsg`], to tell an unknown type from a bad field.
+pub const CLIENT_TYPES: &[&str] = &[
+    "hello",
+    "step",
+    "walk_to",
+    "teleport",
+    "set_status",
+    "chat",
+    "create_team",
+    "join_team",
+    "leave_team",
+    "ping",
+];
+
+/// Chat destinations a client can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatScope {
+    Room,
+    Team,
+    Direct,
+    Announcement,
+}
+
+/// A frame that could not be turned into a [`Request`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    pub rid: Option<u64>,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Parses a client frame. The happy path parses once; only a failure looks
+/// closer, to say precisely what is wrong.
+pub fn decode(text: &str) -> Result<Request, DecodeError> {
+    let err = match serde_json::from_str::<Request>(text) {
+        Ok(request) => return Ok(request),
+        Err(err) => err,
+    };
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(syntax) => {
+            return Err(DecodeError {
+                rid: None,
+                code: ErrorCode::BadJson,
+                message: format!("not valid JSON: {syntax}"),
+            });
+        }
+    };
+    let rid = value.get("rid").and_then(serde_json::Value::as_u64);
+    let invalid = |message: String| DecodeError {
+        rid,
+        code: ErrorCode::InvalidMessage,
+        message,
+    };
+    let Some(object) = value.as_object() else {
+        return Err(invalid(
+            "a message is a JSON object with a \"type\" field".into(),
+        ));
+    };
+    match object.get("type") {
+        None => Err(invalid("missing field `type`".into())),
+        Some(serde_json::Value::String(kind)) if !CLIENT_TYPES.contains(&kind.as_str()) => {
+            Err(DecodeError {
+                rid,
+                code: ErrorCode::UnknownType,
+                message: format!("unknown message type '{kind}'"),
+            })
+        }
+        Some(serde_json::Value::String(_)) => Err(invalid(strip_position(&err.to_string()))),
+        Some(_) => Err(invalid("field `type` must be a string".into())),
+    }
+}
+
+/// serde_json appends " at line 1 column 42"; useless for a one-line frame.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A person on the map, as others see them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonView {
+    pub id: u32,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<u32>,
+    pub room: String,
+    pub x: u16,
+    pub y: u16,
+    pub status: Status,
+}
+
+/// A chat message on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatView {
+    pub seq: u64,
+    pub channel: String,
+    pub from: u32,
+    pub from_name: String,
+    pub at: u64,
+    pub text: String,
+}
+
+/// A team on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamView {
+    pub id: u32,
+    pub name: String,
+    pub members: Vec<u32>,
+}
+
+/// Who the client is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct YouView {
+    pub id: u32,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<u32>,
+}
+
+/// The limits a client should respect to avoid refusals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitsView {
+    pub max_chat_chars: usize,
+    pub max_name_chars: usize,
+    pub steps_per_second: u32,
+    pub tick_hz: u32,
+    pub max_frame_bytes: usize,
+}
+
+/// Everything the server can send, except position batches (see [`positions_frame`]).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg<'a> {
+    Welcome {
+        protocol: u32,
+        server_time: u64,
+        you: YouView,
+        /// The session token, given once on a fresh join; keep it to resume.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        resumed: bool,
+        event: EventView<'a>,
+        venue: &'a Venue,
+        map_url: String,
+        people: Vec<PersonView>,
+        teams: Vec<TeamView>,
+        chat: Vec<ChatView>,
+        last_seq: u64,
+        limits: LimitsView,
+    },
+    Ack {
+        rid: u64,
+    },
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rid: Option<u64>,
+        code: ErrorCode,
+        message: String,
+    },
+    PersonJoined {
+        person: PersonView,
+    },
+    PersonLeft {
+        id: u32,
+    },
+    RoomChanged {
+        id: u32,
+        from: &'a str,
+        to: &'a str,
+        x: u16,
+        y: u16,
+    },
+    StatusChanged {
+        id: u32,
+        status: Status,
+    },
+    Chat {
+        message: ChatView,
+    },
+    /// The recent messages of a channel the client just started reading.
+    ChatHistory {
+        channel: String,
+        messages: Vec<ChatView>,
+    },
+    TeamUpdated {
+        team: TeamView,
+    },
+    MemberTeamChanged {
+        id: u32,
+        team: Option<u32>,
+    },
+    Pong {
+        t0: f64,
+        t1: f64,
+        t2: f64,
+    },
+}
+
+/// The event's identity on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventView<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+}
+
+/// Encodes a message once; the frame is then shared by every recipient.
+pub fn encode(msg: &ServerMsg<'_>) -> Frame {
+    match serde_json::to_string(msg) {
+        Ok(text) => Frame::from(text),
+        // Our messages contain no maps with non-string keys, so this cannot
+        // happen; still, never panic on the serving path.
+        Err(err) => Frame::from(format!(
+            r#"{{"type":"error","code":"internal","message":"encoding failed: {}"}}"#,
+            err.to_string().replace('"', "'")
+        )),
+    }
+}
+
+/// Encodes a position batch compactly: `{"type":"positions","room":"amphi",
+/// "full":false,"p":[[id,x,y],...]}`. Written by hand because it is the bulk
+/// of all traffic and a fixed shape.
+pub fn positions_frame(room: &str, full: bool, positions: &[[u32; 3]]) -> Frame {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(48 + room.len() + positions.len() * 16);
+    out.push_str(r#"{"type":"positions","room":"#);
+    // Room ids are validated slugs ([a-z0-9-]), so no escaping is needed;
+    // serde_json still escapes to stay safe if that rule ever changes.
+    out.push_str(&serde_json::to_string(room).unwrap_or_else(|_| "\"\"".into()));
+    out.push_str(if full {
+        r#","full":true,"p":["#
+    } else {
+        r#","full":false,"p":["#
+    });
+    for (i, [id, x, y]) in positions.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "[{id},{x},{y}]");
+    }
+    out.push_str("]}");
+    Frame::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(text: &str) -> ErrorCode {
+        decode(text).unwrap_err().code
+    }
+
+    #[test]
+    fn decodes_requests_with_and_without_rid() {
+        let r = decode(r#"{"type":"step","dx":1,"dy":0,"rid":7}"#).unwrap();
+        assert_eq!(r.rid, Some(7));
+        assert_eq!(r.msg, ClientMsg::Step { dx: 1, dy: 0 });
+        let r = decode(r#"{"type":"leave_team"}"#).unwrap();
+        assert_eq!((r.rid, r.msg), (None, ClientMsg::LeaveTeam));
+    }
+
+    #[test]
+    fn classifies_bad_frames() {
+        assert_eq!(code_of("{not json"), ErrorCode::BadJson);
+        assert_eq!(code_of("[1,2]"), ErrorCode::InvalidMessage);
+        assert_eq!(code_of(r#"{"dx":1}"#), ErrorCode::InvalidMessage);
+        assert_eq!(code_of(r#"{"type":"fly","rid":3}"#), ErrorCode::UnknownType);
+        assert_eq!(code_of(r#"{"type":5}"#), ErrorCode::InvalidMessage);
+        let err = decode(r#"{"type":"step","dx":"left","dy":0,"rid":4}"#).unwrap_err();
+        assert_eq!((err.rid, err.code), (Some(4), ErrorCode::InvalidMessage));
+        assert!(err.message.contains("invalid type"), "{}", err.message);
+        let err = decode(r#"{"type":"walk_to","x":1}"#).unwrap_err();
+        assert!(err.message.contains("missing field `y`"), "{}", err.message);
+        let err = decode(r#"{"type":"walk_to","x":1e40,"y":2}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidMessage);
+    }
+
+    #[test]
+    fn every_listed_type_is_known_to_the_decoder() {
+        for kind in CLIENT_TYPES {
+            let err = decode(&format!(
+                r#"{{"type":"{kind}","protocol":"x","dx":"x","x":"x","room":1,"status":1,"scope":1,"name":1,"team":"x","t0":"x"}}"#
+            ));
+            if let Err(err) = err {
+                assert_ne!(err.code, ErrorCode::UnknownType, "{kind}");
+                assert!(
+                    !err.message.contains("unknown variant"),
+                    "{kind}: {}",
+                    err.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn position_frames_are_compact_json() {
+        let frame = positions_frame("amphi", false, &[[1, 2, 3], [40, 5, 6]]);
+        assert_eq!(
+            frame.as_str(),
+            r#"{"type":"positions","room":"amphi","full":false,"p":[[1,2,3],[40,5,6]]}"#
+        );
+        let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
+        assert_eq!(value["p"][1][0], 40);
+    }
+}
