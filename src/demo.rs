@@ -22,6 +22,7 @@ pub fn demo_setup() -> (Vec<SetupCommand>, Vec<(Role, String)>) {
                 None,
                 Command::CreateTeam {
                     name: name.to_string(),
+                    challenge: None,
                 },
             )
         })

@@ -160,6 +160,7 @@ impl Server {
             clock,
             shutdown: shutdown_rx,
             next_conn: AtomicU64::new(0),
+            bound: addr,
         });
         Ok(Server {
             listener,

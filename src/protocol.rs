@@ -4,6 +4,9 @@
 //! carry `rid` (an integer), echoed in the `ack` or `error` that answers it.
 //! `docs/protocol.md` documents each message with an example; keep both in step.
 
+use crate::domain::help::{HelpStats, HelpTag};
+use crate::domain::moderation::AuditEntry;
+use crate::domain::program::{Challenge, Phase, ScheduledPhase};
 use crate::domain::{ErrorCode, Role, Status};
 use crate::venue::Venue;
 use axum::extract::ws::Utf8Bytes;
@@ -68,11 +71,115 @@ pub enum ClientMsg {
     },
     CreateTeam {
         name: String,
+        #[serde(default)]
+        challenge: Option<u32>,
     },
     JoinTeam {
         team: u32,
     },
     LeaveTeam,
+    // Programme (moderator).
+    AddChallenge {
+        title: String,
+        #[serde(default)]
+        description: String,
+    },
+    UpdateChallenge {
+        id: u32,
+        title: String,
+        #[serde(default)]
+        description: String,
+    },
+    RemoveChallenge {
+        id: u32,
+    },
+    SetSchedule {
+        schedule: Vec<ScheduledPhase>,
+    },
+    SetPhase {
+        phase: Phase,
+    },
+    SetTeamFormation {
+        self_service: bool,
+    },
+    /// Bring everyone, one role, or one team to the amphitheatre.
+    Summon {
+        #[serde(default)]
+        role: Option<Role>,
+        #[serde(default)]
+        team: Option<u32>,
+    },
+    // Help desk.
+    AskHelp {
+        tags: Vec<HelpTag>,
+        description: String,
+    },
+    ClaimHelp {
+        request: u32,
+    },
+    UnclaimHelp {
+        request: u32,
+    },
+    ResolveHelp {
+        request: u32,
+    },
+    CancelHelp {
+        request: u32,
+    },
+    RateHelp {
+        request: u32,
+        stars: u8,
+        #[serde(default)]
+        comment: String,
+    },
+    SetMentorProfile {
+        skills: Vec<HelpTag>,
+        available: bool,
+    },
+    /// Teleport to a team's table (a mentor on their way to help).
+    GoToTeam {
+        team: u32,
+    },
+    // Moderation (moderator).
+    Mute {
+        member: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    Unmute {
+        member: u32,
+    },
+    Kick {
+        member: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    Ban {
+        member: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    DeleteMessage {
+        seq: u64,
+        #[serde(default)]
+        reason: String,
+    },
+    CreateInvite {
+        role: Role,
+        #[serde(default)]
+        team: Option<u32>,
+        #[serde(default)]
+        label: String,
+        #[serde(default)]
+        expires_at: Option<u64>,
+        #[serde(default)]
+        max_uses: Option<u32>,
+    },
+    RevokeInvite {
+        invite: u32,
+    },
+    ListInvites,
+    GetAuditLog,
     /// Clock sync: `t0` is the client's send time (ms).
     Ping {
         t0: f64,
@@ -90,8 +197,74 @@ pub const CLIENT_TYPES: &[&str] = &[
     "create_team",
     "join_team",
     "leave_team",
+    "add_challenge",
+    "update_challenge",
+    "remove_challenge",
+    "set_schedule",
+    "set_phase",
+    "set_team_formation",
+    "summon",
+    "ask_help",
+    "claim_help",
+    "unclaim_help",
+    "resolve_help",
+    "cancel_help",
+    "rate_help",
+    "set_mentor_profile",
+    "go_to_team",
+    "mute",
+    "unmute",
+    "kick",
+    "ban",
+    "delete_message",
+    "create_invite",
+    "revoke_invite",
+    "list_invites",
+    "get_audit_log",
     "ping",
 ];
+
+impl ClientMsg {
+    /// The message's `type`, e.g. for metrics labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientMsg::Hello { .. } => "hello",
+            ClientMsg::Step { .. } => "step",
+            ClientMsg::WalkTo { .. } => "walk_to",
+            ClientMsg::Teleport { .. } => "teleport",
+            ClientMsg::SetStatus { .. } => "set_status",
+            ClientMsg::Chat { .. } => "chat",
+            ClientMsg::CreateTeam { .. } => "create_team",
+            ClientMsg::JoinTeam { .. } => "join_team",
+            ClientMsg::LeaveTeam => "leave_team",
+            ClientMsg::AddChallenge { .. } => "add_challenge",
+            ClientMsg::UpdateChallenge { .. } => "update_challenge",
+            ClientMsg::RemoveChallenge { .. } => "remove_challenge",
+            ClientMsg::SetSchedule { .. } => "set_schedule",
+            ClientMsg::SetPhase { .. } => "set_phase",
+            ClientMsg::SetTeamFormation { .. } => "set_team_formation",
+            ClientMsg::Summon { .. } => "summon",
+            ClientMsg::AskHelp { .. } => "ask_help",
+            ClientMsg::ClaimHelp { .. } => "claim_help",
+            ClientMsg::UnclaimHelp { .. } => "unclaim_help",
+            ClientMsg::ResolveHelp { .. } => "resolve_help",
+            ClientMsg::CancelHelp { .. } => "cancel_help",
+            ClientMsg::RateHelp { .. } => "rate_help",
+            ClientMsg::SetMentorProfile { .. } => "set_mentor_profile",
+            ClientMsg::GoToTeam { .. } => "go_to_team",
+            ClientMsg::Mute { .. } => "mute",
+            ClientMsg::Unmute { .. } => "unmute",
+            ClientMsg::Kick { .. } => "kick",
+            ClientMsg::Ban { .. } => "ban",
+            ClientMsg::DeleteMessage { .. } => "delete_message",
+            ClientMsg::CreateInvite { .. } => "create_invite",
+            ClientMsg::RevokeInvite { .. } => "revoke_invite",
+            ClientMsg::ListInvites => "list_invites",
+            ClientMsg::GetAuditLog => "get_audit_log",
+            ClientMsg::Ping { .. } => "ping",
+        }
+    }
+}
 
 /// Chat destinations a client can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -191,6 +364,51 @@ pub struct TeamView {
     pub id: u32,
     pub name: String,
     pub members: Vec<u32>,
+    pub challenge: Option<u32>,
+    /// Id of the team's table room, if it has one.
+    pub table: Option<String>,
+}
+
+/// The programme on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramView<'a> {
+    pub challenges: Vec<&'a Challenge>,
+    pub schedule: &'a [ScheduledPhase],
+    pub phase: Phase,
+    pub phase_since: u64,
+    pub self_service_teams: bool,
+}
+
+/// An invite link on the wire (never its token).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InviteView {
+    pub id: u32,
+    pub role: Role,
+    pub team: Option<u32>,
+    pub name: Option<String>,
+    pub label: String,
+    pub expires_at: Option<u64>,
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    pub revoked: bool,
+}
+
+/// A help request on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HelpView {
+    pub id: u32,
+    pub team: u32,
+    pub team_name: String,
+    pub table: Option<String>,
+    pub tags: Vec<HelpTag>,
+    pub description: String,
+    pub asked_at: u64,
+    pub state: crate::domain::help::HelpState,
+    pub mentor: Option<u32>,
+    pub mentor_name: Option<String>,
+    pub claimed_at: Option<u64>,
+    pub resolved_at: Option<u64>,
+    pub rating: Option<u8>,
 }
 
 /// Who the client is.
@@ -229,6 +447,7 @@ pub enum ServerMsg<'a> {
         map_url: String,
         people: Vec<PersonView>,
         teams: Vec<TeamView>,
+        program: ProgramView<'a>,
         chat: Vec<ChatView>,
         last_seq: u64,
         limits: LimitsView,
@@ -273,6 +492,69 @@ pub enum ServerMsg<'a> {
     MemberTeamChanged {
         id: u32,
         team: Option<u32>,
+    },
+    TeamRemoved {
+        id: u32,
+    },
+    /// Challenges, schedule, current phase (to everyone, on every change).
+    Program {
+        program: ProgramView<'a>,
+    },
+    /// The help queue as one mentor (own order) or the moderator sees it.
+    HelpQueue {
+        requests: Vec<HelpView>,
+    },
+    /// A team's current (or last) request, its place in the queue and the
+    /// estimated wait (ms; null when no mentor is available).
+    HelpStatus {
+        request: Option<HelpView>,
+        position: Option<usize>,
+        estimated_wait_ms: Option<u64>,
+    },
+    /// Help statistics (moderator).
+    HelpStats {
+        stats: HelpStats,
+    },
+    /// A request has waited too long unclaimed (to available mentors).
+    HelpReminder {
+        request: HelpView,
+    },
+    /// A mentor's own skills and availability.
+    MentorProfile {
+        skills: Vec<HelpTag>,
+        available: bool,
+    },
+    /// A chat message was removed by the moderator.
+    ChatDeleted {
+        seq: u64,
+    },
+    /// Someone was muted or unmuted (to them and to moderators).
+    MuteChanged {
+        id: u32,
+        muted: bool,
+    },
+    /// Invite links (moderators); tokens are never listed.
+    Invites {
+        invites: Vec<InviteView>,
+    },
+    /// A new invite link, answered once to the moderator who created it.
+    InviteCreated {
+        rid: Option<u64>,
+        invite: InviteView,
+        token: String,
+    },
+    /// The audit log (moderators), oldest first.
+    AuditLog {
+        entries: &'a [AuditEntry],
+    },
+    /// One new audit entry (moderators).
+    AuditEntry {
+        entry: &'a AuditEntry,
+    },
+    /// The moderator brought you to the amphitheatre.
+    Summoned {
+        by: u32,
+        by_name: String,
     },
     Pong {
         t0: f64,

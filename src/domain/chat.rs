@@ -97,6 +97,9 @@ pub struct ChatMessage {
     pub from: MemberId,
     pub at: Millis,
     pub text: String,
+    /// Removed by the moderator: the text is gone, the number stays.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// Every message of the event, in order, with an index per channel.
@@ -116,6 +119,7 @@ impl ChatLog {
             .or_default()
             .push(self.messages.len());
         self.messages.push(ChatMessage {
+            deleted: false,
             seq,
             channel,
             from,
@@ -144,7 +148,8 @@ impl ChatLog {
         self.messages.is_empty()
     }
 
-    /// The last `limit` messages of `channel` with a sequence number above `after`, oldest first.
+    /// The last `limit` messages of `channel` with a sequence number above
+    /// `after`, oldest first; deleted messages are left out.
     pub fn recent(
         &self,
         channel: &Channel,
@@ -158,7 +163,25 @@ impl ChatLog {
             .unwrap_or(&[]);
         let newer = indexes.partition_point(|i| self.messages[*i].seq <= after);
         let start = newer.max(indexes.len().saturating_sub(limit));
-        indexes[start..].iter().map(|i| &self.messages[*i])
+        indexes[start..]
+            .iter()
+            .map(|i| &self.messages[*i])
+            .filter(|m| !m.deleted)
+    }
+
+    /// Removes a message's text for everyone; false if there is no such message.
+    pub fn delete(&mut self, seq: u64) -> bool {
+        let Some(index) = seq.checked_sub(1).and_then(|i| usize::try_from(i).ok()) else {
+            return false;
+        };
+        match self.messages.get_mut(index) {
+            Some(message) => {
+                message.deleted = true;
+                message.text.clear();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every message, in order.

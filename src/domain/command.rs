@@ -6,9 +6,13 @@
 //! to), so applying it again after a restart gives the same result.
 
 use super::chat::Channel;
+use super::help::HelpCommand;
 use super::ids::{MemberId, TeamId};
+use super::moderation::ModerationCommand;
 use super::presence::Status;
+use super::program::ProgramCommand;
 use super::role::Role;
+use super::roster::RosterImport;
 use crate::venue::RoomIdx;
 use serde::{Deserialize, Serialize};
 
@@ -31,12 +35,25 @@ pub enum Command {
     },
     /// A chat message, with its channel already resolved.
     PostChat { channel: Channel, text: String },
-    /// A participant founds a team and joins it.
-    CreateTeam { name: String },
+    /// A participant founds a team and joins it (or the system/moderator
+    /// creates an empty one). The team gets a free team table.
+    CreateTeam {
+        name: String,
+        #[serde(default)]
+        challenge: Option<u32>,
+    },
     /// A participant joins an existing team.
     JoinTeam { team: TeamId },
-    /// A participant leaves their team.
+    /// A participant leaves their team. An emptied team is dissolved.
     LeaveTeam,
+    /// Challenges, schedule, phases, team formation mode.
+    Program(ProgramCommand),
+    /// The mentor help desk.
+    Help(HelpCommand),
+    /// Teams and personal invites from a CSV roster, all or nothing.
+    ImportRoster(RosterImport),
+    /// Mute, kick, ban, delete a message, create or revoke invites.
+    Moderation(ModerationCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -110,4 +127,47 @@ pub enum Effect {
         from: Option<TeamId>,
         to: Option<TeamId>,
     },
+    /// A team was dissolved (its last member left); its table is free again.
+    TeamRemoved {
+        team: TeamId,
+    },
+    /// Challenges, schedule, phase or team formation mode changed.
+    ProgramChanged,
+    /// A help request changed (asked, claimed, unclaimed, resolved, cancelled, rated).
+    HelpChanged {
+        request: u32,
+    },
+    /// A mentor changed their skills or availability.
+    MentorChanged {
+        mentor: MemberId,
+    },
+    /// A request has waited too long unclaimed: remind available mentors.
+    HelpReminder {
+        request: u32,
+    },
+    /// The moderator summoned this person to the amphitheatre.
+    Summoned {
+        member: MemberId,
+        by: MemberId,
+    },
+    /// A moderator action was recorded.
+    AuditChanged,
+    MuteChanged {
+        member: MemberId,
+        muted: bool,
+    },
+    /// Disconnect this person (they may come back).
+    Kicked {
+        member: MemberId,
+    },
+    /// Disconnect this person for good.
+    Banned {
+        member: MemberId,
+    },
+    /// A chat message was removed.
+    ChatDeleted {
+        seq: u64,
+    },
+    /// Invites were created or revoked.
+    InvitesChanged,
 }

@@ -53,6 +53,53 @@ pub enum DomainError {
     DuplicateTeamName(String),
     #[error("you cannot send a direct message to yourself")]
     MessageToSelf,
+    #[error("no challenge has id {0}")]
+    UnknownChallenge(u32),
+    #[error("invalid schedule: {0}")]
+    InvalidSchedule(String),
+    #[error("teams are formed by the moderator in this event")]
+    TeamFormationClosed,
+    #[error("your team already has an open help request ({0})")]
+    HelpAlreadyOpen(u32),
+    #[error("no help request has id {0}")]
+    UnknownRequest(u32),
+    #[error("help request {0} is already claimed by another mentor")]
+    AlreadyClaimed(u32),
+    #[error("you are already handling help request {0}; resolve or unclaim it first")]
+    AlreadyClaiming(u32),
+    #[error("you cannot claim your own team's request")]
+    OwnTeamRequest,
+    #[error("help request {0} is closed")]
+    HelpClosed(u32),
+    #[error("help request {0} is not claimed by you")]
+    NotYourClaim(u32),
+    #[error("help request {0} is not your team's")]
+    NotYourTeamRequest(u32),
+    #[error("help request {0} is not resolved yet")]
+    NotResolved(u32),
+    #[error("help request {0} was already rated")]
+    AlreadyRated(u32),
+    #[error("{field} must be between {min} and {max} (got {got})")]
+    OutOfRange {
+        field: &'static str,
+        min: i64,
+        max: i64,
+        got: i64,
+    },
+    #[error("no team has a table called '{0}'")]
+    UnknownTable(String),
+    #[error("roster: {0}")]
+    InvalidRoster(String),
+    #[error("the moderator has muted you")]
+    Muted,
+    #[error("moderators cannot act on a moderator (person {0})")]
+    ProtectedMember(u32),
+    #[error("no chat message has number {0}")]
+    UnknownMessage(u64),
+    #[error("no invite has id {0}")]
+    UnknownInvite(u32),
+    #[error("this invite link is not valid")]
+    InvalidInvite,
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -88,8 +135,34 @@ pub enum ErrorCode {
     TeamFull,
     DuplicateTeamName,
     MessageToSelf,
+    UnknownChallenge,
+    InvalidSchedule,
+    TeamFormationClosed,
+    HelpAlreadyOpen,
+    UnknownRequest,
+    AlreadyClaimed,
+    AlreadyClaiming,
+    OwnTeamRequest,
+    HelpClosed,
+    NotYourClaim,
+    NotYourTeamRequest,
+    NotResolved,
+    AlreadyRated,
+    OutOfRange,
+    UnknownTable,
+    InvalidRoster,
+    Muted,
+    ProtectedMember,
+    UnknownMessage,
+    UnknownInvite,
+    InviteExpired,
+    InviteRevoked,
+    InviteUsedUp,
+    Banned,
+    RateLimited,
     StorageUnavailable,
     Overloaded,
+    Unauthorized,
 }
 
 impl DomainError {
@@ -115,6 +188,27 @@ impl DomainError {
             DomainError::TeamFull { .. } => ErrorCode::TeamFull,
             DomainError::DuplicateTeamName(_) => ErrorCode::DuplicateTeamName,
             DomainError::MessageToSelf => ErrorCode::MessageToSelf,
+            DomainError::UnknownChallenge(_) => ErrorCode::UnknownChallenge,
+            DomainError::InvalidSchedule(_) => ErrorCode::InvalidSchedule,
+            DomainError::TeamFormationClosed => ErrorCode::TeamFormationClosed,
+            DomainError::HelpAlreadyOpen(_) => ErrorCode::HelpAlreadyOpen,
+            DomainError::UnknownRequest(_) => ErrorCode::UnknownRequest,
+            DomainError::AlreadyClaimed(_) => ErrorCode::AlreadyClaimed,
+            DomainError::AlreadyClaiming(_) => ErrorCode::AlreadyClaiming,
+            DomainError::OwnTeamRequest => ErrorCode::OwnTeamRequest,
+            DomainError::HelpClosed(_) => ErrorCode::HelpClosed,
+            DomainError::NotYourClaim(_) => ErrorCode::NotYourClaim,
+            DomainError::NotYourTeamRequest(_) => ErrorCode::NotYourTeamRequest,
+            DomainError::NotResolved(_) => ErrorCode::NotResolved,
+            DomainError::AlreadyRated(_) => ErrorCode::AlreadyRated,
+            DomainError::OutOfRange { .. } => ErrorCode::OutOfRange,
+            DomainError::UnknownTable(_) => ErrorCode::UnknownTable,
+            DomainError::InvalidRoster(_) => ErrorCode::InvalidRoster,
+            DomainError::Muted => ErrorCode::Muted,
+            DomainError::ProtectedMember(_) => ErrorCode::ProtectedMember,
+            DomainError::UnknownMessage(_) => ErrorCode::UnknownMessage,
+            DomainError::UnknownInvite(_) => ErrorCode::UnknownInvite,
+            DomainError::InvalidInvite => ErrorCode::InvalidInvite,
         }
     }
 }

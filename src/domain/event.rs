@@ -10,11 +10,14 @@
 use super::chat::{Channel, ChatLog};
 use super::command::{Action, Command, Effect};
 use super::error::DomainError;
+use super::help::{HelpCommand, HelpDesk};
 use super::ids::{MemberId, Millis, TeamId};
 use super::limits::Limits;
 use super::member::{Invite, Member};
+use super::moderation::AuditEntry;
 use super::permissions::{Permission, check};
 use super::presence::Presence;
+use super::program::Program;
 use super::role::Role;
 use super::team::Team;
 use super::text;
@@ -33,6 +36,13 @@ pub struct EventState {
     pub invites: Vec<Invite>,
     pub teams: BTreeMap<TeamId, Team>,
     pub chat: ChatLog,
+    /// Every moderator action, in order.
+    #[serde(default)]
+    pub audit: Vec<AuditEntry>,
+    #[serde(default)]
+    pub program: Program,
+    #[serde(default)]
+    pub help: HelpDesk,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -47,6 +57,9 @@ impl EventState {
             invites: Vec::new(),
             teams: BTreeMap::new(),
             chat: ChatLog::default(),
+            audit: Vec::new(),
+            program: Program::default(),
+            help: HelpDesk::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -73,8 +86,8 @@ pub struct Event {
     pub(super) venue: Arc<Venue>,
     pub(super) limits: Limits,
     pub(super) presence: Presence,
-    by_session: HashMap<String, MemberId>,
-    by_invite: HashMap<String, usize>,
+    pub(super) by_session: HashMap<String, MemberId>,
+    pub(super) by_invite: HashMap<String, usize>,
 }
 
 impl Event {
@@ -220,7 +233,7 @@ impl Event {
             Command::Join { name, team, .. } => {
                 text::clean_name("name", name, self.limits.max_name_chars)?;
                 if let Some(team) = team {
-                    self.check_team_has_room(*team)?;
+                    self.check_team_has_room(*team, 1)?;
                 }
             }
             Command::PostChat { channel, text } => {
@@ -228,6 +241,9 @@ impl Event {
                 let Some(member) = actor_member else {
                     return Ok(());
                 };
+                if member.muted {
+                    return Err(DomainError::Muted);
+                }
                 match channel {
                     Channel::Room(room) => {
                         need(Permission::ChatRoom)?;
@@ -254,46 +270,22 @@ impl Event {
                     Channel::Announcements => need(Permission::Announce)?,
                 }
             }
-            Command::CreateTeam { name } => {
-                need(Permission::CreateTeam)?;
-                if let Some(team) = actor_member.and_then(|m| m.team) {
-                    return Err(DomainError::AlreadyInTeam(team.0));
-                }
-                let name = text::clean_name("team name", name, self.limits.max_name_chars)?;
-                let folded = name.to_lowercase();
-                if self
-                    .state
-                    .teams
-                    .values()
-                    .any(|t| t.name.to_lowercase() == folded)
-                {
-                    return Err(DomainError::DuplicateTeamName(name));
-                }
+            Command::CreateTeam { .. }
+            | Command::JoinTeam { .. }
+            | Command::LeaveTeam
+            | Command::ImportRoster(_) => self.check_team_command(actor_member, command)?,
+            Command::Program(program) => {
+                need(Permission::ManageProgram)?;
+                self.state.program.check(program)?;
             }
-            Command::JoinTeam { team } => {
-                need(Permission::JoinTeam)?;
-                if let Some(current) = actor_member.and_then(|m| m.team) {
-                    return Err(DomainError::AlreadyInTeam(current.0));
-                }
-                self.check_team_has_room(*team)?;
+            Command::Help(help) => {
+                let member = actor_member.ok_or(DomainError::UnknownMember(0))?;
+                self.state.help.check(member, help)?;
             }
-            Command::LeaveTeam => {
-                need(Permission::LeaveTeam)?;
-                if actor_member.and_then(|m| m.team).is_none() {
-                    return Err(DomainError::NoTeam);
-                }
+            Command::Moderation(moderation) => {
+                let member = actor_member.ok_or(DomainError::UnknownMember(0))?;
+                self.check_moderation(member.id, moderation)?;
             }
-        }
-        Ok(())
-    }
-
-    fn check_team_has_room(&self, team: TeamId) -> Result<(), DomainError> {
-        let found = self.team(team).ok_or(DomainError::UnknownTeam(team.0))?;
-        if found.members.len() >= self.limits.max_team_size {
-            return Err(DomainError::TeamFull {
-                team: team.0,
-                max: self.limits.max_team_size,
-            });
         }
         Ok(())
     }
@@ -306,12 +298,17 @@ impl Event {
                 role,
                 team,
             } => {
-                self.by_invite
-                    .insert(token_hash.clone(), self.state.invites.len());
-                self.state.invites.push(Invite {
+                self.add_invite(Invite {
+                    id: 0,
                     token_hash: token_hash.clone(),
                     role: *role,
                     team: *team,
+                    name: None,
+                    label: String::new(),
+                    expires_at: None,
+                    max_uses: None,
+                    uses: 0,
+                    revoked: false,
                 });
                 vec![]
             }
@@ -333,6 +330,8 @@ impl Event {
                         role: *role,
                         team: None,
                         session_hash: session_hash.clone(),
+                        muted: false,
+                        banned: false,
                     },
                 );
                 self.by_session.insert(session_hash.clone(), id);
@@ -349,69 +348,32 @@ impl Event {
                 let seq = self.state.chat.post(channel.clone(), from, now, text);
                 vec![Effect::ChatPosted { seq }]
             }
-            Command::CreateTeam { name } => {
-                let id = TeamId(self.state.next_team);
-                self.state.next_team += 1;
-                let name = text::clean_name("team name", name, self.limits.max_name_chars)
-                    .unwrap_or_default();
-                self.state.teams.insert(
-                    id,
-                    Team {
-                        id,
-                        name,
-                        members: Vec::new(),
-                    },
-                );
-                match actor {
-                    Some(member) => self.put_in_team(member, id),
-                    None => vec![Effect::TeamChanged { team: id }],
+            Command::CreateTeam { .. }
+            | Command::JoinTeam { .. }
+            | Command::LeaveTeam
+            | Command::ImportRoster(_) => self.commit_team_command(actor, command, now),
+            Command::Program(program) => {
+                self.state.program.apply(program, now);
+                vec![Effect::ProgramChanged]
+            }
+            Command::Moderation(moderation) => match actor {
+                Some(actor) => self.commit_moderation(actor, moderation, now),
+                None => vec![],
+            },
+            Command::Help(help) => {
+                let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
+                    return vec![];
+                };
+                let changed = self.state.help.apply(&member, help, now);
+                match (changed, help) {
+                    (Some(request), _) => vec![Effect::HelpChanged { request }],
+                    (None, HelpCommand::SetProfile { .. }) => {
+                        vec![Effect::MentorChanged { mentor: member.id }]
+                    }
+                    (None, _) => vec![],
                 }
             }
-            Command::JoinTeam { team } => actor
-                .map(|m| self.put_in_team(m, *team))
-                .unwrap_or_default(),
-            Command::LeaveTeam => actor.map(|m| self.take_out_of_team(m)).unwrap_or_default(),
         }
-    }
-
-    fn put_in_team(&mut self, member: MemberId, team: TeamId) -> Vec<Effect> {
-        let Some(found) = self.state.teams.get_mut(&team) else {
-            return vec![];
-        };
-        found.members.push(member);
-        if let Some(m) = self.state.members.get_mut(&member) {
-            m.team = Some(team);
-        }
-        vec![
-            Effect::TeamChanged { team },
-            Effect::MemberTeamChanged {
-                member,
-                from: None,
-                to: Some(team),
-            },
-        ]
-    }
-
-    fn take_out_of_team(&mut self, member: MemberId) -> Vec<Effect> {
-        let Some(team) = self
-            .state
-            .members
-            .get_mut(&member)
-            .and_then(|m| m.team.take())
-        else {
-            return vec![];
-        };
-        if let Some(found) = self.state.teams.get_mut(&team) {
-            found.members.retain(|m| *m != member);
-        }
-        vec![
-            Effect::TeamChanged { team },
-            Effect::MemberTeamChanged {
-                member,
-                from: Some(team),
-                to: None,
-            },
-        ]
     }
 
     /// Applies an ephemeral action of a connected member.
@@ -480,8 +442,9 @@ impl Event {
         vec![]
     }
 
-    /// Moves time forward: walks paths, and removes avatars whose owner did
-    /// not come back within the grace period.
+    /// Moves time forward: walks paths, removes avatars whose owner did not
+    /// come back within the grace period, and reminds mentors of requests
+    /// waiting too long.
     pub fn advance(&mut self, now: Millis) -> Vec<Effect> {
         let mut effects = self.advance_walks(now);
         let grace = self.limits.grace_ms;
@@ -497,6 +460,10 @@ impl Event {
         for member in expired {
             self.presence.remove(member);
             effects.push(Effect::AvatarLeft { member });
+        }
+        let reminder_after = self.limits.help_reminder_ms;
+        for request in self.state.help.take_due_reminders(now, reminder_after) {
+            effects.push(Effect::HelpReminder { request });
         }
         effects
     }

@@ -23,6 +23,8 @@ pub struct Limits {
     pub history_per_channel: usize,
     /// Longest path `walk_to` will plan, in steps.
     pub max_path_steps: usize,
+    /// An unclaimed help request older than this reminds available mentors.
+    pub help_reminder_ms: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +38,7 @@ impl Default for Limits {
             max_team_size: 7,
             history_per_channel: 50,
             max_path_steps: 400,
+            help_reminder_ms: 5 * 60 * 1000,
         }
     }
 }

@@ -8,6 +8,10 @@
 //! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
 //! - [`movement`]: walls, speed, room access and capacity.
 //! - [`chat`], [`member`], [`team`], [`presence`]: the parts of the state.
+//! - [`teams`]: forming teams, tables, dissolution, roster imports, summons.
+//! - [`program`]: challenges, schedule, phases; [`help`]: the mentor help desk;
+//!   [`roster`]: CSV roster parsing.
+//! - [`moderation`]: mute, kick, ban, message deletion, invites, audit log.
 //! - [`permissions`]: the role × action table.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
@@ -15,14 +19,19 @@ pub mod chat;
 pub mod command;
 pub mod error;
 pub mod event;
+pub mod help;
 pub mod ids;
 pub mod limits;
 pub mod member;
+pub mod moderation;
 mod movement;
 pub mod permissions;
 pub mod presence;
+pub mod program;
 pub mod role;
+pub mod roster;
 pub mod team;
+mod teams;
 pub mod text;
 
 pub use chat::{Channel, ChatLog, ChatMessage};
@@ -33,3 +42,4 @@ pub use ids::{MemberId, Millis, TeamId};
 pub use limits::Limits;
 pub use presence::Status;
 pub use role::{Role, RoleSet};
+pub use teams::SummonTarget;

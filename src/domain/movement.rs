@@ -38,7 +38,11 @@ impl Event {
                 allowed,
             });
         }
+        // Staff (moderator, mentors) may always come in: a mentor must be
+        // able to reach a full team's table.
+        let staff = matches!(role, Role::Moderator | Role::Mentor);
         if let Some(capacity) = room.capacity
+            && !staff
             && self.presence.population(to) >= capacity
         {
             return Err(DomainError::RoomFull {
@@ -89,7 +93,8 @@ impl Event {
         dy: i64,
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
-        if dx.abs() + dy.abs() != 1 {
+        // Untrusted numbers: `abs` overflows on i64::MIN, so compare exactly.
+        if !matches!((dx, dy), (1, 0) | (-1, 0) | (0, 1) | (0, -1)) {
             return Err(DomainError::InvalidStep { dx, dy });
         }
         let role = self.role_of(member)?;

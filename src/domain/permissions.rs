@@ -19,11 +19,25 @@ pub enum Permission {
     CreateTeam,
     JoinTeam,
     LeaveTeam,
+    /// Ask for help, cancel and rate one's team's request.
+    AskHelp,
+    /// Set mentor skills; claim, unclaim and resolve requests.
+    HandleHelp,
+    /// Challenges, schedule, phases, team formation mode.
+    ManageProgram,
+    /// Import participants and teams from a CSV roster.
+    ImportRoster,
+    /// Bring everyone (or a role, or a team) to the amphitheatre.
+    Summon,
+    /// See help statistics and the whole queue.
+    ViewHelpStats,
+    /// Mute, kick, ban, delete messages, manage invites, read the audit log.
+    Moderate,
 }
 
 impl Permission {
     /// Every permission, in table order.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 16] = [
         Permission::Move,
         Permission::SetStatus,
         Permission::ChatRoom,
@@ -33,6 +47,13 @@ impl Permission {
         Permission::CreateTeam,
         Permission::JoinTeam,
         Permission::LeaveTeam,
+        Permission::AskHelp,
+        Permission::HandleHelp,
+        Permission::ManageProgram,
+        Permission::ImportRoster,
+        Permission::Summon,
+        Permission::ViewHelpStats,
+        Permission::Moderate,
     ];
 
     /// Lower-case verb phrase, used in error messages ("may not …").
@@ -47,6 +68,13 @@ impl Permission {
             Permission::CreateTeam => "create a team",
             Permission::JoinTeam => "join a team",
             Permission::LeaveTeam => "leave a team",
+            Permission::AskHelp => "ask for help",
+            Permission::HandleHelp => "handle help requests",
+            Permission::ManageProgram => "change the programme",
+            Permission::ImportRoster => "import a roster",
+            Permission::Summon => "summon people",
+            Permission::ViewHelpStats => "see help statistics",
+            Permission::Moderate => "moderate",
         }
     }
 
@@ -60,9 +88,16 @@ impl Permission {
             | Permission::ChatDirect => RoleSet::of(&[Moderator, Mentor, Jury, Participant]),
             Permission::ChatTeam => RoleSet::of(&[Mentor, Participant]),
             Permission::Announce => RoleSet::of(&[Moderator]),
-            Permission::CreateTeam | Permission::JoinTeam | Permission::LeaveTeam => {
-                RoleSet::of(&[Participant])
-            }
+            Permission::CreateTeam
+            | Permission::JoinTeam
+            | Permission::LeaveTeam
+            | Permission::AskHelp => RoleSet::of(&[Participant]),
+            Permission::HandleHelp => RoleSet::of(&[Mentor]),
+            Permission::ManageProgram
+            | Permission::ImportRoster
+            | Permission::Summon
+            | Permission::ViewHelpStats
+            | Permission::Moderate => RoleSet::of(&[Moderator]),
         }
     }
 }

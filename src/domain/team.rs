@@ -10,4 +10,10 @@ pub struct Team {
     pub name: String,
     /// Members in the order they joined.
     pub members: Vec<MemberId>,
+    /// The challenge the team took on.
+    #[serde(default)]
+    pub challenge: Option<u32>,
+    /// Id of the team-table room assigned to the team, if one was free.
+    #[serde(default)]
+    pub table: Option<String>,
 }

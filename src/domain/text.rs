@@ -11,10 +11,11 @@ use super::error::DomainError;
 pub fn clean_name(field: &'static str, raw: &str, max_chars: usize) -> Result<String, DomainError> {
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
-    for c in raw.chars().filter(|c| !is_unwanted(*c, false)) {
+    for c in raw.chars() {
         if c.is_whitespace() {
+            // Line breaks and tabs in a name become one space, like any run.
             pending_space = !out.is_empty();
-        } else {
+        } else if !is_unwanted(c, false) {
             if pending_space {
                 out.push(' ');
                 pending_space = false;

@@ -1,13 +1,12 @@
 //! The hub's run loop: inbox, journal confirmations, ticks, shutdown.
 
+use super::requests::Intent;
 use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
 use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
-use crate::domain::{
-    Action, ChatTarget, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis, TeamId,
-};
+use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
 use crate::metrics::Metrics;
-use crate::protocol::{ChatScope, ClientMsg, ServerMsg, encode};
+use crate::protocol::{ClientMsg, ServerMsg, encode};
 use crate::store::Journal;
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
@@ -46,6 +45,16 @@ pub(super) enum AfterCommit {
         session: Option<String>,
         last_seq: Option<u64>,
         reply: oneshot::Sender<Result<MemberId, super::Refusal>>,
+    },
+    Roster {
+        reply: super::roster::RosterReply,
+        invites: Vec<super::roster::ImportedInvite>,
+    },
+    /// Send a prepared reply (instead of a plain ack).
+    Reply {
+        conn: ConnId,
+        kind: &'static str,
+        frame: crate::protocol::Frame,
     },
 }
 
@@ -131,6 +140,11 @@ impl Hub {
             HubMsg::Hello { link, hello, reply } => self.hello(link, hello, reply),
             HubMsg::Request { conn, rid, msg } => self.request(conn, rid, msg),
             HubMsg::Closed { conn } => self.closed(conn),
+            HubMsg::ImportRoster {
+                session,
+                csv,
+                reply,
+            } => self.import_roster(&session, &csv, reply),
         }
     }
 
@@ -139,35 +153,45 @@ impl Hub {
             return;
         };
         let now = self.now();
-        let outcome = match msg {
-            ClientMsg::Step { dx, dy } => self.act(member, Action::Step { dx, dy }, now),
-            ClientMsg::WalkTo { x, y } => self.act(member, Action::WalkTo { x, y }, now),
-            ClientMsg::Teleport { room } => self.act(member, Action::Teleport { room }, now),
-            ClientMsg::SetStatus { status } => self.act(member, Action::SetStatus { status }, now),
-            ClientMsg::Chat { scope, to, text } => match chat_target(scope, to) {
-                Ok(target) => match self.event.prepare_chat(member, target, &text) {
-                    Ok(command) => return self.durable(conn, rid, member, command, now),
-                    Err(err) => Err(err.into()),
-                },
-                Err(refusal) => Err(refusal),
+        let outcome = match super::requests::intent(msg) {
+            Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
+            Ok(Intent::Chat { to, text }) => match self.event.prepare_chat(member, to, &text) {
+                Ok(command) => return self.durable(conn, rid, member, command, now),
+                Err(err) => Err(err.into()),
             },
-            ClientMsg::CreateTeam { name } => {
-                return self.durable(conn, rid, member, Command::CreateTeam { name }, now);
+            Ok(Intent::Act(action)) => self.act(member, action, now),
+            Ok(Intent::Summon(target)) => match self.event.summon(member, target, now) {
+                Ok(effects) => {
+                    self.route(effects);
+                    Ok(())
+                }
+                Err(err) => Err(err.into()),
+            },
+            Ok(Intent::GoToTeam(team)) => match self.event.team(team).map(|t| t.table.clone()) {
+                Some(Some(room)) => self.act(member, Action::Teleport { room }, now),
+                Some(None) => Err((ErrorCode::UnknownTable, format!("team {team} has no table"))),
+                None => Err((ErrorCode::UnknownTeam, format!("no team has id {team}"))),
+            },
+            Ok(Intent::CreateInvite {
+                role,
+                team,
+                label,
+                expires_at,
+                max_uses,
+            }) => {
+                let request = super::moderation::InviteRequest {
+                    role,
+                    team,
+                    label,
+                    expires_at,
+                    max_uses,
+                };
+                return self.create_invite(conn, rid, member, request, now);
             }
-            ClientMsg::JoinTeam { team } => {
-                return self.durable(
-                    conn,
-                    rid,
-                    member,
-                    Command::JoinTeam { team: TeamId(team) },
-                    now,
-                );
-            }
-            ClientMsg::LeaveTeam => {
-                return self.durable(conn, rid, member, Command::LeaveTeam, now);
-            }
-            // Answered by the connection task; never forwarded.
-            ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(()),
+            Ok(Intent::ListInvites) => self.send_moderator_list(conn, member, false),
+            Ok(Intent::GetAuditLog) => self.send_moderator_list(conn, member, true),
+            Ok(Intent::Nothing) => Ok(()),
+            Err(refusal) => Err(refusal),
         };
         self.reply(conn, rid, outcome);
     }
@@ -245,6 +269,14 @@ impl Hub {
                 } => {
                     self.admit(link, member, session, last_seq, reply);
                 }
+                AfterCommit::Reply { conn, kind, frame } => {
+                    if let Some(session) = self.sessions.get(&conn) {
+                        self.deliver(kind, frame, std::iter::once(session));
+                    }
+                }
+                AfterCommit::Roster { reply, invites } => {
+                    let _ = reply.send(Ok(invites));
+                }
             }
         }
     }
@@ -309,18 +341,5 @@ impl Hub {
 impl From<DomainError> for (ErrorCode, String) {
     fn from(err: DomainError) -> Self {
         (err.code(), err.to_string())
-    }
-}
-
-fn chat_target(scope: ChatScope, to: Option<u32>) -> Result<ChatTarget, (ErrorCode, String)> {
-    match (scope, to) {
-        (ChatScope::Room, _) => Ok(ChatTarget::Room),
-        (ChatScope::Team, _) => Ok(ChatTarget::Team),
-        (ChatScope::Announcement, _) => Ok(ChatTarget::Announcement),
-        (ChatScope::Direct, Some(to)) => Ok(ChatTarget::Direct(MemberId(to))),
-        (ChatScope::Direct, None) => Err((
-            ErrorCode::InvalidMessage,
-            "a direct message needs `to`, the recipient's id".into(),
-        )),
     }
 }

@@ -7,6 +7,7 @@
 use super::actor::{AfterCommit, Hub, Pending, Session};
 use super::session::{CLOSE_REPLACED, SessionLink};
 use super::{Hello, Refusal};
+use crate::domain::member::InviteRefusal;
 use crate::domain::{Action, Command, Effect, ErrorCode, MemberId, text};
 use crate::secret::{hash_token, new_token};
 use std::cell::Cell;
@@ -48,11 +49,27 @@ impl Hub {
                 "this invite link is not valid for this event",
             );
         };
-        let name = match text::clean_name(
-            "name",
-            hello.name.as_deref().unwrap_or(""),
-            self.event.limits().max_name_chars,
-        ) {
+        if let Some(refused) = invite.refusal(self.now()) {
+            let (code, message) = match refused {
+                InviteRefusal::Revoked => {
+                    (ErrorCode::InviteRevoked, "this invite link was revoked")
+                }
+                InviteRefusal::Expired => {
+                    (ErrorCode::InviteExpired, "this invite link has expired")
+                }
+                InviteRefusal::UsedUp => {
+                    (ErrorCode::InviteUsedUp, "this invite link was already used")
+                }
+            };
+            return refuse(reply, code, message);
+        }
+        // A personal (roster) invite names its holder; otherwise hello does.
+        let given = hello
+            .name
+            .as_deref()
+            .or(invite.name.as_deref())
+            .unwrap_or("");
+        let name = match text::clean_name("name", given, self.event.limits().max_name_chars) {
             Ok(name) => name,
             Err(err) => return refuse(reply, ErrorCode::InvalidName, err.to_string()),
         };
@@ -128,6 +145,7 @@ impl Hub {
             },
         );
         self.route(effects);
+        self.send_help_on_join(member);
         let _ = reply.send(Ok(member));
     }
 }

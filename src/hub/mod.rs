@@ -8,14 +8,21 @@
 //!
 //! - [`actor`]: the run loop and request handling.
 //! - [`hello`]: joining, resuming, the `welcome` message.
-//! - [`routing`]: effects → messages → recipients.
+//! - [`requests`]: client messages → domain commands and actions.
+//! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
+//! - [`roster`]: CSV roster imports.
+//! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`tick`]: position batches.
 //! - [`session`]: per-connection outbound queue and position slot.
 //! - [`registry`]: the server's live events.
 
 mod actor;
 mod hello;
+mod help;
+pub mod moderation;
 pub mod registry;
+mod requests;
+mod roster;
 mod routing;
 pub mod session;
 mod tick;
@@ -23,6 +30,7 @@ mod views;
 
 pub use actor::{HubSettings, spawn};
 pub use registry::Registry;
+pub use roster::{ImportedInvite, RosterReply};
 pub use session::{ConnId, SessionLink, SessionShared};
 
 use crate::domain::{ErrorCode, MemberId};
@@ -64,6 +72,12 @@ pub enum HubMsg {
     },
     /// The connection ended.
     Closed { conn: ConnId },
+    /// A moderator imports a CSV roster (HTTP API).
+    ImportRoster {
+        session: String,
+        csv: Vec<u8>,
+        reply: RosterReply,
+    },
 }
 
 /// A cheap, cloneable handle on a running event hub.

@@ -15,6 +15,9 @@ impl Hub {
     }
 
     fn route_one(&self, effect: Effect) {
+        if self.route_moderation(&effect) {
+            return;
+        }
         match effect {
             Effect::MemberJoined { .. } | Effect::AvatarResumed { .. } => {}
             Effect::AvatarAppeared { member } => {
@@ -77,6 +80,50 @@ impl Hub {
                     self.send_history(session, Channel::Team(team));
                 }
             }
+            Effect::TeamRemoved { team } => {
+                self.broadcast(
+                    "team_removed",
+                    encode(&ServerMsg::TeamRemoved { id: team.0 }),
+                );
+            }
+            Effect::ProgramChanged => self.broadcast("program", self.program_frame()),
+            Effect::HelpChanged { request } => self.push_help(Some(request)),
+            Effect::MentorChanged { mentor } => {
+                if let Some(session) = self.session_of(mentor) {
+                    let profile = self
+                        .event
+                        .state()
+                        .help
+                        .mentors
+                        .get(&mentor)
+                        .cloned()
+                        .unwrap_or_default();
+                    let frame = encode(&ServerMsg::MentorProfile {
+                        skills: profile.skills,
+                        available: profile.available,
+                    });
+                    self.deliver("mentor_profile", frame, std::iter::once(session));
+                }
+                self.push_help(None);
+            }
+            Effect::HelpReminder { request } => self.send_reminder(request),
+            Effect::Summoned { member, by } => {
+                if let Some(session) = self.session_of(member) {
+                    let by_name = self
+                        .event
+                        .member(by)
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default();
+                    let frame = encode(&ServerMsg::Summoned { by: by.0, by_name });
+                    self.deliver("summoned", frame, std::iter::once(session));
+                }
+            }
+            Effect::AuditChanged
+            | Effect::MuteChanged { .. }
+            | Effect::Kicked { .. }
+            | Effect::Banned { .. }
+            | Effect::ChatDeleted { .. }
+            | Effect::InvitesChanged => {}
         }
     }
 

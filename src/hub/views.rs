@@ -3,8 +3,8 @@
 use super::actor::Hub;
 use crate::domain::{ChatMessage, MemberId, TeamId};
 use crate::protocol::{
-    ChatView, EventView, Frame, LimitsView, PROTOCOL_VERSION, PersonView, ServerMsg, TeamView,
-    YouView, encode,
+    ChatView, EventView, Frame, LimitsView, PROTOCOL_VERSION, PersonView, ProgramView, ServerMsg,
+    TeamView, YouView, encode,
 };
 
 impl Hub {
@@ -45,6 +45,25 @@ impl Hub {
             id: id.0,
             name: team.name.clone(),
             members: team.members.iter().map(|m| m.0).collect(),
+            challenge: team.challenge,
+            table: team.table.clone(),
+        })
+    }
+
+    pub(super) fn program_view(&self) -> ProgramView<'_> {
+        let program = &self.event.state().program;
+        ProgramView {
+            challenges: program.challenges.values().collect(),
+            schedule: &program.schedule,
+            phase: program.phase,
+            phase_since: program.phase_since,
+            self_service_teams: program.self_service_teams,
+        }
+    }
+
+    pub(super) fn program_frame(&self) -> Frame {
+        encode(&ServerMsg::Program {
+            program: self.program_view(),
         })
     }
 
@@ -107,6 +126,7 @@ impl Hub {
                 .keys()
                 .filter_map(|t| self.team_view(*t))
                 .collect(),
+            program: self.program_view(),
             chat,
             last_seq: state.chat.last_seq(),
             limits: LimitsView {

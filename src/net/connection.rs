@@ -206,7 +206,7 @@ async fn await_hello(
                 continue;
             }
         };
-        state.metrics.message_in(kind(&request.msg));
+        state.metrics.message_in(request.msg.kind());
         let reply = match request.msg {
             ClientMsg::Hello {
                 protocol,
@@ -289,7 +289,7 @@ async fn forward(
                 .is_ok();
         }
     };
-    state.metrics.message_in(kind(&request.msg));
+    state.metrics.message_in(request.msg.kind());
     match request.msg {
         ClientMsg::Ping { t0 } => send_now(sink, pong(state, t0)).await.is_ok(),
         ClientMsg::Hello { .. } => send_now(
@@ -341,20 +341,4 @@ async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
         reason: reason.into(),
     };
     let _ = sink.send(Message::Close(Some(frame))).await;
-}
-
-/// The metrics label of a client message.
-fn kind(msg: &ClientMsg) -> &'static str {
-    match msg {
-        ClientMsg::Hello { .. } => "hello",
-        ClientMsg::Step { .. } => "step",
-        ClientMsg::WalkTo { .. } => "walk_to",
-        ClientMsg::Teleport { .. } => "teleport",
-        ClientMsg::SetStatus { .. } => "set_status",
-        ClientMsg::Chat { .. } => "chat",
-        ClientMsg::CreateTeam { .. } => "create_team",
-        ClientMsg::JoinTeam { .. } => "join_team",
-        ClientMsg::LeaveTeam => "leave_team",
-        ClientMsg::Ping { .. } => "ping",
-    }
 }

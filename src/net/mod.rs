@@ -2,9 +2,12 @@
 //!
 //! - [`connection`]: the per-socket loop (hello, then requests out, frames in).
 //! - [`http`]: `/healthz`, `/metrics`, the event map, static pages and assets.
+//! - [`api`]: the moderator's HTTP API (roster import).
 //! - [`headers`]: security headers on every response.
 
+pub mod api;
 pub mod connection;
+pub mod rate;
 pub mod headers;
 mod http;
 mod static_files;
@@ -14,7 +17,8 @@ use crate::config::Config;
 use crate::hub::Registry;
 use crate::metrics::Metrics;
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use tokio::sync::watch;
@@ -28,6 +32,8 @@ pub struct AppState {
     pub clock: Clock,
     pub shutdown: watch::Receiver<bool>,
     pub next_conn: AtomicU64,
+    /// The address actually bound, for links.
+    pub bound: std::net::SocketAddr,
 }
 
 /// The whole HTTP surface of the server.
@@ -37,6 +43,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .route("/api/events/{id}/map", get(http::event_map))
+        .route(
+            "/api/events/{id}/roster",
+            post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
+        )
         .route("/assets/{*path}", get(static_files::asset))
         .route("/", get(static_files::index))
         .route("/{*path}", get(static_files::page));

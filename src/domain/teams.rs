@@ -1,0 +1,337 @@
+//! Team rules: forming teams, team tables, dissolving emptied teams, and
+//! roster imports.
+//!
+//! Each team gets the first free team-table room of the venue (in map order)
+//! when it is created; the table is freed when the team is dissolved.
+
+use super::command::{Command, Effect};
+use super::error::DomainError;
+use super::event::Event;
+use super::ids::{MemberId, Millis, TeamId};
+use super::member::{Invite, Member};
+use super::permissions::{Permission, check};
+use super::role::Role;
+use super::roster::RosterImport;
+use super::team::Team;
+use super::text;
+use crate::venue::RoomKind;
+use std::collections::HashMap;
+
+impl Event {
+    /// Checks team commands and roster imports.
+    pub(super) fn check_team_command(
+        &self,
+        actor: Option<&Member>,
+        command: &Command,
+    ) -> Result<(), DomainError> {
+        let need = |p: Permission| actor.map_or(Ok(()), |m| check(m.role, p));
+        // Participants form teams themselves only when the moderator allows it.
+        let self_service = |p: Permission| -> Result<(), DomainError> {
+            need(p)?;
+            if actor.is_some() && !self.state.program.self_service_teams {
+                return Err(DomainError::TeamFormationClosed);
+            }
+            Ok(())
+        };
+        match command {
+            Command::CreateTeam { name, challenge } => {
+                self_service(Permission::CreateTeam)?;
+                if let Some(team) = actor.and_then(|m| m.team) {
+                    return Err(DomainError::AlreadyInTeam(team.0));
+                }
+                self.check_new_team(name, *challenge)?;
+            }
+            Command::JoinTeam { team } => {
+                self_service(Permission::JoinTeam)?;
+                if let Some(current) = actor.and_then(|m| m.team) {
+                    return Err(DomainError::AlreadyInTeam(current.0));
+                }
+                self.check_team_has_room(*team, 1)?;
+            }
+            Command::LeaveTeam => {
+                self_service(Permission::LeaveTeam)?;
+                if actor.and_then(|m| m.team).is_none() {
+                    return Err(DomainError::NoTeam);
+                }
+            }
+            Command::ImportRoster(import) => {
+                need(Permission::ImportRoster)?;
+                self.check_import(import)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_new_team(&self, name: &str, challenge: Option<u32>) -> Result<(), DomainError> {
+        let name = text::clean_name("team name", name, self.limits.max_name_chars)?;
+        if self.team_by_name(&name).is_some() {
+            return Err(DomainError::DuplicateTeamName(name));
+        }
+        if let Some(challenge) = challenge {
+            self.state
+                .program
+                .challenges
+                .get(&challenge)
+                .ok_or(DomainError::UnknownChallenge(challenge))?;
+        }
+        Ok(())
+    }
+
+    fn check_import(&self, import: &RosterImport) -> Result<(), DomainError> {
+        let mut new_teams: HashMap<String, usize> = HashMap::new();
+        for team in &import.teams {
+            if self.team_by_name(&team.name).is_none() {
+                self.check_new_team(&team.name, team.challenge)?;
+                new_teams.insert(team.name.to_lowercase(), 0);
+            }
+        }
+        let mut joining: HashMap<String, usize> = HashMap::new();
+        for invite in &import.invites {
+            text::clean_name("name", &invite.name, self.limits.max_name_chars)?;
+            if self.invite(&invite.token_hash).is_some() {
+                return Err(DomainError::InvalidRoster(
+                    "an invite token is already in use".into(),
+                ));
+            }
+            if let Some(team) = &invite.team {
+                let key = team.to_lowercase();
+                if self.team_by_name(team).is_none() && !new_teams.contains_key(&key) {
+                    return Err(DomainError::InvalidRoster(format!(
+                        "team '{team}' is neither listed nor existing"
+                    )));
+                }
+                *joining.entry(key).or_default() += 1;
+            }
+        }
+        for (team, count) in joining {
+            let existing = self.team_by_name(&team).map_or(0, |t| t.members.len());
+            if existing + count > self.limits.max_team_size {
+                return Err(DomainError::InvalidRoster(format!(
+                    "team '{team}' would have {} members; the limit is {}",
+                    existing + count,
+                    self.limits.max_team_size
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses when `team` is unknown or cannot take `more` members.
+    pub(super) fn check_team_has_room(&self, team: TeamId, more: usize) -> Result<(), DomainError> {
+        let found = self.team(team).ok_or(DomainError::UnknownTeam(team.0))?;
+        if found.members.len() + more > self.limits.max_team_size {
+            return Err(DomainError::TeamFull {
+                team: team.0,
+                max: self.limits.max_team_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// The team with this name, ignoring case.
+    pub fn team_by_name(&self, name: &str) -> Option<&Team> {
+        let folded = name.trim().to_lowercase();
+        self.state
+            .teams
+            .values()
+            .find(|t| t.name.to_lowercase() == folded)
+    }
+
+    /// Applies a checked team command or import.
+    pub(super) fn commit_team_command(
+        &mut self,
+        actor: Option<MemberId>,
+        command: &Command,
+        now: Millis,
+    ) -> Vec<Effect> {
+        match command {
+            Command::CreateTeam { name, challenge } => {
+                let (id, mut effects) = self.create_team(name, *challenge);
+                if let Some(member) = actor {
+                    effects.extend(self.put_in_team(member, id));
+                }
+                effects
+            }
+            Command::JoinTeam { team } => actor
+                .map(|m| self.put_in_team(m, *team))
+                .unwrap_or_default(),
+            Command::LeaveTeam => actor
+                .map(|m| self.take_out_of_team(m, now))
+                .unwrap_or_default(),
+            Command::ImportRoster(import) => self.commit_import(import),
+            _ => vec![],
+        }
+    }
+
+    fn create_team(&mut self, name: &str, challenge: Option<u32>) -> (TeamId, Vec<Effect>) {
+        let id = TeamId(self.state.next_team);
+        self.state.next_team += 1;
+        let name =
+            text::clean_name("team name", name, self.limits.max_name_chars).unwrap_or_default();
+        let table = self.free_table();
+        self.state.teams.insert(
+            id,
+            Team {
+                id,
+                name,
+                members: Vec::new(),
+                challenge,
+                table,
+            },
+        );
+        (id, vec![Effect::TeamChanged { team: id }])
+    }
+
+    /// The first team-table room, in map order, no team holds.
+    fn free_table(&self) -> Option<String> {
+        self.venue
+            .rooms
+            .iter()
+            .filter(|room| room.kind == RoomKind::TeamTable)
+            .map(|room| room.id.clone())
+            .find(|id| {
+                !self
+                    .state
+                    .teams
+                    .values()
+                    .any(|t| t.table.as_ref() == Some(id))
+            })
+    }
+
+    fn commit_import(&mut self, import: &RosterImport) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for team in &import.teams {
+            if self.team_by_name(&team.name).is_none() {
+                effects.extend(self.create_team(&team.name, team.challenge).1);
+            }
+        }
+        for invite in &import.invites {
+            let team = invite
+                .team
+                .as_deref()
+                .and_then(|name| self.team_by_name(name))
+                .map(|t| t.id);
+            self.add_invite(Invite {
+                id: 0,
+                token_hash: invite.token_hash.clone(),
+                role: invite.role,
+                team,
+                name: Some(invite.name.clone()),
+                label: format!("roster: {}", invite.name),
+                expires_at: None,
+                max_uses: Some(1),
+                uses: 0,
+                revoked: false,
+            });
+        }
+        effects
+    }
+
+    pub(super) fn put_in_team(&mut self, member: MemberId, team: TeamId) -> Vec<Effect> {
+        let Some(found) = self.state.teams.get_mut(&team) else {
+            return vec![];
+        };
+        found.members.push(member);
+        if let Some(m) = self.state.members.get_mut(&member) {
+            m.team = Some(team);
+        }
+        vec![
+            Effect::TeamChanged { team },
+            Effect::MemberTeamChanged {
+                member,
+                from: None,
+                to: Some(team),
+            },
+        ]
+    }
+
+    /// Takes a member out of their team; the last one out dissolves it,
+    /// freeing its table and cancelling its help request.
+    fn take_out_of_team(&mut self, member: MemberId, now: Millis) -> Vec<Effect> {
+        let Some(team) = self
+            .state
+            .members
+            .get_mut(&member)
+            .and_then(|m| m.team.take())
+        else {
+            return vec![];
+        };
+        let mut effects = vec![Effect::MemberTeamChanged {
+            member,
+            from: Some(team),
+            to: None,
+        }];
+        let emptied = match self.state.teams.get_mut(&team) {
+            Some(found) => {
+                found.members.retain(|m| *m != member);
+                found.members.is_empty()
+            }
+            None => false,
+        };
+        if emptied {
+            self.state.teams.remove(&team);
+            if let Some(request) = self.state.help.cancel_for_team(team, now) {
+                effects.push(Effect::HelpChanged { request });
+            }
+            effects.push(Effect::TeamRemoved { team });
+        } else {
+            effects.push(Effect::TeamChanged { team });
+        }
+        effects
+    }
+
+    /// Who a summon reaches: everyone with an avatar, one role, or one team.
+    pub fn summon(
+        &mut self,
+        actor: MemberId,
+        target: SummonTarget,
+        now: Millis,
+    ) -> Result<Vec<Effect>, DomainError> {
+        let role = self
+            .member(actor)
+            .ok_or(DomainError::UnknownMember(actor.0))?
+            .role;
+        check(role, Permission::Summon)?;
+        if let SummonTarget::Team(team) = target {
+            self.team(team).ok_or(DomainError::UnknownTeam(team.0))?;
+        }
+        let amphi = self
+            .venue
+            .rooms
+            .iter()
+            .find(|r| r.kind == RoomKind::Amphitheatre)
+            .map(|r| r.id.clone())
+            .ok_or_else(|| DomainError::UnknownRoom("amphitheatre".into()))?;
+        let summoned: Vec<(MemberId, Role)> = self
+            .presence
+            .iter()
+            .filter_map(|a| self.member(a.member))
+            .filter(|m| m.id != actor)
+            .filter(|m| match target {
+                SummonTarget::Everyone => true,
+                SummonTarget::Role(role) => m.role == role,
+                SummonTarget::Team(team) => m.team == Some(team),
+            })
+            .map(|m| (m.id, m.role))
+            .collect();
+        let mut effects = Vec::new();
+        for (member, role) in summoned {
+            effects.push(Effect::Summoned { member, by: actor });
+            // Someone who cannot enter (amphitheatre full) still gets the notice.
+            if let Ok(moved) = self.teleport(member, role, &amphi) {
+                effects.extend(moved);
+            }
+        }
+        let _ = now;
+        Ok(effects)
+    }
+}
+
+/// Who the moderator summons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummonTarget {
+    Everyone,
+    Role(Role),
+    Team(TeamId),
+}

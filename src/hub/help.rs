@@ -1,0 +1,178 @@
+//! Pushing the help desk to whoever needs it, whenever it changes: each
+//! mentor's queue (their skills first), the moderator's queue and statistics,
+//! and each waiting team's place in the queue with its estimated wait.
+
+use super::actor::{Hub, Session};
+use crate::domain::help::{HelpRequest, HelpState};
+use crate::domain::{MemberId, Role, TeamId};
+use crate::protocol::{HelpView, ServerMsg, encode};
+
+impl Hub {
+    pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
+        let team = self.event.team(request.team);
+        HelpView {
+            id: request.id,
+            team: request.team.0,
+            team_name: team.map(|t| t.name.clone()).unwrap_or_default(),
+            table: team.and_then(|t| t.table.clone()),
+            tags: request.tags.clone(),
+            description: request.description.clone(),
+            asked_at: request.asked_at,
+            state: request.state,
+            mentor: request.mentor.map(|m| m.0),
+            mentor_name: request
+                .mentor
+                .and_then(|m| self.event.member(m))
+                .map(|m| m.name.clone()),
+            claimed_at: request.claimed_at,
+            resolved_at: request.resolved_at,
+            rating: request.rating.as_ref().map(|r| r.stars),
+        }
+    }
+
+    fn role_of(&self, session: &Session) -> Option<Role> {
+        self.event.member(session.member).map(|m| m.role)
+    }
+
+    /// Re-sends help state after a change to `request` (or to a mentor).
+    pub(super) fn push_help(&self, changed: Option<u32>) {
+        for session in self.sessions.values() {
+            match self.role_of(session) {
+                Some(Role::Mentor) => self.send_mentor_queue(session),
+                Some(Role::Moderator) => self.send_moderator_help(session),
+                _ => {}
+            }
+        }
+        // Every waiting team's position may have moved; the changed
+        // request's team hears about it even once it is closed.
+        let desk = &self.event.state().help;
+        let mut teams: Vec<TeamId> = desk.open_queue().iter().map(|r| r.team).collect();
+        if let Some(request) = changed.and_then(|id| desk.requests.get(&id)) {
+            teams.push(request.team);
+        }
+        teams.sort();
+        teams.dedup();
+        for team in teams {
+            self.send_team_help(team, changed);
+        }
+    }
+
+    /// The help state one session should see right after joining.
+    pub(super) fn send_help_on_join(&self, member: MemberId) {
+        let Some(session) = self.session_of(member) else {
+            return;
+        };
+        match self.role_of(session) {
+            Some(Role::Mentor) => {
+                let profile = self
+                    .event
+                    .state()
+                    .help
+                    .mentors
+                    .get(&member)
+                    .cloned()
+                    .unwrap_or_default();
+                let frame = encode(&ServerMsg::MentorProfile {
+                    skills: profile.skills,
+                    available: profile.available,
+                });
+                self.deliver("mentor_profile", frame, std::iter::once(session));
+                self.send_mentor_queue(session);
+            }
+            Some(Role::Moderator) => self.send_moderator_help(session),
+            _ => {
+                if let Some(team) = self.event.member(member).and_then(|m| m.team) {
+                    let frame = self.team_help_frame(team, None);
+                    self.deliver("help_status", frame, std::iter::once(session));
+                }
+            }
+        }
+    }
+
+    fn send_mentor_queue(&self, session: &Session) {
+        let desk = &self.event.state().help;
+        let skills = desk
+            .mentors
+            .get(&session.member)
+            .map(|p| p.skills.clone())
+            .unwrap_or_default();
+        let mut requests: Vec<HelpView> = desk
+            .queue_for(&skills)
+            .into_iter()
+            .map(|r| self.help_view(r))
+            .collect();
+        if let Some(mine) = desk.claimed_by(session.member) {
+            requests.insert(0, self.help_view(mine));
+        }
+        self.deliver(
+            "help_queue",
+            encode(&ServerMsg::HelpQueue { requests }),
+            std::iter::once(session),
+        );
+    }
+
+    fn send_moderator_help(&self, session: &Session) {
+        let desk = &self.event.state().help;
+        let mut active: Vec<&HelpRequest> =
+            desk.requests.values().filter(|r| r.is_active()).collect();
+        active.sort_by_key(|r| (r.state != HelpState::Open, r.asked_at, r.id));
+        let requests = active.into_iter().map(|r| self.help_view(r)).collect();
+        self.deliver(
+            "help_queue",
+            encode(&ServerMsg::HelpQueue { requests }),
+            std::iter::once(session),
+        );
+        self.deliver(
+            "help_stats",
+            encode(&ServerMsg::HelpStats {
+                stats: desk.stats(),
+            }),
+            std::iter::once(session),
+        );
+    }
+
+    /// A team's request: its active one, else the `changed` one if it is theirs.
+    fn team_help_frame(&self, team: TeamId, changed: Option<u32>) -> crate::protocol::Frame {
+        let desk = &self.event.state().help;
+        let request = desk.active_request_of(team).or_else(|| {
+            changed
+                .and_then(|id| desk.requests.get(&id))
+                .filter(|r| r.team == team)
+        });
+        let position = request.and_then(|r| desk.position(r.id));
+        encode(&ServerMsg::HelpStatus {
+            request: request.map(|r| self.help_view(r)),
+            position,
+            estimated_wait_ms: position.and_then(|p| desk.estimate_wait_ms(p)),
+        })
+    }
+
+    fn send_team_help(&self, team: TeamId, changed: Option<u32>) {
+        let Some(found) = self.event.team(team) else {
+            return;
+        };
+        let frame = self.team_help_frame(team, changed);
+        self.deliver(
+            "help_status",
+            frame,
+            found.members.iter().filter_map(|m| self.session_of(*m)),
+        );
+    }
+
+    /// Reminds every available mentor of a request waiting too long.
+    pub(super) fn send_reminder(&self, request: u32) {
+        let desk = &self.event.state().help;
+        let Some(found) = desk.requests.get(&request) else {
+            return;
+        };
+        let frame = encode(&ServerMsg::HelpReminder {
+            request: self.help_view(found),
+        });
+        let available = |s: &&Session| desk.mentors.get(&s.member).is_some_and(|p| p.available);
+        self.deliver(
+            "help_reminder",
+            frame,
+            self.sessions.values().filter(available),
+        );
+    }
+}

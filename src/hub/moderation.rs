@@ -1,0 +1,172 @@
+//! Moderation in the hub: closing kicked and banned people's connections,
+//! telling everyone a message was deleted, and the moderators' views of
+//! invites and the audit log.
+
+use super::actor::{AfterCommit, Hub, Pending, Session};
+use super::session::ConnId;
+use crate::domain::member::Invite;
+use crate::domain::moderation::ModerationCommand;
+use crate::domain::{Command, Effect, ErrorCode, MemberId, Millis, Role, TeamId};
+use crate::protocol::{InviteView, ServerMsg, encode};
+use crate::secret::{hash_token, new_token};
+
+/// Close code: the moderator kicked this person (they may come back).
+pub const CLOSE_KICKED: u16 = 4002;
+/// Close code: the moderator banned this person.
+pub const CLOSE_BANNED: u16 = 4004;
+
+/// A new invite as a client asks for it.
+pub(super) struct InviteRequest {
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub label: String,
+    pub expires_at: Option<Millis>,
+    pub max_uses: Option<u32>,
+}
+
+impl Hub {
+    fn moderators(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.values().filter(|s| {
+            self.event
+                .member(s.member)
+                .is_some_and(|m| m.role == Role::Moderator)
+        })
+    }
+
+    fn invite_view(invite: &Invite) -> InviteView {
+        InviteView {
+            id: invite.id,
+            role: invite.role,
+            team: invite.team.map(|t| t.0),
+            name: invite.name.clone(),
+            label: invite.label.clone(),
+            expires_at: invite.expires_at,
+            max_uses: invite.max_uses,
+            uses: invite.uses,
+            revoked: invite.revoked,
+        }
+    }
+
+    fn invites_frame(&self) -> crate::protocol::Frame {
+        let invites = self
+            .event
+            .state()
+            .invites
+            .iter()
+            .map(Self::invite_view)
+            .collect();
+        encode(&ServerMsg::Invites { invites })
+    }
+
+    /// Routes a moderation effect; false if it is not one.
+    pub(super) fn route_moderation(&self, effect: &Effect) -> bool {
+        match effect {
+            Effect::AuditChanged => {
+                if let Some(entry) = self.event.state().audit.last() {
+                    self.deliver(
+                        "audit_entry",
+                        encode(&ServerMsg::AuditEntry { entry }),
+                        self.moderators(),
+                    );
+                }
+            }
+            Effect::MuteChanged { member, muted } => {
+                let frame = encode(&ServerMsg::MuteChanged {
+                    id: member.0,
+                    muted: *muted,
+                });
+                let target = self.session_of(*member);
+                self.deliver("mute_changed", frame, self.moderators().chain(target));
+            }
+            Effect::Kicked { member } => {
+                self.close_member(*member, CLOSE_KICKED, "kicked by the moderator")
+            }
+            Effect::Banned { member } => {
+                self.close_member(*member, CLOSE_BANNED, "banned by the moderator")
+            }
+            Effect::ChatDeleted { seq } => self.broadcast(
+                "chat_deleted",
+                encode(&ServerMsg::ChatDeleted { seq: *seq }),
+            ),
+            Effect::InvitesChanged => {
+                self.deliver("invites", self.invites_frame(), self.moderators())
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn close_member(&self, member: MemberId, code: u16, reason: &'static str) {
+        if let Some(session) = self.session_of(member) {
+            session.link.close(code, reason);
+        }
+    }
+
+    /// Creates an invite: the token goes back to the requester once durable.
+    pub(super) fn create_invite(
+        &mut self,
+        conn: ConnId,
+        rid: Option<u64>,
+        actor: MemberId,
+        request: InviteRequest,
+        now: Millis,
+    ) {
+        let token = new_token();
+        let command = Command::Moderation(ModerationCommand::CreateInvite {
+            token_hash: hash_token(&token),
+            role: request.role,
+            team: request.team,
+            label: request.label,
+            expires_at: request.expires_at,
+            max_uses: request.max_uses,
+        });
+        match self.apply_durable(Some(actor), command, now) {
+            Ok((seq, effects)) => {
+                let Some(invite) = self.event.state().invites.last() else {
+                    return;
+                };
+                let frame = encode(&ServerMsg::InviteCreated {
+                    rid,
+                    invite: Self::invite_view(invite),
+                    token,
+                });
+                self.pending.push_back(Pending {
+                    seq,
+                    effects,
+                    then: AfterCommit::Reply {
+                        conn,
+                        kind: "invite_created",
+                        frame,
+                    },
+                });
+            }
+            Err(refusal) => self.reply(conn, rid, Err(refusal)),
+        }
+    }
+
+    /// Sends the invites or the audit log to a moderator who asked.
+    pub(super) fn send_moderator_list(
+        &self,
+        conn: ConnId,
+        member: MemberId,
+        audit: bool,
+    ) -> Result<(), (ErrorCode, String)> {
+        let role = self.event.member(member).map(|m| m.role);
+        crate::domain::permissions::check(
+            role.unwrap_or(Role::Spectator),
+            crate::domain::permissions::Permission::Moderate,
+        )?;
+        let Some(session) = self.sessions.get(&conn) else {
+            return Ok(());
+        };
+        if audit {
+            let frame = encode(&ServerMsg::AuditLog {
+                entries: &self.event.state().audit,
+            });
+            self.deliver("audit_log", frame, std::iter::once(session));
+        } else {
+            self.deliver("invites", self.invites_frame(), std::iter::once(session));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! What a client request means to the hub: a durable command, an ephemeral
+//! action, or one of the few requests that need the hub's own handling.
+//!
+//! This is the one place mapping wire messages to domain changes.
+
+use crate::domain::help::HelpCommand;
+use crate::domain::moderation::ModerationCommand;
+use crate::domain::program::ProgramCommand;
+use crate::domain::{Action, ChatTarget, Command, ErrorCode, MemberId, Role, SummonTarget, TeamId};
+use crate::protocol::{ChatScope, ClientMsg};
+
+/// A request, translated.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Intent {
+    /// Journaled, acknowledged once on disk.
+    Durable(Command),
+    /// Applied and answered at once.
+    Act(Action),
+    /// Chat: the channel is resolved from where the sender stands.
+    Chat {
+        to: ChatTarget,
+        text: String,
+    },
+    Summon(SummonTarget),
+    GoToTeam(TeamId),
+    /// A new invite: the hub makes the token, answers it once durable.
+    CreateInvite {
+        role: Role,
+        team: Option<TeamId>,
+        label: String,
+        expires_at: Option<u64>,
+        max_uses: Option<u32>,
+    },
+    ListInvites,
+    GetAuditLog,
+    /// Answered by the connection task (hello, ping); nothing to do here.
+    Nothing,
+}
+
+/// Translates a client message.
+pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+    use Intent::{Act, Durable};
+    let program = |c| Ok(Durable(Command::Program(c)));
+    let help = |c| Ok(Durable(Command::Help(c)));
+    let moderate = |c| Ok(Durable(Command::Moderation(c)));
+    match msg {
+        ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
+        ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
+        ClientMsg::Teleport { room } => Ok(Act(Action::Teleport { room })),
+        ClientMsg::SetStatus { status } => Ok(Act(Action::SetStatus { status })),
+        ClientMsg::Chat { scope, to, text } => {
+            let to = match (scope, to) {
+                (ChatScope::Room, _) => ChatTarget::Room,
+                (ChatScope::Team, _) => ChatTarget::Team,
+                (ChatScope::Announcement, _) => ChatTarget::Announcement,
+                (ChatScope::Direct, Some(to)) => ChatTarget::Direct(MemberId(to)),
+                (ChatScope::Direct, None) => {
+                    return Err((
+                        ErrorCode::InvalidMessage,
+                        "a direct message needs `to`, the recipient's id".into(),
+                    ));
+                }
+            };
+            Ok(Intent::Chat { to, text })
+        }
+        ClientMsg::CreateTeam { name, challenge } => {
+            Ok(Durable(Command::CreateTeam { name, challenge }))
+        }
+        ClientMsg::JoinTeam { team } => Ok(Durable(Command::JoinTeam { team: TeamId(team) })),
+        ClientMsg::LeaveTeam => Ok(Durable(Command::LeaveTeam)),
+        ClientMsg::AddChallenge { title, description } => {
+            program(ProgramCommand::AddChallenge { title, description })
+        }
+        ClientMsg::UpdateChallenge {
+            id,
+            title,
+            description,
+        } => program(ProgramCommand::UpdateChallenge {
+            id,
+            title,
+            description,
+        }),
+        ClientMsg::RemoveChallenge { id } => program(ProgramCommand::RemoveChallenge { id }),
+        ClientMsg::SetSchedule { schedule } => program(ProgramCommand::SetSchedule { schedule }),
+        ClientMsg::SetPhase { phase } => program(ProgramCommand::SetPhase { phase }),
+        ClientMsg::SetTeamFormation { self_service } => {
+            program(ProgramCommand::SetTeamFormation { self_service })
+        }
+        ClientMsg::Summon { role, team } => match (role, team) {
+            (None, None) => Ok(Intent::Summon(SummonTarget::Everyone)),
+            (Some(role), None) => Ok(Intent::Summon(SummonTarget::Role(role))),
+            (None, Some(team)) => Ok(Intent::Summon(SummonTarget::Team(TeamId(team)))),
+            (Some(_), Some(_)) => Err((
+                ErrorCode::InvalidMessage,
+                "summon either a role or a team, not both".into(),
+            )),
+        },
+        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask { tags, description }),
+        ClientMsg::ClaimHelp { request } => help(HelpCommand::Claim { request }),
+        ClientMsg::UnclaimHelp { request } => help(HelpCommand::Unclaim { request }),
+        ClientMsg::ResolveHelp { request } => help(HelpCommand::Resolve { request }),
+        ClientMsg::CancelHelp { request } => help(HelpCommand::Cancel { request }),
+        ClientMsg::RateHelp {
+            request,
+            stars,
+            comment,
+        } => help(HelpCommand::Rate {
+            request,
+            stars,
+            comment,
+        }),
+        ClientMsg::SetMentorProfile { skills, available } => {
+            help(HelpCommand::SetProfile { skills, available })
+        }
+        ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
+        ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {
+            member: MemberId(member),
+            reason,
+        }),
+        ClientMsg::Unmute { member } => moderate(ModerationCommand::Unmute {
+            member: MemberId(member),
+        }),
+        ClientMsg::Kick { member, reason } => moderate(ModerationCommand::Kick {
+            member: MemberId(member),
+            reason,
+        }),
+        ClientMsg::Ban { member, reason } => moderate(ModerationCommand::Ban {
+            member: MemberId(member),
+            reason,
+        }),
+        ClientMsg::DeleteMessage { seq, reason } => {
+            moderate(ModerationCommand::DeleteMessage { seq, reason })
+        }
+        ClientMsg::CreateInvite {
+            role,
+            team,
+            label,
+            expires_at,
+            max_uses,
+        } => Ok(Intent::CreateInvite {
+            role,
+            team: team.map(TeamId),
+            label,
+            expires_at,
+            max_uses,
+        }),
+        ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
+        ClientMsg::ListInvites => Ok(Intent::ListInvites),
+        ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
+        ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
+    }
+}

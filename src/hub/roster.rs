@@ -1,0 +1,116 @@
+//! Roster imports: CSV → checked import → one durable command → personal
+//! invite tokens returned to the moderator once the import is on disk.
+
+use super::Refusal;
+use super::actor::{AfterCommit, Hub, Pending};
+use crate::domain::roster::{RosterImport, RosterInvite, RosterTeam, parse_roster};
+use crate::domain::{Command, ErrorCode, Role};
+use crate::secret::{hash_token, new_token};
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+/// One personal invite created by an import (the token is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedInvite {
+    pub line: usize,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<String>,
+    pub token: String,
+}
+
+/// The hub's answer to an import.
+pub type RosterReply = oneshot::Sender<Result<Vec<ImportedInvite>, Refusal>>;
+
+fn refusal(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        message: message.into(),
+    }
+}
+
+impl Hub {
+    pub(super) fn import_roster(&mut self, session_token: &str, csv: &[u8], reply: RosterReply) {
+        match self.prepare_import(session_token, csv) {
+            Ok((actor, import, invites)) => {
+                let now = self.now();
+                match self.apply_durable(Some(actor), Command::ImportRoster(import), now) {
+                    Ok((seq, effects)) => {
+                        self.pending.push_back(Pending {
+                            seq,
+                            effects,
+                            then: AfterCommit::Roster { reply, invites },
+                        });
+                    }
+                    Err((code, message)) => {
+                        let _ = reply.send(Err(refusal(code, message)));
+                    }
+                }
+            }
+            Err(err) => {
+                let _ = reply.send(Err(err));
+            }
+        }
+    }
+
+    fn prepare_import(
+        &self,
+        session_token: &str,
+        csv: &[u8],
+    ) -> Result<(crate::domain::MemberId, RosterImport, Vec<ImportedInvite>), Refusal> {
+        let actor = self
+            .event
+            .member_by_session(&hash_token(session_token))
+            .ok_or_else(|| {
+                refusal(
+                    ErrorCode::Unauthorized,
+                    "a moderator's session token is required",
+                )
+            })?;
+        let rows = parse_roster(csv, self.event.limits().max_name_chars)
+            .map_err(|e| refusal(e.code(), e.to_string()))?;
+        let program = &self.event.state().program;
+        let mut teams: Vec<RosterTeam> = Vec::new();
+        let mut invites = Vec::new();
+        let mut created = Vec::new();
+        for row in rows {
+            let challenge = match &row.challenge {
+                Some(title) => Some(program.challenge_by_title(title).map(|c| c.id).ok_or_else(
+                    || {
+                        refusal(
+                            ErrorCode::InvalidRoster,
+                            format!(
+                                "roster: line {}: no challenge is called '{title}'",
+                                row.line
+                            ),
+                        )
+                    },
+                )?),
+                None => None,
+            };
+            if let Some(team) = &row.team
+                && !teams.iter().any(|t| t.name.eq_ignore_ascii_case(team))
+            {
+                teams.push(RosterTeam {
+                    name: team.clone(),
+                    challenge,
+                });
+            }
+            let token = new_token();
+            invites.push(RosterInvite {
+                name: row.name.clone(),
+                role: row.role,
+                team: row.team.clone(),
+                token_hash: hash_token(&token),
+            });
+            created.push(ImportedInvite {
+                line: row.line,
+                name: row.name,
+                role: row.role,
+                team: row.team,
+                token,
+            });
+        }
+        Ok((actor, RosterImport { teams, invites }, created))
+    }
+}

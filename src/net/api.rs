@@ -1,0 +1,127 @@
+//! The moderator's HTTP API: roster import.
+//!
+//! Authenticated with the moderator's session token (from `welcome.session`)
+//! as `Authorization: Bearer <token>`.
+
+use super::AppState;
+use crate::domain::ErrorCode;
+use crate::hub::HubMsg;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// Largest roster file accepted.
+pub const MAX_ROSTER_BYTES: usize = 1024 * 1024;
+
+#[derive(Serialize)]
+struct ApiError<'a> {
+    code: ErrorCode,
+    message: &'a str,
+}
+
+fn error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    (status, axum::Json(ApiError { code, message })).into_response()
+}
+
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::StorageUnavailable | ErrorCode::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// The bearer token of a request.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+#[derive(Serialize)]
+struct InviteOut {
+    line: usize,
+    name: String,
+    role: crate::domain::Role,
+    team: Option<String>,
+    url: String,
+}
+
+/// `POST /api/events/{id}/roster`: a CSV body; answers the personal join links.
+pub async fn import_roster(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "send the moderator's session token as `Authorization: Bearer <token>`",
+        );
+    };
+    if body.len() > MAX_ROSTER_BYTES {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::InvalidRoster,
+            "the roster is larger than 1 MiB",
+        );
+    }
+    let Some(event) = state.registry.lookup(Some(&id)) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownEvent,
+            "no such event",
+        );
+    };
+    let (reply, answer) = oneshot::channel();
+    if !event
+        .send(HubMsg::ImportRoster {
+            session: token.to_string(),
+            csv: body.to_vec(),
+            reply,
+        })
+        .await
+    {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Overloaded,
+            "the event is not running",
+        );
+    }
+    match answer.await {
+        Ok(Ok(invites)) => {
+            let base = state.config.base_url(state.bound);
+            let invites: Vec<InviteOut> = invites
+                .into_iter()
+                .map(|i| InviteOut {
+                    url: format!("{base}/?event={id}&invite={}", i.token),
+                    line: i.line,
+                    name: i.name,
+                    role: i.role,
+                    team: i.team,
+                })
+                .collect();
+            (
+                StatusCode::OK,
+                axum::Json(serde_json::json!({ "invites": invites })),
+            )
+                .into_response()
+        }
+        Ok(Err(refusal)) => error(status_of(refusal.code), refusal.code, &refusal.message),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Overloaded,
+            "the event stopped before answering",
+        ),
+    }
+}
