@@ -181,9 +181,20 @@ impl Event {
         let member = self
             .member(actor)
             .ok_or(DomainError::UnknownMember(actor.0))?;
+        // The role check comes first, so a refusal says "forbidden" rather
+        // than naming a missing team or avatar.
+        let permission = match to {
+            ChatTarget::Room => Permission::ChatRoom,
+            ChatTarget::Team => Permission::ChatTeam,
+            ChatTarget::Direct(_) => Permission::ChatDirect,
+            ChatTarget::Announcement => Permission::Announce,
+        };
+        check(member.role, permission)?;
+        if member.muted {
+            return Err(DomainError::Muted);
+        }
         let channel = match to {
             ChatTarget::Room => {
-                check(member.role, Permission::ChatRoom)?;
                 let avatar = self.presence.get(actor).ok_or(DomainError::NoAvatar)?;
                 Channel::Room(self.venue.room(avatar.room).id.clone())
             }

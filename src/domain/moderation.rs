@@ -282,3 +282,173 @@ impl Event {
         self.state.invites.iter().find(|i| i.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::chat::Channel;
+    use crate::domain::command::Command;
+    use crate::domain::event::EventState;
+    use crate::domain::limits::Limits;
+    use crate::venue::Venue;
+    use std::sync::Arc;
+
+    fn event() -> Event {
+        let venue = Arc::new(Venue::default_venue().unwrap());
+        Event::new(EventState::new("t", "Test"), venue, Limits::default())
+    }
+
+    fn join(event: &mut Event, name: &str, role: Role) -> MemberId {
+        let command = Command::Join {
+            name: name.into(),
+            role,
+            team: None,
+            session_hash: format!("s-{name}"),
+        };
+        event.apply(None, &command, 0).unwrap();
+        event.member_by_session(&format!("s-{name}")).unwrap()
+    }
+
+    fn moderate(
+        event: &mut Event,
+        by: MemberId,
+        command: ModerationCommand,
+    ) -> Result<Vec<Effect>, DomainError> {
+        event.apply(Some(by), &Command::Moderation(command), 100)
+    }
+
+    #[test]
+    fn mute_blocks_chat_and_is_audited() {
+        let mut e = event();
+        let m = join(&mut e, "mod", Role::Moderator);
+        let p = join(&mut e, "p", Role::Participant);
+        moderate(
+            &mut e,
+            m,
+            ModerationCommand::Mute {
+                member: p,
+                reason: "spam".into(),
+            },
+        )
+        .unwrap();
+        let chat = Command::PostChat {
+            channel: Channel::Announcements,
+            text: "x".into(),
+        };
+        assert_eq!(e.check_command(Some(p), &chat), Err(DomainError::Muted));
+        assert_eq!(e.state().audit[0].action, "mute");
+        assert_eq!(e.state().audit[0].reason, "spam");
+        assert!(matches!(
+            moderate(&mut e, p, ModerationCommand::Unmute { member: p }),
+            Err(DomainError::Forbidden { .. })
+        ));
+        let other = join(&mut e, "mod2", Role::Moderator);
+        assert_eq!(
+            moderate(
+                &mut e,
+                m,
+                ModerationCommand::Kick {
+                    member: other,
+                    reason: String::new()
+                }
+            ),
+            Err(DomainError::ProtectedMember(other.0))
+        );
+    }
+
+    #[test]
+    fn ban_revokes_the_session() {
+        let mut e = event();
+        let m = join(&mut e, "mod", Role::Moderator);
+        let p = join(&mut e, "p", Role::Participant);
+        let effects = moderate(
+            &mut e,
+            m,
+            ModerationCommand::Ban {
+                member: p,
+                reason: String::new(),
+            },
+        )
+        .unwrap();
+        assert!(effects.contains(&Effect::Banned { member: p }));
+        assert_eq!(e.member_by_session("s-p"), None);
+        assert!(e.member(p).unwrap().banned);
+    }
+
+    #[test]
+    fn deleted_messages_leave_history() {
+        let mut e = event();
+        let m = join(&mut e, "mod", Role::Moderator);
+        e.apply(
+            Some(m),
+            &Command::PostChat {
+                channel: Channel::Announcements,
+                text: "oops".into(),
+            },
+            1,
+        )
+        .unwrap();
+        moderate(
+            &mut e,
+            m,
+            ModerationCommand::DeleteMessage {
+                seq: 1,
+                reason: String::new(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            e.state()
+                .chat
+                .recent(&Channel::Announcements, 0, 10)
+                .count(),
+            0
+        );
+        assert_eq!(
+            moderate(
+                &mut e,
+                m,
+                ModerationCommand::DeleteMessage {
+                    seq: 1,
+                    reason: String::new()
+                }
+            ),
+            Err(DomainError::UnknownMessage(1))
+        );
+    }
+
+    #[test]
+    fn invites_expire_run_out_and_are_revoked() {
+        let mut e = event();
+        let m = join(&mut e, "mod", Role::Moderator);
+        let create = |hash: &str, expires_at, max_uses| ModerationCommand::CreateInvite {
+            token_hash: hash.into(),
+            role: Role::Participant,
+            team: None,
+            label: "presse".into(),
+            expires_at,
+            max_uses,
+        };
+        moderate(&mut e, m, create("a", Some(1_000), None)).unwrap();
+        moderate(&mut e, m, create("b", None, Some(1))).unwrap();
+        assert_eq!(
+            moderate(&mut e, m, create("b", None, None)),
+            Err(DomainError::InvalidInvite)
+        );
+        assert_eq!(e.invite("a").unwrap().refusal(999), None);
+        assert_eq!(
+            e.invite("a").unwrap().refusal(1_000),
+            Some(crate::domain::member::InviteRefusal::Expired)
+        );
+        let id = e.invite("b").unwrap().id;
+        moderate(&mut e, m, ModerationCommand::RevokeInvite { invite: id }).unwrap();
+        assert_eq!(
+            e.invite("b").unwrap().refusal(0),
+            Some(crate::domain::member::InviteRefusal::Revoked)
+        );
+        assert_eq!(
+            moderate(&mut e, m, ModerationCommand::RevokeInvite { invite: 99 }),
+            Err(DomainError::UnknownInvite(99))
+        );
+    }
+}

@@ -102,6 +102,90 @@ impl Permission {
     }
 }
 
+impl Permission {
+    /// The wire messages (and chat scopes) governed by this permission.
+    pub fn messages(self) -> &'static [&'static str] {
+        match self {
+            Permission::Move => &["step", "walk_to", "teleport", "go_to_team"],
+            Permission::SetStatus => &["set_status"],
+            Permission::ChatRoom => &["chat (scope room)"],
+            Permission::ChatTeam => &["chat (scope team)"],
+            Permission::ChatDirect => &["chat (scope direct)"],
+            Permission::Announce => &["chat (scope announcement)"],
+            Permission::CreateTeam => &["create_team"],
+            Permission::JoinTeam => &["join_team"],
+            Permission::LeaveTeam => &["leave_team"],
+            Permission::AskHelp => &["ask_help", "cancel_help", "rate_help"],
+            Permission::HandleHelp => &[
+                "set_mentor_profile",
+                "claim_help",
+                "unclaim_help",
+                "resolve_help",
+            ],
+            Permission::ManageProgram => &[
+                "add_challenge",
+                "update_challenge",
+                "remove_challenge",
+                "set_schedule",
+                "set_phase",
+                "set_team_formation",
+            ],
+            Permission::ImportRoster => &["POST /api/events/{id}/roster"],
+            Permission::Summon => &["summon"],
+            Permission::ViewHelpStats => &[
+                "help_stats (pushed)",
+                "help_queue of every request (pushed)",
+            ],
+            Permission::Moderate => &[
+                "mute",
+                "unmute",
+                "kick",
+                "ban",
+                "delete_message",
+                "create_invite",
+                "revoke_invite",
+                "list_invites",
+                "get_audit_log",
+            ],
+        }
+    }
+}
+
+/// The permission table as Markdown: one row per permission, one column per
+/// role. `docs/permissions.md` is this text; a test keeps them equal.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Permissions\n\nWho may do what. The server enforces every row; the web client only hides\nbuttons. This page is generated from `src/domain/permissions.rs` (a test\nfails when they differ; `AMPHI_WRITE_DOCS=1 cargo test permissions` rewrites it).\nMessages not listed (`hello`, `ping`) are open to everyone.\n\n| action | messages |",
+    );
+    for role in Role::ALL {
+        out.push_str(&format!(" {role} |"));
+    }
+    out.push_str("\n|---|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len()));
+    out.push('\n');
+    for permission in Permission::ALL {
+        let messages = permission
+            .messages()
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!("| {} | {messages} |", permission.describe()));
+        for role in Role::ALL {
+            out.push_str(if permission.roles().contains(role) {
+                " ✅ |"
+            } else {
+                " — |"
+            });
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nBeyond the role, some actions have conditions checked on the server: team\nchat and help requests need a team; a mentor never claims their own team's\nrequest; only the claiming mentor resolves; moderators cannot mute, kick or\nban another moderator; rooms admit only the roles on the map (the jury room:\njury and moderator).\n",
+    );
+    out
+}
+
 /// Refuses with [`DomainError::Forbidden`] unless `role` may do `what`.
 pub fn check(role: Role, what: Permission) -> Result<(), DomainError> {
     if what.roles().contains(role) {
@@ -117,6 +201,27 @@ pub fn check(role: Role, what: Permission) -> Result<(), DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_permissions_doc_is_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/permissions.md");
+        let expected = markdown();
+        if std::env::var_os("AMPHI_WRITE_DOCS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/permissions.md is stale; run AMPHI_WRITE_DOCS=1 cargo test permissions"
+        );
+    }
+
+    #[test]
+    fn every_permission_governs_some_message() {
+        for p in Permission::ALL {
+            assert!(!p.messages().is_empty(), "{p:?}");
+        }
+    }
 
     #[test]
     fn spectators_only_watch() {

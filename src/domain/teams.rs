@@ -335,3 +335,200 @@ pub enum SummonTarget {
     Role(Role),
     Team(TeamId),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::command::Action;
+    use crate::domain::event::EventState;
+    use crate::domain::help::{HelpCommand, HelpState, HelpTag};
+    use crate::domain::limits::Limits;
+    use crate::domain::program::ProgramCommand;
+    use crate::venue::Venue;
+    use std::sync::Arc;
+
+    fn event() -> Event {
+        let venue = Arc::new(Venue::default_venue().unwrap());
+        Event::new(EventState::new("t", "Test"), venue, Limits::default())
+    }
+
+    fn join(event: &mut Event, name: &str, role: Role) -> MemberId {
+        let command = Command::Join {
+            name: name.into(),
+            role,
+            team: None,
+            session_hash: format!("session-{name}"),
+        };
+        let effects = event.apply(None, &command, 0).unwrap();
+        let Some(Effect::MemberJoined { member }) = effects.first().cloned() else {
+            panic!("{effects:?}")
+        };
+        member
+    }
+
+    fn create(event: &mut Event, by: MemberId, name: &str) -> TeamId {
+        event
+            .apply(
+                Some(by),
+                &Command::CreateTeam {
+                    name: name.into(),
+                    challenge: None,
+                },
+                0,
+            )
+            .unwrap();
+        event.member(by).unwrap().team.unwrap()
+    }
+
+    #[test]
+    fn teams_get_free_tables_in_map_order_and_release_them() {
+        let mut e = event();
+        let (a, b, c) = (
+            join(&mut e, "a", Role::Participant),
+            join(&mut e, "b", Role::Participant),
+            join(&mut e, "c", Role::Participant),
+        );
+        let ta = create(&mut e, a, "Alpha");
+        let tb = create(&mut e, b, "Beta");
+        assert_eq!(e.team(ta).unwrap().table.as_deref(), Some("table-01"));
+        assert_eq!(e.team(tb).unwrap().table.as_deref(), Some("table-02"));
+        let effects = e.apply(Some(a), &Command::LeaveTeam, 5).unwrap();
+        assert!(effects.contains(&Effect::TeamRemoved { team: ta }));
+        assert!(e.team(ta).is_none());
+        let tc = create(&mut e, c, "Gamma");
+        assert_eq!(e.team(tc).unwrap().table.as_deref(), Some("table-01"));
+    }
+
+    #[test]
+    fn team_size_names_and_formation_mode_are_enforced() {
+        let mut e = event();
+        let founder = join(&mut e, "f", Role::Participant);
+        let team = create(&mut e, founder, "Les Cartographes");
+        let dup = join(&mut e, "d", Role::Participant);
+        let twin = Command::CreateTeam {
+            name: "les cartographes".into(),
+            challenge: None,
+        };
+        assert_eq!(
+            e.apply(Some(dup), &twin, 0),
+            Err(DomainError::DuplicateTeamName("les cartographes".into()))
+        );
+        for i in 0..6 {
+            let m = join(&mut e, &format!("m{i}"), Role::Participant);
+            e.apply(Some(m), &Command::JoinTeam { team }, 0).unwrap();
+        }
+        assert_eq!(
+            e.apply(Some(dup), &Command::JoinTeam { team }, 0),
+            Err(DomainError::TeamFull {
+                team: team.0,
+                max: 7
+            })
+        );
+        let mentor = join(&mut e, "mentor", Role::Mentor);
+        assert!(matches!(
+            e.apply(Some(mentor), &Command::JoinTeam { team }, 0),
+            Err(DomainError::Forbidden { .. })
+        ));
+        let moderator = join(&mut e, "mod", Role::Moderator);
+        e.apply(
+            Some(moderator),
+            &Command::Program(ProgramCommand::SetTeamFormation {
+                self_service: false,
+            }),
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            e.apply(Some(founder), &Command::LeaveTeam, 0),
+            Err(DomainError::TeamFormationClosed)
+        );
+    }
+
+    #[test]
+    fn dissolving_a_team_cancels_its_help_request() {
+        let mut e = event();
+        let a = join(&mut e, "a", Role::Participant);
+        create(&mut e, a, "Solo");
+        let ask = Command::Help(HelpCommand::Ask {
+            tags: vec![HelpTag::Data],
+            description: "?".into(),
+        });
+        e.apply(Some(a), &ask, 1).unwrap();
+        let effects = e.apply(Some(a), &Command::LeaveTeam, 2).unwrap();
+        assert!(effects.contains(&Effect::HelpChanged { request: 1 }));
+        assert_eq!(e.state().help.requests[&1].state, HelpState::Cancelled);
+    }
+
+    #[test]
+    fn summon_brings_the_chosen_people_to_the_amphitheatre() {
+        let mut e = event();
+        let moderator = join(&mut e, "mod", Role::Moderator);
+        let p = join(&mut e, "p", Role::Participant);
+        let jury = join(&mut e, "j", Role::Jury);
+        for m in [moderator, p, jury] {
+            e.act(m, &Action::Connect, 0).unwrap();
+        }
+        assert!(matches!(
+            e.summon(p, SummonTarget::Everyone, 0),
+            Err(DomainError::Forbidden { .. })
+        ));
+        let effects = e
+            .summon(moderator, SummonTarget::Role(Role::Participant), 0)
+            .unwrap();
+        assert!(effects.contains(&Effect::Summoned {
+            member: p,
+            by: moderator
+        }));
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Summoned { member, .. } if *member == jury))
+        );
+        let amphi = e.venue().room_by_id("amphi").unwrap();
+        assert_eq!(e.presence().get(p).unwrap().room, amphi);
+        assert_ne!(e.presence().get(jury).unwrap().room, amphi);
+    }
+
+    #[test]
+    fn imports_are_all_or_nothing() {
+        use crate::domain::roster::{RosterImport, RosterInvite, RosterTeam};
+        let mut e = event();
+        let moderator = join(&mut e, "mod", Role::Moderator);
+        let invite = |name: &str, team: Option<&str>| RosterInvite {
+            name: name.into(),
+            role: Role::Participant,
+            team: team.map(str::to_string),
+            token_hash: format!("h-{name}"),
+        };
+        let bad = RosterImport {
+            teams: vec![RosterTeam {
+                name: "A".into(),
+                challenge: None,
+            }],
+            invites: vec![invite("x", Some("A")), invite("y", Some("Nowhere"))],
+        };
+        assert!(matches!(
+            e.apply(Some(moderator), &Command::ImportRoster(bad), 0),
+            Err(DomainError::InvalidRoster(_))
+        ));
+        assert!(e.state().teams.is_empty() && e.state().invites.is_empty());
+        let good = RosterImport {
+            teams: vec![RosterTeam {
+                name: "A".into(),
+                challenge: None,
+            }],
+            invites: vec![invite("x", Some("A"))],
+        };
+        e.apply(Some(moderator), &Command::ImportRoster(good), 0)
+            .unwrap();
+        let invite = e.invite("h-x").unwrap();
+        assert_eq!(
+            (
+                invite.name.as_deref(),
+                invite.max_uses,
+                invite.team.is_some()
+            ),
+            (Some("x"), Some(1), true)
+        );
+    }
+}
