@@ -100,6 +100,8 @@ pub enum DomainError {
     UnknownInvite(u32),
     #[error("this invite link is not valid")]
     InvalidInvite,
+    #[error("the name '{0}' is taken (or looks too much like another person's name)")]
+    NameTaken(String),
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -160,6 +162,7 @@ pub enum ErrorCode {
     InviteUsedUp,
     Banned,
     RateLimited,
+    NameTaken,
     StorageUnavailable,
     Overloaded,
     Unauthorized,
@@ -209,6 +212,7 @@ impl DomainError {
             DomainError::UnknownMessage(_) => ErrorCode::UnknownMessage,
             DomainError::UnknownInvite(_) => ErrorCode::UnknownInvite,
             DomainError::InvalidInvite => ErrorCode::InvalidInvite,
+            DomainError::NameTaken(_) => ErrorCode::NameTaken,
         }
     }
 }

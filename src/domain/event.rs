@@ -88,15 +88,24 @@ pub struct Event {
     pub(super) presence: Presence,
     pub(super) by_session: HashMap<String, MemberId>,
     pub(super) by_invite: HashMap<String, usize>,
+    /// Name skeletons in use, so no two people look alike.
+    by_skeleton: HashMap<String, MemberId>,
 }
 
 impl Event {
     /// Builds the live event from its durable state (new, or recovered).
     pub fn new(state: EventState, venue: Arc<Venue>, limits: Limits) -> Event {
+        // A banned member's session never resumes, even after a restart.
         let by_session = state
             .members
             .values()
+            .filter(|m| !m.banned)
             .map(|m| (m.session_hash.clone(), m.id))
+            .collect();
+        let by_skeleton = state
+            .members
+            .values()
+            .map(|m| (text::name_skeleton(&m.name), m.id))
             .collect();
         let by_invite = state
             .invites
@@ -112,6 +121,7 @@ impl Event {
             presence,
             by_session,
             by_invite,
+            by_skeleton,
         }
     }
 
@@ -242,7 +252,10 @@ impl Event {
                 }
             }
             Command::Join { name, team, .. } => {
-                text::clean_name("name", name, self.limits.max_name_chars)?;
+                let name = text::clean_name("name", name, self.limits.max_name_chars)?;
+                if self.by_skeleton.contains_key(&text::name_skeleton(&name)) {
+                    return Err(DomainError::NameTaken(name));
+                }
                 if let Some(team) = team {
                     self.check_team_has_room(*team, 1)?;
                 }
@@ -346,6 +359,10 @@ impl Event {
                     },
                 );
                 self.by_session.insert(session_hash.clone(), id);
+                if let Some(member) = self.state.members.get(&id) {
+                    self.by_skeleton
+                        .insert(text::name_skeleton(&member.name), id);
+                }
                 let mut effects = vec![Effect::MemberJoined { member: id }];
                 if let Some(team) = team {
                     effects.extend(self.put_in_team(id, *team));

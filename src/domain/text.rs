@@ -2,16 +2,21 @@
 //!
 //! Lengths count characters, not bytes, so French accents cost what they look.
 //! Control characters are removed (chat keeps line breaks and tabs), and so are
-//! the bidirectional override characters that can disguise text.
+//! the bidirectional override characters that can disguise text. Names are
+//! normalized (NFKC), and [`name_skeleton`] tells lookalike names apart from
+//! genuinely different ones.
 
 use super::error::DomainError;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// Cleans a one-line name: control and bidi characters removed, whitespace
 /// runs folded to one space, trimmed; then checks it is neither empty nor too long.
 pub fn clean_name(field: &'static str, raw: &str, max_chars: usize) -> Result<String, DomainError> {
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
-    for c in raw.chars() {
+    // NFKC: one form for "é" typed either way, fullwidth letters folded.
+    for c in raw.nfkc() {
         if c.is_whitespace() {
             // Line breaks and tabs in a name become one space, like any run.
             pending_space = !out.is_empty();
@@ -24,6 +29,49 @@ pub fn clean_name(field: &'static str, raw: &str, max_chars: usize) -> Result<St
         }
     }
     check_length(field, out, max_chars)
+}
+
+/// What a name looks like, for telling lookalikes apart: compatibility
+/// decomposition, accents and invisible characters dropped, case folded,
+/// letters that look Latin (Cyrillic "а", Greek "ο", digit "0"…) mapped to the
+/// Latin letter, spaces and punctuation ignored. Two names with the same
+/// skeleton would be mistaken for each other on screen.
+pub fn name_skeleton(name: &str) -> String {
+    name.nfkd()
+        .filter(|c| !is_combining_mark(*c) && !is_bidi_control(*c) && !c.is_control())
+        .flat_map(char::to_lowercase)
+        .map(latin_lookalike)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The Latin letter a character is easily mistaken for (itself otherwise).
+fn latin_lookalike(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'в' | 'β' => 'b',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ё' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ї' | 'ι' | 'ı' | '1' | 'l' | '|' => 'l',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'п' | 'η' => 'n',
+        'о' | 'ο' | 'σ' | '0' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' | '5' => 's',
+        'т' | 'τ' => 't',
+        'υ' | 'μ' => 'u',
+        'ν' => 'v',
+        'ѡ' | 'ω' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        'ᴢ' => 'z',
+        other => other,
+    }
 }
 
 /// Cleans a chat message: control and bidi characters removed except line
@@ -91,6 +139,29 @@ mod tests {
             clean_message("\n\n", 10),
             Err(DomainError::EmptyText { field: "text" })
         );
+    }
+
+    #[test]
+    fn names_are_nfkc_normalized() {
+        // "e" + combining acute becomes the single "é"; fullwidth letters fold.
+        assert_eq!(clean_name("name", "Zoe\u{301}", 40).unwrap(), "Zoé");
+        assert_eq!(clean_name("name", "ＡＢＣ", 40).unwrap(), "ABC");
+    }
+
+    #[test]
+    fn lookalike_names_share_a_skeleton() {
+        let skeleton = name_skeleton("Alice Martin");
+        for lookalike in [
+            "alice martin",
+            "Аlice Martin",
+            "A1ice Martin",
+            "Alicé  Martin",
+            "Alice\u{200F}Martin",
+            "ALICE-MARTIN",
+        ] {
+            assert_eq!(name_skeleton(lookalike), skeleton, "{lookalike}");
+        }
+        assert_ne!(name_skeleton("Alice Marton"), skeleton);
     }
 
     #[test]
