@@ -1,0 +1,340 @@
+// The participant page: wires the connection, the store and the views.
+//
+//   connection.js  WebSocket, hello/resume, rid requests, reconnect with backoff
+//   clock.js       NTP-style server clock offset (ping/pong)
+//   store.js       venue, rooms, people, teams, you; applies server messages
+//   map.js         Tiled .tmj + tilesets, pre-painted into offscreen chunks
+//   render.js      canvas: map, rooms, avatars (interpolated), camera, zoom
+//   input.js       keys → step (predicted), click → walk_to, drag/wheel
+//   chat.js        chat tabs, unread counts, history, dedupe by seq
+//   people.js      people by room + all rooms (the canvas-free view)
+//   team.js        your team, join/leave
+//   status.js      presence status select
+//   i18n.js        every string, French and English
+//   ui.js          DOM helpers (text only, never HTML), toasts, live region
+
+import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has } from './i18n.js';
+import { Connection } from './connection.js';
+import { Clock } from './clock.js';
+import { Store } from './store.js';
+import { loadMap } from './map.js';
+import { Renderer, colorOf } from './render.js';
+import { Input } from './input.js';
+import { Chat } from './chat.js';
+import { People } from './people.js';
+import { StatusPicker } from './status.js';
+import { TeamPanel } from './team.js';
+import { $, toast } from './ui.js';
+
+const params = new URLSearchParams(location.search);
+const eventId = params.get('event') || 'demo';
+const invite = params.get('invite');
+
+const store = new Store();
+let connState = 'connecting';
+let waitingUntil = 0;
+let mapLoading = null;
+
+function errorText(err) {
+  if (!err) return '';
+  if (err.code === 'timeout') return t('err.timeout');
+  const key = `err.${err.code}`;
+  return has(key) ? t(key) : t('err.generic', { message: err.message || err.code });
+}
+function showError(err) {
+  toast(errorText(err), 'error');
+}
+
+// ----- language -----
+const langSelect = $('#lang-select');
+for (const { code, label } of LANGS) {
+  const o = document.createElement('option');
+  o.value = code;
+  o.textContent = label;
+  langSelect.appendChild(o);
+}
+langSelect.value = getLang();
+langSelect.addEventListener('change', () => setLang(langSelect.value));
+applyI18n(document);
+
+// ----- connection -----
+const conn = new Connection({
+  eventId,
+  invite,
+  onMessage: (msg) => receive(msg),
+  onState: (state, detail) => connectionState(state, detail),
+});
+const clock = new Clock((msg) => conn.raw(msg));
+
+const canvas = $('#map');
+const renderer = new Renderer(canvas, store);
+const input = new Input({ canvas, store, renderer, conn, onError: showError });
+
+// ----- side panel tabs -----
+const SIDE = ['chat', 'people', 'team'];
+let sideTab = 'chat';
+function selectSide(name, focus = false) {
+  sideTab = name;
+  for (const n of SIDE) {
+    const tab = $(`#side-tab-${n}`);
+    const active = n === name;
+    tab.setAttribute('aria-selected', String(active));
+    tab.tabIndex = active ? 0 : -1;
+    $(`#panel-${n}`).hidden = !active;
+  }
+  if (focus) $(`#side-tab-${name}`).focus();
+  if (name === 'chat') chat.markRead();
+}
+for (const n of SIDE) {
+  const tab = $(`#side-tab-${n}`);
+  tab.addEventListener('click', () => selectSide(n));
+  tab.addEventListener('keydown', (e) => {
+    const i = SIDE.indexOf(n);
+    let next = null;
+    if (e.key === 'ArrowRight') next = SIDE[(i + 1) % SIDE.length];
+    else if (e.key === 'ArrowLeft') next = SIDE[(i + SIDE.length - 1) % SIDE.length];
+    if (next) {
+      e.preventDefault();
+      selectSide(next, true);
+    }
+  });
+}
+
+const chat = new Chat({ store, conn, onError: showError, isVisible: () => sideTab === 'chat' });
+chat.onUnread((n) => {
+  const badge = $('#chat-total');
+  badge.textContent = n > 99 ? '99+' : String(n);
+  badge.hidden = n === 0;
+  document.title = n ? `(${n}) ${titleBase()}` : titleBase();
+});
+
+function teleport(room) {
+  conn.request({ type: 'teleport', room }).then(
+    () => {
+      renderer.centerOnMe();
+      toast(t('teleported', { room: store.roomLabel(room) }));
+    },
+    showError,
+  );
+}
+function locate(id) {
+  renderer.locate(id);
+}
+new People({
+  store,
+  onLocate: locate,
+  onTeleport: teleport,
+  onMessage: (id) => {
+    selectSide('chat');
+    chat.openDirect(id);
+  },
+});
+new StatusPicker({ store, conn, onError: showError });
+new TeamPanel({ store, conn, onError: showError, onLocate: locate });
+
+// ----- map controls -----
+$('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
+$('#zoom-out').addEventListener('click', () => renderer.zoomBy(-1));
+$('#center-me').addEventListener('click', () => renderer.centerOnMe());
+
+// ----- header -----
+function titleBase() {
+  return store.event ? `${store.event.title} · Amphi` : 'Amphi';
+}
+function renderHeader() {
+  const me = store.me;
+  $('#event-title').textContent = store.event?.title ?? '';
+  const room = store.myRoom;
+  $('#current-room').textContent = room ? room.label : '—';
+  if (me) {
+    $('#me-box').hidden = false;
+    $('#me-name').textContent = me.name;
+    $('#me-role').textContent = t(`role.${me.role}`);
+    $('#me-dot').style.background = colorOf(me.id);
+  }
+  const p = store.myPerson;
+  $('#status-dot').className = `status-dot status-${p ? p.status : 'away'}`;
+  // Without an avatar (spectators) there is no room and no presence status.
+  $('#where').hidden = Boolean(me && !p);
+  $('#status-field').hidden = Boolean(me && !p);
+}
+store.on('me', renderHeader);
+store.on('me-room', renderHeader);
+store.on('people', renderHeader);
+onLangChange(() => {
+  renderHeader();
+  renderConn();
+});
+
+// ----- connection state -----
+function connectionState(state, detail = {}) {
+  const was = connState;
+  connState = state;
+  const dialog = $('#join-dialog');
+  switch (state) {
+    case 'online':
+      if (dialog.open) dialog.close();
+      $('#banner').hidden = true;
+      if (was === 'waiting' || was === 'connecting') {
+        if (store.venue && was !== 'connecting') toast(t('conn.back'));
+      }
+      clock.start();
+      break;
+    case 'waiting':
+      waitingUntil = detail.at;
+      clock.stop();
+      break;
+    case 'need-name':
+      askName(detail.error);
+      break;
+    case 'replaced':
+      clock.stop();
+      showBanner(t('conn.replacedHelp'), t('conn.resumeBtn'), () => conn.retryNow());
+      break;
+    case 'fatal':
+      clock.stop();
+      showFatal(detail.code === 'no_invite' ? t('join.noInvite') : detail.code === 'invalid_invite' ? t('join.badInvite') : detail.message || detail.code);
+      break;
+    default:
+  }
+  renderConn();
+}
+
+function renderConn() {
+  const box = $('#conn');
+  const text = $('#conn-text');
+  const retry = $('#conn-retry');
+  let cls = 'conn-connecting';
+  let label = t('conn.connecting');
+  retry.hidden = true;
+  switch (connState) {
+    case 'online':
+      cls = 'conn-online';
+      label = t('conn.online');
+      break;
+    case 'waiting': {
+      const s = Math.max(0, Math.ceil((waitingUntil - Date.now()) / 1000));
+      cls = 'conn-waiting';
+      label = s > 0 ? t('conn.reconnecting', { s }) : t('conn.reconnectingNow');
+      retry.hidden = false;
+      break;
+    }
+    case 'replaced':
+      cls = 'conn-offline';
+      label = t('conn.replaced');
+      break;
+    case 'fatal':
+    case 'need-name':
+      cls = 'conn-offline';
+      label = t('conn.offline');
+      break;
+    default:
+  }
+  box.className = `conn ${cls}`;
+  text.textContent = label;
+  const offline = connState !== 'online' && store.venue != null;
+  $('#map-wrap').classList.toggle('is-offline', offline);
+  $('#offline-note').hidden = !offline || connState === 'replaced';
+}
+setInterval(() => {
+  if (connState === 'waiting') renderConn();
+}, 500);
+$('#conn-retry').addEventListener('click', () => conn.retryNow());
+
+function showBanner(text, button, action) {
+  $('#banner-text').textContent = text;
+  const btn = $('#banner-btn');
+  btn.textContent = button;
+  btn.onclick = action;
+  $('#banner').hidden = false;
+}
+
+function askName(error) {
+  const dialog = $('#join-dialog');
+  $('#join-fields').hidden = false;
+  $('#join-fatal').hidden = true;
+  $('#join-error').textContent = error ? t('err.invalid_name') : '';
+  const name = $('#join-name');
+  if (!name.value) name.value = conn.name || '';
+  if (!dialog.open) dialog.showModal();
+  name.focus();
+}
+
+function showFatal(text) {
+  const dialog = $('#join-dialog');
+  $('#join-fields').hidden = true;
+  $('#join-intro').hidden = true;
+  const fatal = $('#join-fatal');
+  fatal.hidden = false;
+  fatal.textContent = text;
+  if (!dialog.open) dialog.showModal();
+}
+
+$('#join-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const name = $('#join-name').value.trim();
+  if (!name) {
+    $('#join-error').textContent = t('join.nameRequired');
+    return;
+  }
+  $('#join-dialog').close();
+  conn.start(name);
+});
+$('#join-dialog').addEventListener('cancel', (e) => e.preventDefault());
+
+// ----- server messages -----
+function receive(msg) {
+  switch (msg.type) {
+    case 'welcome':
+      store.apply(msg);
+      // Without an avatar there is no room to chat in: start on the announcements.
+      if (!store.myPerson && !mapLoading) chat.select('announcements', { focus: false });
+      chat.handle(msg);
+      renderHeader();
+      if (!mapLoading) mapLoading = startMap(msg.map_url);
+      else renderer.centerOnMe();
+      break;
+    case 'pong':
+      clock.onPong(msg);
+      break;
+    case 'chat':
+    case 'chat_history':
+      chat.handle(msg);
+      break;
+    case 'error':
+      showError(msg);
+      break;
+    case 'room_changed':
+      store.apply(msg);
+      if (store.me && msg.id === store.me.id) chat.render();
+      break;
+    default:
+      store.apply(msg);
+  }
+}
+
+async function startMap(url) {
+  const status = $('#map-status');
+  try {
+    const map = await loadMap(url);
+    renderer.setMap(map);
+    status.hidden = true;
+  } catch (err) {
+    console.error(err);
+    status.textContent = t('map.failed');
+    status.classList.add('error');
+    mapLoading = null;
+  }
+}
+
+// Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
+if (params.get('debug')) {
+  window.amphi = { store, renderer, conn, clock, chat };
+}
+
+// An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.
+const nameParam = params.get('name');
+if (nameParam && !conn.session) conn.start(nameParam.trim());
+else if (conn.canStart()) conn.start();
+else if (invite) connectionState('need-name');
+else connectionState('fatal', { code: 'no_invite' });
