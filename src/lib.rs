@@ -36,6 +36,7 @@ use config::Config;
 use domain::Role;
 use hub::{HubSettings, Registry};
 use metrics::Metrics;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -100,6 +101,10 @@ impl Server {
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
         config.validate()?;
         let (venue, map_text) = load_venue(config.map.as_deref())?;
+        let map_url = match config.map.as_deref().and_then(Path::file_name) {
+            Some(file) => format!("/venue/{}", file.to_string_lossy()),
+            None => "/assets/maps/default.tmj".to_string(),
+        };
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -124,6 +129,7 @@ impl Server {
             inbox: config.hub_inbox,
             max_frame_bytes: config.max_frame_bytes,
             clock: clock.clone(),
+            map_url,
         };
 
         let (commands, tokens) = demo::demo_setup();
@@ -197,7 +203,14 @@ impl Server {
             tracing::info!("shutting down");
             let _ = tx.send(true);
         };
-        axum::serve(self.listener, app)
+        // Real-time frames are small: send them now rather than let Nagle's
+        // algorithm hold one back until the previous is acknowledged.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::warn!(%err, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, app)
             .with_graceful_shutdown(signal)
             .await
             .map_err(StartError::Serve)?;

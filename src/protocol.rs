@@ -345,6 +345,8 @@ pub struct PersonView {
     pub x: u16,
     pub y: u16,
     pub status: Status,
+    /// False while the owner is disconnected, within the grace period.
+    pub connected: bool,
 }
 
 /// A chat message on the wire.
@@ -466,6 +468,12 @@ pub enum ServerMsg<'a> {
     },
     PersonLeft {
         id: u32,
+    },
+    /// A person's connection dropped (false) or came back within the grace
+    /// period (true); their avatar stays in place meanwhile.
+    PersonPresence {
+        id: u32,
+        connected: bool,
     },
     RoomChanged {
         id: u32,

@@ -99,6 +99,8 @@ pub enum Effect {
     AvatarResumed {
         member: MemberId,
     },
+    /// The owner's connection dropped; the avatar waits for the grace period.
+    AvatarDisconnected { member: MemberId },
     /// An avatar left the map (grace period over).
     AvatarLeft {
         member: MemberId,

@@ -463,11 +463,14 @@ impl Event {
     }
 
     fn disconnect(&mut self, member: MemberId, now: Millis) -> Vec<Effect> {
-        if let Some(avatar) = self.presence.get_mut(member) {
-            avatar.disconnected_at = Some(now);
-            avatar.path.clear();
+        match self.presence.get_mut(member) {
+            Some(avatar) => {
+                avatar.disconnected_at = Some(now);
+                avatar.path.clear();
+                vec![Effect::AvatarDisconnected { member }]
+            }
+            None => vec![],
         }
-        vec![]
     }
 
     /// Moves time forward: walks paths, removes avatars whose owner did not

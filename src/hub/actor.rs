@@ -23,6 +23,9 @@ pub struct HubSettings {
     pub inbox: usize,
     pub max_frame_bytes: usize,
     pub clock: Clock,
+    /// Where clients fetch the drawable map; tileset paths inside it are
+    /// relative to this URL.
+    pub map_url: String,
 }
 
 /// A joined connection.
@@ -94,7 +97,7 @@ pub fn spawn(
         map_text,
         tx,
     };
-    let map_url = format!("/api/events/{id}/map");
+    let map_url = settings.map_url.clone();
     let mut hub = Hub {
         event,
         sessions: HashMap::new(),

@@ -28,6 +28,9 @@ pub mod session;
 mod tick;
 mod views;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use actor::{HubSettings, spawn};
 pub use registry::Registry;
 pub use roster::{ImportedInvite, RosterReply};

@@ -19,7 +19,12 @@ impl Hub {
             return;
         }
         match effect {
-            Effect::MemberJoined { .. } | Effect::AvatarResumed { .. } => {}
+            Effect::MemberJoined { .. } => {}
+            Effect::AvatarResumed { member } | Effect::AvatarDisconnected { member } => {
+                let connected = matches!(effect, Effect::AvatarResumed { .. });
+                let frame = encode(&ServerMsg::PersonPresence { id: member.0, connected });
+                self.deliver("person_presence", frame, self.sessions.values().filter(|s| s.member != member));
+            }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
                     let frame = encode(&ServerMsg::PersonJoined { person });

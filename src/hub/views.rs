@@ -21,6 +21,7 @@ impl Hub {
             x: avatar.tile.x,
             y: avatar.tile.y,
             status: avatar.status,
+            connected: avatar.disconnected_at.is_none(),
         })
     }
 

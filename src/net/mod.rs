@@ -7,9 +7,9 @@
 
 pub mod api;
 pub mod connection;
-pub mod rate;
 pub mod headers;
 mod http;
+pub mod rate;
 mod static_files;
 
 use crate::clock::Clock;
@@ -48,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
         )
         .route("/assets/{*path}", get(static_files::asset))
+        .route("/venue/{*path}", get(static_files::venue_file))
         .route("/", get(static_files::index))
         .route("/{*path}", get(static_files::page));
     headers::with_security_headers(routes).with_state(state)

@@ -37,9 +37,18 @@ impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {
             // Above the avatar speed limit, so honest key repeat never trips it.
-            moves: Budget { per_second: 30.0, burst: 30 },
-            chat: Budget { per_second: 3.0, burst: 10 },
-            other: Budget { per_second: 20.0, burst: 40 },
+            moves: Budget {
+                per_second: 30.0,
+                burst: 30,
+            },
+            chat: Budget {
+                per_second: 3.0,
+                burst: 10,
+            },
+            other: Budget {
+                per_second: 20.0,
+                burst: 40,
+            },
             flood_refusals: 100,
             flood_window_secs: 10,
         }
@@ -76,7 +85,11 @@ struct Bucket {
 impl Bucket {
     fn new(budget: Budget) -> Bucket {
         let interval_secs = 1.0 / budget.per_second.max(0.001);
-        Bucket { interval_secs, tolerance_secs: interval_secs * f64::from(budget.burst.saturating_sub(1)), tat: 0.0 }
+        Bucket {
+            interval_secs,
+            tolerance_secs: interval_secs * f64::from(budget.burst.saturating_sub(1)),
+            tat: 0.0,
+        }
     }
 
     fn take(&mut self, now: f64) -> bool {
@@ -135,7 +148,11 @@ impl Limiter {
             self.refusals = 0;
         }
         self.refusals += 1;
-        if self.refusals >= self.flood_refusals { Verdict::Flood } else { Verdict::Limited }
+        if self.refusals >= self.flood_refusals {
+            Verdict::Flood
+        } else {
+            Verdict::Limited
+        }
     }
 }
 
@@ -145,13 +162,26 @@ mod tests {
 
     fn limits(per_second: f64, burst: u32) -> RateLimits {
         let budget = Budget { per_second, burst };
-        RateLimits { moves: budget, chat: budget, other: budget, flood_refusals: 5, flood_window_secs: 10 }
+        RateLimits {
+            moves: budget,
+            chat: budget,
+            other: budget,
+            flood_refusals: 5,
+            flood_window_secs: 10,
+        }
     }
 
     #[test]
     fn allows_the_burst_then_the_rate() {
         let mut l = Limiter::new(&limits(2.0, 3));
-        assert_eq!([l.check_at(Kind::Chat, 0.0), l.check_at(Kind::Chat, 0.0), l.check_at(Kind::Chat, 0.0)], [Verdict::Allowed; 3]);
+        assert_eq!(
+            [
+                l.check_at(Kind::Chat, 0.0),
+                l.check_at(Kind::Chat, 0.0),
+                l.check_at(Kind::Chat, 0.0)
+            ],
+            [Verdict::Allowed; 3]
+        );
         assert_eq!(l.check_at(Kind::Chat, 0.0), Verdict::Limited);
         assert_eq!(l.check_at(Kind::Chat, 0.5), Verdict::Allowed);
         assert_eq!(l.check_at(Kind::Chat, 0.5), Verdict::Limited);
