@@ -15,24 +15,30 @@
 //! - [`permissions`]: the role × action table.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
+pub mod awards;
 pub mod chat;
 pub mod command;
 pub mod error;
 pub mod event;
 pub mod help;
 pub mod ids;
+pub mod jury;
+pub mod leaderboard;
 pub mod limits;
 pub mod member;
 pub mod moderation;
 mod movement;
 pub mod permissions;
+pub mod pitch;
 pub mod presence;
 pub mod program;
+pub mod results;
 pub mod role;
 pub mod roster;
 pub mod team;
 mod teams;
 pub mod text;
+pub mod votes;
 
 pub use chat::{Channel, ChatLog, ChatMessage};
 pub use command::{Action, Command, Effect};
