@@ -40,6 +40,8 @@ pub struct Config {
     pub hello_timeout_secs: u64,
     /// Create the demo event (with its join links) when the data dir has none.
     pub demo: bool,
+    /// Let anyone watch the public live page (`/live`) without an invite.
+    pub live_page: bool,
     /// Domain limits: text lengths, speed, grace period, team size.
     pub limits: Limits,
 }
@@ -59,6 +61,7 @@ impl Default for Config {
             hub_inbox: 8192,
             hello_timeout_secs: 10,
             demo: true,
+            live_page: true,
             limits: Limits::default(),
         }
     }

@@ -31,12 +31,12 @@ pub mod secret;
 pub mod store;
 pub mod venue;
 
+use axum::serve::ListenerExt;
 use clock::Clock;
 use config::Config;
 use domain::Role;
 use hub::{HubSettings, Registry};
 use metrics::Metrics;
-use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -130,6 +130,7 @@ impl Server {
             max_frame_bytes: config.max_frame_bytes,
             clock: clock.clone(),
             map_url,
+            live_page: config.live_page,
         };
 
         let (commands, tokens) = demo::demo_setup();

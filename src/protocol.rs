@@ -4,9 +4,14 @@
 //! carry `rid` (an integer), echoed in the `ack` or `error` that answers it.
 //! `docs/protocol.md` documents each message with an example; keep both in step.
 
+use crate::domain::awards::{Award, AwardCommand};
 use crate::domain::help::{HelpStats, HelpTag};
+use crate::domain::jury::{JuryCommand, Progress, Rubric, ScoreSheet};
+use crate::domain::leaderboard::{LeaderboardCommand, PublicLeaderboard, StaffLeaderboard};
 use crate::domain::moderation::AuditEntry;
+use crate::domain::pitch::{PitchCommand, TimerView};
 use crate::domain::program::{Challenge, Phase, ScheduledPhase};
+use crate::domain::votes::VoteCommand;
 use crate::domain::{ErrorCode, Role, Status};
 use crate::venue::Venue;
 use axum::extract::ws::Utf8Bytes;
@@ -45,6 +50,10 @@ pub enum ClientMsg {
         /// Newest chat `seq` the client has seen; missed messages follow.
         #[serde(default)]
         last_seq: Option<u64>,
+        /// Watch without an account (the public live page): no avatar, no
+        /// chat, only what the public may see.
+        #[serde(default)]
+        watch: bool,
     },
     /// One tile up, down, left or right.
     Step {
@@ -180,6 +189,27 @@ pub enum ClientMsg {
     },
     ListInvites,
     GetAuditLog,
+    // The pitch session: each mirrors a domain command, selected by `op`.
+    Pitch {
+        #[serde(flatten)]
+        command: PitchCommand,
+    },
+    Jury {
+        #[serde(flatten)]
+        command: JuryCommand,
+    },
+    Vote {
+        #[serde(flatten)]
+        command: VoteCommand,
+    },
+    Award {
+        #[serde(flatten)]
+        command: AwardCommand,
+    },
+    Leaderboard {
+        #[serde(flatten)]
+        command: LeaderboardCommand,
+    },
     /// Clock sync: `t0` is the client's send time (ms).
     Ping {
         t0: f64,
@@ -221,6 +251,11 @@ pub const CLIENT_TYPES: &[&str] = &[
     "revoke_invite",
     "list_invites",
     "get_audit_log",
+    "pitch",
+    "jury",
+    "vote",
+    "award",
+    "leaderboard",
     "ping",
 ];
 
@@ -261,6 +296,11 @@ impl ClientMsg {
             ClientMsg::RevokeInvite { .. } => "revoke_invite",
             ClientMsg::ListInvites => "list_invites",
             ClientMsg::GetAuditLog => "get_audit_log",
+            ClientMsg::Pitch { .. } => "pitch",
+            ClientMsg::Jury { .. } => "jury",
+            ClientMsg::Vote { .. } => "vote",
+            ClientMsg::Award { .. } => "award",
+            ClientMsg::Leaderboard { .. } => "leaderboard",
             ClientMsg::Ping { .. } => "ping",
         }
     }
@@ -393,6 +433,15 @@ pub struct InviteView {
     pub max_uses: Option<u32>,
     pub uses: u32,
     pub revoked: bool,
+}
+
+/// One juror's progress, for the moderator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JurorProgress {
+    pub id: u32,
+    pub name: String,
+    pub scored: usize,
+    pub remaining: usize,
 }
 
 /// A help request on the wire.
@@ -558,6 +607,66 @@ pub enum ServerMsg<'a> {
     /// One new audit entry (moderators).
     AuditEntry {
         entry: &'a AuditEntry,
+    },
+    /// The public live page's first message (`hello` with `watch`).
+    Watching {
+        protocol: u32,
+        server_time: u64,
+        event: EventView<'a>,
+        teams: Vec<TeamView>,
+        program: ProgramView<'a>,
+        chat: Vec<ChatView>,
+        last_seq: u64,
+    },
+    /// The run of show and the timer (to everyone, on every change).
+    Pitch {
+        order: Vec<u32>,
+        timer: TimerView,
+    },
+    /// A team takes the stage (`team: null`: nobody).
+    OnStage {
+        team: Option<u32>,
+        team_name: Option<String>,
+    },
+    /// A juror's own sheet: the rubric, their scores, their progress.
+    JurySheet {
+        rubric: &'a Rubric,
+        judging_open: bool,
+        published: bool,
+        scores: std::collections::BTreeMap<u32, &'a ScoreSheet>,
+        progress: Progress,
+    },
+    /// Every juror's progress (moderator).
+    JuryStatus {
+        rubric: &'a Rubric,
+        judging_open: bool,
+        published: bool,
+        jurors: Vec<JurorProgress>,
+    },
+    /// What the public sees of the ranking (`board: null` while hidden).
+    /// Never carries a score before publication.
+    Leaderboard {
+        board: Option<PublicLeaderboard>,
+    },
+    /// The full ranking (jury and moderator only).
+    StaffLeaderboard {
+        board: StaffLeaderboard,
+    },
+    /// People's-choice settings, and counts when they are shown.
+    Votes {
+        open: bool,
+        per_voter: u8,
+        show_counts: bool,
+        counts: Option<std::collections::BTreeMap<u32, u32>>,
+    },
+    /// One participant's own ballot.
+    MyVotes {
+        ballot: Vec<u32>,
+        votes_left: u8,
+    },
+    /// Labels and who holds them (jury and moderator).
+    Awards {
+        awards: &'a [Award],
     },
     /// The moderator brought you to the amphitheatre.
     Summoned {

@@ -5,14 +5,19 @@
 //! (already resolved from ephemeral state, e.g. the room a chat message goes
 //! to), so applying it again after a restart gives the same result.
 
+use super::awards::AwardCommand;
 use super::chat::Channel;
 use super::help::HelpCommand;
 use super::ids::{MemberId, TeamId};
+use super::jury::JuryCommand;
+use super::leaderboard::LeaderboardCommand;
 use super::moderation::ModerationCommand;
+use super::pitch::PitchCommand;
 use super::presence::Status;
 use super::program::ProgramCommand;
 use super::role::Role;
 use super::roster::RosterImport;
+use super::votes::VoteCommand;
 use crate::venue::RoomIdx;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +59,16 @@ pub enum Command {
     ImportRoster(RosterImport),
     /// Mute, kick, ban, delete a message, create or revoke invites.
     Moderation(ModerationCommand),
+    /// The run of show and the pitch timer (moderator).
+    Pitch(PitchCommand),
+    /// Rubric, scores, judging open/closed, publication.
+    Jury(JuryCommand),
+    /// People's choice ballots and settings.
+    Vote(VoteCommand),
+    /// Labels and awards (moderator).
+    Award(AwardCommand),
+    /// Leaderboard visibility and ceremony reveal (moderator).
+    Leaderboard(LeaderboardCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -100,7 +115,9 @@ pub enum Effect {
         member: MemberId,
     },
     /// The owner's connection dropped; the avatar waits for the grace period.
-    AvatarDisconnected { member: MemberId },
+    AvatarDisconnected {
+        member: MemberId,
+    },
     /// An avatar left the map (grace period over).
     AvatarLeft {
         member: MemberId,
@@ -172,4 +189,20 @@ pub enum Effect {
     },
     /// Invites were created or revoked.
     InvitesChanged,
+    /// The run of show or the timer changed.
+    PitchChanged,
+    /// Another team is on stage (`None`: nobody).
+    StageChanged {
+        team: Option<TeamId>,
+    },
+    /// The rubric, a score or the judging switches changed.
+    JuryChanged,
+    /// A ballot (of `voter`) or the voting settings changed.
+    VotesChanged {
+        voter: Option<MemberId>,
+    },
+    /// Labels changed.
+    AwardsChanged,
+    /// The ranking or its visibility may have changed.
+    LeaderboardChanged,
 }

@@ -102,6 +102,12 @@ pub enum DomainError {
     InvalidInvite,
     #[error("the name '{0}' is taken (or looks too much like another person's name)")]
     NameTaken(String),
+    #[error("the stage is reserved to the team pitching now")]
+    StageReserved,
+    /// A refusal of the pitch, jury, vote, award or leaderboard rules, with
+    /// the stable code those modules define.
+    #[error("{message}")]
+    Judging { code: &'static str, message: String },
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -166,6 +172,10 @@ pub enum ErrorCode {
     StorageUnavailable,
     Overloaded,
     Unauthorized,
+    StageReserved,
+    /// Codes of the judging modules (`judging_closed`, `own_team_vote`, …).
+    #[serde(untagged)]
+    Named(&'static str),
 }
 
 impl DomainError {
@@ -213,6 +223,8 @@ impl DomainError {
             DomainError::UnknownInvite(_) => ErrorCode::UnknownInvite,
             DomainError::InvalidInvite => ErrorCode::InvalidInvite,
             DomainError::NameTaken(_) => ErrorCode::NameTaken,
+            DomainError::Judging { code, .. } => ErrorCode::Named(code),
+            DomainError::StageReserved => ErrorCode::StageReserved,
         }
     }
 }

@@ -7,20 +7,25 @@
 //!
 //! Every check runs before any mutation, so a refused command changes nothing.
 
+use super::awards::Awards;
 use super::chat::{Channel, ChatLog};
 use super::command::{Action, Command, Effect};
 use super::error::DomainError;
 use super::help::{HelpCommand, HelpDesk};
 use super::ids::{MemberId, Millis, TeamId};
+use super::jury::Jury;
+use super::leaderboard::Leaderboard;
 use super::limits::Limits;
 use super::member::{Invite, Member};
 use super::moderation::AuditEntry;
 use super::permissions::{Permission, check};
+use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
 use super::role::Role;
 use super::team::Team;
 use super::text;
+use super::votes::Votes;
 use crate::venue::Venue;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +48,17 @@ pub struct EventState {
     pub program: Program,
     #[serde(default)]
     pub help: HelpDesk,
+    /// Run of show and pitch timer.
+    #[serde(default)]
+    pub show: RunOfShow,
+    #[serde(default)]
+    pub jury: Jury,
+    #[serde(default)]
+    pub votes: Votes,
+    #[serde(default)]
+    pub awards: Awards,
+    #[serde(default)]
+    pub leaderboard: Leaderboard,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -60,6 +76,11 @@ impl EventState {
             audit: Vec::new(),
             program: Program::default(),
             help: HelpDesk::default(),
+            show: RunOfShow::default(),
+            jury: Jury::default(),
+            votes: Votes::default(),
+            awards: Awards::default(),
+            leaderboard: Leaderboard::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -310,6 +331,13 @@ impl Event {
                 let member = actor_member.ok_or(DomainError::UnknownMember(0))?;
                 self.check_moderation(member.id, moderation)?;
             }
+            Command::Pitch(_)
+            | Command::Jury(_)
+            | Command::Vote(_)
+            | Command::Award(_)
+            | Command::Leaderboard(_) => {
+                self.check_judging(actor, command)?;
+            }
         }
         Ok(())
     }
@@ -388,6 +416,11 @@ impl Event {
                 Some(actor) => self.commit_moderation(actor, moderation, now),
                 None => vec![],
             },
+            Command::Pitch(_)
+            | Command::Jury(_)
+            | Command::Vote(_)
+            | Command::Award(_)
+            | Command::Leaderboard(_) => self.commit_judging(actor, command, now),
             Command::Help(help) => {
                 let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
                     return vec![];

@@ -12,6 +12,8 @@
 //! - [`program`]: challenges, schedule, phases; [`help`]: the mentor help desk;
 //!   [`roster`]: CSV roster parsing.
 //! - [`moderation`]: mute, kick, ban, message deletion, invites, audit log.
+//! - [`judging`]: the pitch session bound to the event: [`pitch`] (run of
+//!   show, timer), [`jury`], [`votes`], [`awards`], [`leaderboard`], [`results`].
 //! - [`permissions`]: the role × action table.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
@@ -22,6 +24,7 @@ pub mod error;
 pub mod event;
 pub mod help;
 pub mod ids;
+pub mod judging;
 pub mod jury;
 pub mod leaderboard;
 pub mod limits;

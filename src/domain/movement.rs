@@ -106,6 +106,9 @@ impl Event {
             .tile(x, y)
             .ok_or(DomainError::OutOfBounds { x, y })?;
         let room = self.standable(tile)?;
+        if !self.may_stand_on_stage(member, tile) {
+            return Err(DomainError::StageReserved);
+        }
         self.check_entry(role, Some(from_room), room)?;
         let interval = self.step_interval();
         let tolerance = interval * Millis::from(self.limits.step_burst.saturating_sub(1));
@@ -135,6 +138,9 @@ impl Event {
             .tile(x, y)
             .ok_or(DomainError::OutOfBounds { x, y })?;
         let target_room = self.standable(target)?;
+        if !self.may_stand_on_stage(member, target) {
+            return Err(DomainError::StageReserved);
+        }
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (from_tile, from_room) = (avatar.tile, avatar.room);
         self.check_entry(role, Some(from_room), target_room)?;
@@ -168,7 +174,11 @@ impl Event {
             .ok_or_else(|| DomainError::UnknownRoom(room_id.to_string()))?;
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         self.check_entry(role, Some(avatar.room), room)?;
-        let tiles: Vec<Tile> = self.venue.entry_tiles(room).collect();
+        let tiles: Vec<Tile> = self
+            .venue
+            .entry_tiles(room)
+            .filter(|t| self.may_stand_on_stage(member, *t))
+            .collect();
         if tiles.is_empty() {
             return Err(DomainError::UnknownRoom(room_id.to_string()));
         }
@@ -198,7 +208,14 @@ impl Event {
             while let Some((next, from_room)) = self.due_step(member, now, interval) {
                 let entry = self
                     .standable(next)
-                    .and_then(|room| self.check_entry(role, Some(from_room), room).map(|_| room));
+                    .and_then(|room| self.check_entry(role, Some(from_room), room).map(|_| room))
+                    .and_then(|room| {
+                        if self.may_stand_on_stage(member, next) {
+                            Ok(room)
+                        } else {
+                            Err(DomainError::StageReserved)
+                        }
+                    });
                 match entry {
                     Ok(room) => effects.extend(self.move_avatar(member, next, room)),
                     Err(_) => {

@@ -33,11 +33,18 @@ pub enum Permission {
     ViewHelpStats,
     /// Mute, kick, ban, delete messages, manage invites, read the audit log.
     Moderate,
+    /// Run of show, timer, rubric, judging switches, voting settings,
+    /// labels, leaderboard visibility.
+    RunShow,
+    /// Score teams (jurors).
+    Score,
+    /// Vote for a favourite team.
+    Vote,
 }
 
 impl Permission {
     /// Every permission, in table order.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 19] = [
         Permission::Move,
         Permission::SetStatus,
         Permission::ChatRoom,
@@ -54,6 +61,9 @@ impl Permission {
         Permission::Summon,
         Permission::ViewHelpStats,
         Permission::Moderate,
+        Permission::RunShow,
+        Permission::Score,
+        Permission::Vote,
     ];
 
     /// Lower-case verb phrase, used in error messages ("may not …").
@@ -75,6 +85,9 @@ impl Permission {
             Permission::Summon => "summon people",
             Permission::ViewHelpStats => "see help statistics",
             Permission::Moderate => "moderate",
+            Permission::RunShow => "run the pitch session",
+            Permission::Score => "score teams",
+            Permission::Vote => "vote for a favourite",
         }
     }
 
@@ -97,7 +110,10 @@ impl Permission {
             | Permission::ImportRoster
             | Permission::Summon
             | Permission::ViewHelpStats
-            | Permission::Moderate => RoleSet::of(&[Moderator]),
+            | Permission::Moderate
+            | Permission::RunShow => RoleSet::of(&[Moderator]),
+            Permission::Score => RoleSet::of(&[Jury]),
+            Permission::Vote => RoleSet::of(&[Participant]),
         }
     }
 }
@@ -147,6 +163,16 @@ impl Permission {
                 "list_invites",
                 "get_audit_log",
             ],
+            Permission::RunShow => &[
+                "pitch (every op)",
+                "jury (set_rubric, open_judging, close_judging, publish, unpublish)",
+                "vote (open, close, set_per_voter, show_counts)",
+                "award (every op)",
+                "leaderboard (every op)",
+                "GET /api/events/{id}/results",
+            ],
+            Permission::Score => &["jury (score, clear_score)"],
+            Permission::Vote => &["vote (cast, retract)"],
         }
     }
 }

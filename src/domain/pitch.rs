@@ -111,6 +111,7 @@ pub enum PitchCommand {
     /// Shuffle the current order with a seeded, deterministic shuffle. The
     /// hub draws the seed and journals it, so replay gives the same order.
     Shuffle {
+        #[serde(default)]
         seed: u64,
     },
     /// Segment lengths and phase thresholds. They apply from the next start:

@@ -271,6 +271,19 @@ impl Event {
         };
         if emptied {
             self.state.teams.remove(&team);
+            // A dissolved team leaves the run of show, the scores, the ballots
+            // and the labels.
+            let state = &mut self.state;
+            let pitch = state.show.remove_team(team);
+            let scores = state.jury.forget_team(team);
+            let ballots = state.votes.forget_team(team);
+            let labels = state.awards.forget_team(team);
+            if pitch {
+                effects.push(Effect::PitchChanged);
+            }
+            if scores || ballots || labels {
+                effects.push(Effect::LeaderboardChanged);
+            }
             if let Some(request) = self.state.help.cancel_for_team(team, now) {
                 effects.push(Effect::HelpChanged { request });
             }

@@ -26,6 +26,8 @@ pub struct HubSettings {
     /// Where clients fetch the drawable map; tileset paths inside it are
     /// relative to this URL.
     pub map_url: String,
+    /// Whether anonymous watchers (the public live page) are let in.
+    pub live_page: bool,
 }
 
 /// A joined connection.
@@ -72,6 +74,8 @@ pub(super) struct Pending {
 pub(super) struct Hub {
     pub event: Event,
     pub sessions: HashMap<ConnId, Session>,
+    /// Anonymous watchers of the live page (their `member` is 0: nobody).
+    pub watchers: HashMap<ConnId, Session>,
     pub by_member: HashMap<MemberId, ConnId>,
     pub journal: Journal,
     pub pending: VecDeque<Pending>,
@@ -101,6 +105,7 @@ pub fn spawn(
     let mut hub = Hub {
         event,
         sessions: HashMap::new(),
+        watchers: HashMap::new(),
         by_member: HashMap::new(),
         journal,
         pending: VecDeque::new(),
@@ -143,6 +148,11 @@ impl Hub {
             HubMsg::Hello { link, hello, reply } => self.hello(link, hello, reply),
             HubMsg::Request { conn, rid, msg } => self.request(conn, rid, msg),
             HubMsg::Closed { conn } => self.closed(conn),
+            HubMsg::Export {
+                session,
+                format,
+                reply,
+            } => self.export(&session, format, reply),
             HubMsg::ImportRoster {
                 session,
                 csv,
@@ -153,7 +163,7 @@ impl Hub {
 
     fn request(&mut self, conn: ConnId, rid: Option<u64>, msg: ClientMsg) {
         let Some(member) = self.sessions.get(&conn).map(|s| s.member) else {
-            return;
+            return self.refuse_watcher(conn, rid);
         };
         let now = self.now();
         let outcome = match super::requests::intent(msg) {
@@ -305,6 +315,9 @@ impl Hub {
     }
 
     fn closed(&mut self, conn: ConnId) {
+        if self.watchers.remove(&conn).is_some() {
+            return;
+        }
         let Some(session) = self.sessions.remove(&conn) else {
             return;
         };

@@ -24,6 +24,9 @@ fn refuse(reply: Reply, code: ErrorCode, message: impl Into<String>) {
 
 impl Hub {
     pub(super) fn hello(&mut self, link: SessionLink, hello: Hello, reply: Reply) {
+        if hello.watch {
+            return self.watch(link, reply);
+        }
         if let Some(token) = hello.resume.as_deref() {
             match self.event.member_by_session(&hash_token(token)) {
                 Some(member) => self.admit(link, member, None, hello.last_seq, reply),
@@ -146,6 +149,9 @@ impl Hub {
         );
         self.route(effects);
         self.send_help_on_join(member);
+        if let Some(session) = self.session_of(member) {
+            self.send_judging_on_join(session);
+        }
         let _ = reply.send(Ok(member));
     }
 }

@@ -10,15 +10,19 @@
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
-//! - [`roster`]: CSV roster imports.
+//! - [`roster`]: CSV roster imports; [`export`]: results export.
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
+//! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
+//! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches.
 //! - [`session`]: per-connection outbound queue and position slot.
 //! - [`registry`]: the server's live events.
 
 mod actor;
+mod export;
 mod hello;
 mod help;
+mod judging;
 pub mod moderation;
 pub mod registry;
 mod requests;
@@ -27,11 +31,13 @@ mod routing;
 pub mod session;
 mod tick;
 mod views;
+mod watch;
 
 #[cfg(test)]
 mod fuzz_tests;
 
 pub use actor::{HubSettings, spawn};
+pub use export::{ExportFormat, ExportReply};
 pub use registry::Registry;
 pub use roster::{ImportedInvite, RosterReply};
 pub use session::{ConnId, SessionLink, SessionShared};
@@ -49,6 +55,8 @@ pub struct Hello {
     pub resume: Option<String>,
     pub name: Option<String>,
     pub last_seq: Option<u64>,
+    /// Watch anonymously (the public live page).
+    pub watch: bool,
 }
 
 /// Why a `hello` was refused.
@@ -75,6 +83,12 @@ pub enum HubMsg {
     },
     /// The connection ended.
     Closed { conn: ConnId },
+    /// A moderator exports the results (HTTP API).
+    Export {
+        session: String,
+        format: ExportFormat,
+        reply: ExportReply,
+    },
     /// A moderator imports a CSV roster (HTTP API).
     ImportRoster {
         session: String,

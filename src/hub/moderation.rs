@@ -84,9 +84,10 @@ impl Hub {
             Effect::Banned { member } => {
                 self.close_member(*member, CLOSE_BANNED, "banned by the moderator")
             }
-            Effect::ChatDeleted { seq } => self.broadcast(
+            Effect::ChatDeleted { seq } => self.deliver(
                 "chat_deleted",
                 encode(&ServerMsg::ChatDeleted { seq: *seq }),
+                self.everyone(),
             ),
             Effect::InvitesChanged => {
                 self.deliver("invites", self.invites_frame(), self.moderators())

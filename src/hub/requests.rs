@@ -5,6 +5,7 @@
 
 use crate::domain::help::HelpCommand;
 use crate::domain::moderation::ModerationCommand;
+use crate::domain::pitch::PitchCommand;
 use crate::domain::program::ProgramCommand;
 use crate::domain::{Action, ChatTarget, Command, ErrorCode, MemberId, Role, SummonTarget, TeamId};
 use crate::protocol::{ChatScope, ClientMsg};
@@ -147,6 +148,19 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
         ClientMsg::ListInvites => Ok(Intent::ListInvites),
         ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
+        ClientMsg::Pitch {
+            command: PitchCommand::Shuffle { seed: 0 },
+        } => {
+            // The hub draws the seed; it is journaled, so replay agrees.
+            Ok(Durable(Command::Pitch(PitchCommand::Shuffle {
+                seed: rand::random::<u64>().max(1),
+            })))
+        }
+        ClientMsg::Pitch { command } => Ok(Durable(Command::Pitch(command))),
+        ClientMsg::Jury { command } => Ok(Durable(Command::Jury(command))),
+        ClientMsg::Vote { command } => Ok(Durable(Command::Vote(command))),
+        ClientMsg::Award { command } => Ok(Durable(Command::Award(command))),
+        ClientMsg::Leaderboard { command } => Ok(Durable(Command::Leaderboard(command))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
     }
 }

@@ -22,8 +22,15 @@ impl Hub {
             Effect::MemberJoined { .. } => {}
             Effect::AvatarResumed { member } | Effect::AvatarDisconnected { member } => {
                 let connected = matches!(effect, Effect::AvatarResumed { .. });
-                let frame = encode(&ServerMsg::PersonPresence { id: member.0, connected });
-                self.deliver("person_presence", frame, self.sessions.values().filter(|s| s.member != member));
+                let frame = encode(&ServerMsg::PersonPresence {
+                    id: member.0,
+                    connected,
+                });
+                self.deliver(
+                    "person_presence",
+                    frame,
+                    self.sessions.values().filter(|s| s.member != member),
+                );
             }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
@@ -72,7 +79,11 @@ impl Hub {
             Effect::ChatPosted { seq } => self.route_chat(seq),
             Effect::TeamChanged { team } => {
                 if let Some(team) = self.team_view(team) {
-                    self.broadcast("team_updated", encode(&ServerMsg::TeamUpdated { team }));
+                    self.deliver(
+                        "team_updated",
+                        encode(&ServerMsg::TeamUpdated { team }),
+                        self.everyone(),
+                    );
                 }
             }
             Effect::MemberTeamChanged { member, to, .. } => {
@@ -86,12 +97,15 @@ impl Hub {
                 }
             }
             Effect::TeamRemoved { team } => {
-                self.broadcast(
+                self.deliver(
                     "team_removed",
                     encode(&ServerMsg::TeamRemoved { id: team.0 }),
+                    self.everyone(),
                 );
             }
-            Effect::ProgramChanged => self.broadcast("program", self.program_frame()),
+            Effect::ProgramChanged => {
+                self.deliver("program", self.program_frame(), self.everyone())
+            }
             Effect::HelpChanged { request } => self.push_help(Some(request)),
             Effect::MentorChanged { mentor } => {
                 if let Some(session) = self.session_of(mentor) {
@@ -123,6 +137,12 @@ impl Hub {
                     self.deliver("summoned", frame, std::iter::once(session));
                 }
             }
+            Effect::PitchChanged => self.push_pitch(),
+            Effect::StageChanged { team } => self.push_stage(team),
+            Effect::JuryChanged => self.push_jury(),
+            Effect::VotesChanged { voter } => self.push_votes(voter),
+            Effect::AwardsChanged => self.push_awards(),
+            Effect::LeaderboardChanged => self.push_leaderboard(),
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
             | Effect::Kicked { .. }
@@ -140,7 +160,7 @@ impl Hub {
             message: self.chat_view(message),
         });
         match &message.channel {
-            Channel::Announcements => self.broadcast("chat", frame),
+            Channel::Announcements => self.deliver("chat", frame, self.everyone()),
             Channel::Room(room) => {
                 let room = self.event.venue().room_by_id(room);
                 let presence = self.event.presence();

@@ -37,6 +37,10 @@ pub struct SessionShared {
     stale: AtomicBool,
     close: Mutex<Option<CloseReason>>,
     wake: Notify,
+    /// Signalled by [`SessionLink::close`] only, so a connection stuck writing
+    /// to a client that stopped reading can give up without taking `wake`
+    /// permits meant for position batches.
+    closing: Notify,
     coalesced: AtomicU64,
 }
 
@@ -44,6 +48,16 @@ impl SessionShared {
     /// Waits until there is a position batch or a close request.
     pub async fn woken(&self) {
         self.wake.notified().await
+    }
+
+    /// Resolves once the hub asked to close this connection.
+    pub async fn close_requested(&self) {
+        loop {
+            if self.close_reason().is_some() {
+                return;
+            }
+            self.closing.notified().await;
+        }
     }
 
     /// The pending close request, if any.
@@ -149,6 +163,7 @@ impl SessionLink {
             slot.get_or_insert(CloseReason { code, reason });
         }
         self.shared.wake.notify_one();
+        self.shared.closing.notify_one();
     }
 
     pub fn shared(&self) -> &SessionShared {
@@ -173,6 +188,19 @@ mod tests {
         assert_eq!(link.send(Frame::from("c")), Delivery::Overflowed);
         assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
         assert_eq!(rx.recv().await.as_deref(), Some("a"));
+    }
+
+    #[tokio::test]
+    async fn close_requests_wake_a_stuck_writer_without_stealing_position_wakeups() {
+        let (link, _rx, shared) = SessionLink::new(1, 2);
+        link.offer_positions(Frame::from("p1"));
+        link.close(CLOSE_TOO_SLOW, "too slow");
+        shared.close_requested().await;
+        // The position wake-up is still there for the connection loop.
+        tokio::time::timeout(std::time::Duration::from_secs(1), shared.woken())
+            .await
+            .unwrap();
+        assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! The moderator's HTTP API: roster import.
+//! The moderator's HTTP API: roster import, results export.
 //!
 //! Authenticated with the moderator's session token (from `welcome.session`)
 //! as `Authorization: Bearer <token>`.
 
 use super::AppState;
 use crate::domain::ErrorCode;
-use crate::hub::HubMsg;
+use crate::hub::{ExportFormat, HubMsg};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -116,6 +116,68 @@ pub async fn import_roster(
                 axum::Json(serde_json::json!({ "invites": invites })),
             )
                 .into_response()
+        }
+        Ok(Err(refusal)) => error(status_of(refusal.code), refusal.code, &refusal.message),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Overloaded,
+            "the event stopped before answering",
+        ),
+    }
+}
+
+/// `GET /api/events/{id}/results?format=json|csv|ranking.csv`: the results
+/// as open data (moderator).
+pub async fn export_results(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "send the moderator's session token as `Authorization: Bearer <token>`",
+        );
+    };
+    let format = match query.get("format").map(String::as_str).unwrap_or("json") {
+        "json" => ExportFormat::Json,
+        "csv" => ExportFormat::Csv,
+        "ranking.csv" => ExportFormat::RankingCsv,
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidMessage,
+                &format!("unknown format '{other}' (json, csv, ranking.csv)"),
+            );
+        }
+    };
+    let Some(event) = state.registry.lookup(Some(&id)) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownEvent,
+            "no such event",
+        );
+    };
+    let (reply, answer) = oneshot::channel();
+    if !event
+        .send(HubMsg::Export {
+            session: token.to_string(),
+            format,
+            reply,
+        })
+        .await
+    {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Overloaded,
+            "the event is not running",
+        );
+    }
+    match answer.await {
+        Ok(Ok((content_type, body))) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
         }
         Ok(Err(refusal)) => error(status_of(refusal.code), refusal.code, &refusal.message),
         Err(_) => error(

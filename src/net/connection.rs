@@ -6,7 +6,7 @@
 
 use super::AppState;
 use crate::domain::ErrorCode;
-use crate::hub::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
+use crate::hub::session::{CLOSE_GOING_AWAY, CloseReason, ConnId, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::{ClientMsg, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -26,6 +26,14 @@ use tracing::Instrument;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code: no `hello` in time.
 pub const CLOSE_HELLO_TIMEOUT: u16 = 4003;
+/// How long a closing connection waits for a slow client to take its last
+/// frames and the close frame before dropping the socket.
+pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+/// Frames up to this many times `max_frame_bytes` are read whole before being
+/// refused, so the socket holds no unread bytes and the 1009 close reaches the
+/// client (closing with unread input resets the connection, which discards
+/// the close frame). Larger frames are cut at their header.
+const OVERSIZED_FRAME_READ_FACTOR: usize = 4;
 
 type Sink = SplitSink<WebSocket, Message>;
 type Stream = SplitStream<WebSocket>;
@@ -45,7 +53,11 @@ pub async fn upgrade(
     ws.read_buffer_size(config.ws_read_buffer_bytes)
         .write_buffer_size(config.ws_write_buffer_bytes)
         .max_write_buffer_size(config.ws_write_buffer_bytes.max(config.max_frame_bytes) * 64)
-        .max_frame_size(config.max_frame_bytes)
+        .max_frame_size(
+            config
+                .max_frame_bytes
+                .saturating_mul(OVERSIZED_FRAME_READ_FACTOR),
+        )
         .max_message_size(config.max_frame_bytes)
         .on_upgrade(move |socket| {
             let span = tracing::info_span!("conn", id = conn, %peer);
@@ -83,37 +95,45 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId) {
     if let Some(event) = await_hello(&state, &mut sink, &mut stream, link).await {
         tracing::debug!("joined");
         let mut shutdown = state.shutdown.clone();
-        loop {
+        let close = loop {
             tokio::select! {
                 frame = outbox.recv() => match frame {
-                    Some(frame) => if sink.send(Message::Text(frame)).await.is_err() { break },
-                    None => break,
+                    Some(frame) => if !write(&mut sink, &shared, frame).await {
+                        break shared.close_reason();
+                    },
+                    // The hub let go of this connection (e.g. it was replaced);
+                    // it set the reason first.
+                    None => break shared.close_reason(),
                 },
                 _ = shared.woken() => {
                     if let Some(close) = shared.close_reason() {
-                        send_close(&mut sink, close.code, close.reason).await;
-                        break;
+                        break Some(close);
                     }
                     if let Some(frame) = shared.take_positions()
-                        && sink.send(Message::Text(frame)).await.is_err()
+                        && !write(&mut sink, &shared, frame).await
                     {
-                        break;
+                        break shared.close_reason();
                     }
                 }
                 incoming = stream.next() => {
                     match incoming_text(&state, &mut sink, incoming).await {
                         Incoming::Text(text) => {
-                            if !forward(&state, &event, &mut sink, conn, &text).await { break }
+                            if !forward(&state, &event, &mut sink, &shared, conn, &text).await {
+                                break shared.close_reason();
+                            }
                         }
                         Incoming::Skip => {}
-                        Incoming::End => break,
+                        Incoming::End => break None,
                     }
                 }
-                _ = shutdown.changed() => {
-                    send_close(&mut sink, CLOSE_GOING_AWAY, "server shutting down").await;
-                    break;
-                }
+                _ = shutdown.changed() => break Some(CloseReason {
+                    code: CLOSE_GOING_AWAY,
+                    reason: "server shutting down",
+                }),
             }
+        };
+        if let Some(close) = close {
+            send_close(&mut sink, close.code, close.reason).await;
         }
         event.send(HubMsg::Closed { conn }).await;
     }
@@ -215,6 +235,7 @@ async fn await_hello(
                 resume,
                 name,
                 last_seq,
+                watch,
             } => {
                 if protocol != PROTOCOL_VERSION {
                     Err((
@@ -233,6 +254,7 @@ async fn await_hello(
                                 resume,
                                 name,
                                 last_seq,
+                                watch,
                             };
                             match join(&handle, link.clone(), hello).await {
                                 Ok(()) => return Some(handle),
@@ -277,6 +299,7 @@ async fn forward(
     state: &AppState,
     event: &EventHandle,
     sink: &mut Sink,
+    shared: &SessionShared,
     conn: ConnId,
     text: &str,
 ) -> bool {
@@ -291,17 +314,15 @@ async fn forward(
     };
     state.metrics.message_in(request.msg.kind());
     match request.msg {
-        ClientMsg::Ping { t0 } => send_now(sink, pong(state, t0)).await.is_ok(),
-        ClientMsg::Hello { .. } => send_now(
-            sink,
-            error(
+        ClientMsg::Ping { t0 } => write(sink, shared, pong(state, t0)).await,
+        ClientMsg::Hello { .. } => {
+            let refusal = error(
                 request.rid,
                 ErrorCode::AlreadyJoined,
                 "this connection has already joined",
-            ),
-        )
-        .await
-        .is_ok(),
+            );
+            write(sink, shared, refusal).await
+        }
         msg => {
             event
                 .send(HubMsg::Request {
@@ -335,10 +356,22 @@ async fn send_now(sink: &mut Sink, frame: Frame) -> Result<(), axum::Error> {
     sink.send(Message::Text(frame)).await
 }
 
+/// Writes a frame of a joined connection, unless the hub asks to close it
+/// first: a client that stopped reading must not hold this task (and its
+/// socket) forever. False when the connection must end.
+async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame) -> bool {
+    tokio::select! {
+        sent = sink.send(Message::Text(frame)) => sent.is_ok(),
+        () = shared.close_requested() => false,
+    }
+}
+
+/// Sends a close frame, giving a slow client [`CLOSE_FLUSH_TIMEOUT`] to take
+/// it (and the frames queued before it); after that the socket is dropped.
 async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
 }

@@ -47,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/events/{id}/roster",
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
         )
+        .route("/api/events/{id}/results", get(api::export_results))
         .route("/assets/{*path}", get(static_files::asset))
         .route("/venue/{*path}", get(static_files::venue_file))
         .route("/", get(static_files::index))

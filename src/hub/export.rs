@@ -1,0 +1,59 @@
+//! Results export for the moderator's HTTP API: the ranking, every score by
+//! criterion and juror, votes and labels, as JSON or CSV.
+
+use super::Refusal;
+use super::actor::Hub;
+use crate::domain::ErrorCode;
+use crate::domain::permissions::{Permission, check};
+use crate::secret::hash_token;
+use tokio::sync::oneshot;
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    /// One row per team × juror × criterion.
+    Csv,
+    /// One row per team.
+    RankingCsv,
+}
+
+/// The hub's answer: content type and body.
+pub type ExportReply = oneshot::Sender<Result<(&'static str, String), Refusal>>;
+
+impl Hub {
+    pub(super) fn export(&self, session_token: &str, format: ExportFormat, reply: ExportReply) {
+        let _ = reply.send(self.export_body(session_token, format));
+    }
+
+    fn export_body(
+        &self,
+        session_token: &str,
+        format: ExportFormat,
+    ) -> Result<(&'static str, String), Refusal> {
+        let member = self
+            .event
+            .member_by_session(&hash_token(session_token))
+            .and_then(|id| self.event.member(id))
+            .ok_or_else(|| Refusal {
+                code: ErrorCode::Unauthorized,
+                message: "a moderator's session token is required".into(),
+            })?;
+        check(member.role, Permission::RunShow).map_err(|e| Refusal {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
+        let results = self.event.results(self.now());
+        Ok(match format {
+            ExportFormat::Json => {
+                let body = results.to_json().map_err(|e| Refusal {
+                    code: ErrorCode::InvalidMessage,
+                    message: e.to_string(),
+                })?;
+                ("application/json", body)
+            }
+            ExportFormat::Csv => ("text/csv; charset=utf-8", results.to_csv()),
+            ExportFormat::RankingCsv => ("text/csv; charset=utf-8", results.ranking_csv()),
+        })
+    }
+}

@@ -1,0 +1,238 @@
+//! The pitch session in the hub: timer and stage announcements, each juror's
+//! sheet, the moderator's jury status, votes, labels, and the leaderboard —
+//! the public view encoded once for everyone, the full one for staff only.
+//!
+//! No score reaches anyone but jurors and the moderator unless the
+//! leaderboard is published (the public view is `None` while hidden).
+
+use super::actor::{Hub, Session};
+use crate::domain::{MemberId, Role};
+use crate::protocol::{Frame, JurorProgress, ServerMsg, encode};
+
+impl Hub {
+    fn role(&self, session: &Session) -> Option<Role> {
+        self.event.member(session.member).map(|m| m.role)
+    }
+
+    fn is_staff(&self, session: &Session) -> bool {
+        matches!(self.role(session), Some(Role::Jury | Role::Moderator))
+    }
+
+    pub(super) fn pitch_frame(&self) -> Frame {
+        let show = &self.event.state().show;
+        encode(&ServerMsg::Pitch {
+            order: show.order.iter().map(|t| t.0).collect(),
+            timer: show.view(self.now()),
+        })
+    }
+
+    pub(super) fn stage_frame(&self, team: Option<crate::domain::TeamId>) -> Frame {
+        let team_name = team
+            .and_then(|t| self.event.team(t))
+            .map(|t| t.name.clone());
+        encode(&ServerMsg::OnStage {
+            team: team.map(|t| t.0),
+            team_name,
+        })
+    }
+
+    fn public_board_frame(&self) -> Frame {
+        let teams = self.event.team_ids();
+        let board = self
+            .event
+            .state()
+            .leaderboard
+            .public_view(&self.event.standings(&teams));
+        encode(&ServerMsg::Leaderboard { board })
+    }
+
+    fn staff_board_frame(&self) -> Frame {
+        let teams = self.event.team_ids();
+        let board = self
+            .event
+            .state()
+            .leaderboard
+            .staff_view(&self.event.standings(&teams));
+        encode(&ServerMsg::StaffLeaderboard { board })
+    }
+
+    fn votes_frame(&self, with_counts: bool) -> Frame {
+        let votes = &self.event.state().votes;
+        let counts = if with_counts || votes.show_counts {
+            Some(votes.counts().into_iter().map(|(t, n)| (t.0, n)).collect())
+        } else {
+            None
+        };
+        encode(&ServerMsg::Votes {
+            open: votes.open,
+            per_voter: votes.per_voter,
+            show_counts: votes.show_counts,
+            counts,
+        })
+    }
+
+    fn my_votes_frame(&self, voter: MemberId) -> Frame {
+        let votes = &self.event.state().votes;
+        let ballot = votes.ballot(voter).iter().map(|t| t.0).collect();
+        encode(&ServerMsg::MyVotes {
+            ballot,
+            votes_left: votes.votes_left(voter),
+        })
+    }
+
+    fn jury_sheet_frame(&self, juror: MemberId) -> Frame {
+        let jury = &self.event.state().jury;
+        let teams = self.event.team_ids();
+        let scores = jury
+            .scores
+            .get(&juror)
+            .map(|sheets| sheets.iter().map(|(t, s)| (t.0, s)).collect())
+            .unwrap_or_default();
+        encode(&ServerMsg::JurySheet {
+            rubric: &jury.rubric,
+            judging_open: jury.judging_open,
+            published: jury.published,
+            scores,
+            progress: jury.progress(juror, &teams),
+        })
+    }
+
+    fn jury_status_frame(&self) -> Frame {
+        let jury = &self.event.state().jury;
+        let teams = self.event.team_ids();
+        let jurors = self
+            .event
+            .state()
+            .members
+            .values()
+            .filter(|m| m.role == Role::Jury)
+            .map(|m| {
+                let progress = jury.progress(m.id, &teams);
+                JurorProgress {
+                    id: m.id.0,
+                    name: m.name.clone(),
+                    scored: progress.scored,
+                    remaining: progress.remaining,
+                }
+            })
+            .collect();
+        encode(&ServerMsg::JuryStatus {
+            rubric: &jury.rubric,
+            judging_open: jury.judging_open,
+            published: jury.published,
+            jurors,
+        })
+    }
+
+    fn awards_frame(&self) -> Frame {
+        encode(&ServerMsg::Awards {
+            awards: &self.event.state().awards.awards,
+        })
+    }
+
+    /// Everyone: members and anonymous watchers.
+    pub(super) fn everyone(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.values().chain(self.watchers.values())
+    }
+
+    pub(super) fn push_pitch(&self) {
+        self.deliver("pitch", self.pitch_frame(), self.everyone());
+    }
+
+    pub(super) fn push_stage(&self, team: Option<crate::domain::TeamId>) {
+        self.deliver("on_stage", self.stage_frame(team), self.everyone());
+    }
+
+    /// Leaderboard after a change: the public view to everyone but staff,
+    /// the full view to staff.
+    pub(super) fn push_leaderboard(&self) {
+        let public = self.public_board_frame();
+        self.deliver(
+            "leaderboard",
+            public,
+            self.everyone().filter(|s| !self.is_staff(s)),
+        );
+        let staff = self.staff_board_frame();
+        self.deliver(
+            "staff_leaderboard",
+            staff,
+            self.sessions.values().filter(|s| self.is_staff(s)),
+        );
+    }
+
+    pub(super) fn push_jury(&self) {
+        for session in self.sessions.values() {
+            match self.role(session) {
+                Some(Role::Jury) => self.deliver(
+                    "jury_sheet",
+                    self.jury_sheet_frame(session.member),
+                    std::iter::once(session),
+                ),
+                Some(Role::Moderator) => self.deliver(
+                    "jury_status",
+                    self.jury_status_frame(),
+                    std::iter::once(session),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn push_votes(&self, voter: Option<MemberId>) {
+        let moderator = |s: &&Session| self.role(s) == Some(Role::Moderator);
+        self.deliver(
+            "votes",
+            self.votes_frame(false),
+            self.everyone().filter(|s| !moderator(s)),
+        );
+        self.deliver(
+            "votes",
+            self.votes_frame(true),
+            self.sessions.values().filter(moderator),
+        );
+        if let Some(session) = voter.and_then(|v| self.session_of(v)) {
+            self.deliver(
+                "my_votes",
+                self.my_votes_frame(session.member),
+                std::iter::once(session),
+            );
+        }
+    }
+
+    pub(super) fn push_awards(&self) {
+        self.deliver(
+            "awards",
+            self.awards_frame(),
+            self.sessions.values().filter(|s| self.is_staff(s)),
+        );
+    }
+
+    /// What a newly joined member (or watcher) should know of the session.
+    pub(super) fn send_judging_on_join(&self, session: &Session) {
+        let one = || std::iter::once(session);
+        self.deliver("pitch", self.pitch_frame(), one());
+        let role = self.role(session);
+        let staff = matches!(role, Some(Role::Jury | Role::Moderator));
+        if staff {
+            self.deliver("staff_leaderboard", self.staff_board_frame(), one());
+            self.deliver("awards", self.awards_frame(), one());
+        } else {
+            self.deliver("leaderboard", self.public_board_frame(), one());
+        }
+        self.deliver(
+            "votes",
+            self.votes_frame(role == Some(Role::Moderator)),
+            one(),
+        );
+        match role {
+            Some(Role::Jury) => {
+                self.deliver("jury_sheet", self.jury_sheet_frame(session.member), one())
+            }
+            Some(Role::Moderator) => self.deliver("jury_status", self.jury_status_frame(), one()),
+            Some(Role::Participant) => {
+                self.deliver("my_votes", self.my_votes_frame(session.member), one())
+            }
+            _ => {}
+        }
+    }
+}
