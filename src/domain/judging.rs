@@ -155,7 +155,8 @@ impl Event {
                 }
             }
             Command::Award(c) => {
-                if self.state.awards.apply(c, exists).is_ok() {
+                let applied = self.state.awards.apply(c, exists);
+                if applied.is_ok() {
                     standings_changed = true;
                     effects.push(Effect::AwardsChanged);
                 }
