@@ -37,6 +37,9 @@ pub enum Command {
         role: Role,
         team: Option<TeamId>,
         session_hash: String,
+        /// The invite used, counted against its `max_uses`.
+        #[serde(default)]
+        invite: Option<u32>,
     },
     /// A chat message, with its channel already resolved.
     PostChat { channel: Channel, text: String },

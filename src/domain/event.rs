@@ -272,7 +272,19 @@ impl Event {
                     self.team(*team).ok_or(DomainError::UnknownTeam(team.0))?;
                 }
             }
-            Command::Join { name, team, .. } => {
+            Command::Join {
+                name, team, invite, ..
+            } => {
+                if let Some(id) = invite {
+                    // Expiry depends on the clock and is checked by the hub;
+                    // revocation and use count are state, checked here.
+                    let found = self
+                        .invite_by_id(*id)
+                        .ok_or(DomainError::UnknownInvite(*id))?;
+                    if found.revoked || found.max_uses.is_some_and(|max| found.uses >= max) {
+                        return Err(DomainError::InvalidInvite);
+                    }
+                }
                 let name = text::clean_name("name", name, self.limits.max_name_chars)?;
                 if self.by_skeleton.contains_key(&text::name_skeleton(&name)) {
                     return Err(DomainError::NameTaken(name));
@@ -369,7 +381,13 @@ impl Event {
                 role,
                 team,
                 session_hash,
+                invite,
             } => {
+                if let Some(used) =
+                    invite.and_then(|id| self.state.invites.iter_mut().find(|i| i.id == id))
+                {
+                    used.uses += 1;
+                }
                 let id = MemberId(self.state.next_member);
                 self.state.next_member += 1;
                 let name =

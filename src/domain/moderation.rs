@@ -304,6 +304,7 @@ mod tests {
             role,
             team: None,
             session_hash: format!("s-{name}"),
+            invite: None,
         };
         event.apply(None, &command, 0).unwrap();
         event.member_by_session(&format!("s-{name}")).unwrap()
@@ -414,6 +415,39 @@ mod tests {
                 }
             ),
             Err(DomainError::UnknownMessage(1))
+        );
+    }
+
+    #[test]
+    fn joining_uses_up_a_single_use_invite() {
+        let mut e = event();
+        let m = join(&mut e, "mod", Role::Moderator);
+        let create = ModerationCommand::CreateInvite {
+            token_hash: "one".into(),
+            role: Role::Participant,
+            team: None,
+            label: String::new(),
+            expires_at: None,
+            max_uses: Some(1),
+        };
+        moderate(&mut e, m, create).unwrap();
+        let id = e.invite("one").unwrap().id;
+        let join_with = |name: &str| Command::Join {
+            name: name.into(),
+            role: Role::Participant,
+            team: None,
+            session_hash: format!("s-{name}"),
+            invite: Some(id),
+        };
+        e.apply(None, &join_with("first"), 0).unwrap();
+        assert_eq!(e.invite("one").unwrap().uses, 1);
+        assert_eq!(
+            e.invite("one").unwrap().refusal(0),
+            Some(crate::domain::member::InviteRefusal::UsedUp)
+        );
+        assert_eq!(
+            e.apply(None, &join_with("second"), 0),
+            Err(DomainError::InvalidInvite)
         );
     }
 

@@ -371,6 +371,7 @@ mod tests {
             role,
             team: None,
             session_hash: format!("session-{name}"),
+            invite: None,
         };
         let effects = event.apply(None, &command, 0).unwrap();
         let Some(Effect::MemberJoined { member }) = effects.first().cloned() else {

@@ -21,6 +21,7 @@ fn event() -> (Event, Vec<MemberId>) {
             role,
             team: None,
             session_hash: format!("s{i}"),
+            invite: None,
         };
         event.apply(None, &join, 0).unwrap();
         let id = event.member_by_session(&format!("s{i}")).unwrap();

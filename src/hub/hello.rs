@@ -67,10 +67,10 @@ impl Hub {
             return refuse(reply, code, message);
         }
         // A personal (roster) invite names its holder; otherwise hello does.
-        let given = hello
+        let given = invite
             .name
             .as_deref()
-            .or(invite.name.as_deref())
+            .or(hello.name.as_deref())
             .unwrap_or("");
         let name = match text::clean_name("name", given, self.event.limits().max_name_chars) {
             Ok(name) => name,
@@ -82,6 +82,7 @@ impl Hub {
             role: invite.role,
             team: invite.team,
             session_hash: hash_token(&session),
+            invite: Some(invite.id),
         };
         let now = self.now();
         match self.apply_durable(None, command, now) {

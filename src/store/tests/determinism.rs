@@ -65,6 +65,7 @@ impl Driver {
                         role,
                         team,
                         session_hash: format!("{n:064x}"),
+                        invite: None,
                     },
                 )
             }
