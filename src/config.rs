@@ -6,6 +6,8 @@
 //! result on top of the file.
 
 use crate::domain::Limits;
+use crate::net::admission::ConnectionLimits;
+use crate::net::rate::RateLimits;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,9 +44,45 @@ pub struct Config {
     pub demo: bool,
     /// Let anyone watch the public live page (`/live`) without an invite.
     pub live_page: bool,
+    /// Messages per connection, by kind; sustained abuse closes (4029).
+    pub rate_limits: RateLimits,
+    /// Connections per address.
+    pub connection_limits: ConnectionLimits,
+    /// Seconds between periodic snapshots of each event (taken only when
+    /// something changed since the last one).
+    pub snapshot_interval_secs: u64,
+    /// An operator-chosen moderator invite token (also `AMPHI_BOOTSTRAP_TOKEN`).
+    /// When set, every event gets a moderator invite with this token's hash
+    /// (once), and its link is printed at every start.
+    pub bootstrap_token: Option<SecretString>,
     /// Domain limits: text lengths, speed, grace period, team size.
     pub limits: Limits,
 }
+
+/// A secret string from the configuration: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(secret: impl Into<String>) -> SecretString {
+        SecretString(secret.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString(…)")
+    }
+}
+
+/// Shortest accepted bootstrap token (characters).
+pub const MIN_BOOTSTRAP_TOKEN_CHARS: usize = 16;
 
 impl Default for Config {
     fn default() -> Self {
@@ -61,7 +99,11 @@ impl Default for Config {
             hub_inbox: 8192,
             hello_timeout_secs: 10,
             demo: true,
+            snapshot_interval_secs: 10,
+            bootstrap_token: None,
             live_page: true,
+            rate_limits: RateLimits::default(),
+            connection_limits: ConnectionLimits::default(),
             limits: Limits::default(),
         }
     }
@@ -73,6 +115,7 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
     pub map: Option<PathBuf>,
+    pub bootstrap_token: Option<SecretString>,
 }
 
 /// The configuration file could not be used.
@@ -120,6 +163,9 @@ impl Config {
         if overrides.map.is_some() {
             self.map = overrides.map;
         }
+        if overrides.bootstrap_token.is_some() {
+            self.bootstrap_token = overrides.bootstrap_token;
+        }
         self
     }
 
@@ -137,6 +183,21 @@ impl Config {
         }
         if self.limits.steps_per_second == 0 || self.limits.max_team_size == 0 {
             return bad("limits.steps_per_second and limits.max_team_size must be at least 1");
+        }
+        if self.snapshot_interval_secs == 0 {
+            return bad("snapshot_interval_secs must be at least 1");
+        }
+        if let Some(token) = &self.bootstrap_token {
+            let token = token.expose();
+            let url_safe = token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
+            if token.chars().count() < MIN_BOOTSTRAP_TOKEN_CHARS || !url_safe {
+                return Err(ConfigError::Invalid(format!(
+                    "bootstrap_token must be at least {MIN_BOOTSTRAP_TOKEN_CHARS} characters among \
+                     A-Z, a-z, 0-9, '-', '_', '.' and '~'"
+                )));
+            }
         }
         Ok(())
     }
@@ -184,5 +245,24 @@ mod tests {
                 .unwrap_err()
                 .contains("tick_hz")
         );
+        assert!(
+            Config::from_toml("snapshot_interval_secs = 0")
+                .unwrap_err()
+                .contains("snapshot_interval_secs")
+        );
+        assert!(
+            Config::from_toml("bootstrap_token = \"short\"")
+                .unwrap_err()
+                .contains("bootstrap_token")
+        );
+    }
+
+    #[test]
+    fn bootstrap_token_is_read_and_never_debug_printed() {
+        let config = Config::from_toml("bootstrap_token = \"0123456789abcdef-XYZ\"").unwrap();
+        let token = config.bootstrap_token.as_ref().unwrap();
+        assert_eq!(token.expose(), "0123456789abcdef-XYZ");
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+        assert_eq!(Config::default().snapshot_interval_secs, 10);
     }
 }

@@ -11,7 +11,9 @@
 //! - [`hub`]: one actor task per event, the single writer of its state; routes
 //!   effects to sessions and batches positions per room per tick.
 //! - [`net`]: axum router, WebSocket connections, health, metrics, static files.
-//! - [`store`]: the journal of durable commands.
+//! - [`store`]: the journal of durable commands, snapshots, recovery.
+//! - [`startup`]: recovering every stored event at start (or creating the
+//!   demo event), the bootstrap moderator invite, the join links shown.
 //! - [`config`], [`metrics`], [`clock`], [`secret`], [`demo`]: the rest.
 //!
 //! [`Server`] ties them together: `Server::start(config)` binds and prepares,
@@ -28,6 +30,7 @@ pub mod metrics;
 pub mod net;
 pub mod protocol;
 pub mod secret;
+pub mod startup;
 pub mod store;
 pub mod venue;
 
@@ -45,7 +48,14 @@ use std::sync::atomic::AtomicU64;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use venue::{MapError, Venue};
+use venue::MapError;
+
+/// Chat text that makes a connection task panic (feature `test-hooks` only).
+#[cfg(feature = "test-hooks")]
+pub const TEST_PANIC_CONNECTION: &str = "__amphi_test_panic_connection__";
+/// Chat text that makes the event's hub panic (feature `test-hooks` only).
+#[cfg(feature = "test-hooks")]
+pub const TEST_PANIC_HUB: &str = "__amphi_test_panic_hub__";
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +79,17 @@ pub enum StartError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot open the store {}: {source}", path.display())]
+    Store {
+        path: std::path::PathBuf,
+        source: store::StoreError,
+    },
+    #[error("cannot set up event {event}: {message}")]
+    Setup { event: String, message: String },
+    #[error("{0}")]
+    NoEvent(String),
+    #[error("start-up task failed: {0}")]
+    Task(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -89,6 +110,7 @@ pub struct Server {
     shutdown_tx: watch::Sender<bool>,
     hubs: Vec<JoinHandle<()>>,
     links: Vec<JoinLink>,
+    notes: Vec<String>,
 }
 
 impl Server {
@@ -99,8 +121,18 @@ impl Server {
 
     /// As [`Server::start`], with an injectable clock (tests).
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
+        Server::start_with_store(config, clock, store::StoreOptions::default()).await
+    }
+
+    /// As [`Server::start_with_clock`], with the events' store options (tests
+    /// inject write failures through [`store::StoreOptions::faults`]).
+    pub async fn start_with_store(
+        config: Config,
+        clock: Clock,
+        store_options: store::StoreOptions,
+    ) -> Result<Server, StartError> {
         config.validate()?;
-        let (venue, map_text) = load_venue(config.map.as_deref())?;
+        let (venue, map_text) = startup::load_venue(config.map.as_deref())?;
         let map_url = match config.map.as_deref().and_then(Path::file_name) {
             Some(file) => format!("/venue/{}", file.to_string_lossy()),
             None => "/assets/maps/default.tmj".to_string(),
@@ -116,11 +148,6 @@ impl Server {
             addr: config.listen,
             source,
         })?;
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
-        })?;
-
         let metrics = Arc::new(Metrics::default());
         let registry = Arc::new(Registry::default());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -131,35 +158,28 @@ impl Server {
             clock: clock.clone(),
             map_url,
             live_page: config.live_page,
+            snapshot_interval: std::time::Duration::from_secs(config.snapshot_interval_secs),
         };
 
-        let (commands, tokens) = demo::demo_setup();
-        let event = demo::apply_setup(
-            Arc::new(venue),
-            config.limits.clone(),
-            &commands,
-            clock.now(),
-        );
-        let journal = store::Journal::in_memory(1);
-        let (handle, task) = hub::spawn(
-            event,
-            journal,
-            map_text,
-            settings,
-            metrics.clone(),
-            shutdown_rx.clone(),
-        );
-        registry.insert(handle);
-
         let base = config.base_url(addr);
-        let links = tokens
-            .into_iter()
-            .map(|(role, token)| JoinLink {
-                role,
-                url: format!("{base}/?event={}&invite={token}", demo::DEMO_EVENT_ID),
-                token,
-            })
-            .collect();
+        let opened =
+            startup::open_events(&config, Arc::new(venue), &clock, &store_options, &base).await?;
+        let mut hubs = Vec::with_capacity(opened.events.len());
+        for event in opened.events {
+            metrics.register_store(&event.event.state().id, event.journal.health());
+            let (handle, task) = hub::spawn(
+                event.event,
+                event.journal,
+                event.snapshotter,
+                map_text.clone(),
+                settings.clone(),
+                metrics.clone(),
+                shutdown_rx.clone(),
+            );
+            registry.insert(handle);
+            hubs.push(task);
+        }
+        let admission = net::admission::Admission::new(config.connection_limits.clone());
         let state = Arc::new(net::AppState {
             registry,
             metrics,
@@ -168,13 +188,15 @@ impl Server {
             shutdown: shutdown_rx,
             next_conn: AtomicU64::new(0),
             bound: addr,
+            admission,
         });
         Ok(Server {
             listener,
             state,
             shutdown_tx,
-            hubs: vec![task],
-            links,
+            hubs,
+            links: opened.links,
+            notes: opened.notes,
         })
     }
 
@@ -185,9 +207,17 @@ impl Server {
             .unwrap_or(self.state.config.listen)
     }
 
-    /// One join link per role for the demo event.
+    /// The join links that can be shown at this start: all five at the
+    /// demo's creation; later, the saved non-moderator ones, plus the
+    /// operator's bootstrap moderator link when configured (see [`startup`]).
     pub fn join_links(&self) -> &[JoinLink] {
         &self.links
+    }
+
+    /// Notes for the operator about links that cannot be shown (e.g. the
+    /// moderator link, printed at first start only). Print them on stderr.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Serves until `shutdown` completes, then closes every connection with
@@ -222,28 +252,4 @@ impl Server {
         self.state.registry.clear();
         Ok(())
     }
-}
-
-/// The configured map, or the embedded default venue; with its text.
-fn load_venue(path: Option<&Path>) -> Result<(Venue, Arc<str>), StartError> {
-    let Some(path) = path else {
-        let venue = Venue::from_tmj(Venue::DEFAULT_MAP_TMJ).map_err(|source| StartError::Map {
-            path: "<embedded default>".into(),
-            source,
-        })?;
-        return Ok((venue, Arc::from(Venue::DEFAULT_MAP_TMJ)));
-    };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| StartError::ReadMap {
-        path: shown.clone(),
-        source,
-    })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let resolve =
-        |relative: &str| std::fs::read_to_string(dir.join(relative)).map_err(|e| e.to_string());
-    let venue = Venue::from_tmj_with(&text, &resolve).map_err(|source| StartError::Map {
-        path: shown,
-        source,
-    })?;
-    Ok((venue, Arc::from(text)))
 }

@@ -1,10 +1,14 @@
 //! The `amphi` command line: parses flags and environment, starts the server,
 //! prints the join links, and turns Ctrl-C / SIGTERM into a graceful shutdown.
+//!
+//! `amphi dump --data-dir DIR [--event ID]` recovers an event offline (the
+//! same recovery as at start, no server) and prints its state as JSON.
 
-use amphi::config::{Config, Overrides};
+use amphi::config::{Config, Overrides, SecretString};
 use amphi::{Server, StartError};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -25,6 +29,16 @@ struct Cli {
 enum Command {
     /// Serve the venue (the default).
     Serve(ServeArgs),
+    /// Recover an event from the data directory, offline, and print its
+    /// durable state as JSON on stdout (the server must not be running).
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct DumpArgs {
+    /// The event to dump; may be omitted when the data directory holds one.
+    #[arg(long)]
+    event: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -53,23 +67,34 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let args = match cli.command {
-        Some(Command::Serve(args)) => args,
-        None => cli.serve,
-    };
-    serve(args).await
+    match cli.command {
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Dump(dump_args)) => dump(cli.serve, dump_args).await,
+        None => serve(cli.serve).await,
+    }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// The configuration: file, then environment and flags.
+fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
     let file = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
     };
-    let config = file.with_overrides(Overrides {
+    // Only from the environment: a flag would show the secret in `ps`.
+    let bootstrap_token = std::env::var("AMPHI_BOOTSTRAP_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(SecretString::new);
+    Ok(file.with_overrides(Overrides {
         listen: args.listen,
         data_dir: args.data_dir,
         map: args.map,
-    });
+        bootstrap_token,
+    }))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = configuration(args)?;
     let server = Server::start(config)
         .await
         .map_err(explain)
@@ -78,8 +103,28 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     for link in server.join_links() {
         println!("{}: {}", link.role, link.url);
     }
+    for note in server.notes() {
+        eprintln!("note: {note}");
+    }
     server.run(shutdown_signal()).await?;
     Ok(())
+}
+
+async fn dump(args: ServeArgs, dump_args: DumpArgs) -> anyhow::Result<()> {
+    let config = configuration(args)?;
+    config.validate()?;
+    let state = amphi::startup::dump_event(&config, dump_args.event.as_deref())
+        .await
+        .map_err(explain)
+        .context("cannot dump the event")?;
+    let mut text = serde_json::to_string_pretty(&state)?;
+    text.push('\n');
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // The reader stopped early (`amphi dump | head`): not our error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn explain(err: StartError) -> anyhow::Error {

@@ -2,9 +2,12 @@
 //!
 //! Plain atomics: counting costs a relaxed add on the hot path, and the
 //! handful of series we need does not justify a metrics framework.
+//! Store series are read from each event's [`StoreHealth`] when rendered.
 
+use crate::store::StoreHealth;
 use dashmap::DashMap;
 use std::fmt::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// Upper bounds (seconds) of the tick duration histogram buckets.
@@ -26,13 +29,38 @@ pub struct Metrics {
     pub slow_disconnects: AtomicU64,
     /// Frames refused for being over the size limit.
     pub oversized_frames: AtomicU64,
-    /// Journal write failures.
+    /// Durable commands applied but not journaled (the writer died); the
+    /// stores' own write failures are counted in their [`StoreHealth`].
     pub store_errors: AtomicU64,
-    /// 1 while the journal cannot write.
-    pub store_unhealthy: AtomicI64,
+    /// Hub steps that panicked and were contained.
+    pub hub_panics: AtomicU64,
+    /// Messages refused for exceeding a connection's rate.
+    pub rate_limited: AtomicU64,
+    /// Connections closed for flooding.
+    pub flood_closes: AtomicU64,
+    /// Upgrades refused by the per-address limits.
+    pub connections_refused: AtomicU64,
+    /// Each event's store health, by event id (for `/healthz` and below).
+    stores: DashMap<String, Arc<StoreHealth>>,
 }
 
 impl Metrics {
+    /// Registers an event's store, whose health `/healthz` and `/metrics` report.
+    pub fn register_store(&self, event: &str, health: Arc<StoreHealth>) {
+        self.stores.insert(event.to_string(), health);
+    }
+
+    /// Every registered store, sorted by event id.
+    pub fn stores(&self) -> Vec<(String, Arc<StoreHealth>)> {
+        let mut stores: Vec<_> = self
+            .stores
+            .iter()
+            .map(|e| (e.key().clone(), e.value().clone()))
+            .collect();
+        stores.sort_by(|a, b| a.0.cmp(&b.0));
+        stores
+    }
+
     /// Counts one received message of a type (`"invalid"` for undecodable ones).
     pub fn message_in(&self, kind: &'static str) {
         bump(&self.messages_in, kind, 1);
@@ -124,17 +152,78 @@ impl Metrics {
         );
         counter(
             &mut out,
-            "amphi_store_errors_total",
-            "Journal or snapshot write failures.",
-            self.store_errors.load(Ordering::Relaxed),
+            "amphi_hub_panics_total",
+            "Hub steps that panicked and were contained (each one is a bug).",
+            self.hub_panics.load(Ordering::Relaxed),
         );
-        gauge(
+        counter(
             &mut out,
-            "amphi_store_unhealthy",
-            "1 while durable writes fail.",
-            self.store_unhealthy.load(Ordering::Relaxed),
+            "amphi_rate_limited_total",
+            "Messages refused for exceeding a connection's rate.",
+            self.rate_limited.load(Ordering::Relaxed),
         );
+        counter(
+            &mut out,
+            "amphi_flood_closes_total",
+            "Connections closed for flooding (code 4029).",
+            self.flood_closes.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "amphi_connections_refused_total",
+            "WebSocket upgrades refused by the per-address limits (HTTP 429).",
+            self.connections_refused.load(Ordering::Relaxed),
+        );
+        self.render_stores(&mut out);
         out
+    }
+}
+
+impl Metrics {
+    /// The store series: health, errors, durable and snapshot positions.
+    fn render_stores(&self, out: &mut String) {
+        let stores = self.stores();
+        let errors = stores
+            .iter()
+            .map(|(_, h)| h.errors() + h.snapshot_errors())
+            .sum::<u64>()
+            + self.store_errors.load(Ordering::Relaxed);
+        counter(
+            out,
+            "amphi_store_errors_total",
+            "Journal or snapshot write failures (each failed attempt counts).",
+            errors,
+        );
+        let unhealthy = stores.iter().any(|(_, h)| !h.is_healthy());
+        gauge(
+            out,
+            "amphi_store_unhealthy",
+            "1 while durable writes fail for some event.",
+            i64::from(unhealthy),
+        );
+        let series: [(&str, &str, fn(&StoreHealth) -> u64); 3] = [
+            (
+                "amphi_store_healthy",
+                "1 while the event's journal writes succeed.",
+                |h| u64::from(h.is_healthy()),
+            ),
+            (
+                "amphi_journal_durable_seq",
+                "Highest journal record known to be on disk.",
+                StoreHealth::durable_seq,
+            ),
+            (
+                "amphi_snapshot_seq",
+                "Last journal record covered by the newest snapshot written.",
+                StoreHealth::snapshot_seq,
+            ),
+        ];
+        for (name, help, value) in series {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            for (event, health) in &stores {
+                let _ = writeln!(out, "{name}{{event=\"{event}\"}} {}", value(health));
+            }
+        }
     }
 }
 
@@ -192,5 +281,20 @@ mod tests {
         assert!(text.contains("amphi_tick_duration_seconds_bucket{le=\"0.002\"} 0"));
         assert!(text.contains("amphi_tick_duration_seconds_bucket{le=\"0.005\"} 1"));
         assert!(text.contains("amphi_tick_duration_seconds_count 1"));
+    }
+
+    #[test]
+    fn renders_each_store() {
+        let m = Metrics::default();
+        m.register_store("demo", Arc::new(StoreHealth::default()));
+        let text = m.render();
+        assert!(
+            text.contains("amphi_store_healthy{event=\"demo\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("amphi_journal_durable_seq{event=\"demo\"} 0"));
+        assert!(text.contains("amphi_snapshot_seq{event=\"demo\"} 0"));
+        assert!(text.contains("amphi_store_errors_total 0"));
+        assert!(text.contains("amphi_store_unhealthy 0"));
     }
 }

@@ -1,4 +1,5 @@
-//! The hub's run loop: inbox, journal confirmations, ticks, shutdown.
+//! The hub's run loop: inbox, journal confirmations, ticks, periodic
+//! snapshots, shutdown (final snapshot, then the store is closed).
 
 use super::requests::Intent;
 use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
@@ -7,7 +8,7 @@ use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
 use crate::metrics::Metrics;
 use crate::protocol::{ClientMsg, ServerMsg, encode};
-use crate::store::Journal;
+use crate::store::{Journal, Snapshotter};
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct HubSettings {
     pub map_url: String,
     /// Whether anonymous watchers (the public live page) are let in.
     pub live_page: bool,
+    /// Time between snapshot requests (each only when something changed).
+    pub snapshot_interval: Duration,
 }
 
 /// A joined connection.
@@ -76,8 +79,11 @@ pub(super) struct Hub {
     pub sessions: HashMap<ConnId, Session>,
     /// Anonymous watchers of the live page (their `member` is 0: nobody).
     pub watchers: HashMap<ConnId, Session>,
+    /// The public leaderboard frame last pushed, to skip unchanged pushes.
+    pub last_public_board: std::cell::RefCell<Option<crate::protocol::Frame>>,
     pub by_member: HashMap<MemberId, ConnId>,
     pub journal: Journal,
+    pub snapshotter: Snapshotter,
     pub pending: VecDeque<Pending>,
     pub metrics: Arc<Metrics>,
     pub settings: HubSettings,
@@ -88,6 +94,7 @@ pub(super) struct Hub {
 pub fn spawn(
     event: Event,
     journal: Journal,
+    snapshotter: Snapshotter,
     map_text: Arc<str>,
     settings: HubSettings,
     metrics: Arc<Metrics>,
@@ -106,8 +113,10 @@ pub fn spawn(
         event,
         sessions: HashMap::new(),
         watchers: HashMap::new(),
+        last_public_board: std::cell::RefCell::new(None),
         by_member: HashMap::new(),
         journal,
+        snapshotter,
         pending: VecDeque::new(),
         metrics,
         settings,
@@ -119,16 +128,24 @@ pub fn spawn(
             let period = Duration::from_secs_f64(1.0 / f64::from(hub.settings.tick_hz.max(1)));
             let mut ticker = tokio::time::interval(period);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let every = hub
+                .settings
+                .snapshot_interval
+                .max(Duration::from_millis(100));
+            let mut snapshots =
+                tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            snapshots.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     biased;
                     _ = shutdown.changed() => break,
-                    Some(upto) = hub.journal.durable() => hub.release(upto),
+                    Some(upto) = hub.journal.durable() => hub.guarded("release", |hub| hub.release(upto)),
                     msg = inbox.recv() => match msg {
-                        Some(msg) => hub.handle(msg),
+                        Some(msg) => hub.guarded("message", |hub| hub.handle(msg)),
                         None => break,
                     },
-                    _ = ticker.tick() => hub.tick(),
+                    _ = ticker.tick() => hub.guarded("tick", Hub::tick),
+                    _ = snapshots.tick() => hub.snapshot(),
                 }
             }
             hub.stop().await;
@@ -141,6 +158,19 @@ pub fn spawn(
 impl Hub {
     pub fn now(&self) -> Millis {
         self.settings.clock.now()
+    }
+
+    /// Runs one step of the actor, containing a panic to that step: the
+    /// event keeps serving everyone else. The domain checks everything before
+    /// changing anything, so a panic (a bug) is most likely before any change.
+    fn guarded(&mut self, what: &'static str, step: impl FnOnce(&mut Hub)) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(self)));
+        if outcome.is_err() {
+            self.metrics
+                .hub_panics
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::error!(step = what, "a hub step panicked; the event goes on");
+        }
     }
 
     fn handle(&mut self, msg: HubMsg) {
@@ -165,6 +195,12 @@ impl Hub {
         let Some(member) = self.sessions.get(&conn).map(|s| s.member) else {
             return self.refuse_watcher(conn, rid);
         };
+        #[cfg(feature = "test-hooks")]
+        if let ClientMsg::Chat { text, .. } = &msg
+            && text == crate::TEST_PANIC_HUB
+        {
+            panic!("test hook: a hub step panics");
+        }
         let now = self.now();
         let outcome = match super::requests::intent(msg) {
             Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
@@ -248,6 +284,10 @@ impl Hub {
         command: Command,
         now: Millis,
     ) -> Result<(u64, Vec<Effect>), (ErrorCode, String)> {
+        // Refuse before applying: what is applied must be journaled.
+        self.journal
+            .ready()
+            .map_err(|err| (ErrorCode::StorageUnavailable, err.to_string()))?;
         self.event.check_command(actor, &command)?;
         let effects = self.event.apply(actor, &command, now)?;
         match self.journal.append(now, actor, command) {
@@ -330,8 +370,19 @@ impl Hub {
         }
     }
 
-    /// Graceful stop: wait for pending records, then close every session.
-    async fn stop(&mut self) {
+    /// Asks the snapshot thread for a snapshot when something changed since
+    /// the last one written. Only the clone of the state happens here;
+    /// encoding and writing are on the snapshot thread.
+    pub(super) fn snapshot(&mut self) {
+        let covers = self.journal.next_seq().saturating_sub(1);
+        if covers > self.snapshotter.snapshot_seq() {
+            self.snapshotter.request(self.event.state().clone(), covers);
+        }
+    }
+
+    /// Graceful stop: wait for pending records, take a final snapshot, close
+    /// every session, then close the journal and the snapshot thread.
+    async fn stop(mut self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while let Some(last) = self.pending.back().map(|p| p.seq) {
             match tokio::time::timeout_at(deadline, self.journal.durable()).await {
@@ -344,13 +395,19 @@ impl Hub {
                 _ => break,
             }
         }
+        self.snapshot();
         for session in self.sessions.values() {
             session.link.close(CLOSE_GOING_AWAY, "server shutting down");
         }
-        tracing::info!(
-            members = self.event.state().members.len(),
-            "event hub stopped"
-        );
+        let members = self.event.state().members.len();
+        let Hub {
+            journal,
+            snapshotter,
+            ..
+        } = self;
+        journal.close().await;
+        snapshotter.close().await;
+        tracing::info!(members, "event hub stopped");
     }
 }
 

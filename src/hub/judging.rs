@@ -147,11 +147,21 @@ impl Hub {
     /// the full view to staff.
     pub(super) fn push_leaderboard(&self) {
         let public = self.public_board_frame();
-        self.deliver(
-            "leaderboard",
-            public,
-            self.everyone().filter(|s| !self.is_staff(s)),
-        );
+        // Most changes (a score while hidden or frozen) leave the public view
+        // as it was: then thousands of screens need nothing.
+        let unchanged = self
+            .last_public_board
+            .borrow()
+            .as_ref()
+            .is_some_and(|last| last.as_str() == public.as_str());
+        if !unchanged {
+            self.last_public_board.replace(Some(public.clone()));
+            self.deliver(
+                "leaderboard",
+                public,
+                self.everyone().filter(|s| !self.is_staff(s)),
+            );
+        }
         let staff = self.staff_board_frame();
         self.deliver(
             "staff_leaderboard",

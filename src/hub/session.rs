@@ -60,6 +60,16 @@ impl SessionShared {
         }
     }
 
+    /// Asks for the connection to close with this code (from the hub or from
+    /// the connection itself). The first reason wins.
+    pub fn request_close(&self, code: u16, reason: &'static str) {
+        if let Ok(mut slot) = self.close.lock() {
+            slot.get_or_insert(CloseReason { code, reason });
+        }
+        self.wake.notify_one();
+        self.closing.notify_one();
+    }
+
     /// The pending close request, if any.
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.close.lock().map(|c| *c).unwrap_or(Some(CloseReason {
@@ -159,11 +169,7 @@ impl SessionLink {
 
     /// Asks the connection task to close with this code. The first reason wins.
     pub fn close(&self, code: u16, reason: &'static str) {
-        if let Ok(mut slot) = self.shared.close.lock() {
-            slot.get_or_insert(CloseReason { code, reason });
-        }
-        self.shared.wake.notify_one();
-        self.shared.closing.notify_one();
+        self.shared.request_close(code, reason);
     }
 
     pub fn shared(&self) -> &SessionShared {

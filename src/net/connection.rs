@@ -5,6 +5,8 @@
 //! time is not skewed by the hub's queue.
 
 use super::AppState;
+use super::admission::Admitted;
+use super::rate::{Kind, Limiter, Verdict};
 use crate::domain::ErrorCode;
 use crate::hub::session::{CLOSE_GOING_AWAY, CloseReason, ConnId, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
@@ -26,6 +28,8 @@ use tracing::Instrument;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code: no `hello` in time.
 pub const CLOSE_HELLO_TIMEOUT: u16 = 4003;
+/// Close code: over the message rate for too long.
+pub const CLOSE_FLOOD: u16 = 4029;
 /// How long a closing connection waits for a slow client to take its last
 /// frames and the close frame before dropping the socket.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -48,6 +52,16 @@ pub async fn upgrade(
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
+    let admitted = match state.admission.admit(peer.ip()) {
+        Ok(admitted) => admitted,
+        Err(refused) => {
+            state
+                .metrics
+                .connections_refused
+                .fetch_add(1, Ordering::Relaxed);
+            return (StatusCode::TOO_MANY_REQUESTS, refused.to_string()).into_response();
+        }
+    };
     let config = &state.config;
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
     ws.read_buffer_size(config.ws_read_buffer_bytes)
@@ -61,7 +75,8 @@ pub async fn upgrade(
         .max_message_size(config.max_frame_bytes)
         .on_upgrade(move |socket| {
             let span = tracing::info_span!("conn", id = conn, %peer);
-            serve(socket, state, conn).instrument(span)
+            // The admission is held for the connection's whole life.
+            serve(socket, state, conn, admitted).instrument(span)
         })
 }
 
@@ -81,7 +96,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     authority.trim_end_matches('/') == host
 }
 
-async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId) {
+async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted: Admitted) {
     state
         .metrics
         .connections_open
@@ -92,6 +107,7 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId) {
         .fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let (link, mut outbox, shared) = SessionLink::new(conn, state.config.outbound_queue);
+    let mut limiter = Limiter::new(&state.config.rate_limits);
     if let Some(event) = await_hello(&state, &mut sink, &mut stream, link).await {
         tracing::debug!("joined");
         let mut shutdown = state.shutdown.clone();
@@ -118,7 +134,7 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId) {
                 incoming = stream.next() => {
                     match incoming_text(&state, &mut sink, incoming).await {
                         Incoming::Text(text) => {
-                            if !forward(&state, &event, &mut sink, &shared, conn, &text).await {
+                            if !forward(&state, &event, &mut sink, &shared, &mut limiter, conn, &text).await {
                                 break shared.close_reason();
                             }
                         }
@@ -132,10 +148,13 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId) {
                 }),
             }
         };
+        // The hub forgets the connection at once; the close handshake below
+        // may take a moment and must not delay it.
+        event.send(HubMsg::Closed { conn }).await;
         if let Some(close) = close {
             send_close(&mut sink, close.code, close.reason).await;
+            drain_until_closed(&mut stream).await;
         }
-        event.send(HubMsg::Closed { conn }).await;
     }
     state
         .metrics
@@ -300,6 +319,7 @@ async fn forward(
     event: &EventHandle,
     sink: &mut Sink,
     shared: &SessionShared,
+    limiter: &mut Limiter,
     conn: ConnId,
     text: &str,
 ) -> bool {
@@ -313,6 +333,30 @@ async fn forward(
         }
     };
     state.metrics.message_in(request.msg.kind());
+    #[cfg(feature = "test-hooks")]
+    if let ClientMsg::Chat { text, .. } = &request.msg
+        && text == crate::TEST_PANIC_CONNECTION
+    {
+        panic!("test hook: a connection task panics");
+    }
+    match limiter.check(rate_kind(&request.msg)) {
+        Verdict::Allowed => {}
+        Verdict::Limited => {
+            state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+            let refusal = error(
+                request.rid,
+                ErrorCode::RateLimited,
+                "too many messages; slow down",
+            );
+            return write(sink, shared, refusal).await;
+        }
+        Verdict::Flood => {
+            state.metrics.flood_closes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("closing: sustained flood");
+            shared.request_close(CLOSE_FLOOD, "flood: too many messages for too long");
+            return false;
+        }
+    }
     match request.msg {
         ClientMsg::Ping { t0 } => write(sink, shared, pong(state, t0)).await,
         ClientMsg::Hello { .. } => {
@@ -332,6 +376,18 @@ async fn forward(
                 })
                 .await
         }
+    }
+}
+
+/// Which rate budget a message draws from.
+fn rate_kind(msg: &ClientMsg) -> Kind {
+    match msg {
+        ClientMsg::Step { .. }
+        | ClientMsg::WalkTo { .. }
+        | ClientMsg::Teleport { .. }
+        | ClientMsg::GoToTeam { .. } => Kind::Move,
+        ClientMsg::Chat { .. } => Kind::Chat,
+        _ => Kind::Other,
     }
 }
 
@@ -368,6 +424,21 @@ async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame) -> bool {
 
 /// Sends a close frame, giving a slow client [`CLOSE_FLUSH_TIMEOUT`] to take
 /// it (and the frames queued before it); after that the socket is dropped.
+/// The closing handshake: after our close frame, read (and discard) what
+/// the client still sends until its close frame, for at most
+/// [`CLOSE_FLUSH_TIMEOUT`]. Dropping a socket with unread input makes the
+/// kernel reset it, and the client would never see our close code.
+async fn drain_until_closed(stream: &mut Stream) {
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, drain).await;
+}
+
 async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,

@@ -5,18 +5,23 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-/// `200 ok` while the server can keep what it acknowledges; `503` otherwise.
+/// `200 ok` while every event's store can keep what it acknowledges; `503`
+/// (naming the failing events and their last error) while one cannot.
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    let unhealthy = state.metrics.store_unhealthy.load(Ordering::Relaxed) != 0;
-    let (status, body) = if unhealthy {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            r#"{"status":"unhealthy","store":"failing"}"#,
-        )
+    let failing: Vec<serde_json::Value> = state
+        .metrics
+        .stores()
+        .into_iter()
+        .filter(|(_, health)| !health.is_healthy())
+        .map(|(event, health)| serde_json::json!({"event": event, "error": health.last_error()}))
+        .collect();
+    let (status, body) = if failing.is_empty() {
+        (StatusCode::OK, r#"{"status":"ok"}"#.to_string())
     } else {
-        (StatusCode::OK, r#"{"status":"ok"}"#)
+        let body =
+            serde_json::json!({"status": "unhealthy", "store": "failing", "events": failing});
+        (StatusCode::SERVICE_UNAVAILABLE, body.to_string())
     };
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

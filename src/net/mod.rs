@@ -2,9 +2,11 @@
 //!
 //! - [`connection`]: the per-socket loop (hello, then requests out, frames in).
 //! - [`http`]: `/healthz`, `/metrics`, the event map, static pages and assets.
-//! - [`api`]: the moderator's HTTP API (roster import).
+//! - [`api`]: the moderator's HTTP API (roster import, results export).
+//! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
 
+pub mod admission;
 pub mod api;
 pub mod connection;
 pub mod headers;
@@ -34,6 +36,8 @@ pub struct AppState {
     pub next_conn: AtomicU64,
     /// The address actually bound, for links.
     pub bound: std::net::SocketAddr,
+    /// Connections per address.
+    pub admission: std::sync::Arc<admission::Admission>,
 }
 
 /// The whole HTTP surface of the server.

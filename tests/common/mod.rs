@@ -96,6 +96,9 @@ impl TestServer {
             data_dir: data_dir.clone(),
             tick_hz: 60,
             hello_timeout_secs: 5,
+            // Tests send bursts no person would; the rate-limit tests set
+            // tight budgets explicitly.
+            rate_limits: generous_rate_limits(),
             ..Config::default()
         };
         adjust(&mut config);
@@ -783,5 +786,273 @@ pub async fn upgrade_status_with_origin(server: &TestServer, origin: &str) -> u1
         Ok((_, response)) => response.status().as_u16(),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
         Err(other) => panic!("unexpected upgrade failure: {other}"),
+    }
+}
+
+/// Rate limits no functional test reaches.
+pub fn generous_rate_limits() -> amphi::net::rate::RateLimits {
+    let budget = amphi::net::rate::Budget {
+        per_second: 100_000.0,
+        burst: 100_000,
+    };
+    amphi::net::rate::RateLimits {
+        moves: budget,
+        chat: budget,
+        other: budget,
+        flood_refusals: 1_000_000,
+        flood_window_secs: 10,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Durability helpers (used by tests/durability): a server on a data directory
+// the test owns, so that another server can restart on it.
+// ---------------------------------------------------------------------------
+
+/// A unique temporary directory path (not created) for a test to own; the
+/// test removes it.
+pub fn owned_data_dir() -> PathBuf {
+    temp_data_dir()
+}
+
+impl TestServer {
+    /// A server on `data_dir` (same settings as [`TestServer::with_config`]),
+    /// with the events' store options (`faults` to inject write failures).
+    /// The directory is the caller's: it is kept when this server stops.
+    pub async fn start_in(
+        data_dir: &std::path::Path,
+        store: amphi::store::StoreOptions,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        init_logs();
+        let mut config = Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.to_path_buf(),
+            tick_hz: 60,
+            hello_timeout_secs: 5,
+            rate_limits: generous_rate_limits(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let server = Server::start_with_store(config, amphi::clock::Clock::System, store)
+            .await
+            .expect("server starts");
+        let addr = server.local_addr();
+        let links = server.join_links().to_vec();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            if let Err(err) = server.run(shutdown).await {
+                panic!("server failed: {err}");
+            }
+        });
+        TestServer {
+            addr,
+            links,
+            // Empty: `Drop` has nothing to remove, the caller owns the directory.
+            data_dir: PathBuf::new(),
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// The join links this start showed.
+    pub fn links(&self) -> &[JoinLink] {
+        &self.links
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Feature helpers (used by tests/features): a server on a hand-moved clock,
+// any HTTP request with headers (the moderator's API), anonymous watchers,
+// and waiting for hub ticks.
+// ---------------------------------------------------------------------------
+
+/// The hand-moved clock of a [`TestServer::with_manual_clock`] server. The
+/// hub reads it on every message and tick.
+#[derive(Debug, Clone)]
+pub struct ManualClock(std::sync::Arc<AtomicU64>);
+
+impl ManualClock {
+    /// Server time now (ms since the epoch).
+    pub fn now(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Sets server time.
+    pub fn set(&self, ms: u64) {
+        self.0.store(ms, Ordering::Release);
+    }
+
+    /// Moves server time forward by `ms`; returns the new time.
+    pub fn advance(&self, ms: u64) -> u64 {
+        self.0.fetch_add(ms, Ordering::AcqRel) + ms
+    }
+}
+
+impl TestServer {
+    /// A server (same settings as [`TestServer::with_config`]) whose clock
+    /// starts at `start` ms and moves only when the test moves it.
+    pub async fn with_manual_clock(
+        start: u64,
+        adjust: impl FnOnce(&mut Config),
+    ) -> (TestServer, ManualClock) {
+        init_logs();
+        let data_dir = temp_data_dir();
+        let mut config = Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.clone(),
+            tick_hz: 60,
+            hello_timeout_secs: 5,
+            rate_limits: generous_rate_limits(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let (clock, handle) = amphi::clock::Clock::manual(start);
+        let server = Server::start_with_clock(config, clock)
+            .await
+            .expect("server starts");
+        let addr = server.local_addr();
+        let links = server.join_links().to_vec();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            if let Err(err) = server.run(shutdown).await {
+                panic!("server failed: {err}");
+            }
+        });
+        let server = TestServer {
+            addr,
+            links,
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        };
+        (server, ManualClock(handle))
+    }
+
+    /// Any HTTP/1.1 request with extra headers and a body.
+    pub async fn http(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpResponse {
+        http_request(self.addr, method, path, headers, body).await
+    }
+
+    /// Returns once the hub has run `n` more ticks (read from `/metrics`), so
+    /// whatever a tick would have sent at the current clock has been queued.
+    pub async fn wait_ticks(&self, n: u64) {
+        let name = "amphi_tick_duration_seconds_count";
+        let from = self.metric(name).await as u64;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while (self.metric(name).await as u64) < from + n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the hub ran no {n} ticks within {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 request over a raw socket (`Connection: close`).
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
+    let fetch = async {
+        let mut stream = TcpStream::connect(addr).await.expect("connect for HTTP");
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body);
+        stream.write_all(&request).await.expect("send request");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.expect("read response");
+        raw
+    };
+    let raw = tokio::time::timeout(WAIT, fetch)
+        .await
+        .unwrap_or_else(|_| panic!("{method} {path}: no response within {WAIT:?}"));
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("{method} {path}: malformed response {text:?}"));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{method} {path}: no status line in {head:?}"));
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"))
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl Client {
+    /// Connects as an anonymous watcher (`hello` with `watch: true`) and
+    /// returns the `watching` message.
+    pub async fn watch(server: &TestServer) -> (Client, Value) {
+        let mut client = Client::connect(server).await;
+        client.label = "watcher".into();
+        client
+            .send_json(json!({"type": "hello", "protocol": 1, "watch": true}))
+            .await;
+        let first = client
+            .recv_until(|m| is_type(m, "watching") || is_type(m, "error"), WAIT)
+            .await;
+        assert!(is_type(&first, "watching"), "watch refused: {first}");
+        (client, first)
+    }
+
+    /// Sends a request and returns whatever answers its `rid`: an `ack`, an
+    /// `error`, or a reply that carries the `rid` (e.g. `invite_created`).
+    pub async fn call_any(&mut self, value: Value) -> Value {
+        let rid = self.request(value).await;
+        self.recv_until(
+            |m| m["rid"] == rid && m["type"] != "ping" && m["type"] != "pong",
+            WAIT,
+        )
+        .await
+    }
+
+    /// The newest message received so far satisfying `pred`, if any.
+    pub fn last_received(&self, pred: impl Fn(&Value) -> bool) -> Option<&Value> {
+        self.log.iter().rev().find(|m| pred(m))
+    }
+
+    /// Sets the label shown in failure messages.
+    pub fn set_label(&mut self, label: &str) {
+        self.label = label.to_string();
     }
 }

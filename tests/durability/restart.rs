@@ -1,0 +1,311 @@
+//! A graceful restart on the same data directory restores every kind of
+//! durable state, and the journal alone replays to the live hub's state.
+
+use crate::common::{Client, TestServer, is_type};
+use crate::{copy_dir, data_dir, dump};
+use amphi::domain::Role;
+use amphi::store::StoreOptions;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// `POST /api/events/demo/roster` with the moderator's session; the JSON answer.
+async fn post_roster(addr: SocketAddr, session: &str, csv: &str) -> Value {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /api/events/demo/roster HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {session}\r\n\
+         Content-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{csv}",
+        csv.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    assert!(text.starts_with("HTTP/1.1 200"), "roster import: {text}");
+    let body = text.split_once("\r\n\r\n").unwrap().1;
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("roster answer {body:?}: {e}"))
+}
+
+/// The token of a join URL.
+fn token_of(url: &str) -> String {
+    url.split("invite=").nth(1).unwrap().to_string()
+}
+
+/// Texts of the chat messages of one channel in a dumped state.
+fn channel_texts(state: &Value, channel: &str) -> Vec<String> {
+    state["chat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["channel"] == channel && m["deleted"] != true)
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Sessions and ids of the people of the scenario.
+struct People {
+    moderator: String,
+    mentor: String,
+    alice: (String, u32),
+    bruno: (String, u32),
+    chloe: (String, u32),
+    team: u64,
+    roster_token: String,
+}
+
+/// Drives every kind of durable change through the protocol.
+async fn scenario(server: &TestServer) -> People {
+    let (mut m, wm) = Client::join(server, Role::Moderator, "Claire Modé").await;
+    let (mut t, wt) = Client::join(server, Role::Mentor, "Léa Mentor").await;
+    let (mut a, wa) = Client::join(server, Role::Participant, "Alice").await;
+    let (mut b, wb) = Client::join(server, Role::Participant, "Bruno").await;
+    let (c, wc) = Client::join(server, Role::Participant, "Chloé").await;
+
+    // Programme.
+    m.call(json!({"type": "add_challenge", "title": "Open data", "description": "Publier"}))
+        .await;
+    m.call(json!({"type": "set_schedule", "schedule": [
+        {"phase": "opening", "starts_at": 1_795_500_000_000_u64},
+        {"phase": "hacking", "starts_at": 1_795_503_600_000_u64}]}))
+        .await;
+    m.call(json!({"type": "set_phase", "phase": "hacking"}))
+        .await;
+
+    // Teams and tables.
+    a.call(json!({"type": "create_team", "name": "Les Restaurés", "challenge": 1}))
+        .await;
+    let team = a
+        .recv_until(
+            |msg| is_type(msg, "team_updated") && msg["team"]["name"] == "Les Restaurés",
+            Duration::from_secs(5),
+        )
+        .await["team"]["id"]
+        .as_u64()
+        .unwrap();
+    b.call(json!({"type": "join_team", "team": team})).await;
+
+    // Chat of every scope.
+    a.call(json!({"type": "chat", "scope": "room", "text": "salle: bonjour"}))
+        .await;
+    a.call(json!({"type": "chat", "scope": "team", "text": "équipe: on y va"}))
+        .await;
+    a.call(json!({"type": "chat", "scope": "direct", "to": wb.id(), "text": "dm: ça va ?"}))
+        .await;
+    m.call(json!({"type": "chat", "scope": "announcement", "text": "annonce: 16 h"}))
+        .await;
+    a.call(json!({"type": "chat", "scope": "room", "text": "salle: oups"}))
+        .await;
+    let oops = a
+        .recv_until(
+            |msg| is_type(msg, "chat") && msg["message"]["text"] == "salle: oups",
+            Duration::from_secs(5),
+        )
+        .await["message"]["seq"]
+        .as_u64()
+        .unwrap();
+    m.call(json!({"type": "delete_message", "seq": oops, "reason": "test"}))
+        .await;
+
+    // Help desk and mentor profile.
+    t.call(json!({"type": "set_mentor_profile", "skills": ["data", "legal"], "available": true}))
+        .await;
+    a.call(json!({"type": "ask_help", "tags": ["data"], "description": "Quelle licence ?"}))
+        .await;
+    let request = a
+        .recv_until(
+            |msg| is_type(msg, "help_status") && !msg["request"].is_null(),
+            Duration::from_secs(5),
+        )
+        .await["request"]["id"]
+        .as_u64()
+        .unwrap();
+    t.call(json!({"type": "claim_help", "request": request}))
+        .await;
+
+    // Moderation.
+    m.call(json!({"type": "mute", "member": wb.id(), "reason": "flood"}))
+        .await;
+    m.call(json!({"type": "ban", "member": wc.id(), "reason": "abus"}))
+        .await;
+
+    // Roster import (HTTP API).
+    let roster = post_roster(
+        server.addr(),
+        &wm.session(),
+        "name,role,team\nDavid Roster,participant,Équipe Roster\nEmma Roster,jury,\n",
+    )
+    .await;
+    let roster_token = token_of(roster["invites"][0]["url"].as_str().unwrap());
+
+    let people = People {
+        moderator: wm.session(),
+        mentor: wt.session(),
+        alice: (wa.session(), wa.id()),
+        bruno: (wb.session(), wb.id()),
+        chloe: (wc.session(), wc.id()),
+        team,
+        roster_token,
+    };
+    for client in [m, t, a, b, c] {
+        client.close().await;
+    }
+    people
+}
+
+#[tokio::test]
+async fn a_restart_restores_every_kind_of_durable_state() {
+    let dir = data_dir();
+    // No periodic snapshot during the test: the only one is taken at shutdown.
+    let hour = |config: &mut amphi::config::Config| config.snapshot_interval_secs = 3600;
+    let first = TestServer::start_in(&dir.0, StoreOptions::default(), hour).await;
+    assert_eq!(first.links().len(), 5, "all five links at first start");
+    let participant_link = first
+        .links()
+        .iter()
+        .find(|l| l.role == Role::Participant)
+        .unwrap()
+        .token
+        .clone();
+    let people = scenario(&first).await;
+    first.stop().await;
+
+    // What the live hub had, as written by its final snapshot.
+    let state = dump(&dir.0).await;
+    let members = state["members"].as_object().unwrap();
+    let names: Vec<&str> = members
+        .values()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    for name in ["Claire Modé", "Léa Mentor", "Alice", "Bruno", "Chloé"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let member = |id: u32| &members[&id.to_string()];
+    assert_eq!(member(people.bruno.1)["muted"], true);
+    assert_eq!(member(people.chloe.1)["banned"], true);
+    let team = &state["teams"][people.team.to_string()];
+    assert_eq!(team["name"], "Les Restaurés");
+    assert!(team["table"].is_string(), "the team has a table: {team}");
+    let room_chat: Vec<&Value> = state["chat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["channel"].as_str().unwrap().starts_with("room:"))
+        .collect();
+    assert_eq!(room_chat.len(), 2, "{room_chat:?}");
+    assert_eq!(room_chat[0]["text"], "salle: bonjour");
+    assert_eq!(
+        room_chat[1]["deleted"], true,
+        "the deleted message stays deleted"
+    );
+    assert_eq!(
+        channel_texts(&state, &format!("team:{}", people.team)),
+        ["équipe: on y va"]
+    );
+    let (x, y) = (
+        people.alice.1.min(people.bruno.1),
+        people.alice.1.max(people.bruno.1),
+    );
+    assert_eq!(
+        channel_texts(&state, &format!("dm:{x}:{y}")),
+        ["dm: ça va ?"]
+    );
+    assert_eq!(channel_texts(&state, "announcements"), ["annonce: 16 h"]);
+    assert_eq!(state["program"]["phase"], "hacking");
+    assert_eq!(state["program"]["challenges"]["1"]["title"], "Open data");
+    let requests = state["help"]["requests"].to_string();
+    assert!(requests.contains("claimed"), "{requests}");
+    assert!(state["help"]["mentors"].to_string().contains("legal"));
+    let actions: Vec<&str> = state["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"mute") && actions.contains(&"ban"),
+        "{actions:?}"
+    );
+    assert!(state["invites"].to_string().contains("David Roster"));
+
+    // Replay determinism: the journal alone gives the same state.
+    let journal_only = data_dir();
+    copy_dir(&dir.0, &journal_only.0);
+    let events = journal_only.0.join("events").join("demo");
+    for entry in std::fs::read_dir(&events).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "snap") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    assert_eq!(
+        dump(&journal_only.0).await,
+        state,
+        "replaying the journal differs from the live state"
+    );
+
+    // The restarted server, through the protocol.
+    let second = TestServer::start_in(&dir.0, StoreOptions::default(), hour).await;
+    let roles: Vec<Role> = second.links().iter().map(|l| l.role).collect();
+    assert_eq!(
+        roles,
+        [Role::Mentor, Role::Jury, Role::Participant, Role::Spectator],
+        "no moderator link after the first start"
+    );
+    let (mut m, wm) = Client::rejoin(&second, &people.moderator, 0).await;
+    assert_eq!(wm.0["program"]["phase"], "hacking");
+    assert!(wm.0["teams"].to_string().contains("Les Restaurés"));
+    assert!(wm.chat_texts().contains(&"annonce: 16 h".to_string()));
+    let rid = m.request(json!({"type": "get_audit_log"})).await;
+    let log = m.recv_type("audit_log").await;
+    assert!(log["entries"].to_string().contains("abus"), "{log}");
+    let _ = rid;
+
+    let (mut a, wa) = Client::rejoin(&second, &people.alice.0, 0).await;
+    let history = wa.chat_texts();
+    for text in ["équipe: on y va", "dm: ça va ?", "annonce: 16 h"] {
+        assert!(history.contains(&text.to_string()), "{text} in {history:?}");
+    }
+    assert!(
+        !history.contains(&"salle: oups".to_string()),
+        "deleted stays deleted"
+    );
+    let status = a
+        .recv_until(|msg| is_type(msg, "help_status"), Duration::from_secs(5))
+        .await;
+    assert_eq!(status["request"]["state"], "claimed", "{status}");
+
+    let (mut t, _) = Client::rejoin(&second, &people.mentor, 0).await;
+    let profile = t.recv_type("mentor_profile").await;
+    assert_eq!(profile["available"], true, "{profile}");
+
+    let (mut b, _) = Client::rejoin(&second, &people.bruno.0, 0).await;
+    let code = b
+        .call_err(json!({"type": "chat", "scope": "team", "text": "encore"}))
+        .await;
+    assert_eq!(code, "muted");
+
+    let mut c = Client::connect(&second).await;
+    c.send_json(json!({"type": "hello", "protocol": 1, "resume": people.chloe.0, "last_seq": 0}))
+        .await;
+    let refused = c
+        .recv_until(|msg| is_type(msg, "error"), Duration::from_secs(5))
+        .await;
+    assert!(
+        refused["code"] == "invalid_session" || refused["code"] == "banned",
+        "a banned session stays banned: {refused}"
+    );
+
+    // Invites: the demo link works again, and so does the roster's.
+    let mut again = Client::connect(&second).await;
+    again.hello_invite(&participant_link, "Fabien").await;
+    let mut david = Client::connect(&second).await;
+    let wd = david
+        .hello_invite(&people.roster_token, "David Roster")
+        .await;
+    assert_eq!(wd.0["you"]["name"], "David Roster");
+    second.stop().await;
+}

@@ -1,0 +1,14 @@
+//! Abuse resistance (issue 8), through the real server: contained panics,
+//! rate limits and floods, connections per address, invite tokens,
+//! moderation, and security headers on every page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod floods;
+mod headers;
+mod moderation;
+mod panics;
+mod tokens;
