@@ -32,6 +32,26 @@ enum Command {
     /// Recover an event from the data directory, offline, and print its
     /// durable state as JSON on stdout (the server must not be running).
     Dump(DumpArgs),
+    /// Export an event's results (teams, scores by criterion and juror,
+    /// ranking, votes, labels) as open data, from the data directory.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct ExportArgs {
+    /// The event to export; may be omitted when the data directory holds one.
+    #[arg(long)]
+    event: Option<String>,
+    /// json, csv (one row per team × juror × criterion) or ranking-csv.
+    #[arg(long, default_value = "json")]
+    format: ExportFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Json,
+    Csv,
+    RankingCsv,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -70,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Dump(dump_args)) => dump(cli.serve, dump_args).await,
+        Some(Command::Export(export_args)) => export(cli.serve, export_args).await,
         None => serve(cli.serve).await,
     }
 }
@@ -150,5 +171,28 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// `amphi export`: the results of a (stopped or running) event, offline.
+async fn export(args: ServeArgs, export_args: ExportArgs) -> anyhow::Result<()> {
+    let config = configuration(args)?;
+    config.validate()?;
+    let state = amphi::startup::dump_event(&config, export_args.event.as_deref())
+        .await
+        .map_err(explain)
+        .context("cannot read the event")?;
+    let (venue, _) = amphi::startup::load_venue(config.map.as_deref()).map_err(explain)?;
+    let event = amphi::domain::Event::new(state, std::sync::Arc::new(venue), config.limits.clone());
+    let results = event.results(amphi::clock::Clock::System.now());
+    let text = match export_args.format {
+        ExportFormat::Json => results.to_json()? + "\n",
+        ExportFormat::Csv => results.to_csv(),
+        ExportFormat::RankingCsv => results.ranking_csv(),
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
