@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 /// Upper bounds (seconds) of the tick duration histogram buckets.
 const TICK_BUCKETS: [f64; 9] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25];
 
+/// A per-event store gauge: name, help text, and how to read it.
+type HealthSeries = (&'static str, &'static str, fn(&StoreHealth) -> u64);
+
 /// Every series the server exports.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -201,7 +204,7 @@ impl Metrics {
             "1 while durable writes fail for some event.",
             i64::from(unhealthy),
         );
-        let series: [(&str, &str, fn(&StoreHealth) -> u64); 3] = [
+        let series: [HealthSeries; 3] = [
             (
                 "amphi_store_healthy",
                 "1 while the event's journal writes succeed.",

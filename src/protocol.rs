@@ -54,6 +54,11 @@ pub enum ClientMsg {
         /// chat, only what the public may see.
         #[serde(default)]
         watch: bool,
+        /// With `resume`: open a second connection beside the person's
+        /// main one (e.g. the moderator console next to the venue page)
+        /// instead of replacing it. It does not carry the avatar.
+        #[serde(default)]
+        companion: bool,
     },
     /// One tile up, down, left or right.
     Step {
@@ -575,6 +580,12 @@ pub enum ServerMsg<'a> {
     /// A request has waited too long unclaimed (to available mentors).
     HelpReminder {
         request: HelpView,
+    },
+    /// A mentor's own figures.
+    MentorStats {
+        claimed: usize,
+        resolved: usize,
+        average_rating: Option<f64>,
     },
     /// A mentor's own skills and availability.
     MentorProfile {

@@ -223,7 +223,7 @@ async fn open_one(
     let dir = store::event_dir(data_dir, id).map_err(|e| store_error(data_dir, e))?;
     let (id, limits, options) = (id.to_string(), limits.clone(), options.clone());
     let task_dir = dir.clone();
-    let opened = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let (recovered, journal, snapshotter) =
             store::open_event(&task_dir, &options).map_err(|e| store_error(&task_dir, e))?;
         for warning in &recovered.warnings {
@@ -248,8 +248,7 @@ async fn open_one(
         })
     })
     .await
-    .map_err(|e| StartError::Task(format!("opening {}: {e}", dir.display())))?;
-    opened
+    .map_err(|e| StartError::Task(format!("opening {}: {e}", dir.display())))?
 }
 
 /// Sets up the demo event on its fresh directory: writes `join-links.txt`,

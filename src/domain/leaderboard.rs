@@ -190,6 +190,8 @@ pub struct PublicRow {
     pub score: Option<f64>,
     /// People's-choice votes, only while the moderator shows the counts.
     pub votes: Option<u32>,
+    /// Display names of the labels the team holds (the public has no other
+    /// way to learn them).
     pub labels: Vec<String>,
 }
 
@@ -342,7 +344,11 @@ impl Leaderboard {
                         team: r.team,
                         score: r.score,
                         votes: show_votes.then_some(r.votes),
-                        labels: r.labels.clone(),
+                        labels: r
+                            .labels
+                            .iter()
+                            .map(|id| standings.awards.get(id).map_or_else(|| id.clone(), |a| a.name.clone()))
+                            .collect(),
                     })
                     .collect(),
             }

@@ -270,6 +270,9 @@ pub struct TimerView {
     pub phase: TimerPhase,
     pub warning_ms: u64,
     pub wrapup_ms: u64,
+    /// The configured pitch and Q&A lengths (for the console's form).
+    pub pitch_ms: u64,
+    pub qa_ms: u64,
     pub speaker_message: Option<String>,
     /// The team after this one, to announce it.
     pub next_team: Option<TeamId>,
@@ -591,6 +594,8 @@ impl RunOfShow {
             phase: TimerPhase::of(remaining_ms, self.warning_ms, self.wrapup_ms),
             warning_ms: self.warning_ms,
             wrapup_ms: self.wrapup_ms,
+            pitch_ms: self.pitch_ms,
+            qa_ms: self.qa_ms,
             speaker_message: self.speaker_message.clone(),
             next_team: self
                 .current

@@ -59,9 +59,14 @@ impl Hub {
 
     /// The help state one session should see right after joining.
     pub(super) fn send_help_on_join(&self, member: MemberId) {
-        let Some(session) = self.session_of(member) else {
-            return;
-        };
+        if let Some(session) = self.session_of(member) {
+            self.send_role_help(session);
+        }
+    }
+
+    /// The help state a session of its member's role should see.
+    pub(super) fn send_role_help(&self, session: &Session) {
+        let member = session.member;
         match self.role_of(session) {
             Some(Role::Mentor) => {
                 let profile = self
@@ -109,6 +114,14 @@ impl Hub {
             encode(&ServerMsg::HelpQueue { requests }),
             std::iter::once(session),
         );
+        let stats = desk.stats();
+        let mine = stats.per_mentor.iter().find(|m| m.mentor == session.member.0);
+        let frame = encode(&ServerMsg::MentorStats {
+            claimed: mine.map_or(0, |m| m.claimed),
+            resolved: mine.map_or(0, |m| m.resolved),
+            average_rating: mine.and_then(|m| m.average_rating),
+        });
+        self.deliver("mentor_stats", frame, std::iter::once(session));
     }
 
     fn send_moderator_help(&self, session: &Session) {

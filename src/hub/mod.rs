@@ -57,6 +57,8 @@ pub struct Hello {
     pub last_seq: Option<u64>,
     /// Watch anonymously (the public live page).
     pub watch: bool,
+    /// A second connection beside the person's main one.
+    pub companion: bool,
 }
 
 /// Why a `hello` was refused.

@@ -255,6 +255,7 @@ async fn await_hello(
                 name,
                 last_seq,
                 watch,
+                companion,
             } => {
                 if protocol != PROTOCOL_VERSION {
                     Err((
@@ -274,6 +275,7 @@ async fn await_hello(
                                 name,
                                 last_seq,
                                 watch,
+                                companion,
                             };
                             match join(&handle, link.clone(), hello).await {
                                 Ok(()) => return Some(handle),

@@ -100,7 +100,7 @@ async fn an_address_may_hold_only_so_many_connections() {
     let first = Client::connect(&server).await;
     let _second = Client::connect(&server).await;
     let refused = tokio_tungstenite::connect_async(server.ws_url()).await;
-    let error = refused.err().expect("third connection refused").to_string();
+    let error = refused.expect_err("third connection refused").to_string();
     assert!(error.contains("429"), "{error}");
     // Closing one frees its place.
     first.close().await;
@@ -133,9 +133,7 @@ async fn an_address_may_open_only_so_many_connections_at_once() {
     }
     let refused = tokio_tungstenite::connect_async(server.ws_url()).await;
     assert!(
-        refused
-            .err()
-            .expect("fourth refused")
+        refused.expect_err("fourth refused")
             .to_string()
             .contains("429")
     );

@@ -163,8 +163,22 @@ export class Chat {
         this.render();
         break;
       }
+      case 'chat_deleted':
+        for (const list of this.channels.values()) {
+          const i = list.findIndex((m) => m.seq === msg.seq);
+          if (i >= 0) list.splice(i, 1);
+        }
+        this.render();
+        break;
       default:
     }
+  }
+
+  /** The messages of every channel this client reads (for moderators). */
+  recent(limit = 30) {
+    const all = [];
+    for (const list of this.channels.values()) all.push(...list);
+    return all.sort((a, b) => b.seq - a.seq).slice(0, limit);
   }
 
   // ----- view -----

@@ -17,8 +17,11 @@ const REQUEST_TIMEOUT_MS = 10000;
 const SILENCE_LIMIT_MS = 40000;
 
 export class Connection {
-  constructor({ eventId, invite, onMessage, onState }) {
+  constructor({ eventId, invite, onMessage, onState, companion = false }) {
     this.eventId = eventId;
+    // A companion connection (the console) sits beside the venue page
+    // instead of replacing it.
+    this.companion = companion;
     this.invite = invite;
     this.onMessage = onMessage;
     this.onState = onState;
@@ -92,6 +95,7 @@ export class Connection {
     const session = this.session;
     if (session) {
       hello.resume = session;
+      if (this.companion) hello.companion = true;
       // Within one page life we hold the chat we saw; after a reload we hold
       // nothing, so we ask for the recent history instead of the gap.
       if (this.lastSeq > 0) hello.last_seq = this.lastSeq;

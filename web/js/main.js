@@ -8,7 +8,11 @@
 //   input.js       keys → step (predicted), click → walk_to, drag/wheel
 //   chat.js        chat tabs, unread counts, history, dedupe by seq
 //   people.js      people by room + all rooms (the canvas-free view)
-//   team.js        your team, join/leave
+//   team.js        your team (table, challenge), create/join/leave
+//   help.js        ask for help: queue position, wait, cancel, rate
+//   pitch.js       pitch timer overlay (timer.js), favourite vote
+//   mentor.js      mentor panel: profile, help queue, claim/resolve, stats
+//   jury.js        jury grid (teams × criteria), staff leaderboard
 //   status.js      presence status select
 //   i18n.js        every string, French and English
 //   ui.js          DOM helpers (text only, never HTML), toasts, live region
@@ -24,7 +28,11 @@ import { Chat } from './chat.js';
 import { People } from './people.js';
 import { StatusPicker } from './status.js';
 import { TeamPanel } from './team.js';
-import { $, toast } from './ui.js';
+import { HelpPanel } from './help.js';
+import { PitchPanel } from './pitch.js';
+import { MentorPanel } from './mentor.js';
+import { JuryPanel } from './jury.js';
+import { $, toast, announce } from './ui.js';
 
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') || 'demo';
@@ -71,11 +79,22 @@ const renderer = new Renderer(canvas, store);
 const input = new Input({ canvas, store, renderer, conn, onError: showError });
 
 // ----- side panel tabs -----
-const SIDE = ['chat', 'people', 'team'];
+const ALL_SIDE = ['chat', 'people', 'team', 'mentor', 'jury'];
+let SIDE = ['chat', 'people', 'team'];
 let sideTab = 'chat';
+/** The tabs a role sees: mentors get the help queue, jurors the grid. */
+function sideTabsFor(role) {
+  SIDE = ['chat', 'people', 'team'];
+  if (role === 'mentor') SIDE.push('mentor');
+  if (role === 'jury') SIDE.push('jury');
+  for (const n of ALL_SIDE) $(`#side-tab-${n}`).hidden = !SIDE.includes(n);
+  if (!SIDE.includes(sideTab)) selectSide('chat');
+}
 function selectSide(name, focus = false) {
   sideTab = name;
-  for (const n of SIDE) {
+  // The jury grid needs room: the side panel widens while it is open.
+  document.body.classList.toggle('wide-side', name === 'jury');
+  for (const n of ALL_SIDE) {
     const tab = $(`#side-tab-${n}`);
     const active = n === name;
     tab.setAttribute('aria-selected', String(active));
@@ -85,7 +104,7 @@ function selectSide(name, focus = false) {
   if (focus) $(`#side-tab-${name}`).focus();
   if (name === 'chat') chat.markRead();
 }
-for (const n of SIDE) {
+for (const n of ALL_SIDE) {
   const tab = $(`#side-tab-${n}`);
   tab.addEventListener('click', () => selectSide(n));
   tab.addEventListener('keydown', (e) => {
@@ -130,7 +149,24 @@ new People({
   },
 });
 new StatusPicker({ store, conn, onError: showError });
-new TeamPanel({ store, conn, onError: showError, onLocate: locate });
+new TeamPanel({ store, conn, onError: showError, onLocate: locate, onTeleport: teleport });
+const help = new HelpPanel({ store, conn, onError: showError });
+help.onOpen = () => {
+  selectSide('team');
+  help.focus();
+};
+const pitch = new PitchPanel({ store, conn, clock, onError: showError });
+const mentor = new MentorPanel({
+  store,
+  conn,
+  onError: showError,
+  onBadge: (n) => {
+    const badge = $('#mentor-badge');
+    badge.textContent = String(n);
+    badge.hidden = n === 0;
+  },
+});
+const jury = new JuryPanel({ store, conn, onError: showError });
 
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
@@ -147,6 +183,9 @@ function renderHeader() {
   const room = store.myRoom;
   $('#current-room').textContent = room ? room.label : '—';
   if (me) {
+    const link = $('#console-link');
+    link.hidden = me.role !== 'moderator';
+    link.href = `/console.html?event=${encodeURIComponent(eventId)}`;
     $('#me-box').hidden = false;
     $('#me-name').textContent = me.name;
     $('#me-role').textContent = t(`role.${me.role}`);
@@ -287,6 +326,7 @@ function receive(msg) {
   switch (msg.type) {
     case 'welcome':
       store.apply(msg);
+      sideTabsFor(msg.you.role);
       // Without an avatar there is no room to chat in: start on the announcements.
       if (!store.myPerson && !mapLoading) chat.select('announcements', { focus: false });
       chat.handle(msg);
@@ -307,6 +347,40 @@ function receive(msg) {
     case 'room_changed':
       store.apply(msg);
       if (store.me && msg.id === store.me.id) chat.render();
+      break;
+    case 'chat_deleted':
+      chat.handle(msg);
+      break;
+    case 'help_status':
+      help.handle(msg);
+      break;
+    case 'help_queue':
+    case 'mentor_stats':
+    case 'mentor_profile':
+    case 'help_reminder':
+      mentor.handle(msg);
+      break;
+    case 'pitch':
+    case 'on_stage':
+    case 'votes':
+    case 'my_votes':
+    case 'leaderboard':
+      pitch.handle(msg);
+      break;
+    case 'jury_sheet':
+    case 'staff_leaderboard':
+    case 'awards':
+      jury.handle(msg);
+      break;
+    case 'summoned': {
+      const text = t('summon.notice', { name: msg.by_name });
+      showBanner(text, t('common.ok'), () => { $('#banner').hidden = true; });
+      announce(text);
+      renderer.centerOnMe();
+      break;
+    }
+    case 'mute_changed':
+      if (store.me && msg.id === store.me.id) toast(t(msg.muted ? 'mod.youMuted' : 'mod.youUnmuted'), msg.muted ? 'error' : 'info');
       break;
     default:
       store.apply(msg);
@@ -329,7 +403,7 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.

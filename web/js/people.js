@@ -87,13 +87,13 @@ export class People {
     const canGo = !isMe && p.room !== store.myRoom?.id && store.mayEnter(room) && store.myPerson;
     return h(
       'li',
-      { class: 'person' },
+      { class: `person${p.connected === false ? ' is-away' : ''}` },
       dot,
       h('span', { class: 'person-main' },
         h('span', { class: 'person-name' }, p.name, isMe ? h('span', { class: 'you' }, ` ${t('people.you')}`) : null),
         h('span', { class: 'person-meta' },
           h('span', { class: `status-dot status-${p.status}`, 'aria-hidden': 'true' }),
-          h('span', null, t(`status.${p.status}`)),
+          h('span', null, p.connected === false ? t('people.disconnected') : t(`status.${p.status}`)),
           ' · ',
           h('span', null, t(`role.${p.role}`)),
           team ? [' · ', h('span', { class: 'team-name' }, team.name)] : null)),

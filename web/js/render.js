@@ -372,14 +372,16 @@ export class Renderer {
       const s = this.toScreen(p.rx + 0.5, p.ry + 0.5);
       const dim = p.room !== mine;
       const isMe = p.id === meId;
-      ctx.globalAlpha = dim ? 0.45 : 1;
+      // Disconnected (within the grace period): greyed out.
+      const away = p.connected === false;
+      ctx.globalAlpha = away ? 0.35 : dim ? 0.45 : 1;
       // shadow
       ctx.fillStyle = 'rgba(0,0,0,0.28)';
       ctx.beginPath();
       ctx.ellipse(s.x, s.y + r * 0.85, r * 0.85, r * 0.3, 0, 0, Math.PI * 2);
       ctx.fill();
       // body
-      ctx.fillStyle = colorOf(p.id);
+      ctx.fillStyle = away ? '#868e96' : colorOf(p.id);
       ctx.beginPath();
       ctx.arc(s.x, s.y, r, 0, Math.PI * 2);
       ctx.fill();

@@ -14,6 +14,7 @@ export class Store {
     this.me = null; // {id, name, role, team}
     this.event = null;
     this.limits = null;
+    this.program = null;
     this.listeners = new Map();
   }
 
@@ -33,6 +34,10 @@ export class Store {
   get myRoom() {
     const p = this.myPerson;
     return p ? this.rooms.get(p.room) : null;
+  }
+
+  challenge(id) {
+    return id == null ? null : this.program?.challenges.find((c) => c.id === id) ?? null;
   }
 
   room(id) {
@@ -110,6 +115,7 @@ export class Store {
         this.names.set(msg.you.id, msg.you.name);
         this.event = msg.event;
         this.limits = msg.limits;
+        this.program = msg.program;
         if (firstVenue) this.setVenue(msg.venue);
         const seen = new Set();
         for (const view of msg.people) {
@@ -122,8 +128,23 @@ export class Store {
         this.emit('me');
         this.emit('people');
         this.emit('teams');
+        this.emit('program');
         break;
       }
+      case 'program':
+        this.program = msg.program;
+        this.emit('program');
+        break;
+      case 'person_presence': {
+        const p = this.people.get(msg.id);
+        if (p) p.connected = msg.connected;
+        this.emit('people');
+        break;
+      }
+      case 'team_removed':
+        this.teams.delete(msg.id);
+        this.emit('teams');
+        break;
       case 'positions':
         this.applyPositions(msg);
         break;

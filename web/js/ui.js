@@ -61,3 +61,17 @@ export function announce(text) {
   while (announcer.children.length > 5) announcer.firstElementChild.remove();
   setTimeout(() => line.remove(), 15000);
 }
+
+/** Runs `render` and gives the focus (and caret) back to the element with
+ * the same id, so live updates never steal a half-typed field. */
+export function keepFocus(render) {
+  const active = document.activeElement;
+  const id = active?.id;
+  const caret = active && typeof active.selectionStart === 'number' ? active.selectionStart : null;
+  render();
+  if (!id || document.activeElement?.id === id) return;
+  const el = document.getElementById(id);
+  if (!el) return;
+  el.focus({ preventScroll: true });
+  if (caret != null) try { el.setSelectionRange(caret, caret); } catch { /* not a text field */ }
+}

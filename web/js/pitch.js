@@ -1,0 +1,114 @@
+// The pitch session on the participant page: the timer overlay on the map
+// while a team is on stage, the favourite vote ("coup de cœur") when voting
+// is open (never for one's own team), and the published leaderboard.
+
+import { t, onLangChange } from './i18n.js';
+import { h, $, fill, announce, keepFocus } from './ui.js';
+import { TimerView } from './timer.js';
+
+export class PitchPanel {
+  constructor({ store, conn, clock, onError }) {
+    this.store = store;
+    this.conn = conn;
+    this.onError = onError;
+    this.pitch = null;
+    this.votes = null;
+    this.myVotes = null;
+    this.board = null;
+    this.voteBox = $('#vote-box');
+    this.timer = new TimerView(clock, {
+      draw: ({ text, phase, remaining }) => {
+        const el = $('#pitch-clock');
+        el.textContent = text;
+        el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+        $('#pitch-overlay').dataset.phase = phase;
+      },
+      onPhase: (phase) => {
+        if (!$('#pitch-overlay').hidden) $('#pitch-phase-live').textContent = t(`phase.${phase}`);
+      },
+    });
+    clock.onChange(() => { this.timer.lastText = null; });
+    for (const what of ['teams', 'me']) store.on(what, () => this.render());
+    onLangChange(() => this.render());
+  }
+
+  handle(msg) {
+    switch (msg.type) {
+      case 'pitch':
+        this.pitch = msg;
+        this.timer.set(msg.timer);
+        this.renderOverlay();
+        break;
+      case 'on_stage':
+        if (msg.team != null) announce(t('pitch.onStage', { team: msg.team_name ?? `#${msg.team}` }));
+        break;
+      case 'votes':
+        this.votes = msg;
+        this.renderVotes();
+        break;
+      case 'my_votes':
+        this.myVotes = msg;
+        this.renderVotes();
+        break;
+      case 'leaderboard':
+        this.board = msg.board;
+        break;
+      default:
+    }
+  }
+
+  render() {
+    this.renderOverlay();
+    this.renderVotes();
+  }
+
+  renderOverlay() {
+    const tm = this.pitch?.timer;
+    const show = Boolean(tm && tm.team != null && (tm.state === 'running' || tm.state === 'paused'));
+    const box = $('#pitch-overlay');
+    box.hidden = !show;
+    if (!show) return;
+    const team = this.store.team(tm.team);
+    $('#pitch-team').textContent = team ? team.name : `#${tm.team}`;
+    $('#pitch-title').textContent = tm.segment === 'qa' ? t('pitch.qa') : tm.state === 'paused' ? t('pitch.paused') : t('pitch.title');
+    const msg = $('#pitch-message');
+    msg.textContent = tm.speaker_message ?? '';
+    msg.hidden = !tm.speaker_message;
+  }
+
+  renderVotes() {
+    keepFocus(() => this.drawVotes());
+  }
+
+  drawVotes() {
+    const me = this.store.me;
+    const v = this.votes;
+    if (!me || me.role !== 'participant' || !v || !v.open) {
+      this.voteBox.hidden = true;
+      fill(this.voteBox);
+      return;
+    }
+    this.voteBox.hidden = false;
+    const ballot = new Set(this.myVotes?.ballot ?? []);
+    const left = this.myVotes?.votes_left ?? v.per_voter;
+    const teams = [...this.store.teams.values()].filter((tm) => tm.id !== me.team).sort((a, b) => a.name.localeCompare(b.name));
+    fill(this.voteBox,
+      h('h3', { class: 'group-title', id: 'vote-h' }, t('vote.title')),
+      h('p', { class: 'muted', id: 'votes-left' }, t('vote.left', { n: left })),
+      h('ul', { class: 'team-list', 'aria-labelledby': 'vote-h' }, teams.map((team) => {
+        const voted = ballot.has(team.id);
+        return h('li', { class: 'room-row' },
+          h('span', { class: 'room-main' }, h('span', { class: 'room-name' }, team.name),
+            v.counts ? h('span', { class: 'room-meta' }, t('live.votes', { n: v.counts[team.id] ?? 0 })) : null),
+          h('button', {
+            type: 'button',
+            id: `vote-${team.id}`,
+            class: `small-btn${voted ? ' is-on' : ''}`,
+            'aria-pressed': String(voted),
+            disabled: !voted && left <= 0,
+            'aria-label': t(voted ? 'vote.retractLabel' : 'vote.castLabel', { name: team.name }),
+            onclick: () => this.conn.request({ type: 'vote', op: voted ? 'retract' : 'cast', team: team.id }).catch((err) => this.onError(err)),
+          }, voted ? `♥ ${t('vote.voted')}` : `♡ ${t('vote.cast')}`));
+      })));
+  }
+}

@@ -1,0 +1,68 @@
+// /stage: the speaker's full-screen countdown. The whole page takes the
+// phase colour (normal / warning / wrap-up / overtime); the moderator's
+// message shows large under the clock.
+
+import { t, onLangChange } from './i18n.js';
+import { setupScreen, timerStateText } from './screen.js';
+import { $ } from './ui.js';
+
+const teams = new Map();
+let pitch = null;
+let onStage = null;
+
+const { timer } = setupScreen({
+  onMessage: receive,
+  draw: ({ text, phase, remaining }) => {
+    const el = $('#clock');
+    el.textContent = text;
+    el.dataset.phase = phase;
+    el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+    el.hidden = remaining == null;
+    document.body.className = `screen stage-screen phase-${phase}${phase === 'overtime' ? ' overtime-blink' : ''}`;
+  },
+  onPhase: (phase) => { $('#phase-live').textContent = t(`phase.${phase}`); },
+});
+
+function receive(msg) {
+  switch (msg.type) {
+    case 'watching':
+      teams.clear();
+      for (const team of msg.teams) teams.set(team.id, team);
+      document.title = `${msg.event.title} · ${t('stage.title')}`;
+      render();
+      break;
+    case 'team_updated':
+      teams.set(msg.team.id, msg.team);
+      render();
+      break;
+    case 'pitch':
+      pitch = msg;
+      timer.set(msg.timer);
+      render();
+      break;
+    case 'on_stage':
+      onStage = msg;
+      render();
+      break;
+    default:
+  }
+}
+
+function name(id) {
+  if (onStage?.team === id && onStage.team_name) return onStage.team_name;
+  return teams.get(id)?.name ?? `#${id}`;
+}
+
+function render() {
+  const tm = pitch?.timer;
+  const team = tm?.team ?? null;
+  $('#stage-team').textContent = team != null ? name(team) : t('live.nobody');
+  $('#clock-state').textContent = timerStateText(tm);
+  const msg = $('#speaker-message');
+  msg.textContent = tm?.speaker_message ?? '';
+  msg.hidden = !tm?.speaker_message;
+  $('#next-team').textContent = tm?.next_team != null ? t('pitch.next', { team: name(tm.next_team) }) : '';
+}
+
+onLangChange(render);
+render();
