@@ -216,11 +216,24 @@ impl Hub {
                 }
                 Err(err) => Err(err.into()),
             },
-            Ok(Intent::GoToTeam(team)) => match self.event.team(team).map(|t| t.table.clone()) {
-                Some(Some(room)) => self.act(member, Action::Teleport { room }, now),
-                Some(None) => Err((ErrorCode::UnknownTable, format!("team {team} has no table"))),
-                None => Err((ErrorCode::UnknownTeam, format!("no team has id {team}"))),
-            },
+            Ok(Intent::GoToTeam(team)) => {
+                // The role first, as for every other request.
+                use crate::domain::permissions::{Permission, check};
+                let role = self
+                    .event
+                    .member(member)
+                    .map_or(crate::domain::Role::Spectator, |m| m.role);
+                match check(role, Permission::Move) {
+                    Err(err) => Err(err.into()),
+                    Ok(()) => match self.event.team(team).map(|t| t.table.clone()) {
+                        Some(Some(room)) => self.act(member, Action::Teleport { room }, now),
+                        Some(None) => {
+                            Err((ErrorCode::UnknownTable, format!("team {team} has no table")))
+                        }
+                        None => Err((ErrorCode::UnknownTeam, format!("no team has id {team}"))),
+                    },
+                }
+            }
             Ok(Intent::CreateInvite {
                 role,
                 team,

@@ -67,6 +67,10 @@ impl Hub {
                     "a moderator's session token is required",
                 )
             })?;
+        // The role first: only a moderator learns anything about the file.
+        use crate::domain::permissions::{Permission, check};
+        let role = self.event.member(actor).map_or(Role::Spectator, |m| m.role);
+        check(role, Permission::ImportRoster).map_err(|e| refusal(e.code(), e.to_string()))?;
         let rows = parse_roster(csv, self.event.limits().max_name_chars)
             .map_err(|e| refusal(e.code(), e.to_string()))?;
         let program = &self.event.state().program;
