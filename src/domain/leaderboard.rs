@@ -347,7 +347,12 @@ impl Leaderboard {
                         labels: r
                             .labels
                             .iter()
-                            .map(|id| standings.awards.get(id).map_or_else(|| id.clone(), |a| a.name.clone()))
+                            .map(|id| {
+                                standings
+                                    .awards
+                                    .get(id)
+                                    .map_or_else(|| id.clone(), |a| a.name.clone())
+                            })
                             .collect(),
                     })
                     .collect(),

@@ -29,7 +29,9 @@ impl Hub {
         }
         if let Some(token) = hello.resume.as_deref() {
             match self.event.member_by_session(&hash_token(token)) {
-                Some(member) if hello.companion => self.admit_companion(link, member, hello.last_seq, reply),
+                Some(member) if hello.companion => {
+                    self.admit_companion(link, member, hello.last_seq, reply)
+                }
                 Some(member) => self.admit(link, member, None, hello.last_seq, reply),
                 None => refuse(
                     reply,
@@ -163,13 +165,27 @@ impl Hub {
     /// it gets a `welcome` and every push for the member's role, replaces
     /// nothing, and never carries the avatar (it is not the member's main
     /// connection, so closing it changes nothing on the map).
-    fn admit_companion(&mut self, link: SessionLink, member: MemberId, last_seq: Option<u64>, reply: Reply) {
+    fn admit_companion(
+        &mut self,
+        link: SessionLink,
+        member: MemberId,
+        last_seq: Option<u64>,
+        reply: Reply,
+    ) {
         if link.is_closed() {
-            return refuse(reply, ErrorCode::InvalidSession, "connection closed before joining");
+            return refuse(
+                reply,
+                ErrorCode::InvalidSession,
+                "connection closed before joining",
+            );
         }
         link.send(self.welcome(member, None, last_seq));
         self.metrics.messages_out("welcome", 1);
-        let session = Session { link, member, closing: Cell::new(false) };
+        let session = Session {
+            link,
+            member,
+            closing: Cell::new(false),
+        };
         self.send_judging_on_join(&session);
         let conn = session.link.conn;
         self.sessions.insert(conn, session);

@@ -115,7 +115,10 @@ impl Hub {
             std::iter::once(session),
         );
         let stats = desk.stats();
-        let mine = stats.per_mentor.iter().find(|m| m.mentor == session.member.0);
+        let mine = stats
+            .per_mentor
+            .iter()
+            .find(|m| m.mentor == session.member.0);
         let frame = encode(&ServerMsg::MentorStats {
             claimed: mine.map_or(0, |m| m.claimed),
             resolved: mine.map_or(0, |m| m.resolved),

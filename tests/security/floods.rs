@@ -133,7 +133,8 @@ async fn an_address_may_open_only_so_many_connections_at_once() {
     }
     let refused = tokio_tungstenite::connect_async(server.ws_url()).await;
     assert!(
-        refused.expect_err("fourth refused")
+        refused
+            .expect_err("fourth refused")
             .to_string()
             .contains("429")
     );
