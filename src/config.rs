@@ -93,7 +93,7 @@ impl Default for Config {
             public_url: None,
             tick_hz: 10,
             max_frame_bytes: 16 * 1024,
-            ws_read_buffer_bytes: 4 * 1024,
+            ws_read_buffer_bytes: 2 * 1024,
             ws_write_buffer_bytes: 4 * 1024,
             outbound_queue: 1024,
             hub_inbox: 8192,

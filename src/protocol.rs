@@ -714,18 +714,17 @@ pub fn encode(msg: &ServerMsg<'_>) -> Frame {
 /// Encodes a position batch compactly: `{"type":"positions","room":"amphi",
 /// "full":false,"p":[[id,x,y],...]}`. Written by hand because it is the bulk
 /// of all traffic and a fixed shape.
-pub fn positions_frame(room: &str, full: bool, positions: &[[u32; 3]]) -> Frame {
+///
+/// `t` is the server time of the tick that built the batch, so clients (and
+/// the load generator) can measure tick-to-receive latency.
+pub fn positions_frame(room: &str, full: bool, t: u64, positions: &[[u32; 3]]) -> Frame {
     use std::fmt::Write;
     let mut out = String::with_capacity(48 + room.len() + positions.len() * 16);
     out.push_str(r#"{"type":"positions","room":"#);
     // Room ids are validated slugs ([a-z0-9-]), so no escaping is needed;
     // serde_json still escapes to stay safe if that rule ever changes.
     out.push_str(&serde_json::to_string(room).unwrap_or_else(|_| "\"\"".into()));
-    out.push_str(if full {
-        r#","full":true,"p":["#
-    } else {
-        r#","full":false,"p":["#
-    });
+    let _ = write!(out, r#","t":{t},"full":{full},"p":["#);
     for (i, [id, x, y]) in positions.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -788,10 +787,10 @@ mod tests {
 
     #[test]
     fn position_frames_are_compact_json() {
-        let frame = positions_frame("amphi", false, &[[1, 2, 3], [40, 5, 6]]);
+        let frame = positions_frame("amphi", false, 1795504789009, &[[1, 2, 3], [40, 5, 6]]);
         assert_eq!(
             frame.as_str(),
-            r#"{"type":"positions","room":"amphi","full":false,"p":[[1,2,3],[40,5,6]]}"#
+            r#"{"type":"positions","room":"amphi","t":1795504789009,"full":false,"p":[[1,2,3],[40,5,6]]}"#
         );
         let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
         assert_eq!(value["p"][1][0], 40);

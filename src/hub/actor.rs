@@ -17,6 +17,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+/// Inbox messages handled per loop turn before timers are looked at again.
+const INBOX_BATCH: usize = 64;
+
 /// How a hub runs; from the server configuration.
 #[derive(Debug, Clone)]
 pub struct HubSettings {
@@ -140,12 +143,23 @@ pub fn spawn(
                     biased;
                     _ = shutdown.changed() => break,
                     Some(upto) = hub.journal.durable() => hub.guarded("release", |hub| hub.release(upto)),
-                    msg = inbox.recv() => match msg {
-                        Some(msg) => hub.guarded("message", |hub| hub.handle(msg)),
-                        None => break,
-                    },
+                    // Before the inbox: a busy inbox must not starve the
+                    // ticks (a tick runs at most tick_hz times a second, so
+                    // it cannot starve the inbox either).
                     _ = ticker.tick() => hub.guarded("tick", Hub::tick),
                     _ = snapshots.tick() => hub.snapshot(),
+                    msg = inbox.recv() => match msg {
+                        Some(msg) => {
+                            hub.guarded("message", |hub| hub.handle(msg));
+                            // Take what else is waiting in the same turn,
+                            // bounded so ticks still come on time.
+                            for _ in 0..INBOX_BATCH {
+                                let Ok(msg) = inbox.try_recv() else { break };
+                                hub.guarded("message", |hub| hub.handle(msg));
+                            }
+                        }
+                        None => break,
+                    },
                 }
             }
             hub.stop().await;

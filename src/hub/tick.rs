@@ -33,7 +33,12 @@ impl Hub {
         let venue = self.event.venue();
         let change_frames: HashMap<RoomIdx, Frame> = changes
             .iter()
-            .map(|(room, list)| (*room, positions_frame(&venue.room(*room).id, false, list)))
+            .map(|(room, list)| {
+                (
+                    *room,
+                    positions_frame(&venue.room(*room).id, false, now, list),
+                )
+            })
             .collect();
         let mut full_frames: HashMap<RoomIdx, Frame> = HashMap::new();
         let mut coalesced = 0;
@@ -51,7 +56,7 @@ impl Hub {
                             .filter(|a| a.room == room)
                             .map(|a| [a.member.0, u32::from(a.tile.x), u32::from(a.tile.y)])
                             .collect();
-                        positions_frame(&venue.room(room).id, true, &all)
+                        positions_frame(&venue.room(room).id, true, now, &all)
                     })
                     .clone()
             } else {

@@ -114,7 +114,7 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
         let close = loop {
             tokio::select! {
                 frame = outbox.recv() => match frame {
-                    Some(frame) => if !write(&mut sink, &shared, frame).await {
+                    Some(frame) => if !write_burst(&mut sink, &shared, frame, &mut outbox).await {
                         break shared.close_reason();
                     },
                     // The hub let go of this connection (e.g. it was replaced);
@@ -417,6 +417,37 @@ async fn send_now(sink: &mut Sink, frame: Frame) -> Result<(), axum::Error> {
 /// Writes a frame of a joined connection, unless the hub asks to close it
 /// first: a client that stopped reading must not hold this task (and its
 /// socket) forever. False when the connection must end.
+/// Most frames a burst write takes from the outbound queue before flushing.
+const MAX_BURST: usize = 256;
+
+/// Writes `first` and every frame already queued behind it (and a waiting
+/// position batch), then flushes once: one socket write per burst rather
+/// than one per frame. Under a chat burst this is most of the CPU saved.
+async fn write_burst(
+    sink: &mut Sink,
+    shared: &SessionShared,
+    first: Frame,
+    outbox: &mut tokio::sync::mpsc::Receiver<Frame>,
+) -> bool {
+    let burst = async {
+        sink.feed(Message::Text(first)).await?;
+        for _ in 1..MAX_BURST {
+            match outbox.try_recv() {
+                Ok(frame) => sink.feed(Message::Text(frame)).await?,
+                Err(_) => break,
+            }
+        }
+        if let Some(positions) = shared.take_positions() {
+            sink.feed(Message::Text(positions)).await?;
+        }
+        sink.flush().await
+    };
+    tokio::select! {
+        written = burst => written.is_ok(),
+        () = shared.close_requested() => false,
+    }
+}
+
 async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame) -> bool {
     tokio::select! {
         sent = sink.send(Message::Text(frame)) => sent.is_ok(),
@@ -424,8 +455,6 @@ async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame) -> bool {
     }
 }
 
-/// Sends a close frame, giving a slow client [`CLOSE_FLUSH_TIMEOUT`] to take
-/// it (and the frames queued before it); after that the socket is dropped.
 /// The closing handshake: after our close frame, read (and discard) what
 /// the client still sends until its close frame, for at most
 /// [`CLOSE_FLUSH_TIMEOUT`]. Dropping a socket with unread input makes the
@@ -441,6 +470,8 @@ async fn drain_until_closed(stream: &mut Stream) {
     let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, drain).await;
 }
 
+/// Sends a close frame, giving a slow client [`CLOSE_FLUSH_TIMEOUT`] to take
+/// it (and the frames queued before it); after that the socket is dropped.
 async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
