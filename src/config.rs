@@ -44,6 +44,10 @@ pub struct Config {
     pub demo: bool,
     /// Let anyone watch the public live page (`/live`) without an invite.
     pub live_page: bool,
+    /// Other origins whose pages may open the WebSocket (e.g.
+    /// `https://hackathon.example.gouv.fr` behind a proxy). The server's own
+    /// origin is always allowed.
+    pub allowed_origins: Vec<String>,
     /// Messages per connection, by kind; sustained abuse closes (4029).
     pub rate_limits: RateLimits,
     /// Connections per address.
@@ -102,6 +106,7 @@ impl Default for Config {
             snapshot_interval_secs: 10,
             bootstrap_token: None,
             live_page: true,
+            allowed_origins: Vec::new(),
             rate_limits: RateLimits::default(),
             connection_limits: ConnectionLimits::default(),
             limits: Limits::default(),

@@ -49,7 +49,7 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<Arc<AppState>>,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
     let admitted = match state.admission.admit(peer.ip()) {
@@ -80,12 +80,20 @@ pub async fn upgrade(
         })
 }
 
-/// Browsers always send `Origin`; it must name this server. Non-browser
+/// Browsers always send `Origin`; it must name this server (the `Host` the
+/// request came to) or one of the configured `allowed_origins`. Non-browser
 /// clients send none and are let through.
-fn same_origin(headers: &HeaderMap) -> bool {
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true;
     };
+    let origin = origin.trim_end_matches('/');
+    if allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
@@ -93,7 +101,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .split_once("://")
         .map(|(_, rest)| rest)
         .unwrap_or(origin);
-    authority.trim_end_matches('/') == host
+    authority.eq_ignore_ascii_case(host)
 }
 
 async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted: Admitted) {
@@ -478,4 +486,41 @@ async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
         reason: reason.into(),
     };
     let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(origin: Option<&'static str>, host: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static(host));
+        if let Some(origin) = origin {
+            h.insert(header::ORIGIN, HeaderValue::from_static(origin));
+        }
+        h
+    }
+
+    #[test]
+    fn origins_are_the_server_its_allowed_list_or_none() {
+        let allowed = vec!["https://hackathon.example.gouv.fr".to_string()];
+        assert!(origin_allowed(&headers(None, "127.0.0.1:8080"), &allowed));
+        assert!(origin_allowed(
+            &headers(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"),
+            &[]
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://hackathon.example.gouv.fr"), "10.0.0.5:8080"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("https://evil.example"), "127.0.0.1:8080"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://127.0.0.1:8080.evil.example"), "127.0.0.1:8080"),
+            &[]
+        ));
+    }
 }
