@@ -12,6 +12,8 @@
 //! - [`faults`]: journal write failures give `storage_unavailable` and a 503
 //!   `/healthz`, and both recover by themselves.
 //!
+//! - [`judging`]: a running pitch timer, scores, ballots, labels and the
+//!   published leaderboard survive a restart.
 //! - [`snapshot_cost`]: how long the hub spends cloning the state for a snapshot.
 //!
 //! [`binary`] drives the real `amphi` executable (crash and start-up tests).
@@ -24,6 +26,7 @@ mod common;
 mod binary;
 mod crash;
 mod faults;
+mod judging;
 mod restart;
 mod snapshot_cost;
 mod startup;
