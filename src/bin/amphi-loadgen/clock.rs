@@ -1,0 +1,44 @@
+//! One clock for the whole run: microseconds since the Unix epoch, read from a
+//! monotonic `Instant` anchored once at start, so that timestamps put in
+//! payloads and receive times can be subtracted without wall-clock jumps.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+struct Anchor {
+    instant: Instant,
+    epoch_us: u64,
+}
+
+fn anchor() -> &'static Anchor {
+    static ANCHOR: OnceLock<Anchor> = OnceLock::new();
+    ANCHOR.get_or_init(|| Anchor {
+        instant: Instant::now(),
+        epoch_us: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0),
+    })
+}
+
+/// Now, in microseconds since the Unix epoch (monotonic within the run).
+pub fn now_us() -> u64 {
+    let a = anchor();
+    a.epoch_us + a.instant.elapsed().as_micros() as u64
+}
+
+/// The `Instant` at which [`now_us`] will read `us` (for `sleep_until`).
+pub fn instant_at(us: u64) -> tokio::time::Instant {
+    let a = anchor();
+    let instant = if us >= a.epoch_us {
+        a.instant + Duration::from_micros(us - a.epoch_us)
+    } else {
+        a.instant
+    };
+    tokio::time::Instant::from_std(instant)
+}
+
+/// Sleeps until [`now_us`] reads `us`.
+pub async fn sleep_until_us(us: u64) {
+    tokio::time::sleep_until(instant_at(us)).await;
+}

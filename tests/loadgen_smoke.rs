@@ -1,0 +1,122 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! A short smoke run of `amphi-loadgen` against an in-process server, so the
+//! load generator keeps speaking the protocol: S1 (positions) and S3 (chat
+//! burst) with ten clients for about two seconds each, zero errors and zero loss.
+//!
+//! The real benchmarks are `scripts/bench-all.sh` (see BENCHMARKS.md).
+
+use amphi::Server;
+use amphi::config::Config;
+use amphi::domain::Role;
+use serde_json::Value;
+use std::path::PathBuf;
+
+async fn loadgen(args: &[&str], json: &PathBuf) -> Value {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_amphi-loadgen"))
+        .args(args)
+        .arg("--json")
+        .arg(json)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+        .await
+        .expect("loadgen finished in time")
+        .expect("loadgen ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "loadgen {args:?} failed: {}\n{stdout}\n{stderr}",
+        output.status
+    );
+    serde_json::from_str(&std::fs::read_to_string(json).expect("json report")).expect("valid json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadgen_smoke_s1_and_s3() {
+    let dir = std::env::temp_dir().join(format!("amphi-loadgen-smoke-{}", std::process::id()));
+    // Generous speed limits: the test may run on a busy machine, where steps
+    // sent on schedule can reach the server in bunches.
+    let limits = amphi::domain::Limits {
+        steps_per_second: 100,
+        step_burst: 100,
+        ..amphi::domain::Limits::default()
+    };
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.join("data"),
+        limits,
+        ..Config::default()
+    };
+    let server = Server::start(config).await.expect("server starts");
+    let url = format!("ws://{}/ws", server.local_addr());
+    let invite = server
+        .join_links()
+        .iter()
+        .find(|l| l.role == Role::Participant)
+        .expect("a participant link")
+        .token
+        .clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+
+    let s1 = loadgen(
+        &[
+            "s1",
+            "--url",
+            &url,
+            "--invite",
+            &invite,
+            "--clients",
+            "10",
+            "--amphi",
+            "4",
+            "--tables",
+            "3",
+            "--rate",
+            "10",
+            "--duration",
+            "2",
+            "--warmup",
+            "0.5",
+        ],
+        &dir.join("s1.json"),
+    )
+    .await;
+    assert_eq!(s1["clients_connected"], 10, "{s1:#}");
+    assert_eq!(s1["errors_total"], 0, "{s1:#}");
+    assert!(
+        s1["latencies"]["move_to_seen"]["count"].as_u64().unwrap() > 0,
+        "{s1:#}"
+    );
+    assert_eq!(s1["counters"]["steps_unseen"], 0, "{s1:#}");
+
+    let s3 = loadgen(
+        &[
+            "s3",
+            "--url",
+            &url,
+            "--invite",
+            &invite,
+            "--clients",
+            "10",
+            "--messages",
+            "50",
+        ],
+        &dir.join("s3.json"),
+    )
+    .await;
+    assert_eq!(s3["errors_total"], 0, "{s3:#}");
+    assert_eq!(s3["counters"]["deliveries_lost"], 0, "{s3:#}");
+    // S1's ten avatars are still in the venue: everyone in the hall reads the burst.
+    assert!(
+        s3["counters"]["deliveries"].as_u64().unwrap() >= 500,
+        "{s3:#}"
+    );
+
+    let _ = stop.send(());
+    let _ = serving.await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
