@@ -86,7 +86,7 @@ for s in $ONLY; do
     s5) run s5 '' s5 --clients "$(n 1000)" ;;
     # The default chat budget is 3 messages/s per connection (anti-flood):
     # 200 clients at 100/s need it raised.
-    s6) run s6 $'[rate_limits.chat]\nper_second = 1000.0\nburst = 1000' s6 --clients "$(n 200)" --rate 100 --duration "$(d 10 3)" ;;
+    s6) run s6 $'[rate_limits.chat]\nper_second = 1000.0\nburst = 1000' s6 --clients "$(n 200)" --rate "${S6_RATE:-150}" --duration "$(d 10 3)" ;;
     *) echo "unknown scenario $s"; exit 1 ;;
   esac
 done
