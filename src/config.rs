@@ -36,6 +36,12 @@ pub struct Config {
     /// Frames that must arrive (chat, state) queued per client before it is
     /// closed as too slow.
     pub outbound_queue: usize,
+    /// Kernel send buffer of each client socket (0: the system's default,
+    /// which autotunes up to megabytes and hides a stalled reader).
+    pub socket_send_buffer_bytes: usize,
+    /// Seconds a write to a client may stay blocked before the client is
+    /// closed as too slow (4008).
+    pub write_stall_secs: u64,
     /// Messages waiting for an event's hub before senders wait.
     pub hub_inbox: usize,
     /// Seconds a new connection has to say `hello`.
@@ -100,6 +106,8 @@ impl Default for Config {
             ws_read_buffer_bytes: 2 * 1024,
             ws_write_buffer_bytes: 4 * 1024,
             outbound_queue: 1024,
+            socket_send_buffer_bytes: 32 * 1024,
+            write_stall_secs: 5,
             hub_inbox: 8192,
             hello_timeout_secs: 10,
             demo: true,

@@ -236,9 +236,18 @@ impl Server {
         };
         // Real-time frames are small: send them now rather than let Nagle's
         // algorithm hold one back until the previous is acknowledged.
-        let listener = self.listener.tap_io(|tcp| {
+        let send_buffer = self.state.config.socket_send_buffer_bytes;
+        let listener = self.listener.tap_io(move |tcp| {
             if let Err(err) = tcp.set_nodelay(true) {
                 tracing::warn!(%err, "cannot set TCP_NODELAY");
+            }
+            // A modest kernel send buffer, so a client that stops reading
+            // stalls our writes (and is cut) in seconds rather than after
+            // megabytes of autotuned buffer.
+            if send_buffer > 0
+                && let Err(err) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer)
+            {
+                tracing::warn!(%err, "cannot set SO_SNDBUF");
             }
         });
         axum::serve(listener, app)

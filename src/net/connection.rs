@@ -8,7 +8,9 @@ use super::AppState;
 use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
 use crate::domain::ErrorCode;
-use crate::hub::session::{CLOSE_GOING_AWAY, CloseReason, ConnId, SessionLink, SessionShared};
+use crate::hub::session::{
+    CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CloseReason, ConnId, SessionLink, SessionShared,
+};
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::{ClientMsg, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -116,13 +118,14 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
     let (mut sink, mut stream) = socket.split();
     let (link, mut outbox, shared) = SessionLink::new(conn, state.config.outbound_queue);
     let mut limiter = Limiter::new(&state.config.rate_limits);
+    let stall = stall_of(&state);
     if let Some(event) = await_hello(&state, &mut sink, &mut stream, link).await {
         tracing::debug!("joined");
         let mut shutdown = state.shutdown.clone();
         let close = loop {
             tokio::select! {
                 frame = outbox.recv() => match frame {
-                    Some(frame) => if !write_burst(&mut sink, &shared, frame, &mut outbox).await {
+                    Some(frame) => if !write_burst(&mut sink, &shared, frame, &mut outbox, stall).await {
                         break shared.close_reason();
                     },
                     // The hub let go of this connection (e.g. it was replaced);
@@ -134,7 +137,7 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
                         break Some(close);
                     }
                     if let Some(frame) = shared.take_positions()
-                        && !write(&mut sink, &shared, frame).await
+                        && !write(&mut sink, &shared, frame, stall).await
                     {
                         break shared.close_reason();
                     }
@@ -160,6 +163,12 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
         // may take a moment and must not delay it.
         event.send(HubMsg::Closed { conn }).await;
         if let Some(close) = close {
+            if close.reason == WRITES_STALLED {
+                state
+                    .metrics
+                    .slow_disconnects
+                    .fetch_add(1, Ordering::Relaxed);
+            }
             send_close(&mut sink, close.code, close.reason).await;
             drain_until_closed(&mut stream).await;
         }
@@ -358,7 +367,7 @@ async fn forward(
                 ErrorCode::RateLimited,
                 "too many messages; slow down",
             );
-            return write(sink, shared, refusal).await;
+            return write(sink, shared, refusal, stall_of(state)).await;
         }
         Verdict::Flood => {
             state.metrics.flood_closes.fetch_add(1, Ordering::Relaxed);
@@ -368,14 +377,14 @@ async fn forward(
         }
     }
     match request.msg {
-        ClientMsg::Ping { t0 } => write(sink, shared, pong(state, t0)).await,
+        ClientMsg::Ping { t0 } => write(sink, shared, pong(state, t0), stall_of(state)).await,
         ClientMsg::Hello { .. } => {
             let refusal = error(
                 request.rid,
                 ErrorCode::AlreadyJoined,
                 "this connection has already joined",
             );
-            write(sink, shared, refusal).await
+            write(sink, shared, refusal, stall_of(state)).await
         }
         msg => {
             event
@@ -425,6 +434,14 @@ async fn send_now(sink: &mut Sink, frame: Frame) -> Result<(), axum::Error> {
 /// Writes a frame of a joined connection, unless the hub asks to close it
 /// first: a client that stopped reading must not hold this task (and its
 /// socket) forever. False when the connection must end.
+/// How long a write may stay blocked.
+fn stall_of(state: &AppState) -> Duration {
+    Duration::from_secs(state.config.write_stall_secs.max(1))
+}
+
+/// Close reason of a client whose writes stayed blocked too long.
+const WRITES_STALLED: &str = "too slow: writes stalled";
+
 /// Most frames a burst write takes from the outbound queue before flushing.
 const MAX_BURST: usize = 256;
 
@@ -436,6 +453,7 @@ async fn write_burst(
     shared: &SessionShared,
     first: Frame,
     outbox: &mut tokio::sync::mpsc::Receiver<Frame>,
+    stall: Duration,
 ) -> bool {
     let burst = async {
         sink.feed(Message::Text(first)).await?;
@@ -453,13 +471,24 @@ async fn write_burst(
     tokio::select! {
         written = burst => written.is_ok(),
         () = shared.close_requested() => false,
+        () = tokio::time::sleep(stall) => {
+            // The client stopped reading: its socket buffers are full.
+            shared.request_close(CLOSE_TOO_SLOW, WRITES_STALLED);
+            false
+        }
     }
 }
 
-async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame) -> bool {
+/// Writes one frame; gives up when the hub asks to close, or when the write
+/// stays blocked longer than `stall` (the client stopped reading).
+async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame, stall: Duration) -> bool {
     tokio::select! {
         sent = sink.send(Message::Text(frame)) => sent.is_ok(),
         () = shared.close_requested() => false,
+        () = tokio::time::sleep(stall) => {
+            shared.request_close(CLOSE_TOO_SLOW, WRITES_STALLED);
+            false
+        }
     }
 }
 
