@@ -12,6 +12,7 @@
 //! - [`faults`]: journal write failures give `storage_unavailable` and a 503
 //!   `/healthz`, and both recover by themselves.
 //!
+//! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
 //! - [`snapshot_cost`]: how long the hub spends cloning the state for a snapshot.
@@ -25,6 +26,7 @@ mod common;
 
 mod binary;
 mod crash;
+mod export;
 mod faults;
 mod judging;
 mod restart;
