@@ -202,7 +202,8 @@ impl Event {
     }
 
     /// Resolves where a chat message goes, using who the sender is and where
-    /// they stand now, and returns the durable command that posts it.
+    /// they stand now, and returns the durable command that posts it (with
+    /// its text cleaned); [`Event::apply`] checks the rest.
     pub fn prepare_chat(
         &self,
         actor: MemberId,
@@ -235,7 +236,6 @@ impl Event {
         };
         let text = text::clean_message(text, self.limits.max_chat_chars)?;
         let command = Command::PostChat { channel, text };
-        self.check_command(Some(actor), &command)?;
         Ok(command)
     }
 

@@ -48,6 +48,31 @@ pub struct JurorInfo {
     pub name: String,
 }
 
+/// The columns describing a team, first in both CSV tables.
+const TEAM_COLUMNS: [&str; 10] = [
+    "rank",
+    "team_id",
+    "team",
+    "challenge",
+    "score",
+    "raw_score",
+    "normalized_score",
+    "jurors",
+    "votes",
+    "labels",
+];
+
+/// The columns of one score, after the team's in the long table.
+const SCORE_COLUMNS: [&str; 7] = [
+    "juror_id",
+    "juror",
+    "criterion",
+    "criterion_label",
+    "weight",
+    "max",
+    "value",
+];
+
 /// Everything the results are built from.
 #[derive(Debug, Clone, Copy)]
 pub struct ResultsInput<'a> {
@@ -215,29 +240,11 @@ impl Results {
     /// The long scores table: one row per team × juror × criterion.
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
-        line(
-            &mut out,
-            &[
-                "rank",
-                "team_id",
-                "team",
-                "challenge",
-                "score",
-                "raw_score",
-                "normalized_score",
-                "jurors",
-                "votes",
-                "labels",
-                "juror_id",
-                "juror",
-                "criterion",
-                "criterion_label",
-                "weight",
-                "max",
-                "value",
-            ]
-            .map(Cow::Borrowed),
-        );
+        let header = TEAM_COLUMNS
+            .iter()
+            .chain(&SCORE_COLUMNS)
+            .map(|c| Cow::Borrowed(*c));
+        line(&mut out, &header.collect::<Vec<_>>());
         for team in &self.teams {
             let team_cols = team_columns(team);
             let mut any = false;
@@ -258,7 +265,7 @@ impl Results {
             }
             if !any {
                 let mut cols = team_cols;
-                cols.extend(std::iter::repeat_n(Cow::Borrowed(""), 7));
+                cols.extend(std::iter::repeat_n(Cow::Borrowed(""), SCORE_COLUMNS.len()));
                 line(&mut out, &cols);
             }
         }
@@ -268,22 +275,7 @@ impl Results {
     /// The ranking table: one row per team, in rank order.
     pub fn ranking_csv(&self) -> String {
         let mut out = String::new();
-        line(
-            &mut out,
-            &[
-                "rank",
-                "team_id",
-                "team",
-                "challenge",
-                "score",
-                "raw_score",
-                "normalized_score",
-                "jurors",
-                "votes",
-                "labels",
-            ]
-            .map(Cow::Borrowed),
-        );
+        line(&mut out, &TEAM_COLUMNS.map(Cow::Borrowed));
         for team in &self.teams {
             line(&mut out, &team_columns(team));
         }

@@ -107,7 +107,6 @@ pub fn spawn(
     let id: Arc<str> = Arc::from(event.state().id.as_str());
     let handle = EventHandle {
         id: id.clone(),
-        venue: event.venue().clone(),
         map_text,
         tx,
     };
@@ -315,7 +314,7 @@ impl Hub {
         self.journal
             .ready()
             .map_err(|err| (ErrorCode::StorageUnavailable, err.to_string()))?;
-        self.event.check_command(actor, &command)?;
+        // `apply` checks everything before changing anything.
         let effects = self.event.apply(actor, &command, now)?;
         match self.journal.append(now, actor, command) {
             Ok(seq) => Ok((seq, effects)),

@@ -30,7 +30,8 @@ impl Hub {
         }
     }
 
-    fn role_of(&self, session: &Session) -> Option<Role> {
+    /// The role of a session's member (`None` for anonymous watchers).
+    pub(super) fn role_of(&self, session: &Session) -> Option<Role> {
         self.event.member(session.member).map(|m| m.role)
     }
 

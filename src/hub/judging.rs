@@ -10,12 +10,8 @@ use crate::domain::{MemberId, Role};
 use crate::protocol::{Frame, JurorProgress, ServerMsg, encode};
 
 impl Hub {
-    fn role(&self, session: &Session) -> Option<Role> {
-        self.event.member(session.member).map(|m| m.role)
-    }
-
     fn is_staff(&self, session: &Session) -> bool {
-        matches!(self.role(session), Some(Role::Jury | Role::Moderator))
+        matches!(self.role_of(session), Some(Role::Jury | Role::Moderator))
     }
 
     pub(super) fn pitch_frame(&self) -> Frame {
@@ -172,7 +168,7 @@ impl Hub {
 
     pub(super) fn push_jury(&self) {
         for session in self.sessions.values() {
-            match self.role(session) {
+            match self.role_of(session) {
                 Some(Role::Jury) => self.deliver(
                     "jury_sheet",
                     self.jury_sheet_frame(session.member),
@@ -189,7 +185,7 @@ impl Hub {
     }
 
     pub(super) fn push_votes(&self, voter: Option<MemberId>) {
-        let moderator = |s: &&Session| self.role(s) == Some(Role::Moderator);
+        let moderator = |s: &&Session| self.role_of(s) == Some(Role::Moderator);
         self.deliver(
             "votes",
             self.votes_frame(false),
@@ -221,7 +217,7 @@ impl Hub {
     pub(super) fn send_judging_on_join(&self, session: &Session) {
         let one = || std::iter::once(session);
         self.deliver("pitch", self.pitch_frame(), one());
-        let role = self.role(session);
+        let role = self.role_of(session);
         let staff = matches!(role, Some(Role::Jury | Role::Moderator));
         if staff {
             self.deliver("staff_leaderboard", self.staff_board_frame(), one());

@@ -44,7 +44,6 @@ pub use session::{ConnId, SessionLink, SessionShared};
 
 use crate::domain::{ErrorCode, MemberId};
 use crate::protocol::ClientMsg;
-use crate::venue::Venue;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -103,7 +102,6 @@ pub enum HubMsg {
 #[derive(Debug, Clone)]
 pub struct EventHandle {
     pub id: Arc<str>,
-    pub venue: Arc<Venue>,
     /// The Tiled map text, served to clients for drawing.
     pub map_text: Arc<str>,
     tx: mpsc::Sender<HubMsg>,

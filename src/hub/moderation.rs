@@ -58,8 +58,8 @@ impl Hub {
         encode(&ServerMsg::Invites { invites })
     }
 
-    /// Routes a moderation effect; false if it is not one.
-    pub(super) fn route_moderation(&self, effect: &Effect) -> bool {
+    /// Routes a moderation effect (others are routed in `routing`).
+    pub(super) fn route_moderation(&self, effect: &Effect) {
         match effect {
             Effect::AuditChanged => {
                 if let Some(entry) = self.event.state().audit.last() {
@@ -92,9 +92,8 @@ impl Hub {
             Effect::InvitesChanged => {
                 self.deliver("invites", self.invites_frame(), self.moderators())
             }
-            _ => return false,
+            _ => {}
         }
-        true
     }
 
     fn close_member(&self, member: MemberId, code: u16, reason: &'static str) {

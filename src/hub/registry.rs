@@ -32,13 +32,6 @@ impl Registry {
         self.events.get(&id).map(|entry| entry.value().clone())
     }
 
-    /// Ids of all events.
-    pub fn ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.events.iter().map(|e| e.key().clone()).collect();
-        ids.sort();
-        ids
-    }
-
     /// Drops every handle (at shutdown) so hubs see their inbox close.
     pub fn clear(&self) {
         self.events.clear();

@@ -15,9 +15,6 @@ impl Hub {
     }
 
     fn route_one(&self, effect: Effect) {
-        if self.route_moderation(&effect) {
-            return;
-        }
         match effect {
             Effect::MemberJoined { .. } => {}
             Effect::AvatarResumed { member } | Effect::AvatarDisconnected { member } => {
@@ -148,7 +145,7 @@ impl Hub {
             | Effect::Kicked { .. }
             | Effect::Banned { .. }
             | Effect::ChatDeleted { .. }
-            | Effect::InvitesChanged => {}
+            | Effect::InvitesChanged => self.route_moderation(&effect),
         }
     }
 

@@ -205,47 +205,7 @@ impl HttpResponse {
 
 /// A minimal HTTP/1.1 GET over a raw socket (`Connection: close`).
 pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
-    let fetch = async {
-        let mut stream = TcpStream::connect(addr).await.expect("connect for GET");
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .expect("send GET");
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await.expect("read response");
-        raw
-    };
-    let raw = tokio::time::timeout(WAIT, fetch)
-        .await
-        .unwrap_or_else(|_| panic!("GET {path}: no response within {WAIT:?}"));
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("GET {path}: malformed response {text:?}"));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("GET {path}: no status line in {head:?}"));
-    let headers: HashMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
-        .collect();
-    let body = if headers
-        .get("transfer-encoding")
-        .is_some_and(|v| v.contains("chunked"))
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    HttpResponse {
-        status,
-        headers,
-        body,
-    }
+    http_request(addr, "GET", path, &[], &[]).await
 }
 
 /// Decodes a chunked body (sizes in hex, each chunk followed by CRLF).

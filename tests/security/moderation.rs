@@ -111,8 +111,7 @@ async fn the_audit_log_records_every_moderator_action() {
     moderator
         .call(json!({"type": "kick", "member": p.id(), "reason": "test"}))
         .await;
-    let rid = moderator.request(json!({"type": "get_audit_log"})).await;
-    let _ = rid;
+    moderator.request(json!({"type": "get_audit_log"})).await;
     let log = moderator
         .recv_until(|m| is_type(m, "audit_log"), WAIT)
         .await;
