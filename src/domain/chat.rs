@@ -120,6 +120,8 @@ pub struct ChatLog {
     len: usize,
     /// Positions (0-based) of each channel's messages, in order.
     by_channel: HashMap<Channel, Vec<usize>>,
+    /// The direct channels each person has a message in (derived).
+    direct: HashMap<MemberId, Vec<Channel>>,
 }
 
 impl ChatLog {
@@ -127,10 +129,7 @@ impl ChatLog {
     pub fn post(&mut self, channel: Channel, from: MemberId, at: Millis, text: String) -> u64 {
         let index = self.len;
         let seq = index as u64 + 1;
-        self.by_channel
-            .entry(channel.clone())
-            .or_default()
-            .push(index);
+        self.index(&channel, index);
         let message = ChatMessage {
             deleted: false,
             seq,
@@ -149,6 +148,27 @@ impl ChatLog {
         }
         self.len += 1;
         seq
+    }
+
+    /// Records the message at `index` in the per-channel indexes.
+    fn index(&mut self, channel: &Channel, index: usize) {
+        let positions = self.by_channel.entry(channel.clone()).or_default();
+        if positions.is_empty()
+            && let Channel::Direct(a, b) = channel
+        {
+            for member in [a, b] {
+                self.direct
+                    .entry(*member)
+                    .or_default()
+                    .push(channel.clone());
+            }
+        }
+        positions.push(index);
+    }
+
+    /// The direct channels `member` has messages in.
+    pub fn direct_channels_of(&self, member: MemberId) -> &[Channel] {
+        self.direct.get(&member).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The message at 0-based position `index`.
@@ -224,7 +244,7 @@ impl From<Vec<ChatMessage>> for ChatLog {
     fn from(messages: Vec<ChatMessage>) -> Self {
         let mut log = ChatLog::default();
         for (i, m) in messages.iter().enumerate() {
-            log.by_channel.entry(m.channel.clone()).or_default().push(i);
+            log.index(&m.channel, i);
         }
         log.len = messages.len();
         let mut rest = messages.into_iter().peekable();
@@ -325,6 +345,39 @@ mod tests {
                 .map(|m| m.seq)
                 .collect::<Vec<_>>(),
             [2053, 2054]
+        );
+    }
+
+    #[test]
+    fn direct_channels_are_indexed_per_person() {
+        let mut log = ChatLog::default();
+        log.post(
+            Channel::direct(MemberId(2), MemberId(5)),
+            MemberId(2),
+            1,
+            "a".into(),
+        );
+        log.post(
+            Channel::direct(MemberId(5), MemberId(2)),
+            MemberId(5),
+            2,
+            "b".into(),
+        );
+        log.post(
+            Channel::direct(MemberId(2), MemberId(9)),
+            MemberId(9),
+            3,
+            "c".into(),
+        );
+        log.post(Channel::Announcements, MemberId(1), 4, "d".into());
+        let dm = |a, b| Channel::direct(MemberId(a), MemberId(b));
+        assert_eq!(log.direct_channels_of(MemberId(2)), [dm(2, 5), dm(2, 9)]);
+        assert_eq!(log.direct_channels_of(MemberId(5)), [dm(2, 5)]);
+        assert!(log.direct_channels_of(MemberId(1)).is_empty());
+        let rebuilt: ChatLog = serde_json::from_str(&serde_json::to_string(&log).unwrap()).unwrap();
+        assert_eq!(
+            rebuilt.direct_channels_of(MemberId(2)),
+            log.direct_channels_of(MemberId(2))
         );
     }
 

@@ -192,12 +192,7 @@ impl Event {
         if let Some(team) = self.member(id).and_then(|m| m.team) {
             channels.push(Channel::Team(team));
         }
-        for other in self.state.members.keys().filter(|o| **o != id) {
-            let dm = Channel::direct(id, *other);
-            if self.state.chat.recent(&dm, 0, 1).next().is_some() {
-                channels.push(dm);
-            }
-        }
+        channels.extend(self.state.chat.direct_channels_of(id).iter().cloned());
         channels
     }
 
