@@ -12,7 +12,7 @@
 use amphi::demo;
 use amphi::domain::{Action, Command, Effect, Event, Limits, MemberId, Role};
 use amphi::hub::SessionLink;
-use amphi::protocol::{ChatView, ServerMsg, decode, encode, positions_frame};
+use amphi::protocol::{ChatView, PositionBatch, ServerMsg, decode, encode, positions_frame};
 use amphi::venue::Venue;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -91,10 +91,16 @@ fn encode_positions(c: &mut Criterion) {
     let avatars: Vec<[u32; 3]> = (1..=400u32)
         .map(|id| [id, 2 + id % 32, 2 + id % 22])
         .collect();
+    let batch = PositionBatch {
+        room: "amphi",
+        area: [1, 1, 33, 23],
+        full: false,
+        t: 1,
+    };
     c.bench_function("positions_frame (400 avatars)", |b| {
-        b.iter(|| positions_frame(black_box("amphi"), false, 1, black_box(&avatars)))
+        b.iter(|| positions_frame(black_box(batch), black_box(&avatars)))
     });
-    let frame = positions_frame("amphi", false, 1, &avatars);
+    let frame = positions_frame(batch, &avatars);
     eprintln!("positions frame for 400 avatars: {} bytes", frame.len());
 }
 

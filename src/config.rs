@@ -26,6 +26,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Position batches per second.
     pub tick_hz: u32,
+    /// Side, in tiles, of the grid that areas of interest are cut from: a
+    /// reader is sent the avatars of its room within what its screen shows,
+    /// rounded out to whole cells. 0 sends every reader its whole room.
+    pub interest_cell_tiles: u16,
     /// Largest WebSocket frame or message a client may send, in bytes.
     pub max_frame_bytes: usize,
     /// WebSocket read buffer per connection. tungstenite's default is 128 KiB,
@@ -102,6 +106,7 @@ impl Default for Config {
             map: None,
             public_url: None,
             tick_hz: 10,
+            interest_cell_tiles: 8,
             max_frame_bytes: 16 * 1024,
             ws_read_buffer_bytes: 2 * 1024,
             ws_write_buffer_bytes: 4 * 1024,
@@ -196,6 +201,9 @@ impl Config {
         }
         if self.limits.steps_per_second == 0 || self.limits.max_team_size == 0 {
             return bad("limits.steps_per_second and limits.max_team_size must be at least 1");
+        }
+        if self.interest_cell_tiles > 256 {
+            return bad("interest_cell_tiles must be between 0 (off) and 256");
         }
         if self.snapshot_interval_secs == 0 {
             return bad("snapshot_interval_secs must be at least 1");

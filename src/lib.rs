@@ -159,6 +159,7 @@ impl Server {
             map_url,
             live_page: config.live_page,
             snapshot_interval: std::time::Duration::from_secs(config.snapshot_interval_secs),
+            interest_cell_tiles: config.interest_cell_tiles,
         };
 
         let base = config.base_url(addr);

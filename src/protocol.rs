@@ -73,6 +73,12 @@ pub enum ClientMsg {
     Teleport {
         room: String,
     },
+    /// The tiles the client's screen shows around its avatar: the area whose
+    /// avatars it is sent (see `positions`).
+    View {
+        w: i64,
+        h: i64,
+    },
     SetStatus {
         status: Status,
     },
@@ -227,6 +233,7 @@ pub const CLIENT_TYPES: &[&str] = &[
     "step",
     "walk_to",
     "teleport",
+    "view",
     "set_status",
     "chat",
     "create_team",
@@ -307,6 +314,7 @@ impl ClientMsg {
             ClientMsg::Award { .. } => "award",
             ClientMsg::Leaderboard { .. } => "leaderboard",
             ClientMsg::Ping { .. } => "ping",
+            ClientMsg::View { .. } => "view",
         }
     }
 }
@@ -711,20 +719,42 @@ pub fn encode(msg: &ServerMsg<'_>) -> Frame {
     }
 }
 
+/// One position batch: which part of which room it covers, and the avatars.
+#[derive(Debug, Clone, Copy)]
+pub struct PositionBatch<'a> {
+    pub room: &'a str,
+    /// `[x0, y0, x1, y1]`: the tiles `[x0, x1) × [y0, y1)` the reader follows.
+    pub area: [u16; 4],
+    /// Every avatar of the area (replaces what the client knows of it), or
+    /// only those that moved.
+    pub full: bool,
+    /// Server time of the tick that built the batch.
+    pub t: u64,
+}
+
 /// Encodes a position batch compactly: `{"type":"positions","room":"amphi",
-/// "full":false,"p":[[id,x,y],...]}`. Written by hand because it is the bulk
-/// of all traffic and a fixed shape.
+/// "area":[0,0,40,24],"t":…,"full":false,"p":[[id,x,y],...]}`. Written by
+/// hand because it is the bulk of all traffic and a fixed shape.
 ///
-/// `t` is the server time of the tick that built the batch, so clients (and
-/// the load generator) can measure tick-to-receive latency.
-pub fn positions_frame(room: &str, full: bool, t: u64, positions: &[[u32; 3]]) -> Frame {
+/// `t` lets clients (and the load generator) measure tick-to-receive latency.
+pub fn positions_frame(batch: PositionBatch<'_>, positions: &[[u32; 3]]) -> Frame {
     use std::fmt::Write;
-    let mut out = String::with_capacity(48 + room.len() + positions.len() * 16);
+    let PositionBatch {
+        room,
+        area,
+        full,
+        t,
+    } = batch;
+    let mut out = String::with_capacity(80 + room.len() + positions.len() * 16);
     out.push_str(r#"{"type":"positions","room":"#);
     // Room ids are validated slugs ([a-z0-9-]), so no escaping is needed;
     // serde_json still escapes to stay safe if that rule ever changes.
     out.push_str(&serde_json::to_string(room).unwrap_or_else(|_| "\"\"".into()));
-    let _ = write!(out, r#","t":{t},"full":{full},"p":["#);
+    let [x0, y0, x1, y1] = area;
+    let _ = write!(
+        out,
+        r#","area":[{x0},{y0},{x1},{y1}],"t":{t},"full":{full},"p":["#
+    );
     for (i, [id, x, y]) in positions.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -787,10 +817,16 @@ mod tests {
 
     #[test]
     fn position_frames_are_compact_json() {
-        let frame = positions_frame("amphi", false, 1795504789009, &[[1, 2, 3], [40, 5, 6]]);
+        let batch = PositionBatch {
+            room: "amphi",
+            area: [0, 0, 40, 24],
+            full: false,
+            t: 1795504789009,
+        };
+        let frame = positions_frame(batch, &[[1, 2, 3], [40, 5, 6]]);
         assert_eq!(
             frame.as_str(),
-            r#"{"type":"positions","room":"amphi","t":1795504789009,"full":false,"p":[[1,2,3],[40,5,6]]}"#
+            r#"{"type":"positions","room":"amphi","area":[0,0,40,24],"t":1795504789009,"full":false,"p":[[1,2,3],[40,5,6]]}"#
         );
         let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
         assert_eq!(value["p"][1][0], 40);

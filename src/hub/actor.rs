@@ -1,6 +1,7 @@
 //! The hub's run loop: inbox, journal confirmations, ticks, periodic
 //! snapshots, shutdown (final snapshot, then the store is closed).
 
+use super::interest::{Area, View};
 use super::requests::Intent;
 use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
 use super::{EventHandle, HubMsg};
@@ -9,6 +10,7 @@ use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, Memb
 use crate::metrics::Metrics;
 use crate::protocol::{ClientMsg, ServerMsg, encode};
 use crate::store::{Journal, Snapshotter};
+use crate::venue::{RoomIdx, Tile};
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -34,6 +36,8 @@ pub struct HubSettings {
     pub live_page: bool,
     /// Time between snapshot requests (each only when something changed).
     pub snapshot_interval: Duration,
+    /// Side of the area-of-interest grid's cells, in tiles (0: whole rooms).
+    pub interest_cell_tiles: u16,
 }
 
 /// A joined connection.
@@ -42,6 +46,22 @@ pub(super) struct Session {
     pub member: MemberId,
     /// Set once the session overflowed, so it is counted and closed once.
     pub closing: Cell<bool>,
+    /// What the client's screen shows, for its area of interest.
+    pub view: Cell<View>,
+    /// The room and area its last position batch covered.
+    pub area: Cell<Option<(RoomIdx, Area)>>,
+}
+
+impl Session {
+    pub fn new(link: SessionLink, member: MemberId) -> Session {
+        Session {
+            link,
+            member,
+            closing: Cell::new(false),
+            view: Cell::new(View::DEFAULT),
+            area: Cell::new(None),
+        }
+    }
 }
 
 /// What to do once a durable command's journal record is on disk.
@@ -91,6 +111,9 @@ pub(super) struct Hub {
     pub metrics: Arc<Metrics>,
     pub settings: HubSettings,
     pub map_url: String,
+    /// Where each avatar stood at the last tick, so a batch can tell a
+    /// reader about avatars that just left its area.
+    pub last_tiles: HashMap<MemberId, (RoomIdx, Tile)>,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -123,6 +146,7 @@ pub fn spawn(
         metrics,
         settings,
         map_url,
+        last_tiles: HashMap::new(),
     };
     let span = tracing::info_span!("event", id = %id);
     let task = tokio::spawn(
@@ -265,6 +289,12 @@ impl Hub {
             }
             Ok(Intent::ListInvites) => self.send_moderator_list(conn, member, false),
             Ok(Intent::GetAuditLog) => self.send_moderator_list(conn, member, true),
+            Ok(Intent::View(view)) => {
+                if let Some(session) = self.sessions.get(&conn) {
+                    session.view.set(view);
+                }
+                Ok(())
+            }
             Ok(Intent::Nothing) => Ok(()),
             Err(refusal) => Err(refusal),
         };

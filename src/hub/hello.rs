@@ -10,7 +10,6 @@ use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;
 use crate::domain::{Action, Command, Effect, ErrorCode, MemberId, text};
 use crate::secret::{hash_token, new_token};
-use std::cell::Cell;
 use tokio::sync::oneshot;
 
 type Reply = oneshot::Sender<Result<MemberId, Refusal>>;
@@ -143,14 +142,7 @@ impl Hub {
         link.send(self.welcome(member, session, last_seq));
         self.metrics.messages_out("welcome", 1);
         link.shared().mark_stale();
-        self.sessions.insert(
-            link.conn,
-            Session {
-                link,
-                member,
-                closing: Cell::new(false),
-            },
-        );
+        self.sessions.insert(link.conn, Session::new(link, member));
         self.route(effects);
         self.send_help_on_join(member);
         if let Some(session) = self.session_of(member) {
@@ -181,11 +173,7 @@ impl Hub {
         }
         link.send(self.welcome(member, None, last_seq));
         self.metrics.messages_out("welcome", 1);
-        let session = Session {
-            link,
-            member,
-            closing: Cell::new(false),
-        };
+        let session = Session::new(link, member);
         self.send_judging_on_join(&session);
         let conn = session.link.conn;
         self.sessions.insert(conn, session);

@@ -14,7 +14,7 @@
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`watch`]: anonymous watchers of the public live page.
-//! - [`tick`]: position batches.
+//! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot.
 //! - [`registry`]: the server's live events.
 
@@ -22,6 +22,7 @@ mod actor;
 mod export;
 mod hello;
 mod help;
+mod interest;
 mod judging;
 pub mod moderation;
 pub mod registry;

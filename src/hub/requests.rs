@@ -34,6 +34,8 @@ pub(super) enum Intent {
     },
     ListInvites,
     GetAuditLog,
+    /// What the client's screen shows: sets its area of interest.
+    View(super::interest::View),
     /// Answered by the connection task (hello, ping); nothing to do here.
     Nothing,
 }
@@ -148,6 +150,16 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
         ClientMsg::ListInvites => Ok(Intent::ListInvites),
         ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
+        ClientMsg::View { w, h } => match super::interest::View::new(w, h) {
+            Some(view) => Ok(Intent::View(view)),
+            None => Err((
+                ErrorCode::OutOfRange,
+                format!(
+                    "a view is 1 to {} tiles per side",
+                    super::interest::View::MAX_SIDE
+                ),
+            )),
+        },
         ClientMsg::Pitch {
             command: PitchCommand::Shuffle { seed: 0 },
         } => {

@@ -10,7 +10,6 @@ use super::actor::{Hub, Session};
 use super::session::{ConnId, SessionLink};
 use crate::domain::{Channel, ErrorCode, MemberId};
 use crate::protocol::{ChatView, EventView, PROTOCOL_VERSION, ServerMsg, encode};
-use std::cell::Cell;
 use tokio::sync::oneshot;
 
 impl Hub {
@@ -51,11 +50,7 @@ impl Hub {
         });
         link.send(frame);
         self.metrics.messages_out("watching", 1);
-        let session = Session {
-            link,
-            member: MemberId(0),
-            closing: Cell::new(false),
-        };
+        let session = Session::new(link, MemberId(0));
         self.send_judging_on_join(&session);
         self.watchers.insert(session.link.conn, session);
         let _ = reply.send(Ok(MemberId(0)));

@@ -18,6 +18,7 @@ mod common;
 mod bad_input;
 mod chat;
 mod http;
+mod interest;
 mod join;
 mod movement;
 mod reconnect;

@@ -76,6 +76,17 @@ const clock = new Clock((msg) => conn.raw(msg));
 
 const canvas = $('#map');
 const renderer = new Renderer(canvas, store);
+
+// The server sends the avatars around ours that the screen can show (its
+// area of interest): tell it how many tiles the canvas shows, again after
+// every (re)join and whenever a resize or zoom changes it.
+let sentView = null;
+function sendView(force = false) {
+  const view = renderer.viewTiles();
+  if (!view || (!force && sentView && sentView.w === view.w && sentView.h === view.h)) return;
+  if (conn.send({ type: 'view', ...view })) sentView = view;
+}
+setInterval(() => sendView(), 500);
 const input = new Input({ canvas, store, renderer, conn, onError: showError });
 
 // ----- side panel tabs -----
@@ -333,6 +344,7 @@ function receive(msg) {
       renderHeader();
       if (!mapLoading) mapLoading = startMap(msg.map_url);
       else renderer.centerOnMe();
+      sendView(true);
       break;
     case 'pong':
       clock.onPong(msg);
@@ -392,6 +404,7 @@ async function startMap(url) {
   try {
     const map = await loadMap(url);
     renderer.setMap(map);
+    sendView(true);
     status.hidden = true;
   } catch (err) {
     console.error(err);

@@ -87,6 +87,15 @@ export class Renderer {
     this.canvas.height = Math.round(this.size.h * this.dpr);
   }
 
+  /** The tiles the canvas shows ({w, h}), once the map is known. */
+  viewTiles() {
+    if (!this.map) return null;
+    return {
+      w: Math.max(1, Math.ceil(this.size.w / (this.map.tw * this.zoom))),
+      h: Math.max(1, Math.ceil(this.size.h / (this.map.th * this.zoom))),
+    };
+  }
+
   zoomBy(delta, anchor) {
     const before = this.zoom;
     this.zoomIndex = Math.max(0, Math.min(ZOOMS.length - 1, this.zoomIndex + delta));

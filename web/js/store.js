@@ -9,6 +9,7 @@ export class Store {
     this.roomOrder = [];
     this.roomAt = null; // Int16Array: room index per tile (-1 outside all)
     this.people = new Map(); // id -> person
+    this.areas = new Map(); // room id -> [x0, y0, x1, y1] the server follows for us there
     this.teams = new Map(); // id -> team
     this.names = new Map(); // id -> last known name, also of people without an avatar now
     this.me = null; // {id, name, role, team}
@@ -112,6 +113,7 @@ export class Store {
       case 'welcome': {
         const firstVenue = !this.venue;
         this.me = msg.you;
+        this.areas.clear();
         this.names.set(msg.you.id, msg.you.name);
         this.event = msg.event;
         this.limits = msg.limits;
@@ -159,11 +161,12 @@ export class Store {
       case 'room_changed': {
         const p = this.people.get(msg.id);
         if (!p) break;
+        const isMe = this.me && msg.id === this.me.id;
         p.room = msg.to;
-        p.hidden = false;
+        // Outside the part of our room the server follows for us: not shown.
+        p.hidden = !isMe && !inArea(this.areas.get(msg.to), msg.x, msg.y);
         p.sx = msg.x;
         p.sy = msg.y;
-        const isMe = this.me && msg.id === this.me.id;
         // Our own predicted steps may already be past the doorway.
         if (!isMe || !(p.pending > 0 || performance.now() - (p.lastStepAt || 0) < 400)) {
           p.x = msg.x;
@@ -198,16 +201,22 @@ export class Store {
     }
   }
 
-  applyPositions({ room, full, p: list }) {
+  /**
+   * A position batch covers `area` ([x0, y0, x1, y1]) of `room`: the part the
+   * server follows for us. Avatars that moved out of it are hidden; a full
+   * batch lists everyone in it and hides the room's other avatars.
+   */
+  applyPositions({ room, area, full, p: list }) {
     const me = this.me?.id;
     const now = performance.now();
+    if (area) this.areas.set(room, area);
     const present = full ? new Set() : null;
     for (const [id, x, y] of list) {
       const p = this.people.get(id);
       if (!p) continue;
       present?.add(id);
       p.room = room;
-      p.hidden = false;
+      p.hidden = !inArea(area, x, y);
       p.sx = x;
       p.sy = y;
       if (id === me && (p.pending > 0 || now - (p.lastStepAt || 0) < 400)) {
@@ -225,4 +234,9 @@ export class Store {
     }
     this.emit('positions', room);
   }
+}
+
+/** Whether a tile lies in a batch's area (no area: the whole room). */
+function inArea(area, x, y) {
+  return !area || (x >= area[0] && y >= area[1] && x < area[2] && y < area[3]);
 }
