@@ -5,6 +5,8 @@
 #   scripts/bench-all.sh                 # full sizes (a few minutes)
 #   SCALE=small scripts/bench-all.sh     # a tenth of the clients, shorter runs
 #   ONLY="s1 s3" scripts/bench-all.sh    # some scenarios only
+#   ONLY=s1dense scripts/bench-all.sh     # S1 packed into the default 400-person
+#                                         # map (a stress run, not in the default list)
 #
 # Connections come from many loopback addresses (127.1.x.y, see the loadgen's
 # --source-ips), since the server limits connections per address.
@@ -76,7 +78,13 @@ d() { if [[ $short == 1 ]]; then echo "$2"; else echo "$1"; fi; }
 for s in $ONLY; do
   case "$s" in
     # 10 Hz steps exceed the default 8 steps/s avatar speed: raise it.
-    s1) run s1 $'[limits]\nsteps_per_second = 20' s1 --clients "$(n 2000)" --amphi "$(n 400)" \
+    # S1 runs on the campus map, built for ~2,000 people: 400 in the
+    # amphitheatre, 7 at each of its 100 tables, the rest over its hall.
+    s1) run s1 $'map = "'"$ROOT"$'/assets/maps/campus.tmj"\n[limits]\nsteps_per_second = 20' \
+          s1 --clients "$(n 2000)" --amphi "$(n 400)" --tables "$(n 700)" --rate 10 --duration "$(d 20 5)" ;;
+    # The same 2,000 on the default map, made for 30-400 people: 1,460 share
+    # its hall, packed around its six spawn points.
+    s1dense) run s1dense $'[limits]\nsteps_per_second = 20' s1 --clients "$(n 2000)" --amphi "$(n 400)" \
           --tables "$(n 140)" --rate 10 --duration "$(d 20 5)" ;;
     s2) run s2 '' s2 --clients "$(n 10000)" --duration "$(d 10 3)" ;;
     s3) run s3 '' s3 --clients "$(n 1000)" --messages "$(n 1000)" ;;

@@ -738,6 +738,28 @@ pub struct PositionBatch<'a> {
 ///
 /// `t` lets clients (and the load generator) measure tick-to-receive latency.
 pub fn positions_frame(batch: PositionBatch<'_>, positions: &[[u32; 3]]) -> Frame {
+    let mut list = String::with_capacity(positions.len() * 16);
+    for entry in positions {
+        push_position(&mut list, *entry);
+    }
+    positions_frame_of_parts(batch, [list.as_str()])
+}
+
+/// Appends `[id,x,y]` to a comma-separated list of position entries.
+pub fn push_position(list: &mut String, [id, x, y]: [u32; 3]) {
+    use std::fmt::Write;
+    if !list.is_empty() {
+        list.push(',');
+    }
+    let _ = write!(list, "[{id},{x},{y}]");
+}
+
+/// A position batch whose entries come as already encoded lists (each made
+/// with [`push_position`]), so entries shared by many batches are encoded once.
+pub fn positions_frame_of_parts<'p>(
+    batch: PositionBatch<'_>,
+    parts: impl IntoIterator<Item = &'p str> + Clone,
+) -> Frame {
     use std::fmt::Write;
     let PositionBatch {
         room,
@@ -745,7 +767,8 @@ pub fn positions_frame(batch: PositionBatch<'_>, positions: &[[u32; 3]]) -> Fram
         full,
         t,
     } = batch;
-    let mut out = String::with_capacity(80 + room.len() + positions.len() * 16);
+    let len: usize = parts.clone().into_iter().map(|p| p.len() + 1).sum();
+    let mut out = String::with_capacity(96 + room.len() + len);
     out.push_str(r#"{"type":"positions","room":"#);
     // Room ids are validated slugs ([a-z0-9-]), so no escaping is needed;
     // serde_json still escapes to stay safe if that rule ever changes.
@@ -755,11 +778,13 @@ pub fn positions_frame(batch: PositionBatch<'_>, positions: &[[u32; 3]]) -> Fram
         out,
         r#","area":[{x0},{y0},{x1},{y1}],"t":{t},"full":{full},"p":["#
     );
-    for (i, [id, x, y]) in positions.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
+        if !first {
             out.push(',');
         }
-        let _ = write!(out, "[{id},{x},{y}]");
+        out.push_str(part);
+        first = false;
     }
     out.push_str("]}");
     Frame::from(out)
@@ -830,5 +855,10 @@ mod tests {
         );
         let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
         assert_eq!(value["p"][1][0], 40);
+        let (mut a, mut b) = (String::new(), String::new());
+        push_position(&mut a, [1, 2, 3]);
+        push_position(&mut b, [40, 5, 6]);
+        let parts = positions_frame_of_parts(batch, [a.as_str(), "", b.as_str()]);
+        assert_eq!(parts.as_str(), frame.as_str(), "empty parts add no comma");
     }
 }

@@ -3,7 +3,8 @@
 
 Writes, relative to the repository root:
   assets/tiles/amphi-tiles.png   32x32 tiles, 8 columns, flat colours
-  assets/maps/default.tmj        Tiled 1.10 JSON map using that tileset
+  assets/maps/default.tmj        the default venue (Tiled 1.10 JSON, that tileset)
+  assets/maps/campus.tmj         a venue for about 2,000 people (same tileset)
 
 Usage:
   python3 tools/gen_default_map.py [--preview /tmp/map-preview.png]
@@ -298,15 +299,16 @@ W, H = 80, 50
 
 
 class Venue:
-    """Two tile layers and the object list, filled by the layout below."""
+    """Two tile layers and the object list, filled by the layouts below."""
 
-    def __init__(self):
-        self.floor = [GID["hall"]] * (W * H)
-        self.furniture = [0] * (W * H)
+    def __init__(self, w=W, h=H):
+        self.w, self.h = w, h
+        self.floor = [GID["hall"]] * (w * h)
+        self.furniture = [0] * (w * h)
         self.objects = []
 
     def put(self, layer, x, y, name):
-        layer[y * W + x] = GID[name] if name else 0
+        layer[y * self.w + x] = GID[name] if name else 0
 
     def fill(self, layer, x, y, w, h, name):
         for ty in range(y, y + h):
@@ -336,21 +338,22 @@ class Venue:
         })
 
 
-def build_map():
-    v = Venue()
-    fur = v.furniture
+def outer_walls(v, door_x):
+    """Walls around the map, with a 6-tile entrance at the bottom from door_x."""
+    fur, W, H = v.furniture, v.w, v.h
     v.obj("hall", "hall", 0, 0, W, H, {"label": "Hall"})
-
-    # Outer walls, with the entrance at the bottom centre.
     v.fill(fur, 0, 0, W, 1, "wall-top")
     v.fill(fur, 0, H - 1, W, 1, "wall-top")
     v.fill(fur, 0, 0, 1, H, "wall-top")
     v.fill(fur, W - 1, 0, 1, H, "wall-top")
-    v.fill(fur, 37, H - 1, 6, 1, None)
-    v.fill(v.floor, 37, H - 1, 6, 1, "entrance")
-    v.fill(v.floor, 37, H - 3, 6, 2, "mat")
+    v.fill(fur, door_x, H - 1, 6, 1, None)
+    v.fill(v.floor, door_x, H - 1, 6, 1, "entrance")
+    v.fill(v.floor, door_x, H - 3, 6, 2, "mat")
 
-    # Amphitheatre: x 1..32, y 1..22, walls on its right and bottom with doors.
+
+def amphitheatre(v):
+    """x 1..32, y 1..22, walls on its right and bottom with doors."""
+    fur = v.furniture
     v.fill(v.floor, 1, 1, 32, 22, "carpet")
     for y in range(6, 23, 2):
         v.fill(v.floor, 1, y, 32, 1, "carpet-row")
@@ -371,46 +374,66 @@ def build_map():
           {"label": "Amphithéâtre", "capacity": 400})
     v.obj("", "stage", 8, 1, 18, 4)
 
-    # Jury room: x 63..78, y 1..11, walled, door at the bottom.
-    v.fill(v.floor, 63, 1, 16, 11, "jury-floor")
-    v.fill(fur, 62, 1, 1, 12, "wall-top")
-    v.fill(fur, 62, 12, 17, 1, "wall-face")
-    v.fill(fur, 69, 12, 2, 1, None)
-    v.fill(v.floor, 69, 12, 2, 1, "mat")
-    v.fill(fur, 66, 5, 9, 2, "jury-table")
-    for x in range(66, 75, 2):
-        v.put(fur, x, 4, "chair")
-        v.put(fur, x, 7, "chair")
-    v.fill(fur, 67, 0, 7, 1, "whiteboard")
-    v.put(fur, 63, 1, "plant")
-    v.put(fur, 78, 1, "plant")
-    v.fill(fur, 76, 9, 2, 2, "sofa")
-    v.obj("jury", "jury-room", 63, 1, 16, 11,
+
+def jury_room(v, x):
+    """16x11 tiles from (x, 1), walled, door at the bottom."""
+    fur = v.furniture
+    v.fill(v.floor, x, 1, 16, 11, "jury-floor")
+    v.fill(fur, x - 1, 1, 1, 12, "wall-top")
+    v.fill(fur, x - 1, 12, 17, 1, "wall-face")
+    v.fill(fur, x + 6, 12, 2, 1, None)
+    v.fill(v.floor, x + 6, 12, 2, 1, "mat")
+    v.fill(fur, x + 3, 5, 9, 2, "jury-table")
+    for cx in range(x + 3, x + 12, 2):
+        v.put(fur, cx, 4, "chair")
+        v.put(fur, cx, 7, "chair")
+    v.fill(fur, x + 4, 0, 7, 1, "whiteboard")
+    v.put(fur, x, 1, "plant")
+    v.put(fur, x + 15, 1, "plant")
+    v.fill(fur, x + 13, 9, 2, 2, "sofa")
+    v.obj("jury", "jury-room", x, 1, 16, 11,
           {"label": "Salle du jury", "roles": "jury,moderator"})
 
-    # Team tables: 7x6 areas with a 3x2 table and 7 chairs.
+
+def team_table(v, n, x, y):
+    """A 7x6 area with a 3x2 table and 7 chairs."""
+    fur = v.furniture
+    v.fill(v.floor, x, y, 7, 6, "wood-floor")
+    v.fill(fur, x + 2, y + 2, 3, 2, "table")
+    for dx in range(2, 5):
+        v.put(fur, x + dx, y + 1, "chair")
+        v.put(fur, x + dx, y + 4, "chair")
+    v.put(fur, x + 5, y + 2, "chair")
+    v.obj(f"table-{n:02}", "team-table", x, y, 7, 6,
+          {"label": f"Table {n}", "capacity": 7})
+
+
+def mentor_desk(v, n, x, y):
+    """A 7x5 area, a desk with a mentor chair behind it."""
+    fur = v.furniture
+    v.fill(v.floor, x, y, 7, 5, "mentor-floor")
+    v.fill(fur, x + 2, y + 2, 3, 1, "desk")
+    v.put(fur, x + 3, y + 1, "chair")
+    v.put(fur, x + 2, y + 3, "chair")
+    v.put(fur, x + 4, y + 3, "chair")
+    v.obj(f"mentor-{n}", "mentor-desk", x, y, 7, 5,
+          {"label": f"Bureau mentor {n}", "capacity": 6})
+
+
+def build_map():
+    """The default venue, for events of 30 to 400 people."""
+    v = Venue()
+    fur = v.furniture
+    outer_walls(v, 37)
+    amphitheatre(v)
+    jury_room(v, 63)
     spots = [(x, y) for y in (2, 10, 18, 26) for x in (36, 44, 52)]
     spots += [(x, y) for y in (26, 34) for x in (2, 10, 18, 26)]
     for n, (x, y) in enumerate(spots, start=1):
-        v.fill(v.floor, x, y, 7, 6, "wood-floor")
-        v.fill(fur, x + 2, y + 2, 3, 2, "table")
-        for dx in range(2, 5):
-            v.put(fur, x + dx, y + 1, "chair")
-            v.put(fur, x + dx, y + 4, "chair")
-        v.put(fur, x + 5, y + 2, "chair")
-        v.obj(f"table-{n:02}", "team-table", x, y, 7, 6,
-              {"label": f"Table {n}", "capacity": 7})
-
-    # Mentor desks: 7x5 areas on the right, a desk with a mentor chair behind it.
+        team_table(v, n, x, y)
     desks = [(x, y) for y in (15, 22, 29) for x in (64, 72)]
     for n, (x, y) in enumerate(desks, start=1):
-        v.fill(v.floor, x, y, 7, 5, "mentor-floor")
-        v.fill(fur, x + 2, y + 2, 3, 1, "desk")
-        v.put(fur, x + 3, y + 1, "chair")
-        v.put(fur, x + 2, y + 3, "chair")
-        v.put(fur, x + 4, y + 3, "chair")
-        v.obj(f"mentor-{n}", "mentor-desk", x, y, 7, 5,
-              {"label": f"Bureau mentor {n}", "capacity": 6})
+        mentor_desk(v, n, x, y)
 
     # Lobby near the entrance: reception, sofas, plants, a rug; spawns.
     v.fill(fur, 46, 44, 5, 1, "counter")
@@ -424,7 +447,34 @@ def build_map():
     return v
 
 
+def build_campus():
+    """A venue for about 2,000 people: the same amphitheatre (400 seats), 100
+    team tables (700 seats), 12 mentor desks, and a large hall whose spawn
+    points are spread over it, so arrivals do not pile up at one door."""
+    v = Venue(160, 100)
+    fur = v.furniture
+    outer_walls(v, 77)
+    amphitheatre(v)
+    jury_room(v, 143)
+    spots = [(x, y) for y in range(2, 51, 8) for x in range(36, 125, 8)]
+    spots += [(x, y) for y in (26, 34, 42, 50) for x in (2, 10, 18, 26)]
+    for n, (x, y) in enumerate(spots, start=1):
+        team_table(v, n, x, y)
+    desks = [(x, y) for y in (15, 22, 29, 36) for x in (136, 144, 152)]
+    for n, (x, y) in enumerate(desks, start=1):
+        mentor_desk(v, n, x, y)
+    v.fill(fur, 86, 94, 5, 1, "counter")
+    for x in range(12, 150, 24):
+        v.fill(fur, x, 60, 3, 1, "sofa")
+        v.put(fur, x + 10, 76, "plant")
+    for y in range(64, 97, 8):
+        for x in range(6, 155, 8):
+            v.spawn(x, y)
+    return v
+
+
 def tmj(v, img_w, img_h):
+    W, H = v.w, v.h
     layer = lambda i, name, data: {
         "type": "tilelayer", "id": i, "name": name, "width": W, "height": H,
         "x": 0, "y": 0, "opacity": 1, "visible": True, "data": data,
@@ -458,6 +508,7 @@ def tmj(v, img_w, img_h):
 
 def write_tmj(path, doc):
     """JSON with one tile row per line, so diffs of the map stay readable."""
+    W, H = doc["width"], doc["height"]
     rows = {}
     for layer in doc["layers"]:
         if layer["type"] == "tilelayer":
@@ -477,6 +528,7 @@ def write_tmj(path, doc):
 def preview(path, v, canvases, scale_down=2):
     """Render both tile layers (alpha-blended) at 1/scale_down size."""
     size = TILE // scale_down
+    W, H = v.w, v.h
     width, height = W * size, H * size
     out = bytearray(width * height * 4)
     for layer in (v.floor, v.furniture):
@@ -507,8 +559,12 @@ def main():
     write_png(os.path.join(ROOT, "assets/tiles/amphi-tiles.png"), img_w, img_h, rgba)
     v = build_map()
     write_tmj(os.path.join(ROOT, "assets/maps/default.tmj"), tmj(v, img_w, img_h))
+    campus = build_campus()
+    write_tmj(os.path.join(ROOT, "assets/maps/campus.tmj"), tmj(campus, img_w, img_h))
     if args.preview:
         preview(args.preview, v, canvases)
+        root, ext = os.path.splitext(args.preview)
+        preview(root + "-campus" + ext, campus, canvases, scale_down=4)
 
 
 if __name__ == "__main__":

@@ -181,7 +181,7 @@ impl Permission {
 /// role. `docs/permissions.md` is this text; a test keeps them equal.
 pub fn markdown() -> String {
     let mut out = String::from(
-        "# Permissions\n\nWho may do what. The server enforces every row; the web client only hides\nbuttons. This page is generated from `src/domain/permissions.rs` (a test\nfails when they differ; `AMPHI_WRITE_DOCS=1 cargo test permissions` rewrites it).\nMessages not listed (`hello`, `ping`) are open to everyone.\n\n| action | messages |",
+        "# Permissions\n\nWho may do what. The server enforces every row; the web client only hides\nbuttons. This page is generated from `src/domain/permissions.rs` (a test\nfails when they differ; `AMPHI_WRITE_DOCS=1 cargo test permissions` rewrites it).\nMessages not listed (`hello`, `ping`, `view`) are open to everyone.\n\n| action | messages |",
     );
     for role in Role::ALL {
         out.push_str(&format!(" {role} |"));

@@ -8,10 +8,10 @@ use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
 use crate::metrics::Metrics;
-use crate::protocol::{ClientMsg, ServerMsg, encode};
+use crate::protocol::{ClientMsg, Frame, ServerMsg, encode};
 use crate::store::{Journal, Snapshotter};
 use crate::venue::{RoomIdx, Tile};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,8 +48,10 @@ pub(super) struct Session {
     pub closing: Cell<bool>,
     /// What the client's screen shows, for its area of interest.
     pub view: Cell<View>,
-    /// The room and area its last position batch covered.
-    pub area: Cell<Option<(RoomIdx, Area)>>,
+    /// Answers to its steps, sent at the next tick with its position batch.
+    pub held: RefCell<Vec<(&'static str, Frame)>>,
+    /// The room and area its last position batch covered, and for which view.
+    pub area: Cell<Option<(RoomIdx, Area, View)>>,
 }
 
 impl Session {
@@ -58,6 +60,7 @@ impl Session {
             link,
             member,
             closing: Cell::new(false),
+            held: RefCell::new(Vec::new()),
             view: Cell::new(View::DEFAULT),
             area: Cell::new(None),
         }
@@ -239,6 +242,10 @@ impl Hub {
             panic!("test hook: a hub step panics");
         }
         let now = self.now();
+        // Steps come many times a second from every walker: their answers
+        // wait for the tick and go out in one write with the batch showing
+        // the step, instead of costing a write (and a wake-up) each.
+        let at_tick = matches!(msg, ClientMsg::Step { .. });
         let outcome = match super::requests::intent(msg) {
             Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
             Ok(Intent::Chat { to, text }) => match self.event.prepare_chat(member, to, &text) {
@@ -298,7 +305,15 @@ impl Hub {
             Ok(Intent::Nothing) => Ok(()),
             Err(refusal) => Err(refusal),
         };
-        self.reply(conn, rid, outcome);
+        if at_tick {
+            if let Some(session) = self.sessions.get(&conn)
+                && let Some(reply) = reply_frame(rid, outcome)
+            {
+                session.held.borrow_mut().push(reply);
+            }
+        } else {
+            self.reply(conn, rid, outcome);
+        }
     }
 
     /// Applies an ephemeral action and routes its effects at once.
@@ -400,14 +415,9 @@ impl Hub {
         let Some(session) = self.sessions.get(&conn) else {
             return;
         };
-        let frame = match outcome {
-            Ok(()) => match rid {
-                Some(rid) => (encode(&ServerMsg::Ack { rid }), "ack"),
-                None => return,
-            },
-            Err((code, message)) => (encode(&ServerMsg::Error { rid, code, message }), "error"),
-        };
-        self.deliver(frame.1, frame.0, std::iter::once(session));
+        if let Some((kind, frame)) = reply_frame(rid, outcome) {
+            self.deliver(kind, frame, std::iter::once(session));
+        }
     }
 
     fn closed(&mut self, conn: ConnId) {
@@ -470,5 +480,16 @@ impl Hub {
 impl From<DomainError> for (ErrorCode, String) {
     fn from(err: DomainError) -> Self {
         (err.code(), err.to_string())
+    }
+}
+
+/// The answer to a request: an `ack` when it has a `rid`, or its `error`.
+fn reply_frame(
+    rid: Option<u64>,
+    outcome: Result<(), (ErrorCode, String)>,
+) -> Option<(&'static str, Frame)> {
+    match outcome {
+        Ok(()) => rid.map(|rid| ("ack", encode(&ServerMsg::Ack { rid }))),
+        Err((code, message)) => Some(("error", encode(&ServerMsg::Error { rid, code, message }))),
     }
 }

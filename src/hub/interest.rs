@@ -72,6 +72,9 @@ impl Area {
     }
 }
 
+/// A cell of the grid, as (column, row).
+pub type Cell = (u16, u16);
+
 /// The grid that areas are cut from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Grid {
@@ -82,6 +85,58 @@ pub struct Grid {
 impl Grid {
     pub fn new(cell_tiles: u16) -> Grid {
         Grid { cell: cell_tiles }
+    }
+
+    /// The cell a tile lies in (all tiles share one when areas are off).
+    pub fn cell_of(&self, t: Tile) -> Cell {
+        match self.cell {
+            0 => (0, 0),
+            c => (t.x / c, t.y / c),
+        }
+    }
+
+    /// The cells an area is cut from: every avatar of the room inside the
+    /// area stands in one of them, and no other avatar of the room does.
+    pub fn cells_of(&self, area: Area) -> impl Iterator<Item = Cell> + use<> {
+        let (xs, ys) = match self.cell {
+            0 => (0..=0, 0..=0),
+            c if area.x1 > area.x0 && area.y1 > area.y0 => (
+                area.x0 / c..=(area.x1 - 1) / c,
+                area.y0 / c..=(area.y1 - 1) / c,
+            ),
+            // An empty area: no cell.
+            _ => (1..=0, 1..=0),
+        };
+        ys.flat_map(move |y| xs.clone().map(move |x| (x, y)))
+    }
+
+    /// The area a reader standing on `at` follows next, given the one it
+    /// followed (`kept`): the same while it still covers the view around the
+    /// reader but for a margin of half a cell, so a reader pacing across a
+    /// cell line does not switch areas (and get a full batch) at every step.
+    pub fn next_area(&self, kept: Option<Area>, at: Tile, view: View, room: TileRect) -> Area {
+        match kept {
+            Some(area) if self.still_covers(area, at, view, room) => area,
+            _ => self.area(at, view, room),
+        }
+    }
+
+    fn still_covers(&self, area: Area, at: Tile, view: View, room: TileRect) -> bool {
+        let whole = Area::of_rect(room);
+        let slack = self.cell / 2;
+        let reach = |side: u16| (side / 2).saturating_sub(slack);
+        let (rx, ry) = (reach(view.w), reach(view.h));
+        let needed = Area {
+            x0: at.x.saturating_sub(rx).max(whole.x0),
+            y0: at.y.saturating_sub(ry).max(whole.y0),
+            x1: at.x.saturating_add(rx + 1).min(whole.x1),
+            y1: at.y.saturating_add(ry + 1).min(whole.y1),
+        };
+        area.contains(at)
+            && needed.x0 >= area.x0
+            && needed.y0 >= area.y0
+            && needed.x1 <= area.x1
+            && needed.y1 <= area.y1
     }
 
     /// The area followed by a reader standing on `at` in `room`.
@@ -163,6 +218,53 @@ mod tests {
         assert_eq!(area.bounds(), [3, 5, 13, 12]);
         let area = Grid::new(0).area(t(80, 50), View { w: 2, h: 2 }, HALL);
         assert_eq!(area, Area::of_rect(HALL));
+    }
+
+    #[test]
+    fn pacing_across_a_cell_line_keeps_the_area_and_walking_away_changes_it() {
+        let grid = Grid::new(8);
+        let view = View::DEFAULT;
+        let first = grid.area(t(47, 50), view, HALL);
+        assert_ne!(first, grid.area(t(48, 50), view, HALL), "two cells");
+        let mut kept = first;
+        for x in [48, 47, 48, 49, 50, 47] {
+            kept = grid.next_area(Some(kept), t(x, 50), view, HALL);
+            assert_eq!(kept, first, "at x = {x}");
+        }
+        let far = grid.next_area(Some(kept), t(60, 50), view, HALL);
+        assert_ne!(far, first);
+        assert_eq!(far, grid.area(t(60, 50), view, HALL));
+        // The view around the reader is covered but for half a cell.
+        assert!(far.contains(t(60 - 28, 50)) && far.contains(t(60 + 28, 50)));
+        assert_eq!(
+            grid.next_area(None, t(5, 5), view, HALL),
+            grid.area(t(5, 5), view, HALL)
+        );
+    }
+
+    #[test]
+    fn an_area_is_the_union_of_its_cells_within_the_room() {
+        let grid = Grid::new(8);
+        let room = TileRect {
+            x: 1,
+            y: 1,
+            w: 32,
+            h: 22,
+        };
+        let area = grid.area(t(5, 5), View { w: 10, h: 4 }, room);
+        let cells: Vec<Cell> = grid.cells_of(area).collect();
+        for y in room.y..room.y + room.h {
+            for x in room.x..room.x + room.w {
+                assert_eq!(
+                    area.contains(t(x, y)),
+                    cells.contains(&grid.cell_of(t(x, y))),
+                    "({x}, {y}) in {area:?}"
+                );
+            }
+        }
+        let off = Grid::new(0);
+        assert_eq!(off.cells_of(Area::of_rect(room)).count(), 1);
+        assert_eq!(off.cell_of(t(30, 20)), (0, 0));
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //!
 //! A reader whose previous batch was still unsent, who just entered a room,
 //! or whose area moved gets a full batch of its area instead, also built once
-//! per area.
+//! per area. Answers to its `step` requests go out just before its batch, so
+//! the connection writes both at once.
 
 use super::actor::Hub;
-use super::interest::{Area, Grid};
+use super::interest::{Area, Cell, Grid};
 use crate::domain::presence::Presence;
-use crate::protocol::{Frame, PositionBatch, positions_frame};
+use crate::protocol::{
+    Frame, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
+};
 use crate::venue::{RoomIdx, Tile};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -19,36 +22,40 @@ use std::time::Instant;
 struct Move {
     id: u32,
     to: Tile,
-    /// Where it stood at the last tick, if that was in the same room: readers
-    /// of that spot learn that it left their area.
+    /// Where it stood at the last tick, if that was in the same room.
     from: Option<Tile>,
 }
 
-impl Move {
-    fn concerns(&self, area: &Area) -> bool {
-        area.contains(self.to) || self.from.is_some_and(|t| area.contains(t))
-    }
+/// What moved in one room since the last tick.
+#[derive(Default)]
+struct RoomMoves {
+    /// Encoded `[id,x,y]` entries of the movers, by the cell they stand in
+    /// now: each entry is encoded once, whatever the number of areas.
+    by_cell: HashMap<Cell, String>,
+    /// Movers that changed cell: readers of the spot they left hear that they
+    /// left (their new position lies outside those readers' area).
+    crossings: Vec<Move>,
 }
 
 /// Batches built this tick, one per room and area.
 struct Batches<'a> {
     presence: &'a Presence,
     venue: &'a crate::venue::Venue,
-    moves: HashMap<RoomIdx, Vec<Move>>,
+    grid: Grid,
+    moves: HashMap<RoomIdx, RoomMoves>,
     now: u64,
     changes: HashMap<(RoomIdx, Area), Option<Frame>>,
     fulls: HashMap<(RoomIdx, Area), Frame>,
 }
 
 impl Batches<'_> {
-    fn encode(&self, room: RoomIdx, area: Area, full: bool, list: &[[u32; 3]]) -> Frame {
-        let batch = PositionBatch {
+    fn batch(&self, room: RoomIdx, area: Area, full: bool) -> PositionBatch<'_> {
+        PositionBatch {
             room: &self.venue.room(room).id,
             area: area.bounds(),
             full,
             t: self.now,
-        };
-        positions_frame(batch, list)
+        }
     }
 
     /// What moved in the area, if anything.
@@ -56,15 +63,23 @@ impl Batches<'_> {
         if let Some(frame) = self.changes.get(&(room, area)) {
             return frame.clone();
         }
-        let list: Vec<[u32; 3]> = self
-            .moves
-            .get(&room)
-            .into_iter()
-            .flatten()
-            .filter(|m| m.concerns(&area))
-            .map(|m| [m.id, u32::from(m.to.x), u32::from(m.to.y)])
-            .collect();
-        let frame = (!list.is_empty()).then(|| self.encode(room, area, false, &list));
+        let frame = self.moves.get(&room).and_then(|moves| {
+            let mut left = String::new();
+            for m in &moves.crossings {
+                if m.from.is_some_and(|t| area.contains(t)) && !area.contains(m.to) {
+                    push_position(&mut left, [m.id, u32::from(m.to.x), u32::from(m.to.y)]);
+                }
+            }
+            let parts: Vec<&str> = self
+                .grid
+                .cells_of(area)
+                .filter_map(|cell| moves.by_cell.get(&cell).map(String::as_str))
+                .chain([left.as_str()])
+                .filter(|part| !part.is_empty())
+                .collect();
+            (!parts.is_empty())
+                .then(|| positions_frame_of_parts(self.batch(room, area, false), parts))
+        });
         self.changes.insert((room, area), frame.clone());
         frame
     }
@@ -80,7 +95,7 @@ impl Batches<'_> {
             .filter(|a| a.room == room && area.contains(a.tile))
             .map(|a| [a.member.0, u32::from(a.tile.x), u32::from(a.tile.y)])
             .collect();
-        let frame = self.encode(room, area, true, &list);
+        let frame = positions_frame(self.batch(room, area, true), &list);
         self.fulls.insert((room, area), frame.clone());
         frame
     }
@@ -93,13 +108,14 @@ impl Hub {
         let effects = self.event.advance(now);
         self.route(effects);
 
-        let moves = self.take_moves();
         let grid = Grid::new(self.settings.interest_cell_tiles);
+        let moves = self.take_moves(grid);
         let presence = self.event.presence();
         let venue = self.event.venue();
         let mut batches = Batches {
             presence,
             venue,
+            grid,
             moves,
             now,
             changes: HashMap::new(),
@@ -108,12 +124,20 @@ impl Hub {
         let mut coalesced = 0;
         let mut sent = 0;
         for session in self.sessions.values() {
+            // Answers to steps first, so they go out in the same write.
+            for (kind, reply) in session.held.take() {
+                self.deliver(kind, reply, std::iter::once(session));
+            }
             let Some(me) = presence.get(session.member) else {
                 continue;
             };
             let room = me.room;
-            let area = grid.area(me.tile, session.view.get(), venue.room(room).rect);
-            let area_moved = session.area.replace(Some((room, area))) != Some((room, area));
+            let view = session.view.get();
+            let before = session.area.get();
+            let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
+            let area = grid.next_area(kept, me.tile, view, venue.room(room).rect);
+            session.area.set(Some((room, area, view)));
+            let area_moved = kept != Some(area);
             let stale = session.link.shared().take_stale();
             let frame = if stale || area_moved {
                 batches.full(room, area)
@@ -135,23 +159,29 @@ impl Hub {
         self.metrics.observe_tick(started.elapsed().as_secs_f64());
     }
 
-    /// The avatars that moved since the last tick, by room, each with where
-    /// it stood before.
-    fn take_moves(&mut self) -> HashMap<RoomIdx, Vec<Move>> {
+    /// The avatars that moved since the last tick, by room and cell.
+    fn take_moves(&mut self, grid: Grid) -> HashMap<RoomIdx, RoomMoves> {
         let moved = self.event.take_moved();
         let presence = self.event.presence();
-        let mut moves: HashMap<RoomIdx, Vec<Move>> = HashMap::new();
+        let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::new();
         for id in moved {
             let Some(a) = presence.get(id) else {
                 self.last_tiles.remove(&id);
                 continue;
             };
             let before = self.last_tiles.insert(id, (a.room, a.tile));
-            moves.entry(a.room).or_default().push(Move {
-                id: id.0,
-                to: a.tile,
-                from: before.filter(|(room, _)| *room == a.room).map(|(_, t)| t),
-            });
+            let from = before.filter(|(room, _)| *room == a.room).map(|(_, t)| t);
+            let room = moves.entry(a.room).or_default();
+            let cell = grid.cell_of(a.tile);
+            let entry = [id.0, u32::from(a.tile.x), u32::from(a.tile.y)];
+            push_position(room.by_cell.entry(cell).or_default(), entry);
+            if from.is_some_and(|t| grid.cell_of(t) != cell) {
+                room.crossings.push(Move {
+                    id: id.0,
+                    to: a.tile,
+                    from,
+                });
+            }
         }
         moves
     }

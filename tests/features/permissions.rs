@@ -19,6 +19,7 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
         json!({"type": "step", "dx": 1, "dy": 0}),
         json!({"type": "walk_to", "x": 40, "y": 40}),
         json!({"type": "teleport", "room": "hall"}),
+        json!({"type": "view", "w": 56, "h": 32}),
         json!({"type": "set_status", "status": "busy"}),
         json!({"type": "chat", "scope": "room", "text": "matrice"}),
         json!({"type": "chat", "scope": "team", "text": "matrice"}),
@@ -178,8 +179,8 @@ async fn every_message_from_every_role_is_refused_exactly_as_the_table_says() {
         .collect();
     assert!(
         open.iter()
-            .all(|m| m["type"] == "hello" || m["type"] == "ping"),
-        "only hello and ping are open to all: {open:?}"
+            .all(|m| ["hello", "ping", "view"].contains(&m["type"].as_str().unwrap_or_default())),
+        "only hello, ping and view are open to all: {open:?}"
     );
 
     let mut mismatches = Vec::new();

@@ -101,6 +101,7 @@ async fn a_reader_follows_only_the_avatars_its_view_covers() {
     );
 
     // A bigger view takes the mover in again: a full batch shows it where it is.
+    reader.skip_unread();
     reader
         .call(json!({"type": "view", "w": 200, "h": 100}))
         .await;
