@@ -98,14 +98,14 @@ impl Grid {
     /// The cells an area is cut from: every avatar of the room inside the
     /// area stands in one of them, and no other avatar of the room does.
     pub fn cells_of(&self, area: Area) -> impl Iterator<Item = Cell> + use<> {
+        // Half-open ranges of columns and rows; an empty area has none.
         let (xs, ys) = match self.cell {
-            0 => (0..=0, 0..=0),
+            0 => (0..1, 0..1),
             c if area.x1 > area.x0 && area.y1 > area.y0 => (
-                area.x0 / c..=(area.x1 - 1) / c,
-                area.y0 / c..=(area.y1 - 1) / c,
+                area.x0 / c..(area.x1 - 1) / c + 1,
+                area.y0 / c..(area.y1 - 1) / c + 1,
             ),
-            // An empty area: no cell.
-            _ => (1..=0, 1..=0),
+            _ => (0..0, 0..0),
         };
         ys.flat_map(move |y| xs.clone().map(move |x| (x, y)))
     }
