@@ -1,0 +1,126 @@
+//! The floor under S1's tick→receive latency on this machine.
+//!
+//! N loopback TCP connections with one task per connection on each side (as
+//! in the server and in `amphi-loadgen`), each side on its own 2-worker tokio
+//! runtime. Every 100 ms a "tick" stamps the time and wakes every sending
+//! task, which writes one frame of `BYTES` bytes; each receiving task records
+//! stamp→receive. No WebSocket, no JSON, no hub, no incoming steps: only the
+//! cost of waking N tasks and making N writes and N reads per tick is left.
+//!
+//! ```sh
+//! ulimit -n 20000
+//! cargo run --release --example fanout_floor -- 2000 3000 100   # N BYTES TICKS
+//! ```
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().context("arguments are numbers: N BYTES TICKS"))
+        .collect::<anyhow::Result<_>>()?;
+    let n = args.first().copied().unwrap_or(2000);
+    let bytes = args.get(1).copied().unwrap_or(3000).max(8);
+    let ticks = args.get(2).copied().unwrap_or(100);
+    if n == 0 || n > 10_000 {
+        bail!("N must be 1 to 10000");
+    }
+
+    let sender = runtime()?;
+    let receiver = runtime()?;
+    let listener = sender.block_on(TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let (frames, _) = watch::channel(Bytes::new());
+    let frames = Arc::new(frames);
+
+    // Sending side: accept N connections, one writer task each.
+    let accepting = {
+        let frames = frames.clone();
+        sender.spawn(async move {
+            for _ in 0..n {
+                let (mut socket, _) = listener.accept().await?;
+                socket.set_nodelay(true)?;
+                let mut rx = frames.subscribe();
+                tokio::spawn(async move {
+                    while rx.changed().await.is_ok() {
+                        let frame = rx.borrow_and_update().clone();
+                        if socket.write_all(&frame).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            anyhow::Ok(())
+        })
+    };
+
+    // Receiving side: N connections, one reader task each.
+    let latencies = Arc::new(Mutex::new(Histogram::<u64>::new(3)?));
+    let mut readers = Vec::with_capacity(n);
+    for _ in 0..n {
+        let socket = receiver.block_on(TcpStream::connect(addr))?;
+        socket.set_nodelay(true)?;
+        let latencies = latencies.clone();
+        readers.push(receiver.spawn(async move {
+            let mut socket = socket;
+            let mut frame = vec![0u8; bytes];
+            let mut local = Histogram::<u64>::new(3)?;
+            for _ in 0..ticks {
+                socket.read_exact(&mut frame).await?;
+                let mut stamp = [0u8; 8];
+                stamp.copy_from_slice(&frame[..8]);
+                local.record(now_us().saturating_sub(u64::from_le_bytes(stamp)))?;
+            }
+            if let Ok(mut all) = latencies.lock() {
+                all.add(&local)?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    sender.block_on(accepting)??;
+
+    // The ticks.
+    let period = Duration::from_millis(100);
+    let mut next = std::time::Instant::now() + period;
+    for _ in 0..ticks {
+        std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
+        next += period;
+        let mut frame = vec![b'x'; bytes];
+        frame[..8].copy_from_slice(&now_us().to_le_bytes());
+        frames.send_replace(Bytes::from(frame));
+    }
+    for reader in readers {
+        receiver.block_on(reader)??;
+    }
+
+    let h = latencies.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{n} connections, {bytes} B frames, {ticks} ticks: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms",
+        ms(0.5),
+        ms(0.99),
+        ms(0.999),
+        h.max() as f64 / 1000.0
+    );
+    Ok(())
+}
