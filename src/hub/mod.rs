@@ -15,7 +15,8 @@
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches.
-//! - [`session`]: per-connection outbound queue and position slot.
+//! - [`session`]: per-connection outbound queue and position slot;
+//!   [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events.
 
 mod actor;
@@ -24,6 +25,7 @@ mod hello;
 mod help;
 mod judging;
 pub mod moderation;
+mod outbox;
 pub mod registry;
 mod requests;
 mod roster;

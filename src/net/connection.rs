@@ -9,7 +9,7 @@ use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
 use crate::domain::ErrorCode;
 use crate::hub::session::{
-    CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CloseReason, ConnId, SessionLink, SessionShared,
+    CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CloseReason, ConnId, Outbox, SessionLink, SessionShared,
 };
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::{ClientMsg, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode};
@@ -499,15 +499,15 @@ async fn write_burst(
     sink: &mut Sink,
     shared: &SessionShared,
     first: Frame,
-    outbox: &mut tokio::sync::mpsc::Receiver<Frame>,
+    outbox: &mut Outbox,
     stall: Duration,
 ) -> bool {
     let burst = async {
         sink.feed(Message::Text(first)).await?;
         for _ in 1..MAX_BURST {
             match outbox.try_recv() {
-                Ok(frame) => sink.feed(Message::Text(frame)).await?,
-                Err(_) => break,
+                Some(frame) => sink.feed(Message::Text(frame)).await?,
+                None => break,
             }
         }
         if let Some(positions) = shared.take_positions() {
