@@ -3,6 +3,7 @@
 
 use super::requests::Intent;
 use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
+use super::views::{venue_json, venue_url};
 use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
@@ -91,6 +92,7 @@ pub(super) struct Hub {
     pub metrics: Arc<Metrics>,
     pub settings: HubSettings,
     pub map_url: String,
+    pub venue_url: String,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -108,9 +110,11 @@ pub fn spawn(
     let handle = EventHandle {
         id: id.clone(),
         map_text,
+        venue_json: Arc::from(venue_json(&event).as_str()),
         tx,
     };
     let map_url = settings.map_url.clone();
+    let venue_url = venue_url(&id);
     let mut hub = Hub {
         event,
         sessions: HashMap::new(),
@@ -123,6 +127,7 @@ pub fn spawn(
         metrics,
         settings,
         map_url,
+        venue_url,
     };
     let span = tracing::info_span!("event", id = %id);
     let task = tokio::spawn(

@@ -106,6 +106,9 @@ pub struct EventHandle {
     pub id: Arc<str>,
     /// The Tiled map text, served to clients for drawing.
     pub map_text: Arc<str>,
+    /// The venue's geometry as JSON (`GET /api/events/<id>/venue`), encoded
+    /// once: it never changes while the server runs.
+    pub venue_json: Arc<str>,
     tx: mpsc::Sender<HubMsg>,
 }
 
