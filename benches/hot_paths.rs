@@ -136,7 +136,7 @@ fn route_chat(c: &mut Criterion) {
                 // Empty the queues outside the timed part, as the
                 // connection tasks would.
                 for q in &mut queues {
-                    while q.try_recv().is_ok() {}
+                    while q.try_recv().is_some() {}
                 }
             }
             total

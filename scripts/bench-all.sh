@@ -12,7 +12,9 @@
 # --source-ips), since the server limits connections per address.
 #
 # Env: PORT (default 18100), OUT (default bench-results/), TARGET_DIR (cargo
-# target dir, default target/), SKIP_BUILD=1 (use the binaries already built).
+# target dir, default target/), SKIP_BUILD=1 (use the binaries already built),
+# S2_STAGE (tcp, ws or joined: how far S2's clients go; default joined),
+# S6_RATE (S6 commands/s per client).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -86,7 +88,11 @@ for s in $ONLY; do
     # its hall, packed around its six spawn points.
     s1dense) run s1dense $'[limits]\nsteps_per_second = 20' s1 --clients "$(n 2000)" --amphi "$(n 400)" \
           --tables "$(n 140)" --rate 10 --duration "$(d 20 5)" ;;
-    s2) run s2 '' s2 --clients "$(n 10000)" --duration "$(d 10 3)" ;;
+    # S2_STAGE=ws holds upgraded sockets that never say hello: let them stay
+    # longer than the 10 s hello timeout.
+    s2) stage="${S2_STAGE:-joined}"
+        if [[ "$stage" == ws ]]; then toml='hello_timeout_secs = 60'; else toml=''; fi
+        run s2 "$toml" s2 --clients "$(n 10000)" --duration "$(d 10 3)" --stage "$stage" ;;
     s3) run s3 '' s3 --clients "$(n 1000)" --messages "$(n 1000)" ;;
     # A short outbound queue so that a 2 Hz reader that stops is cut within
     # the run's second half (with the default 1024 it takes ~10 minutes).

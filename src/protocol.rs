@@ -13,7 +13,6 @@ use crate::domain::pitch::{PitchCommand, TimerView};
 use crate::domain::program::{Challenge, Phase, ScheduledPhase};
 use crate::domain::votes::VoteCommand;
 use crate::domain::{ErrorCode, Role, Status};
-use crate::venue::Venue;
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
@@ -507,7 +506,8 @@ pub enum ServerMsg<'a> {
         session: Option<String>,
         resumed: bool,
         event: EventView<'a>,
-        venue: &'a Venue,
+        /// Where the venue's room geometry is served (static, fetched once).
+        venue_url: String,
         map_url: String,
         people: Vec<PersonView>,
         teams: Vec<TeamView>,

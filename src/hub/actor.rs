@@ -4,6 +4,7 @@
 use super::interest::{Area, View};
 use super::requests::Intent;
 use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
+use super::views::{venue_json, venue_url};
 use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
@@ -114,6 +115,7 @@ pub(super) struct Hub {
     pub metrics: Arc<Metrics>,
     pub settings: HubSettings,
     pub map_url: String,
+    pub venue_url: String,
     /// Where each avatar stood at the last tick, so a batch can tell a
     /// reader about avatars that just left its area.
     pub last_tiles: HashMap<MemberId, (RoomIdx, Tile)>,
@@ -134,9 +136,11 @@ pub fn spawn(
     let handle = EventHandle {
         id: id.clone(),
         map_text,
+        venue_json: Arc::from(venue_json(&event).as_str()),
         tx,
     };
     let map_url = settings.map_url.clone();
+    let venue_url = venue_url(&id);
     let mut hub = Hub {
         event,
         sessions: HashMap::new(),
@@ -149,6 +153,7 @@ pub fn spawn(
         metrics,
         settings,
         map_url,
+        venue_url,
         last_tiles: HashMap::new(),
     };
     let span = tracing::info_span!("event", id = %id);

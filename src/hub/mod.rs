@@ -15,7 +15,8 @@
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
-//! - [`session`]: per-connection outbound queue and position slot.
+//! - [`session`]: per-connection outbound queue and position slot;
+//!   [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events.
 
 mod actor;
@@ -25,6 +26,7 @@ mod help;
 mod interest;
 mod judging;
 pub mod moderation;
+mod outbox;
 pub mod registry;
 mod requests;
 mod roster;
@@ -105,6 +107,9 @@ pub struct EventHandle {
     pub id: Arc<str>,
     /// The Tiled map text, served to clients for drawing.
     pub map_text: Arc<str>,
+    /// The venue's geometry as JSON (`GET /api/events/<id>/venue`), encoded
+    /// once: it never changes while the server runs.
+    pub venue_json: Arc<str>,
     tx: mpsc::Sender<HubMsg>,
 }
 

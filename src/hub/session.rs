@@ -6,10 +6,11 @@
 //! up: it is closed with [`CLOSE_TOO_SLOW`] and resynchronizes when it comes
 //! back, rather than silently missing a message.
 
+use super::outbox::{Push, Queue};
 use crate::protocol::Frame;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use tokio::sync::{Notify, mpsc};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 
 /// Identifies one WebSocket connection, server-wide.
 pub type ConnId = u64;
@@ -29,8 +30,10 @@ pub struct CloseReason {
 }
 
 /// State shared between the hub and one connection task.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SessionShared {
+    /// Frames that must arrive, in order.
+    queue: Queue,
     positions: Mutex<Option<Frame>>,
     /// A batch was overwritten before being sent: the next one must be a full
     /// snapshot of the room, since change-only batches were lost.
@@ -45,6 +48,18 @@ pub struct SessionShared {
 }
 
 impl SessionShared {
+    fn new(queue: usize) -> SessionShared {
+        SessionShared {
+            queue: Queue::new(queue),
+            positions: Mutex::new(None),
+            stale: AtomicBool::new(false),
+            close: Mutex::new(None),
+            wake: Notify::new(),
+            closing: Notify::new(),
+            coalesced: AtomicU64::new(0),
+        }
+    }
+
     /// Waits until there is a position batch or a close request.
     pub async fn woken(&self) {
         self.wake.notified().await
@@ -99,12 +114,55 @@ impl SessionShared {
     }
 }
 
-/// The hub's handle on one connection.
-#[derive(Debug, Clone)]
+/// The hub's handle on one connection. Clones share the queue; once the
+/// last one is dropped the connection's [`Outbox`] ends.
+#[derive(Debug)]
 pub struct SessionLink {
     pub conn: ConnId,
-    tx: mpsc::Sender<Frame>,
-    shared: std::sync::Arc<SessionShared>,
+    shared: Arc<SessionShared>,
+}
+
+impl Clone for SessionLink {
+    fn clone(&self) -> SessionLink {
+        self.shared.queue.add_sender();
+        SessionLink {
+            conn: self.conn,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl Drop for SessionLink {
+    fn drop(&mut self) {
+        self.shared.queue.remove_sender();
+    }
+}
+
+/// The connection task's end of the queue. Dropping it (the task ended)
+/// drops what is still queued and makes [`SessionLink::send`] report
+/// [`Delivery::Gone`].
+#[derive(Debug)]
+pub struct Outbox {
+    shared: Arc<SessionShared>,
+}
+
+impl Outbox {
+    /// The next frame; `None` once the hub let go of the connection (every
+    /// link dropped) and nothing is left. Cancel-safe.
+    pub async fn recv(&mut self) -> Option<Frame> {
+        self.shared.queue.pop().await
+    }
+
+    /// The next frame if one is already queued.
+    pub fn try_recv(&mut self) -> Option<Frame> {
+        self.shared.queue.try_pop()
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.shared.queue.close();
+    }
 }
 
 /// What happened to a frame handed to [`SessionLink::send`].
@@ -118,37 +176,32 @@ pub enum Delivery {
 }
 
 impl SessionLink {
-    /// A link and the receiving half for the connection task.
-    pub fn new(
-        conn: ConnId,
-        queue: usize,
-    ) -> (
-        SessionLink,
-        mpsc::Receiver<Frame>,
-        std::sync::Arc<SessionShared>,
-    ) {
-        let (tx, rx) = mpsc::channel(queue.max(1));
-        let shared = std::sync::Arc::new(SessionShared::default());
+    /// A link and the receiving half for the connection task; at most
+    /// `queue` frames wait in between.
+    pub fn new(conn: ConnId, queue: usize) -> (SessionLink, Outbox, Arc<SessionShared>) {
+        let shared = Arc::new(SessionShared::new(queue));
+        let outbox = Outbox {
+            shared: shared.clone(),
+        };
         (
             SessionLink {
                 conn,
-                tx,
                 shared: shared.clone(),
             },
-            rx,
+            outbox,
             shared,
         )
     }
 
     /// Queues a frame that must arrive. Never waits.
     pub fn send(&self, frame: Frame) -> Delivery {
-        match self.tx.try_send(frame) {
-            Ok(()) => Delivery::Queued,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+        match self.shared.queue.push(frame) {
+            Push::Queued => Delivery::Queued,
+            Push::Full => {
                 self.close(CLOSE_TOO_SLOW, "too slow: outbound queue full");
                 Delivery::Overflowed
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
+            Push::Closed => Delivery::Gone,
         }
     }
 
@@ -178,7 +231,7 @@ impl SessionLink {
 
     /// Whether the connection task has ended.
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
+        self.shared.queue.is_closed()
     }
 }
 
@@ -194,6 +247,49 @@ mod tests {
         assert_eq!(link.send(Frame::from("c")), Delivery::Overflowed);
         assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
         assert_eq!(rx.recv().await.as_deref(), Some("a"));
+    }
+
+    #[tokio::test]
+    async fn the_outbox_ends_once_every_link_is_dropped_and_it_is_drained() {
+        let (link, mut rx, _shared) = SessionLink::new(1, 4);
+        let copy = link.clone();
+        assert_eq!(link.send(Frame::from("a")), Delivery::Queued);
+        drop(link);
+        assert_eq!(copy.send(Frame::from("b")), Delivery::Queued);
+        let waiting = tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(frame) = rx.recv().await {
+                got.push(frame.to_string());
+            }
+            got
+        });
+        tokio::task::yield_now().await;
+        drop(copy);
+        let got = tokio::time::timeout(std::time::Duration::from_secs(1), waiting)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_link_to_an_ended_connection_reports_it_gone() {
+        let (link, rx, _shared) = SessionLink::new(1, 4);
+        assert!(!link.is_closed());
+        drop(rx);
+        assert!(link.is_closed());
+        assert_eq!(link.send(Frame::from("a")), Delivery::Gone);
+    }
+
+    #[test]
+    fn an_emptied_queue_gives_back_what_a_burst_grew() {
+        let (link, mut rx, shared) = SessionLink::new(1, 1024);
+        for _ in 0..1000 {
+            assert_eq!(link.send(Frame::from("x")), Delivery::Queued);
+        }
+        assert!(shared.queue.capacity() >= 1000);
+        while rx.try_recv().is_some() {}
+        assert_eq!(shared.queue.capacity(), 0);
     }
 
     #[tokio::test]

@@ -1,11 +1,25 @@
 //! Building wire views of the event: people, chat messages, teams, `welcome`.
 
 use super::actor::Hub;
-use crate::domain::{ChatMessage, MemberId, TeamId};
+use crate::domain::{ChatMessage, Event, MemberId, TeamId};
 use crate::protocol::{
     ChatView, EventView, Frame, LimitsView, PROTOCOL_VERSION, PersonView, ProgramView, ServerMsg,
     TeamView, YouView, encode,
 };
+
+/// Where clients fetch an event's venue geometry (`welcome.venue_url`).
+/// Event ids are made of URL-safe characters.
+pub(super) fn venue_url(event_id: &str) -> String {
+    format!("/api/events/{event_id}/venue")
+}
+
+/// The venue's geometry as JSON: sizes, rooms and the stage, all that a
+/// client needs to place rooms on the map. It never changes while the server
+/// runs, so it is served over HTTP rather than repeated in every `welcome`.
+pub(super) fn venue_json(event: &Event) -> String {
+    // The venue has no maps with non-string keys: encoding cannot fail.
+    serde_json::to_string(event.venue().as_ref()).unwrap_or_else(|_| "null".to_string())
+}
 
 impl Hub {
     /// A person with an avatar, as others see them.
@@ -68,8 +82,9 @@ impl Hub {
         })
     }
 
-    /// The `welcome` for a member: who they are, the venue, who is where, and
-    /// the recent (or missed, after `last_seq`) messages of their channels.
+    /// The `welcome` for a member: who they are, where the venue and its map
+    /// are, who is where, and the recent (or missed, after `last_seq`)
+    /// messages of their channels.
     pub(super) fn welcome(
         &self,
         member: MemberId,
@@ -119,7 +134,7 @@ impl Hub {
                 id: &state.id,
                 title: &state.title,
             },
-            venue: self.event.venue(),
+            venue_url: self.venue_url.clone(),
             map_url: self.map_url.clone(),
             people,
             teams: state

@@ -9,7 +9,7 @@ use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
 use crate::domain::ErrorCode;
 use crate::hub::session::{
-    CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CloseReason, ConnId, SessionLink, SessionShared,
+    CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CloseReason, ConnId, Outbox, SessionLink, SessionShared,
 };
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::{ClientMsg, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode};
@@ -106,7 +106,32 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted: Admitted) {
+/// Splits the socket, then runs the connection. Not an `async fn`: the
+/// arguments of one are kept in its future for its whole life, and the
+/// unsplit socket (tungstenite's state, several hundred bytes) would stay
+/// there, unused, beside the two halves that replace it.
+fn serve(
+    socket: WebSocket,
+    state: Arc<AppState>,
+    conn: ConnId,
+    admitted: Admitted,
+) -> impl Future<Output = ()> + Send {
+    let (sink, stream) = socket.split();
+    run(sink, stream, state, conn, admitted)
+}
+
+/// One connection's life. It is mostly idle, and its task is allocated for
+/// as long as the client stays, so every step that has its own state is
+/// boxed (`Box::pin`): an `async fn`'s state is as large as its largest
+/// `.await`, and a boxed step only takes memory while it runs. What stays
+/// resident is the waiting `select!` below.
+async fn run(
+    mut sink: Sink,
+    mut stream: Stream,
+    state: Arc<AppState>,
+    conn: ConnId,
+    _admitted: Admitted,
+) {
     state
         .metrics
         .connections_open
@@ -115,17 +140,16 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
         .metrics
         .connections_total
         .fetch_add(1, Ordering::Relaxed);
-    let (mut sink, mut stream) = socket.split();
     let (link, mut outbox, shared) = SessionLink::new(conn, state.config.outbound_queue);
-    let mut limiter = Limiter::new(&state.config.rate_limits);
-    let stall = stall_of(&state);
-    if let Some(event) = await_hello(&state, &mut sink, &mut stream, link).await {
+    if let Some(event) = Box::pin(await_hello(&state, &mut sink, &mut stream, link)).await {
         tracing::debug!("joined");
+        let mut limiter = Limiter::new(&state.config.rate_limits);
+        let stall = stall_of(&state);
         let mut shutdown = state.shutdown.clone();
         let close = loop {
             tokio::select! {
                 frame = outbox.recv() => match frame {
-                    Some(frame) => if !write_burst(&mut sink, &shared, frame, &mut outbox, stall).await {
+                    Some(frame) => if !Box::pin(write_burst(&mut sink, &shared, frame, &mut outbox, stall)).await {
                         break shared.close_reason();
                     },
                     // The hub let go of this connection (e.g. it was replaced);
@@ -137,15 +161,17 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
                         break Some(close);
                     }
                     if let Some(frame) = shared.take_positions()
-                        && !write(&mut sink, &shared, frame, stall).await
+                        && !Box::pin(write(&mut sink, &shared, frame, stall)).await
                     {
                         break shared.close_reason();
                     }
                 }
                 incoming = stream.next() => {
-                    match incoming_text(&state, &mut sink, incoming).await {
+                    let incoming = Box::pin(incoming_text(&state, &mut sink, incoming)).await;
+                    match incoming {
                         Incoming::Text(text) => {
-                            if !forward(&state, &event, &mut sink, &shared, &mut limiter, conn, &text).await {
+                            let forwarded = Box::pin(forward(&state, &event, &mut sink, &shared, &mut limiter, conn, &text)).await;
+                            if !forwarded {
                                 break shared.close_reason();
                             }
                         }
@@ -159,25 +185,46 @@ async fn serve(socket: WebSocket, state: Arc<AppState>, conn: ConnId, _admitted:
                 }),
             }
         };
-        // The hub forgets the connection at once; the close handshake below
-        // may take a moment and must not delay it.
-        event.send(HubMsg::Closed { conn }).await;
-        if let Some(close) = close {
-            if close.reason == WRITES_STALLED {
-                state
-                    .metrics
-                    .slow_disconnects
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            send_close(&mut sink, close.code, close.reason).await;
-            drain_until_closed(&mut stream).await;
-        }
+        Box::pin(close_connection(
+            &state,
+            &event,
+            conn,
+            close,
+            &mut sink,
+            &mut stream,
+        ))
+        .await;
     }
     state
         .metrics
         .connections_open
         .fetch_sub(1, Ordering::Relaxed);
     tracing::debug!("closed");
+}
+
+/// Tells the hub the connection ended, then closes the socket with `close`
+/// (when there is a reason to give) and waits for the client's close frame.
+async fn close_connection(
+    state: &AppState,
+    event: &EventHandle,
+    conn: ConnId,
+    close: Option<CloseReason>,
+    sink: &mut Sink,
+    stream: &mut Stream,
+) {
+    // The hub forgets the connection at once; the close handshake below
+    // may take a moment and must not delay it.
+    event.send(HubMsg::Closed { conn }).await;
+    if let Some(close) = close {
+        if close.reason == WRITES_STALLED {
+            state
+                .metrics
+                .slow_disconnects
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        send_close(sink, close.code, close.reason).await;
+        drain_until_closed(stream).await;
+    }
 }
 
 enum Incoming {
@@ -452,15 +499,15 @@ async fn write_burst(
     sink: &mut Sink,
     shared: &SessionShared,
     first: Frame,
-    outbox: &mut tokio::sync::mpsc::Receiver<Frame>,
+    outbox: &mut Outbox,
     stall: Duration,
 ) -> bool {
     let burst = async {
         sink.feed(Message::Text(first)).await?;
         for _ in 1..MAX_BURST {
             match outbox.try_recv() {
-                Ok(frame) => sink.feed(Message::Text(frame)).await?,
-                Err(_) => break,
+                Some(frame) => sink.feed(Message::Text(frame)).await?,
+                None => break,
             }
         }
         if let Some(positions) = shared.take_positions() {

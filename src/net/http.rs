@@ -1,4 +1,4 @@
-//! Plain HTTP endpoints: health, metrics, an event's map.
+//! Plain HTTP endpoints: health, metrics, an event's map and venue.
 
 use super::AppState;
 use axum::extract::{Path, State};
@@ -33,6 +33,19 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// The venue of an event: sizes, rooms (geometry, capacity, who may enter)
+/// and the stage, as JSON. Static while the server runs.
+pub async fn event_venue(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    match state.registry.lookup(Some(&id)) {
+        Some(event) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            event.venue_json.to_string(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such event").into_response(),
+    }
 }
 
 /// The Tiled map of an event, for clients to draw.

@@ -1,7 +1,8 @@
 //! HTTP and WebSocket: the axum router, one task per connection.
 //!
 //! - [`connection`]: the per-socket loop (hello, then requests out, frames in).
-//! - [`http`]: `/healthz`, `/metrics`, the event map, static pages and assets.
+//! - [`http`]: `/healthz`, `/metrics`, the event map and venue, static pages
+//!   and assets.
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
@@ -47,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .route("/api/events/{id}/map", get(http::event_map))
+        .route("/api/events/{id}/venue", get(http::event_venue))
         .route(
             "/api/events/{id}/roster",
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),

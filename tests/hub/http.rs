@@ -115,6 +115,19 @@ async fn the_event_map_is_served_as_tiled_json() {
 }
 
 #[tokio::test]
+async fn the_event_venue_is_served_as_json() {
+    let server = TestServer::start().await;
+    let response = server.get("/api/events/demo/venue").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    let venue: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    assert!(venue["width"].as_u64().unwrap() > 0);
+    assert!(venue["rooms"].as_array().unwrap().len() > 1);
+    assert!(venue["stage"]["w"].as_u64().unwrap() > 0);
+    assert_eq!(server.get("/api/events/nope/venue").await.status, 404);
+}
+
+#[tokio::test]
 async fn cross_origin_websockets_are_refused() {
     let server = TestServer::start().await;
     assert_eq!(

@@ -36,11 +36,17 @@ async fn welcome_carries_protocol_identity_venue_people_chat_and_limits() {
     assert_eq!(w["resumed"], false);
     assert_eq!(w["event"]["id"], "demo");
 
-    // The venue: its rooms with their geometry and access.
+    // The venue (its rooms with their geometry and access) is served where
+    // the welcome says, not repeated in it.
+    assert!(w.get("venue").is_none(), "no venue geometry in the welcome");
+    assert_eq!(w["venue_url"], "/api/events/demo/venue");
+    let served = server.get(w["venue_url"].as_str().unwrap()).await;
+    assert_eq!(served.status, 200, "{}", w["venue_url"]);
+    let served: serde_json::Value = serde_json::from_str(&served.body).unwrap();
     let v = venue();
-    assert_eq!(w["venue"]["width"], v.width);
-    assert_eq!(w["venue"]["height"], v.height);
-    let rooms = w["venue"]["rooms"].as_array().unwrap();
+    assert_eq!(served["width"], v.width);
+    assert_eq!(served["height"], v.height);
+    let rooms = served["rooms"].as_array().unwrap();
     assert_eq!(rooms.len(), v.rooms.len());
     let jury = rooms.iter().find(|r| r["id"] == "jury").unwrap();
     assert_eq!(jury["kind"], "jury_room");

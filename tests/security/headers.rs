@@ -15,6 +15,7 @@ async fn every_page_carries_the_security_headers() {
         "/healthz",
         "/metrics",
         "/api/events/demo/map",
+        "/api/events/demo/venue",
         "/no-such-page",
     ] {
         let response = server.get(path).await;

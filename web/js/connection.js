@@ -1,5 +1,7 @@
 // The WebSocket to the hub: hello (invite or resume), requests with `rid`,
-// automatic reconnection with exponential backoff and jitter.
+// automatic reconnection with exponential backoff and jitter. An optional
+// `prepare` step (e.g. loading the venue) runs before each attempt; when it
+// fails the attempt counts as failed and is retried the same way.
 //
 // States reported to `onState(state, detail)`:
 //   'connecting'   opening the socket / waiting for `welcome`
@@ -17,8 +19,10 @@ const REQUEST_TIMEOUT_MS = 10000;
 const SILENCE_LIMIT_MS = 40000;
 
 export class Connection {
-  constructor({ eventId, invite, onMessage, onState, companion = false }) {
+  constructor({ eventId, invite, onMessage, onState, companion = false, prepare = null }) {
     this.eventId = eventId;
+    this.prepare = prepare;
+    this.generation = 0; // which open() a pending `prepare` belongs to
     // A companion connection (the console) sits beside the venue page
     // instead of replacing it.
     this.companion = companion;
@@ -67,9 +71,26 @@ export class Connection {
     if (this.ws) {
       this.ws.onclose = null;
       try { this.ws.close(); } catch { /* already closed */ }
+      this.ws = null;
     }
     this.joined = false;
     this.onState('connecting');
+    const generation = ++this.generation;
+    Promise.resolve()
+      .then(() => this.prepare?.())
+      .then(
+        () => {
+          if (generation === this.generation && !this.stopped) this.connect();
+        },
+        (err) => {
+          if (generation !== this.generation) return;
+          console.warn('not connecting yet:', err);
+          this.closed(1006);
+        },
+      );
+  }
+
+  connect() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${scheme}//${location.host}/ws`);
     this.ws = ws;

@@ -6,6 +6,7 @@
 
 import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has, formatTime } from './i18n.js';
 import { Connection } from './connection.js';
+import { venueLoader } from './venue.js';
 import { Clock } from './clock.js';
 import { Store } from './store.js';
 import { TimerView } from './timer.js';
@@ -47,6 +48,7 @@ const conn = new Connection({
   companion: true,
   invite: params.get('invite'),
   onMessage: receive,
+  prepare: venueLoader(eventId, store),
   onState: (state) => {
     connState = state;
     if (state === 'online') clock.start();

@@ -1,6 +1,7 @@
 // The participant page: wires the connection, the store and the views.
 //
 //   connection.js  WebSocket, hello/resume, rid requests, reconnect with backoff
+//   venue.js       the venue's rooms, loaded once before connecting
 //   clock.js       NTP-style server clock offset (ping/pong)
 //   store.js       venue, rooms, people, teams, you; applies server messages
 //   map.js         Tiled .tmj + tilesets, pre-painted into offscreen chunks
@@ -19,6 +20,7 @@
 
 import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has } from './i18n.js';
 import { Connection } from './connection.js';
+import { venueLoader } from './venue.js';
 import { Clock } from './clock.js';
 import { Store } from './store.js';
 import { loadMap } from './map.js';
@@ -71,6 +73,7 @@ const conn = new Connection({
   invite,
   onMessage: (msg) => receive(msg),
   onState: (state, detail) => connectionState(state, detail),
+  prepare: venueLoader(eventId, store),
 });
 const clock = new Clock((msg) => conn.raw(msg));
 
@@ -226,7 +229,7 @@ function connectionState(state, detail = {}) {
       if (dialog.open) dialog.close();
       $('#banner').hidden = true;
       if (was === 'waiting' || was === 'connecting') {
-        if (store.venue && was !== 'connecting') toast(t('conn.back'));
+        if (store.me && was !== 'connecting') toast(t('conn.back'));
       }
       clock.start();
       break;
@@ -282,7 +285,8 @@ function renderConn() {
   }
   box.className = `conn ${cls}`;
   text.textContent = label;
-  const offline = connState !== 'online' && store.venue != null;
+  // Offline once we had joined (the venue is loaded before the first join).
+  const offline = connState !== 'online' && store.me != null;
   $('#map-wrap').classList.toggle('is-offline', offline);
   $('#offline-note').hidden = !offline || connState === 'replaced';
 }

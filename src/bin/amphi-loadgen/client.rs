@@ -89,7 +89,8 @@ pub struct Welcome {
     pub session: Option<String>,
     #[serde(default)]
     pub resumed: bool,
-    pub venue: VenueView,
+    /// Where the venue's geometry is served ([`fetch_venue`]).
+    pub venue_url: String,
     pub people: Vec<PersonPos>,
     pub last_seq: u64,
     pub limits: LimitsView,
@@ -100,6 +101,7 @@ pub struct You {
     pub id: u32,
 }
 
+/// The venue's rooms, from `GET welcome.venue_url`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct VenueView {
     pub rooms: Vec<RoomView>,
@@ -142,6 +144,12 @@ impl VenueView {
             .min_by_key(|(_, r)| r.rect.w * r.rect.h)
             .map(|(i, _)| i)
     }
+}
+
+/// Fetches the venue's geometry from the server (`welcome.venue_url`).
+pub async fn fetch_venue(authority: &str, path: &str) -> anyhow::Result<VenueView> {
+    let body = crate::scenarios::http_get(authority, path).await?;
+    serde_json::from_str(&body).with_context(|| format!("{path}: not a venue"))
 }
 
 /// How to say hello.

@@ -54,6 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         )),
         handshakes: Arc::new(tokio::sync::Semaphore::new(cli.connect_concurrency.max(1))),
         rec: Arc::default(),
+        venue: tokio::sync::OnceCell::new(),
         tag: {
             use rand::Rng;
             let mut rng = rand::rng();

@@ -1,5 +1,6 @@
 //! The scenarios, and what they share: the run context, a start gate that
-//! releases every client at once, connection helpers, and `/metrics` scraping.
+//! releases every client at once, connection helpers, plain HTTP requests
+//! and `/metrics` scraping.
 
 pub mod s1_positions;
 pub mod s2_idle;
@@ -9,7 +10,7 @@ pub mod s5_reconnect;
 pub mod s6_durable;
 
 use crate::cli::{Cli, Target};
-use crate::client::{self, ConnectOpts, Hello, Welcome, Ws};
+use crate::client::{self, ConnectOpts, Hello, VenueView, Welcome, Ws};
 use crate::clock;
 use crate::procstat::Sampler;
 use crate::recorder::Recorder;
@@ -37,6 +38,8 @@ pub struct Ctx {
     /// that looks like one already in the event (`name_taken`), and runs may
     /// share a server.
     pub tag: String,
+    /// The venue's geometry, fetched once (see [`Ctx::venue`]).
+    pub venue: tokio::sync::OnceCell<VenueView>,
 }
 
 impl Ctx {
@@ -64,6 +67,14 @@ impl Ctx {
             self.rec.add("connect_failed", 1);
         }
         result
+    }
+
+    /// The venue, fetched from the first `welcome`'s `venue_url` and shared
+    /// by every client.
+    pub async fn venue(&self, welcome: &Welcome) -> anyhow::Result<&VenueView> {
+        self.venue
+            .get_or_try_init(|| client::fetch_venue(&self.target.http, &welcome.venue_url))
+            .await
     }
 
     /// A report with the common fields filled in.
@@ -200,15 +211,7 @@ pub async fn idle_until<F: Future>(
 
 /// Reads the server's `/metrics` (Prometheus text) into name → value.
 pub async fn scrape_metrics(authority: &str) -> BTreeMap<String, f64> {
-    let fetch = async {
-        let mut stream = tokio::net::TcpStream::connect(authority).await?;
-        let request = format!("GET /metrics HTTP/1.0\r\nHost: {authority}\r\n\r\n");
-        stream.write_all(request.as_bytes()).await?;
-        let mut body = String::new();
-        stream.read_to_string(&mut body).await?;
-        anyhow::Ok(body)
-    };
-    let Ok(Ok(body)) = tokio::time::timeout(Duration::from_secs(5), fetch).await else {
+    let Ok(body) = http_get(authority, "/metrics").await else {
         return BTreeMap::new();
     };
     body.lines()
@@ -218,6 +221,28 @@ pub async fn scrape_metrics(authority: &str) -> BTreeMap<String, f64> {
             Some((name.to_string(), value.parse().ok()?))
         })
         .collect()
+}
+
+/// The body of `GET path` (HTTP/1.0, so the server closes after answering);
+/// an error unless the status is 200. Gives up after 5 s.
+pub async fn http_get(authority: &str, path: &str) -> anyhow::Result<String> {
+    let fetch = async {
+        let mut stream = tokio::net::TcpStream::connect(authority).await?;
+        let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        anyhow::Ok(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(5), fetch)
+        .await
+        .with_context(|| format!("GET {path}: no answer in 5 s"))??;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .with_context(|| format!("GET {path}: not an HTTP response"))?;
+    let status = head.lines().next().unwrap_or_default();
+    anyhow::ensure!(status.contains(" 200 "), "GET {path}: {status}");
+    Ok(body.to_string())
 }
 
 /// `after - before` for a metric (0 if missing).

@@ -12,7 +12,7 @@
 //!   phase) mod period, which cannot see delays over one period.
 
 use super::{Ctx, Gate, delta, idle_until, phase_us, scrape_metrics};
-use crate::client::{self, Hello, Welcome, Ws};
+use crate::client::{self, Hello, VenueView, Ws};
 use crate::clock;
 use crate::report::{Check, Rate, Report};
 use anyhow::bail;
@@ -212,11 +212,11 @@ async fn client(
         ws.send(Message::text(msg.to_string())).await?;
         tile = await_teleport(&mut ws, ctx, id).await?;
     }
-    let dir = probe(&mut ws, ctx, &welcome, tile).await?;
+    let venue = ctx.venue(&welcome).await?;
+    let dir = probe(&mut ws, ctx, venue, tile).await?;
     joined.arrive();
     let start = idle_until(&mut ws, rec, go.opened()).await?;
 
-    let venue = &welcome.venue;
     let home_room = venue.room_at(tile.0, tile.1);
     let (mut a, mut dir) = (tile, dir);
     let mut b = (a.0 + dir.0, a.1 + dir.1);
@@ -410,10 +410,9 @@ async fn await_teleport(ws: &mut Ws, ctx: &Ctx, id: u32) -> anyhow::Result<(i64,
 async fn probe(
     ws: &mut Ws,
     ctx: &Ctx,
-    welcome: &Welcome,
+    venue: &VenueView,
     at: (i64, i64),
 ) -> anyhow::Result<(i64, i64)> {
-    let venue = &welcome.venue;
     let home = venue.room_at(at.0, at.1);
     let mut rid = 10;
     for dir in [(1, 0), (-1, 0), (0, 1), (0, -1)] {

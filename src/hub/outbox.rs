@@ -1,0 +1,152 @@
+//! One connection's outbound queue: frames that must arrive, bounded, from
+//! the hub (and its clones of the link) to the connection task.
+//!
+//! A `VecDeque` behind a mutex rather than a tokio `mpsc` channel: a channel
+//! allocates its first block of 32 slots (over 1.5 KiB with its shared state)
+//! as soon as it is made, and most connections sit idle for hours. This queue
+//! takes memory only for the frames waiting in it, and gives back what a burst
+//! made it grow once it is empty again.
+
+use crate::protocol::Frame;
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use tokio::sync::Notify;
+
+/// Capacity (in frames) an empty queue keeps; more is given back.
+const KEEP_WHEN_EMPTY: usize = 8;
+
+/// The queue, shared by the senders (the hub's links) and the one receiver.
+#[derive(Debug)]
+pub struct Queue {
+    state: Mutex<State>,
+    /// Signalled when a frame is queued or the last sender is gone.
+    ready: Notify,
+}
+
+#[derive(Debug)]
+struct State {
+    frames: VecDeque<Frame>,
+    limit: usize,
+    /// Live senders; with none left (and nothing queued) the receiver ends.
+    senders: usize,
+    /// The receiver is gone: nothing will be read any more.
+    closed: bool,
+}
+
+impl State {
+    fn take(&mut self) -> Option<Frame> {
+        let frame = self.frames.pop_front();
+        if self.frames.is_empty() && self.frames.capacity() > KEEP_WHEN_EMPTY {
+            self.frames = VecDeque::new();
+        }
+        frame
+    }
+}
+
+/// What [`Queue::push`] did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    Queued,
+    /// `limit` frames are already waiting.
+    Full,
+    /// The receiver is gone.
+    Closed,
+}
+
+impl Queue {
+    /// An empty queue holding at most `limit` frames (at least one), with one
+    /// sender.
+    pub fn new(limit: usize) -> Queue {
+        Queue {
+            state: Mutex::new(State {
+                frames: VecDeque::new(),
+                limit: limit.max(1),
+                senders: 1,
+                closed: false,
+            }),
+            ready: Notify::new(),
+        }
+    }
+
+    /// No code holding the lock can panic, so a poisoned lock still guards
+    /// a consistent queue.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a frame unless the queue is full or the receiver gone. Never waits.
+    pub fn push(&self, frame: Frame) -> Push {
+        let mut state = self.state();
+        if state.closed {
+            return Push::Closed;
+        }
+        if state.frames.len() >= state.limit {
+            return Push::Full;
+        }
+        state.frames.push_back(frame);
+        drop(state);
+        self.ready.notify_one();
+        Push::Queued
+    }
+
+    /// The oldest frame, if one is waiting.
+    pub fn try_pop(&self) -> Option<Frame> {
+        self.state().take()
+    }
+
+    /// Waits for the oldest frame; `None` once every sender is gone and the
+    /// queue is empty. Cancel-safe: a frame is only taken when returned.
+    pub async fn pop(&self) -> Option<Frame> {
+        loop {
+            {
+                let mut state = self.state();
+                if let Some(frame) = state.take() {
+                    return Some(frame);
+                }
+                if state.senders == 0 {
+                    return None;
+                }
+            }
+            // A frame queued since the check left a permit: no wake-up is lost.
+            self.ready.notified().await;
+        }
+    }
+
+    /// One more sender.
+    pub fn add_sender(&self) {
+        self.state().senders += 1;
+    }
+
+    /// One sender less; the receiver hears when it was the last.
+    pub fn remove_sender(&self) {
+        let last = {
+            let mut state = self.state();
+            state.senders = state.senders.saturating_sub(1);
+            state.senders == 0
+        };
+        if last {
+            self.ready.notify_one();
+        }
+    }
+
+    /// The receiver is gone: drops what is queued and refuses new frames.
+    pub fn close(&self) {
+        let frames = {
+            let mut state = self.state();
+            state.closed = true;
+            std::mem::take(&mut state.frames)
+        };
+        drop(frames);
+    }
+
+    /// Whether the receiver is gone.
+    pub fn is_closed(&self) -> bool {
+        self.state().closed
+    }
+
+    /// Frames the queue can hold without growing.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.state().frames.capacity()
+    }
+}
