@@ -76,6 +76,16 @@ impl Queue {
 
     /// Queues a frame unless the queue is full or the receiver gone. Never waits.
     pub fn push(&self, frame: Frame) -> Push {
+        let pushed = self.push_quietly(frame);
+        if pushed == Push::Queued {
+            self.ready.notify_one();
+        }
+        pushed
+    }
+
+    /// Like [`Queue::push`], without waking the receiver: for a caller that
+    /// wakes the connection another way right after.
+    pub fn push_quietly(&self, frame: Frame) -> Push {
         let mut state = self.state();
         if state.closed {
             return Push::Closed;
@@ -84,8 +94,6 @@ impl Queue {
             return Push::Full;
         }
         state.frames.push_back(frame);
-        drop(state);
-        self.ready.notify_one();
         Push::Queued
     }
 

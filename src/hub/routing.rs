@@ -227,19 +227,41 @@ impl Hub {
     ) {
         let mut delivered = 0;
         for session in recipients {
-            match session.link.send(frame.clone()) {
-                Delivery::Queued => delivered += 1,
-                Delivery::Overflowed => {
-                    if !session.closing.replace(true) {
-                        self.metrics
-                            .slow_disconnects
-                            .fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
-                    }
-                }
-                Delivery::Gone => {}
+            if self.delivered(session, session.link.send(frame.clone())) {
+                delivered += 1;
             }
         }
         self.metrics.messages_out(kind, delivered);
+    }
+
+    /// Sends one session a frame that goes out with the position batch
+    /// offered to it right after (see [`SessionLink::send_before_positions`]).
+    pub(super) fn deliver_before_positions(
+        &self,
+        kind: &'static str,
+        frame: Frame,
+        session: &Session,
+    ) {
+        if self.delivered(session, session.link.send_before_positions(frame)) {
+            self.metrics.messages_out(kind, 1);
+        }
+    }
+
+    /// Whether a frame was queued; a session whose queue overflowed is
+    /// counted (once) as a slow disconnect.
+    fn delivered(&self, session: &Session, delivery: Delivery) -> bool {
+        match delivery {
+            Delivery::Queued => true,
+            Delivery::Overflowed => {
+                if !session.closing.replace(true) {
+                    self.metrics
+                        .slow_disconnects
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
+                }
+                false
+            }
+            Delivery::Gone => false,
+        }
     }
 }

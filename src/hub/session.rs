@@ -195,7 +195,18 @@ impl SessionLink {
 
     /// Queues a frame that must arrive. Never waits.
     pub fn send(&self, frame: Frame) -> Delivery {
-        match self.shared.queue.push(frame) {
+        self.delivery(self.shared.queue.push(frame))
+    }
+
+    /// Queues a frame that must arrive, to go out with the position batch
+    /// offered right after: the connection is woken once, by
+    /// [`SessionLink::offer_positions`], and writes both at once.
+    pub fn send_before_positions(&self, frame: Frame) -> Delivery {
+        self.delivery(self.shared.queue.push_quietly(frame))
+    }
+
+    fn delivery(&self, pushed: Push) -> Delivery {
+        match pushed {
             Push::Queued => Delivery::Queued,
             Push::Full => {
                 self.close(CLOSE_TOO_SLOW, "too slow: outbound queue full");
@@ -238,6 +249,31 @@ impl SessionLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn frames_sent_before_positions_wait_for_the_batch_to_wake_the_connection() {
+        let (link, mut rx, shared) = SessionLink::new(1, 1);
+        // A connection already waiting on its queue is not woken by it.
+        let (woken, ()) = tokio::join!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), rx.recv()),
+            async {
+                tokio::task::yield_now().await;
+                let queued = link.send_before_positions(Frame::from("ack"));
+                assert_eq!(queued, Delivery::Queued);
+            }
+        );
+        assert!(woken.is_err(), "not woken by the quiet frame");
+        link.offer_positions(Frame::from("batch"));
+        tokio::time::timeout(std::time::Duration::from_secs(1), shared.woken())
+            .await
+            .unwrap();
+        assert_eq!(rx.try_recv().as_deref(), Some("ack"));
+        assert_eq!(shared.take_positions().as_deref(), Some("batch"));
+        // Still bounded: a full queue closes as too slow.
+        link.send_before_positions(Frame::from("a"));
+        assert_eq!(link.send_before_positions(Frame::from("b")), Delivery::Overflowed);
+        assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
+    }
 
     #[tokio::test]
     async fn a_full_queue_closes_as_too_slow() {

@@ -124,29 +124,32 @@ impl Hub {
         let mut coalesced = 0;
         let mut sent = 0;
         for session in self.sessions.values() {
-            // Answers to steps first, so they go out in the same write.
-            for (kind, reply) in session.held.take() {
-                self.deliver(kind, reply, std::iter::once(session));
-            }
-            let Some(me) = presence.get(session.member) else {
+            let replies = session.held.take();
+            let frame = presence.get(session.member).and_then(|me| {
+                let room = me.room;
+                let view = session.view.get();
+                let before = session.area.get();
+                let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
+                let area = grid.next_area(kept, me.tile, view, venue.room(room).rect);
+                session.area.set(Some((room, area, view)));
+                let stale = session.link.shared().take_stale();
+                if stale || kept != Some(area) {
+                    Some(batches.full(room, area))
+                } else {
+                    batches.changes(room, area)
+                }
+            });
+            let Some(frame) = frame else {
+                for (kind, reply) in replies {
+                    self.deliver(kind, reply, std::iter::once(session));
+                }
                 continue;
             };
-            let room = me.room;
-            let view = session.view.get();
-            let before = session.area.get();
-            let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
-            let area = grid.next_area(kept, me.tile, view, venue.room(room).rect);
-            session.area.set(Some((room, area, view)));
-            let area_moved = kept != Some(area);
-            let stale = session.link.shared().take_stale();
-            let frame = if stale || area_moved {
-                batches.full(room, area)
-            } else {
-                match batches.changes(room, area) {
-                    Some(frame) => frame,
-                    None => continue,
-                }
-            };
+            // Answers to steps go first, and the batch wakes the connection
+            // once for both, so they leave in one write.
+            for (kind, reply) in replies {
+                self.deliver_before_positions(kind, reply, session);
+            }
             sent += 1;
             if session.link.offer_positions(frame) {
                 coalesced += 1;

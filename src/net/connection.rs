@@ -160,9 +160,15 @@ async fn run(
                     if let Some(close) = shared.close_reason() {
                         break Some(close);
                     }
-                    if let Some(frame) = shared.take_positions()
-                        && !Box::pin(write(&mut sink, &shared, frame, stall)).await
-                    {
+                    // Frames queued to go out with this batch first.
+                    let written = match outbox.try_recv() {
+                        Some(first) => Box::pin(write_burst(&mut sink, &shared, first, &mut outbox, stall)).await,
+                        None => match shared.take_positions() {
+                            Some(frame) => Box::pin(write(&mut sink, &shared, frame, stall)).await,
+                            None => true,
+                        },
+                    };
+                    if !written {
                         break shared.close_reason();
                     }
                 }
