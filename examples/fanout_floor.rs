@@ -7,9 +7,13 @@
 //! stamp→receive. No WebSocket, no JSON, no hub, no incoming steps: only the
 //! cost of waking N tasks and making N writes and N reads per tick is left.
 //!
+//! With `direct` as fourth argument there are no sending tasks at all: the
+//! tick itself writes the frame to every socket, one non-blocking write each.
+//!
 //! ```sh
 //! ulimit -n 20000
-//! cargo run --release --example fanout_floor -- 2000 3000 100   # N BYTES TICKS
+//! cargo run --release --example fanout_floor -- 2000 3000 100          # N BYTES TICKS
+//! cargo run --release --example fanout_floor -- 2000 3000 100 direct
 //! ```
 
 use anyhow::{Context, bail};
@@ -35,9 +39,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().context("arguments are numbers: N BYTES TICKS"))
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let direct = args.last().is_some_and(|a| a == "direct");
+    if direct {
+        args.pop();
+    }
+    let args: Vec<usize> = args
+        .iter()
+        .map(|a| a.parse().context("arguments: N BYTES TICKS [direct]"))
         .collect::<anyhow::Result<_>>()?;
     let n = args.first().copied().unwrap_or(2000);
     let bytes = args.get(1).copied().unwrap_or(3000).max(8);
@@ -53,13 +62,22 @@ fn main() -> anyhow::Result<()> {
     let (frames, _) = watch::channel(Bytes::new());
     let frames = Arc::new(frames);
 
-    // Sending side: accept N connections, one writer task each.
+    // Sending side: accept N connections, one writer task each (or keep the
+    // sockets for the tick to write to).
+    let direct_sockets: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
     let accepting = {
         let frames = frames.clone();
+        let direct_sockets = direct_sockets.clone();
         sender.spawn(async move {
             for _ in 0..n {
                 let (mut socket, _) = listener.accept().await?;
                 socket.set_nodelay(true)?;
+                if direct {
+                    if let Ok(mut sockets) = direct_sockets.lock() {
+                        sockets.push(socket);
+                    }
+                    continue;
+                }
                 let mut rx = frames.subscribe();
                 tokio::spawn(async move {
                     while rx.changed().await.is_ok() {
@@ -107,7 +125,19 @@ fn main() -> anyhow::Result<()> {
         next += period;
         let mut frame = vec![b'x'; bytes];
         frame[..8].copy_from_slice(&now_us().to_le_bytes());
-        frames.send_replace(Bytes::from(frame));
+        if direct {
+            let sockets = direct_sockets
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?;
+            for socket in sockets.iter() {
+                // Small frames on an idle socket: the kernel takes them whole.
+                if socket.try_write(&frame)? != frame.len() {
+                    bail!("a short write: use smaller frames");
+                }
+            }
+        } else {
+            frames.send_replace(Bytes::from(frame));
+        }
     }
     for reader in readers {
         receiver.block_on(reader)??;
@@ -116,7 +146,8 @@ fn main() -> anyhow::Result<()> {
     let h = latencies.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "{n} connections, {bytes} B frames, {ticks} ticks: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms",
+        "{n} connections, {bytes} B frames, {ticks} ticks{}: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms",
+        if direct { ", direct writes" } else { "" },
         ms(0.5),
         ms(0.99),
         ms(0.999),

@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(shared.take_positions().as_deref(), Some("batch"));
         // Still bounded: a full queue closes as too slow.
         link.send_before_positions(Frame::from("a"));
-        assert_eq!(link.send_before_positions(Frame::from("b")), Delivery::Overflowed);
+        assert_eq!(
+            link.send_before_positions(Frame::from("b")),
+            Delivery::Overflowed
+        );
         assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
     }
 
