@@ -531,11 +531,12 @@ pub enum ServerMsg<'a> {
     PersonLeft {
         id: u32,
     },
-    /// A person's connection dropped (false) or came back within the grace
-    /// period (true); their avatar stays in place meanwhile.
+    /// Since the last tick, these people's connections came back within the
+    /// grace period (`connected`) or dropped (`disconnected`); their avatars
+    /// stay in place meanwhile. One frame per tick, however many changed.
     PersonPresence {
-        id: u32,
-        connected: bool,
+        connected: Vec<u32>,
+        disconnected: Vec<u32>,
     },
     RoomChanged {
         id: u32,

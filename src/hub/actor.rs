@@ -13,7 +13,7 @@ use crate::protocol::{ClientMsg, Frame, ServerMsg, encode};
 use crate::store::{Journal, Snapshotter};
 use crate::venue::{RoomIdx, Tile};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -116,6 +116,9 @@ pub(super) struct Hub {
     pub settings: HubSettings,
     pub map_url: String,
     pub venue_url: String,
+    /// Connections that dropped (false) or came back (true) since the last
+    /// tick, told to everyone at the tick.
+    pub presence_changes: RefCell<BTreeMap<MemberId, bool>>,
     /// Where each avatar stood at the last tick, so a batch can tell a
     /// reader about avatars that just left its area.
     pub last_tiles: HashMap<MemberId, (RoomIdx, Tile)>,
@@ -154,6 +157,7 @@ pub fn spawn(
         settings,
         map_url,
         venue_url,
+        presence_changes: RefCell::new(BTreeMap::new()),
         last_tiles: HashMap::new(),
     };
     let span = tracing::info_span!("event", id = %id);

@@ -18,16 +18,10 @@ impl Hub {
         match effect {
             Effect::MemberJoined { .. } => {}
             Effect::AvatarResumed { member } | Effect::AvatarDisconnected { member } => {
+                // Told at the next tick, with every other change since the
+                // last one: a storm of drops is one frame per person per tick.
                 let connected = matches!(effect, Effect::AvatarResumed { .. });
-                let frame = encode(&ServerMsg::PersonPresence {
-                    id: member.0,
-                    connected,
-                });
-                self.deliver(
-                    "person_presence",
-                    frame,
-                    self.sessions.values().filter(|s| s.member != member),
-                );
+                self.presence_changes.borrow_mut().insert(member, connected);
             }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
@@ -211,6 +205,23 @@ impl Hub {
         self.by_member
             .get(&member)
             .and_then(|conn| self.sessions.get(conn))
+    }
+
+    /// Sends everyone the connections that dropped or came back since the
+    /// last tick, if any.
+    pub(super) fn flush_presence_changes(&self) {
+        let changes = std::mem::take(&mut *self.presence_changes.borrow_mut());
+        if changes.is_empty() {
+            return;
+        }
+        let (connected, disconnected): (Vec<_>, Vec<_>) =
+            changes.into_iter().partition(|(_, connected)| *connected);
+        let ids = |list: Vec<(MemberId, bool)>| list.into_iter().map(|(m, _)| m.0).collect();
+        let frame = encode(&ServerMsg::PersonPresence {
+            connected: ids(connected),
+            disconnected: ids(disconnected),
+        });
+        self.broadcast("person_presence", frame);
     }
 
     pub(super) fn broadcast(&self, kind: &'static str, frame: Frame) {

@@ -107,6 +107,7 @@ impl Hub {
         let now = self.now();
         let effects = self.event.advance(now);
         self.route(effects);
+        self.flush_presence_changes();
 
         let grid = Grid::new(self.settings.interest_cell_tiles);
         let moves = self.take_moves(grid);

@@ -155,3 +155,53 @@ async fn a_dropped_connection_without_resume_leaves_after_grace() {
     let (_c, wc) = Client::join(&server, Role::Participant, "Cyr").await;
     assert!(wc.people_with(wa.id()).is_empty(), "no ghost avatar");
 }
+
+#[tokio::test]
+async fn drops_and_returns_are_told_in_one_frame_per_tick() {
+    let server = TestServer::start().await;
+    let (mut observer, _) = Client::join(&server, Role::Participant, "Obs").await;
+    let mut leavers = Vec::new();
+    for i in 0..12 {
+        let (client, welcome) = Client::join(&server, Role::Participant, &format!("P{i}")).await;
+        leavers.push((client, welcome));
+    }
+    let ids: Vec<u32> = leavers.iter().map(|(_, w)| w.id()).collect();
+    observer.barrier().await;
+    let mark = observer.log.len();
+    // All drop at once (a network hiccup).
+    let sessions: Vec<String> = leavers.iter().map(|(_, w)| w.session()).collect();
+    futures_util::future::join_all(leavers.into_iter().map(|(client, _)| client.close())).await;
+    let presence = |m: &serde_json::Value| is_type(m, "person_presence");
+    let told = |client: &Client, key: &str| -> Vec<u32> {
+        client.log[mark..]
+            .iter()
+            .filter(|m| presence(m))
+            .flat_map(|m| m[key].as_array().cloned().unwrap_or_default())
+            .map(|id| id.as_u64().unwrap() as u32)
+            .collect()
+    };
+    while told(&observer, "disconnected").len() < ids.len() {
+        observer.recv_until(presence, WAIT).await;
+    }
+    let mut dropped = told(&observer, "disconnected");
+    dropped.sort_unstable();
+    assert_eq!(dropped, ids, "each drop told once");
+    let frames = observer.log[mark..].iter().filter(|m| presence(m)).count();
+    assert!(
+        frames < ids.len(),
+        "{} drops in {frames} frames: gathered per tick",
+        ids.len()
+    );
+
+    // They come back (and stay): told as connected.
+    let mut back_again = Vec::new();
+    for session in &sessions {
+        back_again.push(Client::rejoin(&server, session, 0).await);
+    }
+    while told(&observer, "connected").len() < ids.len() {
+        observer.recv_until(presence, WAIT).await;
+    }
+    let mut back = told(&observer, "connected");
+    back.sort_unstable();
+    assert_eq!(back, ids);
+}

@@ -138,8 +138,12 @@ export class Store {
         this.emit('program');
         break;
       case 'person_presence': {
-        const p = this.people.get(msg.id);
-        if (p) p.connected = msg.connected;
+        for (const [ids, connected] of [[msg.connected, true], [msg.disconnected, false]]) {
+          for (const id of ids) {
+            const p = this.people.get(id);
+            if (p) p.connected = connected;
+          }
+        }
         this.emit('people');
         break;
       }

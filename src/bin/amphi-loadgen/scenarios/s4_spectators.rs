@@ -133,12 +133,14 @@ pub async fn run(ctx: Arc<Ctx>) -> anyhow::Result<Report> {
     });
     let cuts = delta(&before, &after, "amphi_slow_disconnects_total");
     report.server_extra.insert("slow_disconnects".into(), cuts);
+    // A reader that stopped reading cannot read the 4008 close frame either
+    // (it sees its connection end): the server's count is the evidence.
     let cut_seen = ctx.rec.get("slow_cut_4008");
     report.checks.push(Check::new(
-        "slow readers cut with 4008",
+        "slow readers cut (4008)",
         &format!("{slow}"),
-        format!("{cut_seen} saw 4008 (server counted {cuts:.0})"),
-        cut_seen as usize == slow,
+        format!("server counted {cuts:.0} slow disconnects; {cut_seen} clients read the 4008"),
+        cuts as usize >= slow || cut_seen as usize == slow,
     ));
     let a = report
         .latencies
