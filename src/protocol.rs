@@ -17,7 +17,7 @@ use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 /// Version a client must announce in `hello`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// An encoded server message, shared by all its recipients without copying.
 pub type Frame = Utf8Bytes;

@@ -330,7 +330,9 @@ async fn await_hello(
                 if protocol != PROTOCOL_VERSION {
                     Err((
                         ErrorCode::ProtocolVersion,
-                        format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+                        format!(
+                            "this server speaks protocol {PROTOCOL_VERSION}, not {protocol}: reload the page"
+                        ),
                     ))
                 } else {
                     match state.registry.lookup(event.as_deref()) {

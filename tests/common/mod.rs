@@ -391,7 +391,7 @@ impl Client {
     /// Says hello with an invite; fails the test unless `welcome` comes back.
     pub async fn hello_invite(&mut self, token: &str, name: &str) -> Welcome {
         self.label = name.to_string();
-        self.send_json(json!({"type": "hello", "protocol": 1, "invite": token, "name": name}))
+        self.send_json(json!({"type": "hello", "protocol": 2, "invite": token, "name": name}))
             .await;
         self.expect_welcome().await
     }
@@ -399,7 +399,7 @@ impl Client {
     /// Resumes a session; fails the test unless `welcome` comes back.
     pub async fn resume(&mut self, session: &str, last_seq: u64) -> Welcome {
         self.send_json(
-            json!({"type": "hello", "protocol": 1, "resume": session, "last_seq": last_seq}),
+            json!({"type": "hello", "protocol": 2, "resume": session, "last_seq": last_seq}),
         )
         .await;
         let welcome = self.expect_welcome().await;
@@ -986,7 +986,7 @@ impl Client {
         let mut client = Client::connect(server).await;
         client.label = "watcher".into();
         client
-            .send_json(json!({"type": "hello", "protocol": 1, "watch": true}))
+            .send_json(json!({"type": "hello", "protocol": 2, "watch": true}))
             .await;
         let first = client
             .recv_until(|m| is_type(m, "watching") || is_type(m, "error"), WAIT)

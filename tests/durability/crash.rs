@@ -73,8 +73,8 @@ async fn drive(
     };
     let (mut tx, mut rx) = ws.split();
     let hello = match &session {
-        Some(token) => json!({"type": "hello", "protocol": 1, "resume": token, "last_seq": 0}),
-        None => json!({"type": "hello", "protocol": 1, "invite": invite,
+        Some(token) => json!({"type": "hello", "protocol": 2, "resume": token, "last_seq": 0}),
+        None => json!({"type": "hello", "protocol": 2, "invite": invite,
                        "name": format!("c{client}-r{round}")}),
     };
     if tx.send(Message::text(hello.to_string())).await.is_err() {
@@ -279,7 +279,7 @@ fn state_has_snapshot(data_dir: &std::path::Path) -> bool {
 /// Resumes once and returns whether a resumed `welcome` came back.
 async fn resume_once(url: String, session: String) -> bool {
     let (mut ws, _) = connect_async(&url).await.unwrap();
-    let hello = json!({"type": "hello", "protocol": 1, "resume": session, "last_seq": 0});
+    let hello = json!({"type": "hello", "protocol": 2, "resume": session, "last_seq": 0});
     ws.send(Message::text(hello.to_string())).await.unwrap();
     while let Some(Ok(message)) = ws.next().await {
         if let Message::Text(frame) = message {

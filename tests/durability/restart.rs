@@ -289,7 +289,7 @@ async fn a_restart_restores_every_kind_of_durable_state() {
     assert_eq!(code, "muted");
 
     let mut c = Client::connect(&second).await;
-    c.send_json(json!({"type": "hello", "protocol": 1, "resume": people.chloe.0, "last_seq": 0}))
+    c.send_json(json!({"type": "hello", "protocol": 2, "resume": people.chloe.0, "last_seq": 0}))
         .await;
     let refused = c
         .recv_until(|msg| is_type(msg, "error"), Duration::from_secs(5))

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 /// A plausible request of every kind. `other` is another member's id.
 fn every_request(other: u32, name: &str) -> Vec<Value> {
     let mut all = vec![
-        json!({"type": "hello", "protocol": 1, "invite": "x", "name": "x"}),
+        json!({"type": "hello", "protocol": 2, "invite": "x", "name": "x"}),
         json!({"type": "step", "dx": 1, "dy": 0}),
         json!({"type": "walk_to", "x": 40, "y": 40}),
         json!({"type": "teleport", "room": "hall"}),

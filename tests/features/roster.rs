@@ -82,7 +82,7 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
     // A personal link joins with the preset name, role and team, even if the
     // client offers another name.
     let mut zoe = Client::connect(&server).await;
-    zoe.send_json(json!({"type": "hello", "protocol": 1, "invite": token_of(&invites[0]["url"])}))
+    zoe.send_json(json!({"type": "hello", "protocol": 2, "invite": token_of(&invites[0]["url"])}))
         .await;
     let welcome = zoe.recv_type("welcome").await;
     assert_eq!(
@@ -122,7 +122,7 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
     // Single use.
     let mut again = Client::connect(&server).await;
     again
-        .send_json(json!({"type": "hello", "protocol": 1, "invite": token_of(&invites[0]["url"]), "name": "Zoé bis"}))
+        .send_json(json!({"type": "hello", "protocol": 2, "invite": token_of(&invites[0]["url"]), "name": "Zoé bis"}))
         .await;
     let refused = again.recv_until(|m| is_type(m, "error"), WAIT).await;
     assert_eq!(refused["code"], "invite_used_up", "{refused}");

@@ -13,7 +13,7 @@ async fn welcome_carries_protocol_identity_venue_people_chat_and_limits() {
     let (_second, welcome) = Client::join(&server, Role::Participant, "  Zoé   Martin ").await;
     let w = &welcome.0;
 
-    assert_eq!(w["protocol"], 1);
+    assert_eq!(w["protocol"], amphi::protocol::PROTOCOL_VERSION);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -143,13 +143,13 @@ async fn an_invalid_invite_is_refused_and_the_connection_may_try_again() {
     let server = TestServer::start().await;
     let mut client = Client::connect(&server).await;
     client
-        .send_json(json!({"type": "hello", "protocol": 1, "invite": "not-a-token", "name": "Eve", "rid": 3}))
+        .send_json(json!({"type": "hello", "protocol": 2, "invite": "not-a-token", "name": "Eve", "rid": 3}))
         .await;
     let err = client.expect_error("invalid_invite").await;
     assert_eq!(err["rid"], 3);
     // An invite of another event's id is refused too.
     client
-        .send_json(json!({"type": "hello", "protocol": 1, "event": "other", "invite": server.join_link(Role::Participant), "name": "Eve"}))
+        .send_json(json!({"type": "hello", "protocol": 2, "event": "other", "invite": server.join_link(Role::Participant), "name": "Eve"}))
         .await;
     client.expect_error("unknown_event").await;
     // Neither closed the connection: a valid hello still works.
@@ -165,9 +165,9 @@ async fn names_must_be_given_and_short_enough() {
     let token = server.join_link(Role::Participant);
     let mut client = Client::connect(&server).await;
     for hello in [
-        json!({"type": "hello", "protocol": 1, "invite": token}),
-        json!({"type": "hello", "protocol": 1, "invite": token, "name": " \t\u{202E} "}),
-        json!({"type": "hello", "protocol": 1, "invite": token, "name": "é".repeat(41)}),
+        json!({"type": "hello", "protocol": 2, "invite": token}),
+        json!({"type": "hello", "protocol": 2, "invite": token, "name": " \t\u{202E} "}),
+        json!({"type": "hello", "protocol": 2, "invite": token, "name": "é".repeat(41)}),
     ] {
         client.send_json(hello.clone()).await;
         let err = client.expect_error("invalid_name").await;
@@ -185,12 +185,12 @@ async fn a_hello_needs_an_invite_or_a_session() {
     let server = TestServer::start().await;
     let mut client = Client::connect(&server).await;
     client
-        .send_json(json!({"type": "hello", "protocol": 1, "name": "Eve"}))
+        .send_json(json!({"type": "hello", "protocol": 2, "name": "Eve"}))
         .await;
     client.expect_error("invalid_message").await;
     client
         .send_json(
-            json!({"type": "hello", "protocol": 1, "resume": "forged-session", "last_seq": 0}),
+            json!({"type": "hello", "protocol": 2, "resume": "forged-session", "last_seq": 0}),
         )
         .await;
     client.expect_error("invalid_session").await;
@@ -202,7 +202,7 @@ async fn a_wrong_protocol_version_is_refused() {
     let server = TestServer::start().await;
     let mut client = Client::connect(&server).await;
     client
-        .send_json(json!({"type": "hello", "protocol": 2, "invite": server.join_link(Role::Participant), "name": "Eve", "rid": 1}))
+        .send_json(json!({"type": "hello", "protocol": 1, "invite": server.join_link(Role::Participant), "name": "Eve", "rid": 1}))
         .await;
     let err = client.expect_error("protocol_version").await;
     assert_eq!(err["rid"], 1);
@@ -241,7 +241,7 @@ async fn a_second_hello_is_refused() {
     let server = TestServer::start().await;
     let (mut client, welcome) = Client::join(&server, Role::Participant, "Ana").await;
     client
-        .send_json(json!({"type": "hello", "protocol": 1, "invite": server.join_link(Role::Moderator), "name": "Boss", "rid": 9}))
+        .send_json(json!({"type": "hello", "protocol": 2, "invite": server.join_link(Role::Moderator), "name": "Boss", "rid": 9}))
         .await;
     let err = client.expect_error("already_joined").await;
     assert_eq!(err["rid"], 9);

@@ -60,7 +60,7 @@ async fn kicked_people_may_come_back_banned_people_may_not() {
     ));
     let mut retry = Client::connect(&server).await;
     let code = retry
-        .call_err(json!({"type": "hello", "protocol": 1, "resume": b.session()}))
+        .call_err(json!({"type": "hello", "protocol": 2, "resume": b.session()}))
         .await;
     assert_eq!(code, "invalid_session");
 }

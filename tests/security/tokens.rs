@@ -20,7 +20,7 @@ async fn guessed_tokens_are_refused() {
     guesses.push(real.to_uppercase());
     for guess in guesses.into_iter().filter(|g| *g != real) {
         let code = guesser
-            .call_err(json!({"type": "hello", "protocol": 1, "invite": guess, "name": format!("g{}", guess.len())}))
+            .call_err(json!({"type": "hello", "protocol": 2, "invite": guess, "name": format!("g{}", guess.len())}))
             .await;
         assert_eq!(code, "invalid_invite", "guess {guess}");
     }
@@ -56,7 +56,7 @@ async fn revoked_expired_and_used_up_invites_are_refused() {
         .await;
 
     let mut visitor = Client::connect(&server).await;
-    let hello = |token: &str, name: &str| json!({"type": "hello", "protocol": 1, "invite": token, "name": name});
+    let hello = |token: &str, name: &str| json!({"type": "hello", "protocol": 2, "invite": token, "name": name});
     assert_eq!(
         visitor.call_err(hello(&revoked, "A")).await,
         "invite_revoked"

@@ -11,7 +11,7 @@
 //   'replaced'     the same person connected elsewhere; no automatic retry
 //   'fatal'        cannot join (bad invite, protocol); `detail.code`
 
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 const CLOSE_REPLACED = 4001;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15000;

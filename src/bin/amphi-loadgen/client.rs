@@ -174,7 +174,7 @@ pub async fn hello(
     how: Hello<'_>,
     rec: &Recorder,
 ) -> anyhow::Result<Welcome> {
-    let mut msg = serde_json::json!({"type": "hello", "protocol": 1});
+    let mut msg = serde_json::json!({"type": "hello", "protocol": 2});
     if let Some(event) = event {
         msg["event"] = event.into();
     }

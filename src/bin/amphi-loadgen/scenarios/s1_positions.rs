@@ -303,8 +303,10 @@ async fn client(
                             Some(t_ms) => tick_lat.record(now.saturating_sub(t_ms * 1000)),
                             None => local_arrivals.push(now),
                         }
-                        if let Some(pos) = text.find(&pattern) {
-                            let seen = parse_xy(&text[pos + pattern.len()..]);
+                        // Only in the entries: `"area":[8,…]` would match `[8,`.
+                        let entries = text.find(r#""p":["#).map_or("", |at| &text[at..]);
+                        if let Some(pos) = entries.find(&pattern) {
+                            let seen = parse_xy(&entries[pos + pattern.len()..]);
                             if let Some(seen) = seen.filter(|s| *s == a || *s == b) {
                                 resolve(&mut pending, seen == b, now, &move_seen, rec);
                             }
