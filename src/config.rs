@@ -26,6 +26,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Position batches per second.
     pub tick_hz: u32,
+    /// Groups of readers served one after the other within each tick period
+    /// (each reader still gets `tick_hz` batches a second), so a tick's
+    /// writes come in several small bursts rather than one big one.
+    pub tick_phases: u32,
     /// Side, in tiles, of the grid that areas of interest are cut from: a
     /// reader is sent the avatars of its room within what its screen shows,
     /// rounded out to whole cells. 0 sends every reader its whole room.
@@ -106,6 +110,7 @@ impl Default for Config {
             map: None,
             public_url: None,
             tick_hz: 10,
+            tick_phases: 4,
             interest_cell_tiles: 8,
             max_frame_bytes: 16 * 1024,
             ws_read_buffer_bytes: 2 * 1024,
@@ -201,6 +206,9 @@ impl Config {
         }
         if self.limits.steps_per_second == 0 || self.limits.max_team_size == 0 {
             return bad("limits.steps_per_second and limits.max_team_size must be at least 1");
+        }
+        if !(1..=10).contains(&self.tick_phases) {
+            return bad("tick_phases must be between 1 and 10");
         }
         if self.interest_cell_tiles > 256 {
             return bad("interest_cell_tiles must be between 0 (off) and 256");

@@ -153,6 +153,7 @@ impl Server {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let settings = HubSettings {
             tick_hz: config.tick_hz,
+            tick_phases: config.tick_phases,
             inbox: config.hub_inbox,
             max_frame_bytes: config.max_frame_bytes,
             clock: clock.clone(),

@@ -490,6 +490,9 @@ pub struct LimitsView {
     pub max_name_chars: usize,
     pub steps_per_second: u32,
     pub tick_hz: u32,
+    /// Readers are served in this many groups, one after the other, within
+    /// each tick period.
+    pub tick_phases: u32,
     pub max_frame_bytes: usize,
 }
 

@@ -11,7 +11,7 @@ use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, Memb
 use crate::metrics::Metrics;
 use crate::protocol::{ClientMsg, Frame, ServerMsg, encode};
 use crate::store::{Journal, Snapshotter};
-use crate::venue::{RoomIdx, Tile};
+use crate::venue::RoomIdx;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -27,6 +27,8 @@ const INBOX_BATCH: usize = 64;
 #[derive(Debug, Clone)]
 pub struct HubSettings {
     pub tick_hz: u32,
+    /// Groups of readers served in turn within each tick period.
+    pub tick_phases: u32,
     pub inbox: usize,
     pub max_frame_bytes: usize,
     pub clock: Clock,
@@ -119,9 +121,10 @@ pub(super) struct Hub {
     /// Connections that dropped (false) or came back (true) since the last
     /// tick, told to everyone at the tick.
     pub presence_changes: RefCell<BTreeMap<MemberId, bool>>,
-    /// Where each avatar stood at the last tick, so a batch can tell a
-    /// reader about avatars that just left its area.
-    pub last_tiles: HashMap<MemberId, (RoomIdx, Tile)>,
+    /// The groups of readers served in turn, one per tick.
+    pub phases: Vec<super::tick::Phase>,
+    /// The group the next tick serves.
+    pub next_phase: usize,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -143,6 +146,7 @@ pub fn spawn(
         tx,
     };
     let map_url = settings.map_url.clone();
+    let settings_phases = settings.tick_phases.max(1) as usize;
     let venue_url = venue_url(&id);
     let mut hub = Hub {
         event,
@@ -158,12 +162,16 @@ pub fn spawn(
         map_url,
         venue_url,
         presence_changes: RefCell::new(BTreeMap::new()),
-        last_tiles: HashMap::new(),
+        phases: (0..settings_phases)
+            .map(|_| super::tick::Phase::default())
+            .collect(),
+        next_phase: 0,
     };
     let span = tracing::info_span!("event", id = %id);
     let task = tokio::spawn(
         async move {
-            let period = Duration::from_secs_f64(1.0 / f64::from(hub.settings.tick_hz.max(1)));
+            let ticks_per_second = hub.settings.tick_hz.max(1) * hub.settings.tick_phases.max(1);
+            let period = Duration::from_secs_f64(1.0 / f64::from(ticks_per_second));
             let mut ticker = tokio::time::interval(period);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             let every = hub

@@ -2,6 +2,12 @@
 //! batch of the positions that changed in its area of interest (see
 //! [`super::interest`]), encoded once for all readers of the same area.
 //!
+//! Readers are split into `tick_phases` groups served one after the other:
+//! with 10 batches a second and 4 phases, a tick runs every 25 ms and serves
+//! a quarter of the readers, each with what moved since its own previous
+//! batch. Every reader still gets a batch every 100 ms, and the writes of a
+//! tick come in four small bursts instead of one large one.
+//!
 //! A reader whose previous batch was still unsent, who just entered a room,
 //! or whose area moved gets a full batch of its area instead, also built once
 //! per area. Answers to its `step` requests go out just before its batch, so
@@ -9,16 +15,25 @@
 
 use super::actor::Hub;
 use super::interest::{Area, Cell, Grid};
+use crate::domain::MemberId;
 use crate::domain::presence::Presence;
 use crate::protocol::{
     Frame, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
 };
 use crate::venue::{RoomIdx, Tile};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// An avatar that moved since the last tick.
+/// One group of readers: who moved since its last batch, and where they
+/// stood then.
+#[derive(Debug, Default)]
+pub(super) struct Phase {
+    moved: HashSet<MemberId>,
+    last_tiles: HashMap<MemberId, (RoomIdx, Tile)>,
+}
+
+/// An avatar that moved since the group's last batch.
 struct Move {
     id: u32,
     to: Tile,
@@ -107,10 +122,18 @@ impl Hub {
         let now = self.now();
         let effects = self.event.advance(now);
         self.route(effects);
-        self.flush_presence_changes();
-
+        let groups = self.phases.len().max(1);
+        let phase = self.next_phase % groups;
+        self.next_phase = (phase + 1) % groups;
+        if phase == 0 {
+            self.flush_presence_changes();
+        }
+        let moved = self.event.take_moved();
+        for group in &mut self.phases {
+            group.moved.extend(moved.iter().copied());
+        }
         let grid = Grid::new(self.settings.interest_cell_tiles);
-        let moves = self.take_moves(grid);
+        let moves = self.take_moves(grid, phase);
         let presence = self.event.presence();
         let venue = self.event.venue();
         let mut batches = Batches {
@@ -125,6 +148,9 @@ impl Hub {
         let mut coalesced = 0;
         let mut sent = 0;
         for session in self.sessions.values() {
+            if session.link.conn % groups as u64 != phase as u64 {
+                continue;
+            }
             let replies = session.held.take();
             let frame = presence.get(session.member).and_then(|me| {
                 let room = me.room;
@@ -163,17 +189,19 @@ impl Hub {
         self.metrics.observe_tick(started.elapsed().as_secs_f64());
     }
 
-    /// The avatars that moved since the last tick, by room and cell.
-    fn take_moves(&mut self, grid: Grid) -> HashMap<RoomIdx, RoomMoves> {
-        let moved = self.event.take_moved();
+    /// The avatars that moved since the group's last batch, by room and cell.
+    fn take_moves(&mut self, grid: Grid, phase: usize) -> HashMap<RoomIdx, RoomMoves> {
         let presence = self.event.presence();
         let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::new();
-        for id in moved {
+        let Some(group) = self.phases.get_mut(phase) else {
+            return moves;
+        };
+        for id in std::mem::take(&mut group.moved) {
             let Some(a) = presence.get(id) else {
-                self.last_tiles.remove(&id);
+                group.last_tiles.remove(&id);
                 continue;
             };
-            let before = self.last_tiles.insert(id, (a.room, a.tile));
+            let before = group.last_tiles.insert(id, (a.room, a.tile));
             let from = before.filter(|(room, _)| *room == a.room).map(|(_, t)| t);
             let room = moves.entry(a.room).or_default();
             let cell = grid.cell_of(a.tile);

@@ -150,6 +150,7 @@ impl Hub {
                 max_name_chars: limits.max_name_chars,
                 steps_per_second: limits.steps_per_second,
                 tick_hz: self.settings.tick_hz,
+                tick_phases: self.settings.tick_phases,
                 max_frame_bytes: self.settings.max_frame_bytes,
             },
         })

@@ -130,6 +130,14 @@ pub struct PersonPos {
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct LimitsView {
     pub tick_hz: u32,
+    /// Reader groups served in turn within each tick period (the server
+    /// runs `tick_hz × tick_phases` ticks a second).
+    #[serde(default = "one")]
+    pub tick_phases: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl VenueView {
