@@ -274,6 +274,14 @@ mod tests {
                 .unwrap_err()
                 .contains("tick_hz")
         );
+        for bad in [
+            "tick_phases = 0",
+            "tick_phases = 11",
+            "interest_cell_tiles = 300",
+        ] {
+            let key = bad.split(' ').next().unwrap();
+            assert!(Config::from_toml(bad).unwrap_err().contains(key), "{bad}");
+        }
         assert!(
             Config::from_toml("snapshot_interval_secs = 0")
                 .unwrap_err()
