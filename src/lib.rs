@@ -9,7 +9,7 @@
 //!   spawn points and paths. Also pure.
 //! - [`protocol`]: the JSON wire messages (see `docs/protocol.md`).
 //! - [`hub`]: one actor task per event, the single writer of its state; routes
-//!   effects to sessions and batches positions per room per tick.
+//!   effects to sessions and batches positions per area of interest per tick.
 //! - [`net`]: axum router, WebSocket connections, health, metrics, static files.
 //! - [`store`]: the journal of durable commands, snapshots, recovery.
 //! - [`startup`]: recovering every stored event at start (or creating the

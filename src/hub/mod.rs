@@ -4,7 +4,8 @@
 //! inbox. The actor applies them to the pure [`crate::domain::Event`], journals
 //! durable commands (holding their acks and broadcasts until the journal says
 //! they are on disk), routes the resulting effects to the right sessions, and
-//! on every tick sends each room one batch of position changes, encoded once.
+//! on every tick sends its readers the position changes in their areas of
+//! interest, each batch encoded once for all readers of the same area.
 //!
 //! - [`actor`]: the run loop and request handling.
 //! - [`hello`]: joining, resuming, the `welcome` message.
