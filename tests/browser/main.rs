@@ -544,3 +544,67 @@ async fn measure_fps_with_200_avatars() {
     alice.close().await;
     s.done();
 }
+
+#[tokio::test]
+async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
+    let Some(mut s) = setup("the_venue_page_follows_the_avatars_its_screen_can_show").await else {
+        return;
+    };
+    let alice = s.person(Role::Participant, "Alice").await;
+    // The page tells the server what its canvas shows: its area in the hall
+    // is narrower than the 64-tile default view's.
+    let area = alice
+        .wait(
+            "an area sized to the canvas",
+            "const a = amphi.store.areas.get('hall'); return a && a[2] - a[0] < 72 && a;",
+            vec![],
+        )
+        .await;
+    let x1 = area[2].as_u64().unwrap() as u16;
+
+    // Bob walks out of it, over WebSocket.
+    let (mut bob, welcome) = Client::join(&s.server, Role::Participant, "Bob").await;
+    let bob_id = u64::from(welcome.id());
+    let (_, _, y) = welcome.position();
+    let venue = amphi::venue::Venue::default_venue().unwrap();
+    let far = (x1 + 2..venue.width)
+        .map(|x| amphi::venue::Tile::new(x, y))
+        .find(|t| {
+            venue.is_walkable(*t)
+                && venue
+                    .room_at(*t)
+                    .is_some_and(|r| venue.room(r).id == "hall")
+        })
+        .expect("a hall tile east of Alice's area");
+    alice
+        .wait(
+            "Bob shown near Alice",
+            "const p = amphi.store.people.get(arguments[0]); return p && !p.hidden;",
+            vec![json!(bob_id)],
+        )
+        .await;
+    bob.call(json!({"type": "walk_to", "x": far.x, "y": far.y}))
+        .await;
+    bob.wait_position(welcome.id(), far.x, far.y).await;
+    alice
+        .wait(
+            "Bob hidden once out of Alice's area",
+            "return amphi.store.people.get(arguments[0]).hidden === true;",
+            vec![json!(bob_id)],
+        )
+        .await;
+
+    // Zooming out shows more tiles: the area grows and Bob is back, in place.
+    for _ in 0..3 {
+        alice.click("#zoom-out").await;
+    }
+    alice
+        .wait(
+            "Bob shown again where he stands",
+            "const p = amphi.store.people.get(arguments[0]); return !p.hidden && p.x === arguments[1] && p.y === arguments[2];",
+            vec![json!(bob_id), json!(far.x), json!(far.y)],
+        )
+        .await;
+    alice.close().await;
+    s.done();
+}
