@@ -13,7 +13,7 @@
 //! per area. Answers to its `step` requests go out just before its batch, so
 //! the connection writes both at once.
 
-use super::actor::Hub;
+use super::actor::{Hub, Session};
 use super::interest::{Area, Cell, Grid};
 use crate::domain::MemberId;
 use crate::domain::presence::Presence;
@@ -99,6 +99,26 @@ impl Batches<'_> {
         frame
     }
 
+    /// The batch a reader is due, if any: a full one when its area moved or
+    /// it missed batches, else what changed in its area.
+    fn for_reader(&mut self, session: &Session) -> Option<Frame> {
+        let me = self.presence.get(session.member)?;
+        let room = me.room;
+        let view = session.view.get();
+        let before = session.area.get();
+        let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
+        let area = self
+            .grid
+            .next_area(kept, me.tile, view, self.venue.room(room).rect);
+        session.area.set(Some((room, area, view)));
+        let stale = session.link.shared().take_stale();
+        if stale || kept != Some(area) {
+            Some(self.full(room, area))
+        } else {
+            self.changes(room, area)
+        }
+    }
+
     /// Every avatar in the area.
     fn full(&mut self, room: RoomIdx, area: Area) -> Frame {
         if let Some(frame) = self.fulls.get(&(room, area)) {
@@ -152,21 +172,7 @@ impl Hub {
                 continue;
             }
             let replies = session.held.take();
-            let frame = presence.get(session.member).and_then(|me| {
-                let room = me.room;
-                let view = session.view.get();
-                let before = session.area.get();
-                let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
-                let area = grid.next_area(kept, me.tile, view, venue.room(room).rect);
-                session.area.set(Some((room, area, view)));
-                let stale = session.link.shared().take_stale();
-                if stale || kept != Some(area) {
-                    Some(batches.full(room, area))
-                } else {
-                    batches.changes(room, area)
-                }
-            });
-            let Some(frame) = frame else {
+            let Some(frame) = batches.for_reader(session) else {
                 for (kind, reply) in replies {
                     self.deliver(kind, reply, std::iter::once(session));
                 }
