@@ -106,13 +106,14 @@ impl Batches<'_> {
         let room = me.room;
         let view = session.view.get();
         let before = session.area.get();
+        let previous = before.and_then(|(r, area, _)| (r == room).then_some(area));
         let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
         let area = self
             .grid
             .next_area(kept, me.tile, view, self.venue.room(room).rect);
         session.area.set(Some((room, area, view)));
         let stale = session.link.shared().take_stale();
-        if stale || kept != Some(area) {
+        if stale || previous != Some(area) {
             Some(self.full(room, area))
         } else {
             self.changes(room, area)

@@ -547,6 +547,7 @@ async fn measure_fps_with_200_avatars() {
 
 #[tokio::test]
 async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
+    // The area follows the avatar, the view follows the camera and the zoom.
     let Some(mut s) = setup("the_venue_page_follows_the_avatars_its_screen_can_show").await else {
         return;
     };
@@ -594,14 +595,37 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
         )
         .await;
 
+    // Panning towards him: the page asks for a view that reaches what the
+    // canvas shows, and Bob is back, in place.
+    let shown_in_place = "const p = amphi.store.people.get(arguments[0]); return !p.hidden && p.x === arguments[1] && p.y === arguments[2];";
+    alice
+        .js("amphi.renderer.pan(600, 0); return true;", vec![])
+        .await;
+    alice
+        .wait(
+            "Bob shown again after panning towards him",
+            shown_in_place,
+            vec![json!(bob_id), json!(far.x), json!(far.y)],
+        )
+        .await;
+    // Back on Alice: out of her area again.
+    alice.click("#center-me").await;
+    alice
+        .wait(
+            "Bob hidden again once the camera is back",
+            "return amphi.store.people.get(arguments[0]).hidden === true;",
+            vec![json!(bob_id)],
+        )
+        .await;
+
     // Zooming out shows more tiles: the area grows and Bob is back, in place.
     for _ in 0..3 {
         alice.click("#zoom-out").await;
     }
     alice
         .wait(
-            "Bob shown again where he stands",
-            "const p = amphi.store.people.get(arguments[0]); return !p.hidden && p.x === arguments[1] && p.y === arguments[2];",
+            "Bob shown again after zooming out",
+            shown_in_place,
             vec![json!(bob_id), json!(far.x), json!(far.y)],
         )
         .await;

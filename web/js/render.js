@@ -87,13 +87,27 @@ export class Renderer {
     this.canvas.height = Math.round(this.size.h * this.dpr);
   }
 
-  /** The tiles the canvas shows ({w, h}), once the map is known. */
+  /**
+   * The view to ask the server for ({w, h} in tiles), once the map is known:
+   * what the canvas shows. The server centres it on our avatar, so when the
+   * camera looks elsewhere (panned, or following someone) the view is widened
+   * to reach what the canvas shows there.
+   */
   viewTiles() {
     if (!this.map) return null;
-    return {
-      w: Math.max(1, Math.ceil(this.size.w / (this.map.tw * this.zoom))),
-      h: Math.max(1, Math.ceil(this.size.h / (this.map.th * this.zoom))),
+    const { tw, th } = this.map;
+    const me = this.store.myPerson;
+    // The camera trails a walking avatar a little: ignore small offsets, and
+    // round up to 4 tiles, so walking does not change the view all the time.
+    const away = (cam, tile, at) => {
+      const off = Math.abs(cam / tile - (at + 0.5));
+      return off < 2 ? 0 : off;
     };
+    const offX = me ? away(this.cam.x, tw, me.rx) : 0;
+    const offY = me ? away(this.cam.y, th, me.ry) : 0;
+    const side = (px, tile, off) =>
+      Math.min(1024, Math.max(4, Math.ceil((px / (tile * this.zoom) + 2 * off) / 4) * 4));
+    return { w: side(this.size.w, tw, offX), h: side(this.size.h, th, offY) };
   }
 
   zoomBy(delta, anchor) {
