@@ -8,7 +8,7 @@
 
 use super::outbox::{Push, Queue};
 use crate::protocol::Frame;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
@@ -44,7 +44,6 @@ pub struct SessionShared {
     /// to a client that stopped reading can give up without taking `wake`
     /// permits meant for position batches.
     closing: Notify,
-    coalesced: AtomicU64,
 }
 
 impl SessionShared {
@@ -56,7 +55,6 @@ impl SessionShared {
             close: Mutex::new(None),
             wake: Notify::new(),
             closing: Notify::new(),
-            coalesced: AtomicU64::new(0),
         }
     }
 
@@ -106,11 +104,6 @@ impl SessionShared {
     /// Asks for a full room snapshot at the next tick (e.g. after entering a room).
     pub fn mark_stale(&self) {
         self.stale.store(true, Ordering::Release);
-    }
-
-    /// How many position batches were replaced before being sent.
-    pub fn coalesced(&self) -> u64 {
-        self.coalesced.load(Ordering::Relaxed)
     }
 }
 
@@ -225,7 +218,6 @@ impl SessionLink {
         };
         if replaced {
             self.shared.stale.store(true, Ordering::Release);
-            self.shared.coalesced.fetch_add(1, Ordering::Relaxed);
         }
         self.shared.wake.notify_one();
         replaced
@@ -352,6 +344,5 @@ mod tests {
         assert_eq!(shared.take_positions().as_deref(), Some("p2"));
         assert!(shared.take_stale());
         assert!(!shared.take_stale());
-        assert_eq!(shared.coalesced(), 1);
     }
 }
