@@ -33,15 +33,15 @@ pub(super) struct Phase {
     last_tiles: HashMap<MemberId, (RoomIdx, Tile)>,
 }
 
-/// An avatar that moved since the group's last batch.
-struct Move {
+/// An avatar that crossed a cell line since the group's last batch.
+struct Crossing {
     id: u32,
     to: Tile,
-    /// Where it stood at the last tick, if that was in the same room.
-    from: Option<Tile>,
+    /// Where it stood at the group's last batch, in the same room.
+    from: Tile,
 }
 
-/// What moved in one room since the last tick.
+/// What moved in one room since the group's last batch.
 #[derive(Default)]
 struct RoomMoves {
     /// Encoded `[id,x,y]` entries of the movers, by the cell they stand in
@@ -49,7 +49,7 @@ struct RoomMoves {
     by_cell: HashMap<Cell, String>,
     /// Movers that changed cell: readers of the spot they left hear that they
     /// left (their new position lies outside those readers' area).
-    crossings: Vec<Move>,
+    crossings: Vec<Crossing>,
 }
 
 /// Batches built this tick, one per room and area.
@@ -81,7 +81,7 @@ impl Batches<'_> {
         let frame = self.moves.get(&room).and_then(|moves| {
             let mut left = String::new();
             for m in &moves.crossings {
-                if m.from.is_some_and(|t| area.contains(t)) && !area.contains(m.to) {
+                if area.contains(m.from) && !area.contains(m.to) {
                     push_position(&mut left, [m.id, u32::from(m.to.x), u32::from(m.to.y)]);
                 }
             }
@@ -214,8 +214,8 @@ impl Hub {
             let cell = grid.cell_of(a.tile);
             let entry = [id.0, u32::from(a.tile.x), u32::from(a.tile.y)];
             push_position(room.by_cell.entry(cell).or_default(), entry);
-            if from.is_some_and(|t| grid.cell_of(t) != cell) {
-                room.crossings.push(Move {
+            if let Some(from) = from.filter(|t| grid.cell_of(*t) != cell) {
+                room.crossings.push(Crossing {
                     id: id.0,
                     to: a.tile,
                     from,

@@ -1,6 +1,7 @@
 //! Plain HTTP endpoints: health, metrics, an event's map and venue.
 
 use super::AppState;
+use crate::hub::EventHandle;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -38,22 +39,20 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 /// The venue of an event: sizes, rooms (geometry, capacity, who may enter)
 /// and the stage, as JSON. Static while the server runs.
 pub async fn event_venue(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    match state.registry.lookup(Some(&id)) {
-        Some(event) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            event.venue_json.to_string(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such event").into_response(),
-    }
+    event_json(&state, &id, |event| &event.venue_json)
 }
 
 /// The Tiled map of an event, for clients to draw.
 pub async fn event_map(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    match state.registry.lookup(Some(&id)) {
+    event_json(&state, &id, |event| &event.map_text)
+}
+
+/// One of an event's static JSON documents, or 404 for an unknown event.
+fn event_json(state: &AppState, id: &str, pick: fn(&EventHandle) -> &Arc<str>) -> Response {
+    match state.registry.lookup(Some(id)) {
         Some(event) => (
             [(header::CONTENT_TYPE, "application/json")],
-            event.map_text.to_string(),
+            pick(&event).to_string(),
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no such event").into_response(),

@@ -577,6 +577,9 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
                     .is_some_and(|r| venue.room(r).id == "hall")
         })
         .expect("a hall tile east of Alice's area");
+    let hidden = "return amphi.store.people.get(arguments[0]).hidden === true;";
+    let shown_in_place = "const p = amphi.store.people.get(arguments[0]); return !p.hidden && p.x === arguments[1] && p.y === arguments[2];";
+    let bob_at_far = vec![json!(bob_id), json!(far.x), json!(far.y)];
     alice
         .wait(
             "Bob shown near Alice",
@@ -590,14 +593,13 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
     alice
         .wait(
             "Bob hidden once out of Alice's area",
-            "return amphi.store.people.get(arguments[0]).hidden === true;",
+            hidden,
             vec![json!(bob_id)],
         )
         .await;
 
     // Panning towards him: the page asks for a view that reaches what the
     // canvas shows, and Bob is back, in place.
-    let shown_in_place = "const p = amphi.store.people.get(arguments[0]); return !p.hidden && p.x === arguments[1] && p.y === arguments[2];";
     alice
         .js("amphi.renderer.pan(600, 0); return true;", vec![])
         .await;
@@ -605,7 +607,7 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
         .wait(
             "Bob shown again after panning towards him",
             shown_in_place,
-            vec![json!(bob_id), json!(far.x), json!(far.y)],
+            bob_at_far.clone(),
         )
         .await;
     // Back on Alice: out of her area again.
@@ -613,7 +615,7 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
     alice
         .wait(
             "Bob hidden again once the camera is back",
-            "return amphi.store.people.get(arguments[0]).hidden === true;",
+            hidden,
             vec![json!(bob_id)],
         )
         .await;
@@ -626,7 +628,7 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
         .wait(
             "Bob shown again after zooming out",
             shown_in_place,
-            vec![json!(bob_id), json!(far.x), json!(far.y)],
+            bob_at_far,
         )
         .await;
     alice.close().await;
