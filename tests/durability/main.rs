@@ -12,6 +12,8 @@
 //! - [`faults`]: journal write failures give `storage_unavailable` and a 503
 //!   `/healthz`, and both recover by themselves.
 //!
+//! - [`fixtures`]: data directories written by released versions recover
+//!   with the current code, from their snapshot and by journal replay alone.
 //! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
@@ -28,6 +30,7 @@ mod binary;
 mod crash;
 mod export;
 mod faults;
+mod fixtures;
 mod judging;
 mod restart;
 mod snapshot_cost;

@@ -1,0 +1,333 @@
+//! Data directories written by released versions stay readable.
+//!
+//! `tests/fixtures/data-<date>/` holds a data directory written by the
+//! server of that date after a full day: members of every role, teams and
+//! tables, chat in every scope (one message deleted), the programme, the help
+//! desk, moderation, a roster import, the pitch timer, jury scores, ballots,
+//! awards and the published leaderboard. Fixtures are never rewritten: every
+//! later change to the journal or snapshot format adds a new one, and each is
+//! recovered here by the current code twice, once from its newest snapshot
+//! and once by replaying its journal alone.
+//!
+//! To write a new fixture with the current code (only when the format
+//! changes): `AMPHI_WRITE_FIXTURE=tests/fixtures/data-YYYY-MM-DD cargo test
+//! --test durability write_a_fixture -- --ignored`.
+
+use crate::common::{Client, TestServer, is_type};
+use crate::{copy_dir, data_dir, dump};
+use amphi::domain::Role;
+use amphi::store::StoreOptions;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// Every fixture, oldest first.
+const FIXTURES: &[&str] = &["data-2026-11-30"];
+
+fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name)
+}
+
+/// A working copy of a fixture (recovery takes the event's lock and may
+/// write), with its snapshots removed when `journal_only`.
+fn working_copy(name: &str, journal_only: bool) -> crate::DirGuard {
+    let dir = data_dir();
+    copy_dir(&fixture_path(name), &dir.0);
+    if journal_only {
+        let event = dir.0.join("events").join("demo");
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&event).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "snap") {
+                std::fs::remove_file(path).unwrap();
+                removed += 1;
+            }
+        }
+        assert!(removed > 0, "fixture {name} has a snapshot");
+    }
+    dir
+}
+
+/// The texts of a channel's messages, deleted ones marked.
+fn channel(state: &Value, prefix: &str) -> Vec<String> {
+    state["chat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["channel"].as_str().unwrap().starts_with(prefix))
+        .map(|m| {
+            let text = m["text"].as_str().unwrap_or_default().to_string();
+            if m["deleted"] == true {
+                format!("[deleted] {text}")
+            } else {
+                text
+            }
+        })
+        .collect()
+}
+
+/// Checks everything the fixture's day left in the state.
+fn check_full_day(name: &str, state: &Value) {
+    let members = state["members"].as_object().unwrap();
+    let by_name = |n: &str| {
+        members
+            .values()
+            .find(|m| m["name"] == n)
+            .unwrap_or_else(|| panic!("{name}: no member {n} in {members:?}"))
+    };
+    for (person, role) in [
+        ("Claire Modé", "moderator"),
+        ("Léa Mentor", "mentor"),
+        ("Paul Juré", "jury"),
+        ("Alice", "participant"),
+        ("Bruno", "participant"),
+        ("Chloé", "participant"),
+        ("Zoé", "participant"),
+    ] {
+        assert_eq!(by_name(person)["role"], role, "{name}: {person}");
+    }
+    assert_eq!(by_name("Bruno")["muted"], true, "{name}");
+    assert_eq!(by_name("Chloé")["banned"], true, "{name}");
+
+    let team = state["teams"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|t| t["name"] == "Les Restaurés")
+        .unwrap_or_else(|| panic!("{name}: the team"));
+    assert!(team["table"].is_string(), "{name}: a table: {team}");
+    let team_id = team["id"].as_u64().unwrap();
+
+    assert_eq!(
+        channel(state, "room:"),
+        ["salle: bonjour", "[deleted] "],
+        "{name}: a deleted message keeps its place, not its text",
+    );
+    assert_eq!(
+        channel(state, &format!("team:{team_id}")),
+        ["équipe: on y va"],
+        "{name}"
+    );
+    assert_eq!(channel(state, "dm:"), ["dm: ça va ?"], "{name}");
+    assert_eq!(channel(state, "announcements"), ["annonce: 16 h"], "{name}");
+
+    assert_eq!(state["program"]["phase"], "pitches", "{name}");
+    assert_eq!(
+        state["program"]["challenges"]["1"]["title"], "Open data",
+        "{name}"
+    );
+    let help = state["help"].to_string();
+    assert!(
+        help.contains("resolved") && help.contains("legal"),
+        "{name}: {help}"
+    );
+    let audit = state["audit"].to_string();
+    assert!(
+        audit.contains("\"mute\"") && audit.contains("\"ban\""),
+        "{name}: {audit}"
+    );
+    assert!(
+        state["invites"].to_string().contains("David Roster"),
+        "{name}"
+    );
+
+    let everything = state.to_string();
+    for needle in [
+        "\"impact\"",  // a jury score
+        "\"libris\"",  // an award
+        "\"live\"",    // the published leaderboard
+        "\"running\"", // the pitch timer
+    ] {
+        assert!(everything.contains(needle), "{name}: {needle} in the state");
+    }
+}
+
+#[tokio::test]
+async fn every_fixture_recovers_from_its_newest_snapshot() {
+    for name in FIXTURES {
+        let dir = working_copy(name, false);
+        check_full_day(name, &dump(&dir.0).await);
+    }
+}
+
+#[tokio::test]
+async fn every_fixture_recovers_by_journal_replay_alone() {
+    for name in FIXTURES {
+        let from_snapshot = dump(&working_copy(name, false).0).await;
+        let dir = working_copy(name, true);
+        let replayed = dump(&dir.0).await;
+        check_full_day(name, &replayed);
+        assert_eq!(
+            replayed, from_snapshot,
+            "{name}: the journal replays to the snapshot's state"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_recovered_fixture_serves_its_people() {
+    let dir = working_copy(FIXTURES[FIXTURES.len() - 1], false);
+    let server = TestServer::start_in(&dir.0, StoreOptions::default(), |_| {}).await;
+    let links = server.links().to_vec();
+    let participant = links.iter().find(|l| l.role == Role::Participant).unwrap();
+    let mut newcomer = Client::connect(&server).await;
+    let welcome = newcomer.hello_invite(&participant.token, "Nouvelle").await;
+    assert!(
+        welcome.0["teams"].to_string().contains("Les Restaurés"),
+        "{}",
+        welcome.0
+    );
+    assert!(welcome.chat_texts().contains(&"annonce: 16 h".to_string()));
+    server.stop().await;
+}
+
+/// `POST /api/events/demo/roster`; panics unless it succeeds.
+async fn import_roster(server: &TestServer, session: &str, csv: &str) -> Value {
+    let bearer = format!("Bearer {session}");
+    let response = server
+        .http(
+            "POST",
+            "/api/events/demo/roster",
+            &[("Authorization", &bearer), ("Content-Type", "text/csv")],
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// Writes a new fixture with the current code (see the module doc).
+#[tokio::test]
+#[ignore = "writes a fixture; run by hand when the storage format changes"]
+async fn write_a_fixture() {
+    let Ok(out) = std::env::var("AMPHI_WRITE_FIXTURE") else {
+        panic!("set AMPHI_WRITE_FIXTURE to the new fixture's directory");
+    };
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(out);
+    assert!(
+        !out.exists(),
+        "{} exists: fixtures are never rewritten",
+        out.display()
+    );
+    let dir = data_dir();
+    let hour = |config: &mut amphi::config::Config| config.snapshot_interval_secs = 3600;
+    let server = TestServer::start_in(&dir.0, StoreOptions::default(), hour).await;
+    full_day(&server).await;
+    server.stop().await;
+    copy_dir(&dir.0, &out);
+    let _ = std::fs::remove_file(out.join("events").join("demo").join("LOCK"));
+}
+
+/// A full day through the protocol: every kind of durable change.
+async fn full_day(server: &TestServer) {
+    let (mut m, wm) = Client::join(server, Role::Moderator, "Claire Modé").await;
+    let (mut t, _) = Client::join(server, Role::Mentor, "Léa Mentor").await;
+    let (mut j, _) = Client::join(server, Role::Jury, "Paul Juré").await;
+    let (mut a, _) = Client::join(server, Role::Participant, "Alice").await;
+    let (mut b, wb) = Client::join(server, Role::Participant, "Bruno").await;
+    let (c, wc) = Client::join(server, Role::Participant, "Chloé").await;
+    let (mut z, _) = Client::join(server, Role::Participant, "Zoé").await;
+
+    m.call(json!({"type": "add_challenge", "title": "Open data", "description": "Publier"}))
+        .await;
+    m.call(json!({"type": "set_schedule", "schedule": [
+        {"phase": "opening", "starts_at": 1_795_500_000_000_u64},
+        {"phase": "hacking", "starts_at": 1_795_503_600_000_u64}]}))
+        .await;
+    m.call(json!({"type": "set_phase", "phase": "hacking"}))
+        .await;
+
+    a.call(json!({"type": "create_team", "name": "Les Restaurés", "challenge": 1}))
+        .await;
+    let team = a
+        .recv_until(
+            |msg| is_type(msg, "team_updated") && msg["team"]["name"] == "Les Restaurés",
+            WAIT,
+        )
+        .await["team"]["id"]
+        .as_u64()
+        .unwrap();
+    b.call(json!({"type": "join_team", "team": team})).await;
+    z.call(json!({"type": "join_team", "team": 1})).await;
+
+    a.call(json!({"type": "chat", "scope": "room", "text": "salle: bonjour"}))
+        .await;
+    a.call(json!({"type": "chat", "scope": "team", "text": "équipe: on y va"}))
+        .await;
+    a.call(json!({"type": "chat", "scope": "direct", "to": wb.id(), "text": "dm: ça va ?"}))
+        .await;
+    m.call(json!({"type": "chat", "scope": "announcement", "text": "annonce: 16 h"}))
+        .await;
+    a.call(json!({"type": "chat", "scope": "room", "text": "salle: oups"}))
+        .await;
+    let oops = a
+        .recv_until(
+            |msg| is_type(msg, "chat") && msg["message"]["text"] == "salle: oups",
+            WAIT,
+        )
+        .await["message"]["seq"]
+        .as_u64()
+        .unwrap();
+    m.call(json!({"type": "delete_message", "seq": oops, "reason": "test"}))
+        .await;
+
+    t.call(json!({"type": "set_mentor_profile", "skills": ["data", "legal"], "available": true}))
+        .await;
+    a.call(json!({"type": "ask_help", "tags": ["data"], "description": "Quelle licence ?"}))
+        .await;
+    let request = a
+        .recv_until(
+            |msg| is_type(msg, "help_status") && !msg["request"].is_null(),
+            WAIT,
+        )
+        .await["request"]["id"]
+        .as_u64()
+        .unwrap();
+    t.call(json!({"type": "claim_help", "request": request}))
+        .await;
+    t.call(json!({"type": "resolve_help", "request": request}))
+        .await;
+    a.call(json!({"type": "rate_help", "request": request, "stars": 5, "comment": "Merci"}))
+        .await;
+
+    m.call(json!({"type": "mute", "member": wb.id(), "reason": "flood"}))
+        .await;
+    m.call(json!({"type": "ban", "member": wc.id(), "reason": "abus"}))
+        .await;
+    import_roster(
+        server,
+        &wm.session(),
+        "name,role,team\nDavid Roster,participant,Équipe Roster\nEmma Roster,jury,\n",
+    )
+    .await;
+
+    m.call(json!({"type": "jury", "op": "open_judging"})).await;
+    j.call(json!({"type": "jury", "op": "score", "team": team, "criterion": "impact", "value": 8}))
+        .await;
+    m.call(json!({"type": "vote", "op": "open"})).await;
+    z.call(json!({"type": "vote", "op": "cast", "team": team}))
+        .await;
+    m.call(json!({"type": "award", "op": "define", "id": "libris", "name": "Libris"}))
+        .await;
+    m.call(json!({"type": "award", "op": "give", "award": "libris", "team": team}))
+        .await;
+    m.call(json!({"type": "leaderboard", "op": "live"})).await;
+    m.call(json!({"type": "set_phase", "phase": "pitches"}))
+        .await;
+    m.call(json!({"type": "pitch", "op": "set_order", "order": [team, 1]}))
+        .await;
+    m.call(json!({"type": "pitch", "op": "start"})).await;
+    m.recv_until(
+        |msg| is_type(msg, "pitch") && msg["timer"]["state"] == "running",
+        WAIT,
+    )
+    .await;
+    for client in [m, t, j, a, b, c, z] {
+        client.close().await;
+    }
+}
