@@ -4,17 +4,21 @@
 //! carry `rid` (an integer), echoed in the `ack` or `error` that answers it.
 //! `docs/protocol.md` documents each message with an example; keep both in step.
 
-use crate::domain::awards::{Award, AwardCommand};
+use crate::domain::awards::Award;
 use crate::domain::help::{HelpStats, HelpTag};
-use crate::domain::jury::{JuryCommand, Progress, Rubric, ScoreSheet};
-use crate::domain::leaderboard::{LeaderboardCommand, PublicLeaderboard, StaffLeaderboard};
+use crate::domain::jury::{Progress, Rubric, ScoreSheet};
+use crate::domain::leaderboard::{PublicLeaderboard, StaffLeaderboard};
 use crate::domain::moderation::AuditEntry;
-use crate::domain::pitch::{PitchCommand, TimerView};
+use crate::domain::pitch::TimerView;
 use crate::domain::program::{Challenge, Phase, ScheduledPhase};
-use crate::domain::votes::VoteCommand;
 use crate::domain::{ErrorCode, Role, Status};
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
+
+mod close;
+mod ops;
+pub use close::CloseCode;
+pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
 
 /// Version a client must announce in `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -199,26 +203,26 @@ pub enum ClientMsg {
     },
     ListInvites,
     GetAuditLog,
-    // The pitch session: each mirrors a domain command, selected by `op`.
+    // The pitch session, each selected by `op` (see [`ops`]).
     Pitch {
         #[serde(flatten)]
-        command: PitchCommand,
+        op: PitchOp,
     },
     Jury {
         #[serde(flatten)]
-        command: JuryCommand,
+        op: JuryOp,
     },
     Vote {
         #[serde(flatten)]
-        command: VoteCommand,
+        op: VoteOp,
     },
     Award {
         #[serde(flatten)]
-        command: AwardCommand,
+        op: AwardOp,
     },
     Leaderboard {
         #[serde(flatten)]
-        command: LeaderboardCommand,
+        op: LeaderboardOp,
     },
     /// Clock sync: `t0` is the client's send time (ms).
     Ping {

@@ -3,13 +3,13 @@
 
 use super::interest::{Area, View};
 use super::requests::Intent;
-use super::session::{CLOSE_GOING_AWAY, ConnId, SessionLink};
+use super::session::{ConnId, SessionLink};
 use super::views::{venue_json, venue_url};
 use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
 use crate::metrics::Metrics;
-use crate::protocol::{ClientMsg, Frame, ServerMsg, encode};
+use crate::protocol::{ClientMsg, CloseCode, Frame, ServerMsg, encode};
 use crate::store::{Journal, Snapshotter};
 use crate::venue::RoomIdx;
 use std::cell::{Cell, RefCell};
@@ -480,7 +480,9 @@ impl Hub {
         }
         self.snapshot();
         for session in self.sessions.values() {
-            session.link.close(CLOSE_GOING_AWAY, "server shutting down");
+            session
+                .link
+                .close(CloseCode::GoingAway, "server shutting down");
         }
         let members = self.event.state().members.len();
         let Hub {

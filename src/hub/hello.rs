@@ -5,10 +5,11 @@
 //! client holds always survives a crash.
 
 use super::actor::{AfterCommit, Hub, Pending, Session};
-use super::session::{CLOSE_REPLACED, SessionLink};
+use super::session::SessionLink;
 use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;
 use crate::domain::{Action, Command, Effect, ErrorCode, MemberId, text};
+use crate::protocol::CloseCode;
 use crate::secret::{hash_token, new_token};
 use tokio::sync::oneshot;
 
@@ -131,7 +132,7 @@ impl Hub {
         {
             previous
                 .link
-                .close(CLOSE_REPLACED, "signed in from another tab or device");
+                .close(CloseCode::Replaced, "signed in from another tab or device");
         }
         let now = self.now();
         let effects = self

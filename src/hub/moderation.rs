@@ -7,13 +7,8 @@ use super::session::ConnId;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::{Command, Effect, ErrorCode, MemberId, Millis, Role, TeamId};
-use crate::protocol::{InviteView, ServerMsg, encode};
+use crate::protocol::{CloseCode, InviteView, ServerMsg, encode};
 use crate::secret::{hash_token, new_token};
-
-/// Close code: the moderator kicked this person (they may come back).
-pub const CLOSE_KICKED: u16 = 4002;
-/// Close code: the moderator banned this person.
-pub const CLOSE_BANNED: u16 = 4004;
 
 /// A new invite as a client asks for it.
 pub(super) struct InviteRequest {
@@ -79,10 +74,10 @@ impl Hub {
                 self.deliver("mute_changed", frame, self.moderators().chain(target));
             }
             Effect::Kicked { member } => {
-                self.close_member(*member, CLOSE_KICKED, "kicked by the moderator")
+                self.close_member(*member, CloseCode::Kicked, "kicked by the moderator")
             }
             Effect::Banned { member } => {
-                self.close_member(*member, CLOSE_BANNED, "banned by the moderator")
+                self.close_member(*member, CloseCode::Banned, "banned by the moderator")
             }
             Effect::ChatDeleted { seq } => self.deliver(
                 "chat_deleted",
@@ -96,7 +91,7 @@ impl Hub {
         }
     }
 
-    fn close_member(&self, member: MemberId, code: u16, reason: &'static str) {
+    fn close_member(&self, member: MemberId, code: CloseCode, reason: &'static str) {
         if let Some(session) = self.session_of(member) {
             session.link.close(code, reason);
         }

@@ -5,7 +5,6 @@
 
 use crate::domain::help::HelpCommand;
 use crate::domain::moderation::ModerationCommand;
-use crate::domain::pitch::PitchCommand;
 use crate::domain::program::ProgramCommand;
 use crate::domain::{Action, ChatTarget, Command, ErrorCode, MemberId, Role, SummonTarget, TeamId};
 use crate::protocol::{ChatScope, ClientMsg};
@@ -160,19 +159,14 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
                 ),
             )),
         },
-        ClientMsg::Pitch {
-            command: PitchCommand::Shuffle { seed: 0 },
-        } => {
-            // The hub draws the seed; it is journaled, so replay agrees.
-            Ok(Durable(Command::Pitch(PitchCommand::Shuffle {
-                seed: rand::random::<u64>().max(1),
-            })))
-        }
-        ClientMsg::Pitch { command } => Ok(Durable(Command::Pitch(command))),
-        ClientMsg::Jury { command } => Ok(Durable(Command::Jury(command))),
-        ClientMsg::Vote { command } => Ok(Durable(Command::Vote(command))),
-        ClientMsg::Award { command } => Ok(Durable(Command::Award(command))),
-        ClientMsg::Leaderboard { command } => Ok(Durable(Command::Leaderboard(command))),
+        // The hub draws a shuffle's seed; it is journaled, so replay agrees.
+        ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(
+            op.into_command(rand::random::<u64>().max(1)),
+        ))),
+        ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
+        ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
+        ClientMsg::Award { op } => Ok(Durable(Command::Award(op.into()))),
+        ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
     }
 }

@@ -3,11 +3,11 @@
 //! batches, and a close signal.
 //!
 //! The hub never waits on a client. A full queue means the client cannot keep
-//! up: it is closed with [`CLOSE_TOO_SLOW`] and resynchronizes when it comes
+//! up: it is closed with [`CloseCode::TooSlow`] and resynchronizes when it comes
 //! back, rather than silently missing a message.
 
 use super::outbox::{Push, Queue};
-use crate::protocol::Frame;
+use crate::protocol::{CloseCode, Frame};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
@@ -15,17 +15,10 @@ use tokio::sync::Notify;
 /// Identifies one WebSocket connection, server-wide.
 pub type ConnId = u64;
 
-/// Close code: the client's outbound queue overflowed.
-pub const CLOSE_TOO_SLOW: u16 = 4008;
-/// Close code: the same person connected again elsewhere.
-pub const CLOSE_REPLACED: u16 = 4001;
-/// Close code: the server is shutting down (standard "going away").
-pub const CLOSE_GOING_AWAY: u16 = 1001;
-
 /// Why and how a connection should be closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CloseReason {
-    pub code: u16,
+    pub code: CloseCode,
     pub reason: &'static str,
 }
 
@@ -75,7 +68,7 @@ impl SessionShared {
 
     /// Asks for the connection to close with this code (from the hub or from
     /// the connection itself). The first reason wins.
-    pub fn request_close(&self, code: u16, reason: &'static str) {
+    pub fn request_close(&self, code: CloseCode, reason: &'static str) {
         if let Ok(mut slot) = self.close.lock() {
             slot.get_or_insert(CloseReason { code, reason });
         }
@@ -86,7 +79,7 @@ impl SessionShared {
     /// The pending close request, if any.
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.close.lock().map(|c| *c).unwrap_or(Some(CloseReason {
-            code: 1011,
+            code: CloseCode::InternalError,
             reason: "internal error",
         }))
     }
@@ -202,7 +195,7 @@ impl SessionLink {
         match pushed {
             Push::Queued => Delivery::Queued,
             Push::Full => {
-                self.close(CLOSE_TOO_SLOW, "too slow: outbound queue full");
+                self.close(CloseCode::TooSlow, "too slow: outbound queue full");
                 Delivery::Overflowed
             }
             Push::Closed => Delivery::Gone,
@@ -224,7 +217,7 @@ impl SessionLink {
     }
 
     /// Asks the connection task to close with this code. The first reason wins.
-    pub fn close(&self, code: u16, reason: &'static str) {
+    pub fn close(&self, code: CloseCode, reason: &'static str) {
         self.shared.request_close(code, reason);
     }
 
@@ -267,7 +260,10 @@ mod tests {
             link.send_before_positions(Frame::from("b")),
             Delivery::Overflowed
         );
-        assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
+        assert_eq!(
+            shared.close_reason().map(|r| r.code),
+            Some(CloseCode::TooSlow)
+        );
     }
 
     #[tokio::test]
@@ -276,7 +272,10 @@ mod tests {
         assert_eq!(link.send(Frame::from("a")), Delivery::Queued);
         assert_eq!(link.send(Frame::from("b")), Delivery::Queued);
         assert_eq!(link.send(Frame::from("c")), Delivery::Overflowed);
-        assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
+        assert_eq!(
+            shared.close_reason().map(|r| r.code),
+            Some(CloseCode::TooSlow)
+        );
         assert_eq!(rx.recv().await.as_deref(), Some("a"));
     }
 
@@ -327,13 +326,16 @@ mod tests {
     async fn close_requests_wake_a_stuck_writer_without_stealing_position_wakeups() {
         let (link, _rx, shared) = SessionLink::new(1, 2);
         link.offer_positions(Frame::from("p1"));
-        link.close(CLOSE_TOO_SLOW, "too slow");
+        link.close(CloseCode::TooSlow, "too slow");
         shared.close_requested().await;
         // The position wake-up is still there for the connection loop.
         tokio::time::timeout(std::time::Duration::from_secs(1), shared.woken())
             .await
             .unwrap();
-        assert_eq!(shared.close_reason().map(|r| r.code), Some(CLOSE_TOO_SLOW));
+        assert_eq!(
+            shared.close_reason().map(|r| r.code),
+            Some(CloseCode::TooSlow)
+        );
     }
 
     #[test]

@@ -8,11 +8,11 @@ use super::AppState;
 use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
 use crate::domain::ErrorCode;
-use crate::hub::session::{
-    CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CloseReason, ConnId, Outbox, SessionLink, SessionShared,
-};
+use crate::hub::session::{CloseReason, ConnId, Outbox, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
-use crate::protocol::{ClientMsg, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode};
+use crate::protocol::{
+    ClientMsg, CloseCode, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode,
+};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -26,12 +26,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-/// Close code: a frame or message over the size limit.
-pub const CLOSE_TOO_BIG: u16 = 1009;
-/// Close code: no `hello` in time.
-pub const CLOSE_HELLO_TIMEOUT: u16 = 4003;
-/// Close code: over the message rate for too long.
-pub const CLOSE_FLOOD: u16 = 4029;
 /// How long a closing connection waits for a slow client to take its last
 /// frames and the close frame before dropping the socket.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -186,7 +180,7 @@ async fn run(
                     }
                 }
                 _ = shutdown.changed() => break Some(CloseReason {
-                    code: CLOSE_GOING_AWAY,
+                    code: CloseCode::GoingAway,
                     reason: "server shutting down",
                 }),
             }
@@ -269,7 +263,7 @@ async fn incoming_text(
                     .fetch_add(1, Ordering::Relaxed);
                 let limit = format!("message over {} bytes", state.config.max_frame_bytes);
                 tracing::info!(%limit, "closing: oversized frame");
-                send_close(sink, CLOSE_TOO_BIG, "message too big").await;
+                send_close(sink, CloseCode::TooBig, "message too big").await;
             }
             Incoming::End
         }
@@ -296,7 +290,7 @@ async fn await_hello(
         let incoming = match tokio::time::timeout_at(deadline, stream.next()).await {
             Ok(incoming) => incoming,
             Err(_) => {
-                send_close(sink, CLOSE_HELLO_TIMEOUT, "no hello in time").await;
+                send_close(sink, CloseCode::HelloTimeout, "no hello in time").await;
                 return None;
             }
         };
@@ -427,7 +421,7 @@ async fn forward(
         Verdict::Flood => {
             state.metrics.flood_closes.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("closing: sustained flood");
-            shared.request_close(CLOSE_FLOOD, "flood: too many messages for too long");
+            shared.request_close(CloseCode::Flood, "flood: too many messages for too long");
             return false;
         }
     }
@@ -528,7 +522,7 @@ async fn write_burst(
         () = shared.close_requested() => false,
         () = tokio::time::sleep(stall) => {
             // The client stopped reading: its socket buffers are full.
-            shared.request_close(CLOSE_TOO_SLOW, WRITES_STALLED);
+            shared.request_close(CloseCode::TooSlow, WRITES_STALLED);
             false
         }
     }
@@ -541,7 +535,7 @@ async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame, stall: Dur
         sent = sink.send(Message::Text(frame)) => sent.is_ok(),
         () = shared.close_requested() => false,
         () = tokio::time::sleep(stall) => {
-            shared.request_close(CLOSE_TOO_SLOW, WRITES_STALLED);
+            shared.request_close(CloseCode::TooSlow, WRITES_STALLED);
             false
         }
     }
@@ -564,9 +558,9 @@ async fn drain_until_closed(stream: &mut Stream) {
 
 /// Sends a close frame, giving a slow client [`CLOSE_FLUSH_TIMEOUT`] to take
 /// it (and the frames queued before it); after that the socket is dropped.
-async fn send_close(sink: &mut Sink, code: u16, reason: &'static str) {
+async fn send_close(sink: &mut Sink, code: CloseCode, reason: &'static str) {
     let frame = CloseFrame {
-        code,
+        code: code.code(),
         reason: reason.into(),
     };
     let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
