@@ -35,9 +35,11 @@ pub struct Request {
     pub msg: ClientMsg,
 }
 
-/// Everything a client can send.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Everything a client can send. Its `type` names (for metrics and for
+/// telling an unknown type from a bad field) come from the same variants.
+#[derive(Debug, Clone, PartialEq, Deserialize, strum::IntoStaticStr, strum::VariantNames)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClientMsg {
     /// First message on a connection: join with an invite, or resume a session.
     Hello {
@@ -231,94 +233,12 @@ pub enum ClientMsg {
 }
 
 /// The `type` of every [`ClientMsg`], to tell an unknown type from a bad field.
-pub const CLIENT_TYPES: &[&str] = &[
-    "hello",
-    "step",
-    "walk_to",
-    "teleport",
-    "view",
-    "set_status",
-    "chat",
-    "create_team",
-    "join_team",
-    "leave_team",
-    "add_challenge",
-    "update_challenge",
-    "remove_challenge",
-    "set_schedule",
-    "set_phase",
-    "set_team_formation",
-    "summon",
-    "ask_help",
-    "claim_help",
-    "unclaim_help",
-    "resolve_help",
-    "cancel_help",
-    "rate_help",
-    "set_mentor_profile",
-    "go_to_team",
-    "mute",
-    "unmute",
-    "kick",
-    "ban",
-    "delete_message",
-    "create_invite",
-    "revoke_invite",
-    "list_invites",
-    "get_audit_log",
-    "pitch",
-    "jury",
-    "vote",
-    "award",
-    "leaderboard",
-    "ping",
-];
+pub const CLIENT_TYPES: &[&str] = <ClientMsg as strum::VariantNames>::VARIANTS;
 
 impl ClientMsg {
     /// The message's `type`, e.g. for metrics labels.
     pub fn kind(&self) -> &'static str {
-        match self {
-            ClientMsg::Hello { .. } => "hello",
-            ClientMsg::Step { .. } => "step",
-            ClientMsg::WalkTo { .. } => "walk_to",
-            ClientMsg::Teleport { .. } => "teleport",
-            ClientMsg::SetStatus { .. } => "set_status",
-            ClientMsg::Chat { .. } => "chat",
-            ClientMsg::CreateTeam { .. } => "create_team",
-            ClientMsg::JoinTeam { .. } => "join_team",
-            ClientMsg::LeaveTeam => "leave_team",
-            ClientMsg::AddChallenge { .. } => "add_challenge",
-            ClientMsg::UpdateChallenge { .. } => "update_challenge",
-            ClientMsg::RemoveChallenge { .. } => "remove_challenge",
-            ClientMsg::SetSchedule { .. } => "set_schedule",
-            ClientMsg::SetPhase { .. } => "set_phase",
-            ClientMsg::SetTeamFormation { .. } => "set_team_formation",
-            ClientMsg::Summon { .. } => "summon",
-            ClientMsg::AskHelp { .. } => "ask_help",
-            ClientMsg::ClaimHelp { .. } => "claim_help",
-            ClientMsg::UnclaimHelp { .. } => "unclaim_help",
-            ClientMsg::ResolveHelp { .. } => "resolve_help",
-            ClientMsg::CancelHelp { .. } => "cancel_help",
-            ClientMsg::RateHelp { .. } => "rate_help",
-            ClientMsg::SetMentorProfile { .. } => "set_mentor_profile",
-            ClientMsg::GoToTeam { .. } => "go_to_team",
-            ClientMsg::Mute { .. } => "mute",
-            ClientMsg::Unmute { .. } => "unmute",
-            ClientMsg::Kick { .. } => "kick",
-            ClientMsg::Ban { .. } => "ban",
-            ClientMsg::DeleteMessage { .. } => "delete_message",
-            ClientMsg::CreateInvite { .. } => "create_invite",
-            ClientMsg::RevokeInvite { .. } => "revoke_invite",
-            ClientMsg::ListInvites => "list_invites",
-            ClientMsg::GetAuditLog => "get_audit_log",
-            ClientMsg::Pitch { .. } => "pitch",
-            ClientMsg::Jury { .. } => "jury",
-            ClientMsg::Vote { .. } => "vote",
-            ClientMsg::Award { .. } => "award",
-            ClientMsg::Leaderboard { .. } => "leaderboard",
-            ClientMsg::Ping { .. } => "ping",
-            ClientMsg::View { .. } => "view",
-        }
+        self.into()
     }
 }
 
