@@ -12,6 +12,9 @@
 //! - [`faults`]: journal write failures give `storage_unavailable` and a 503
 //!   `/healthz`, and both recover by themselves.
 //!
+//! - [`power_cut`]: the real binary on a FUSE filesystem whose power is cut
+//!   at chosen moments (snapshot writing, rollover, pruning, journal syncs);
+//!   after a restart every acknowledged command is there exactly once.
 //! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
@@ -29,6 +32,7 @@ mod crash;
 mod export;
 mod faults;
 mod judging;
+mod power_cut;
 mod restart;
 mod snapshot_cost;
 mod startup;
