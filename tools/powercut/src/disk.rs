@@ -94,6 +94,13 @@ enum FileChange {
 enum DirChange {
     Link(OsString, Ino),
     Unlink(OsString),
+    /// A rename inside one directory: atomic, as every Linux filesystem
+    /// makes it (the new name is either the old file or the renamed one).
+    Move {
+        from: OsString,
+        to: OsString,
+        ino: Ino,
+    },
 }
 
 fn apply_file(data: &mut Vec<u8>, change: &FileChange, keep: Option<usize>) {
@@ -118,6 +125,10 @@ fn apply_dir(entries: &mut BTreeMap<OsString, Ino>, change: &DirChange) {
         }
         DirChange::Unlink(name) => {
             entries.remove(name);
+        }
+        DirChange::Move { from, to, ino } => {
+            entries.remove(from);
+            entries.insert(to.clone(), *ino);
         }
     }
 }
@@ -172,7 +183,9 @@ impl Node {
     }
 
     /// What a cut leaves of this node: `durable`, plus with `rng` a random
-    /// prefix of the pending changes.
+    /// prefix of a file's pending writes, or a random subset of a
+    /// directory's pending changes (a filesystem may write its directory
+    /// updates in any order until the directory is synced).
     fn survivor(&self, rng: Option<&mut StdRng>) -> Survivor {
         match &self.body {
             Body::File {
@@ -196,9 +209,10 @@ impl Node {
             } => {
                 let mut entries = durable.clone();
                 if let Some(rng) = rng {
-                    let kept = rng.random_range(0..=pending.len());
-                    for change in &pending[..kept] {
-                        apply_dir(&mut entries, change);
+                    for change in pending {
+                        if rng.random_bool(0.5) {
+                            apply_dir(&mut entries, change);
+                        }
                     }
                 }
                 Survivor::Dir(entries)
@@ -706,8 +720,20 @@ impl Disk {
             }
         }
         self.entries(new_parent)?;
-        self.link(new_parent, new_name, ino)?;
-        self.unlink_entry(parent, name);
+        if parent == new_parent {
+            if let Some(Body::Dir { now, pending, .. }) = self.body_mut(parent) {
+                now.remove(name);
+                now.insert(new_name.to_os_string(), ino);
+                pending.push(DirChange::Move {
+                    from: name.to_os_string(),
+                    to: new_name.to_os_string(),
+                    ino,
+                });
+            }
+        } else {
+            self.link(new_parent, new_name, ino)?;
+            self.unlink_entry(parent, name);
+        }
         if let Some(node) = self.nodes.get_mut(&ino) {
             node.name = new_name.to_os_string();
         }

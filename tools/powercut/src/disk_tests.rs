@@ -148,3 +148,33 @@ fn load_and_write_back_round_trip() {
     assert!(!root.join("events/demo/new").exists());
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn torn_cuts_keep_any_subset_of_a_directorys_changes_and_renames_whole() {
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..64 {
+        let mut disk = Disk::empty();
+        let a = disk.create(ROOT, name("a"), Kind::File, 0o644).unwrap();
+        let b = disk.create(ROOT, name("b"), Kind::File, 0o644).unwrap();
+        disk.sync(a).unwrap();
+        disk.sync(b).unwrap();
+        disk.sync(ROOT).unwrap();
+        let t = disk.create(ROOT, name("t"), Kind::File, 0o644).unwrap();
+        disk.sync(t).unwrap();
+        disk.rename(ROOT, name("t"), ROOT, name("s")).unwrap();
+        disk.unlink(ROOT, name("a")).unwrap();
+        disk.unlink(ROOT, name("b")).unwrap();
+        let image = after_cut(&mut disk, Some(seed));
+        let present: Vec<bool> = ["a", "b", "s", "t"]
+            .iter()
+            .map(|n| image.file(n).is_some())
+            .collect();
+        assert!(
+            !(present[2] && present[3]),
+            "a rename is whole: {present:?}"
+        );
+        seen.insert(present);
+    }
+    // Any unlink may stick without the others: many outcomes, not a prefix.
+    assert!(seen.len() > 4, "{seen:?}");
+}

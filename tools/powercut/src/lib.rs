@@ -8,7 +8,9 @@
 //! real disk would have kept.
 //!
 //! - [`disk`]: the model (pure): each node's state now, its durable state,
-//!   and the changes in between; what a cut leaves, optionally torn.
+//!   and the changes in between; what a cut leaves, optionally torn (a
+//!   prefix of each file's unsynced writes, a subset of each directory's
+//!   unsynced changes).
 //! - [`fs`]: the FUSE requests mapped onto the model.
 //! - [`Mounted`]: mount over a directory (loading the backing directory as
 //!   the disk's durable content), arm or cut, unmount and write the
