@@ -31,6 +31,8 @@
 
 pub mod disk;
 pub mod fs;
+mod image;
+mod node;
 
 pub use disk::{Cut, Disk, Image, Op, Trigger};
 
