@@ -80,9 +80,12 @@ pub async fn open_events(
     base_url: &str,
 ) -> Result<Opened, StartError> {
     let data_dir = config.data_dir.as_path();
-    std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
-        path: data_dir.display().to_string(),
-        source,
+    // Durably: a power cut must not take back the data directory itself.
+    store::layout::create_dir_durably(data_dir, options.fsync).map_err(|source| {
+        StartError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        }
     })?;
     let ids = store::list_events(data_dir).map_err(|e| store_error(data_dir, e))?;
     let mut events = Vec::with_capacity(ids.len());

@@ -83,6 +83,38 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Creates `dir` and its missing parents, and (with `fsync`) makes each new
+/// directory's entry durable by syncing the directory that received it.
+/// Without that, a power cut soon after the first start can take the whole
+/// data directory with it, synced files and all, and the next start would
+/// begin a fresh event as if nothing had been acknowledged.
+pub fn create_dir_durably(dir: &Path, fsync: bool) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    let mut at = dir;
+    while !at.is_dir() {
+        missing.push(at);
+        match at.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => at = parent,
+            _ => break,
+        }
+    }
+    for path in missing.into_iter().rev() {
+        match std::fs::create_dir(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+        if fsync {
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether `id` is safe as one path component and readable in a URL.
 pub fn valid_event_id(id: &str) -> bool {
     !id.is_empty()
@@ -112,6 +144,16 @@ mod tests {
             parse_number("journal-42.log", SEGMENT_PREFIX, SEGMENT_SUFFIX),
             None
         );
+    }
+
+    #[test]
+    fn creates_missing_parents() {
+        let root = std::env::temp_dir().join(format!("amphi-layout-{}", std::process::id()));
+        let dir = root.join("data").join("events").join("demo");
+        create_dir_durably(&dir, true).unwrap();
+        assert!(dir.is_dir());
+        create_dir_durably(&dir, true).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

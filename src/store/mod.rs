@@ -125,14 +125,8 @@ pub fn open_event(
     dir: &Path,
     options: &StoreOptions,
 ) -> Result<(Recovered, Journal, Snapshotter), StoreError> {
-    let existed = dir.is_dir();
-    std::fs::create_dir_all(dir).map_err(|e| StoreError::io("create directory", dir, e))?;
-    if !existed
-        && options.fsync
-        && let Some(parent) = dir.parent()
-    {
-        layout::sync_dir(parent).map_err(|e| StoreError::io("fsync directory", parent, e))?;
-    }
+    layout::create_dir_durably(dir, options.fsync)
+        .map_err(|e| StoreError::io("create directory", dir, e))?;
     let lock = Arc::new(lock(dir)?);
     let outcome = recovery::recover(dir)?;
     let recovered = outcome.recovered;

@@ -14,6 +14,9 @@
 //!
 //! - [`fixtures`]: data directories written by released versions recover
 //!   with the current code, from their snapshot and by journal replay alone.
+//! - [`power_cut`]: the real binary on a FUSE filesystem whose power is cut
+//!   at chosen moments (snapshot writing, rollover, pruning, journal syncs);
+//!   after a restart every acknowledged command is there exactly once.
 //! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
@@ -32,6 +35,7 @@ mod export;
 mod faults;
 mod fixtures;
 mod judging;
+mod power_cut;
 mod restart;
 mod snapshot_cost;
 mod startup;
