@@ -98,12 +98,8 @@ pub(crate) fn read(objects: &[&Object], geo: Geometry, out: &mut Problems) -> Re
                 .map(|k| (k, false)),
         };
         if let Some((kind, by_property)) = kind {
-            let room = match read_room(o, kind, by_property, geo, out) {
-                Ok(room) => room,
-                Err(e) => {
-                    out.error(e);
-                    continue;
-                }
+            let Some(room) = read_room(o, kind, by_property, geo, out) else {
+                continue;
             };
             if let Some(first) = ids.insert(room.id.clone(), o.id) {
                 out.error(MapError::on(
@@ -220,23 +216,57 @@ fn slugify(name: &str) -> String {
         .to_string()
 }
 
+/// A room from an object, or `None` with every problem of the object
+/// recorded (name, rectangle, label, capacity and roles are all checked).
 fn read_room(
     o: &Object,
     kind: RoomKind,
     by_property: bool,
     geo: Geometry,
     out: &mut Problems,
-) -> Result<Room, MapError> {
-    let err = |field: &str, problem: String| Err(MapError::on(location(o), field, problem));
-    let is_slug = |id: &str| {
-        !id.is_empty()
-            && id.len() <= MAX_ID
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    // A room made by the property may keep its WorkAdventure name ("Meeting
-    // room 1"): its id is derived from it, and the name becomes the label.
+) -> Option<Room> {
+    let id = room_id(o, by_property);
+    let rect = rect_of(o, geo, out);
+    let label = room_label(o, by_property);
+    let capacity = room_capacity(o);
+    let roles = room_roles(o, kind);
+    match (id, rect, label, capacity, roles) {
+        (Ok(id), Ok(rect), Ok(label), Ok(capacity), Ok(roles)) => Some(Room {
+            id,
+            label,
+            kind,
+            rect,
+            capacity,
+            roles,
+        }),
+        (id, rect, label, capacity, roles) => {
+            let errors = [
+                id.err(),
+                rect.err(),
+                label.err(),
+                capacity.err(),
+                roles.err(),
+            ];
+            for e in errors.into_iter().flatten() {
+                out.error(e);
+            }
+            None
+        }
+    }
+}
+
+fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The room id: the object's name. A room made by the property may keep its
+/// WorkAdventure name ("Meeting room 1"): its id is derived from it.
+fn room_id(o: &Object, by_property: bool) -> Result<String, MapError> {
+    let err = |problem: String| Err(MapError::on(location(o), "name", problem));
     let id = if by_property && !is_slug(&o.name) {
         slugify(&o.name)
     } else {
@@ -244,76 +274,62 @@ fn read_room(
     };
     if id.is_empty() {
         return err(
-            "name",
             "a room needs a name, used as its id (e.g. \"table-01\"): set the object's name".into(),
         );
     }
     if !is_slug(&id) {
-        return err(
-            "name",
-            format!(
-                "expected a slug of at most {MAX_ID} characters a-z, 0-9 and '-', got {id:?}: \
-                 rename the object (e.g. {:?})",
-                slugify(&id)
-            ),
-        );
+        return err(format!(
+            "expected a slug of at most {MAX_ID} characters a-z, 0-9 and '-', got {id:?}: \
+             rename the object (e.g. {:?})",
+            slugify(&id)
+        ));
     }
-    let rect = rect_of(o, geo, out)?;
-    let default_label = if id == o.name {
-        id.clone()
-    } else {
-        o.name.trim().to_string()
-    };
-    let label = match property(&o.properties, "label") {
-        None => default_label,
+    Ok(id)
+}
+
+/// The `label` property, or the name (which the id may be derived from).
+fn room_label(o: &Object, by_property: bool) -> Result<String, MapError> {
+    match property(&o.properties, "label") {
+        None if by_property => Ok(o.name.trim().to_string()),
+        None => Ok(o.name.clone()),
         Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= MAX_LABEL => {
-            s.trim().to_string()
+            Ok(s.trim().to_string())
         }
-        Some(other) => {
-            return err(
-                "label",
-                format!(
-                    "expected a non-empty string of at most {MAX_LABEL} characters, got {other}"
-                ),
-            );
-        }
+        Some(other) => Err(MapError::on(
+            location(o),
+            "label",
+            format!("expected a non-empty string of at most {MAX_LABEL} characters, got {other}"),
+        )),
+    }
+}
+
+fn room_capacity(o: &Object) -> Result<Option<u32>, MapError> {
+    let Some(v) = property(&o.properties, "capacity") else {
+        return Ok(None);
     };
-    let capacity = match property(&o.properties, "capacity") {
-        None => None,
-        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) if n > 0 => Some(n),
-            _ => {
-                return err(
-                    "capacity",
-                    format!("expected an integer greater than 0, got {v}"),
-                );
-            }
-        },
-    };
-    let roles = match property(&o.properties, "roles") {
-        None => kind.default_roles(),
+    match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        Some(n) if n > 0 => Ok(Some(n)),
+        _ => Err(MapError::on(
+            location(o),
+            "capacity",
+            format!("expected an integer greater than 0, got {v}"),
+        )),
+    }
+}
+
+fn room_roles(o: &Object, kind: RoomKind) -> Result<RoleSet, MapError> {
+    let err = |problem: String| Err(MapError::on(location(o), "roles", problem));
+    match property(&o.properties, "roles") {
+        None => Ok(kind.default_roles()),
         Some(Value::String(list)) => match RoleSet::parse_list(list) {
-            Ok(set) if set.is_empty() => {
-                return err("roles", "expected at least one role".into());
-            }
-            Ok(set) => set,
-            Err(e) => return err("roles", e.to_string()),
+            Ok(set) if set.is_empty() => err("expected at least one role".into()),
+            Ok(set) => Ok(set),
+            Err(e) => err(e.to_string()),
         },
-        Some(other) => {
-            return err(
-                "roles",
-                format!("expected a comma-separated string of roles, got {other}"),
-            );
-        }
-    };
-    Ok(Room {
-        id,
-        label,
-        kind,
-        rect,
-        capacity,
-        roles,
-    })
+        Some(other) => err(format!(
+            "expected a comma-separated string of roles, got {other}"
+        )),
+    }
 }
 
 /// Checks one pixel coordinate is a usable number of pixels.

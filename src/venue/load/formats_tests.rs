@@ -298,3 +298,27 @@ fn drawable_map_embeds_tilesets_and_plain_layers() {
     );
     let _ = test_map::H;
 }
+
+#[test]
+fn every_problem_of_one_object_is_reported() {
+    let mut map = base();
+    object(&mut map, 3)["properties"] = json!([
+        {"name": "capacity", "value": 0},
+        {"name": "roles", "value": "pirate"},
+        {"name": "label", "value": ""}
+    ]);
+    object(&mut map, 3)["rotation"] = json!(45);
+    let r = report(map, &[]);
+    let fields: Vec<_> = r.problems.iter().map(|p| p.field()).collect();
+    assert_eq!(
+        fields,
+        [
+            Some("rotation"),
+            Some("label"),
+            Some("capacity"),
+            Some("roles")
+        ],
+        "{:?}",
+        r.problems
+    );
+}
