@@ -10,6 +10,9 @@ use crate::domain::Role;
 use crate::map_files::{DiskMap, MapRoot};
 use crate::venue::{RoomKind, Venue};
 
+/// Rooms of one kind named in the summary; the rest are counted.
+const LISTED_ROOMS: usize = 8;
+
 /// The report's text, and whether the map can be used.
 pub fn check_map(path: &Path, root: Option<&Path>) -> (String, bool) {
     let disk = match MapRoot::for_map(path, root).and_then(|root| root.load(path)) {
@@ -93,13 +96,17 @@ fn summary(w: &mut String, venue: &Venue) {
         if open > 0 {
             let _ = write!(line, " + {open} without limit");
         }
-        let list: Vec<String> = rooms
+        let mut list: Vec<String> = rooms
             .iter()
+            .take(LISTED_ROOMS)
             .map(|r| match r.capacity {
                 Some(c) => format!("{} ({c})", r.id),
                 None => r.id.clone(),
             })
             .collect();
+        if rooms.len() > LISTED_ROOMS {
+            list.push(format!("… {} more", rooms.len() - LISTED_ROOMS));
+        }
         let _ = writeln!(w, "{line}: {}", list.join(", "));
     }
     let spawns: Vec<String> = Role::ALL

@@ -9,7 +9,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::venue::{self, Location, MapError, MapFormat, MapReport};
+use crate::venue::{self, MapFormat, MapReport};
 
 /// Where a custom map's files are served from, under this URL prefix.
 pub const VENUE_URL: &str = "/venue/";
@@ -143,8 +143,9 @@ impl MapRoot {
         })
     }
 
-    /// Points each drawn tileset's image at its URL and checks it exists;
-    /// an image outside the root is a problem, a missing one a warning.
+    /// Points each drawn tileset's image at its URL and checks it exists.
+    /// An image outside the root or missing is only a warning (the venue
+    /// works; clients draw those tiles as flat colours), and is not served.
     fn check_images(&self, folder: &str, report: &mut MapReport) -> Vec<ImageFile> {
         let mut images = Vec::new();
         let Some(tilesets) = report
@@ -161,17 +162,18 @@ impl MapRoot {
                 continue;
             };
             let Some(path) = root_path(folder, &image) else {
-                report.problems.push(MapError::on(
-                    Location::Tileset(name),
-                    "image",
-                    format!(
-                        "{image} is outside the map root {}: pass --map-root with a folder \
-                         that holds the map and its tilesets",
-                        self.root.display()
-                    ),
+                report.warnings.push(format!(
+                    "tileset '{name}': image {image} is outside the map root {}, so it is \
+                     not served and clients draw its tiles as flat colours: pass --map-root \
+                     with a folder that holds the map and its tilesets",
+                    self.root.display()
                 ));
-                report.venue = None;
                 ts["image"] = serde_json::Value::Null;
+                images.push(ImageFile {
+                    tileset: name,
+                    path: image,
+                    found: false,
+                });
                 continue;
             };
             let found = self.inside(&path).is_some();

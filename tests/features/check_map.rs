@@ -155,3 +155,36 @@ fn the_server_prints_each_problem_once_without_a_backtrace() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("field 'infinite'").count(), 1, "{err}");
 }
+
+#[test]
+fn an_image_outside_the_root_is_a_warning_and_the_campus_checks_with_its_root() {
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let out = amphi(&["check-map", "maps/campus.tmj"], &assets);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "warning: tileset 'amphi': image ../tiles/amphi-tiles.png is outside the map root"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("images: 0 found, 1 missing"), "{text}");
+
+    let out = amphi(
+        &["check-map", "maps/campus.tmj", "--map-root", "."],
+        &assets,
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "  amphitheatre: 1 room(s), 400 seat(s): amphi (400)",
+        "  mentor-desk: 12 room(s), 72 seat(s): mentor-1 (6), mentor-2 (6), mentor-3 (6), mentor-4 (6), mentor-5 (6), mentor-6 (6), mentor-7 (6), mentor-8 (6), … 4 more",
+        "  image tiles/amphi-tiles.png (found)",
+        "result: ok, 0 warning(s)",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in:\n{text}"
+        );
+    }
+}
