@@ -82,7 +82,7 @@ for s in $ONLY; do
     # 10 Hz steps exceed the default 8 steps/s avatar speed: raise it.
     # S1 runs on the campus map, built for ~2,000 people: 400 in the
     # amphitheatre, 7 at each of its 100 tables, the rest over its hall.
-    s1) run s1 $'map = "'"$ROOT"$'/assets/maps/campus.tmj"\n[limits]\nsteps_per_second = 20' \
+    s1) run s1 $'map = "'"$ROOT"$'/assets/maps/campus.tmj"\nmap_root = "'"$ROOT"$'/assets"\n[limits]\nsteps_per_second = 20' \
           s1 --clients "$(n 2000)" --amphi "$(n 400)" --tables "$(n 700)" --rate 10 --duration "$(d 20 5)" ;;
     # The same 2,000 on the default map, made for 30-400 people: 1,460 share
     # its hall, packed around its six spawn points.

@@ -20,8 +20,13 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where snapshots and the journal live.
     pub data_dir: PathBuf,
-    /// A Tiled `.tmj` map to use instead of the embedded default venue.
+    /// A Tiled map (`.tmj`, `.json` or `.tmx`) to use instead of the
+    /// embedded default venue.
     pub map: Option<PathBuf>,
+    /// The directory the map's files are read and served from (tilesets in
+    /// parent folders of the map need it); default the map's folder. Nothing
+    /// outside it is ever served.
+    pub map_root: Option<PathBuf>,
     /// Base URL printed in join links; defaults to `http://<listen>`.
     pub public_url: Option<String>,
     /// Position batches per second.
@@ -108,6 +113,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             map: None,
+            map_root: None,
             public_url: None,
             tick_hz: 10,
             tick_phases: 4,
@@ -138,6 +144,7 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
     pub map: Option<PathBuf>,
+    pub map_root: Option<PathBuf>,
     pub bootstrap_token: Option<SecretString>,
 }
 
@@ -185,6 +192,9 @@ impl Config {
         }
         if overrides.map.is_some() {
             self.map = overrides.map;
+        }
+        if overrides.map_root.is_some() {
+            self.map_root = overrides.map_root;
         }
         if overrides.bootstrap_token.is_some() {
             self.bootstrap_token = overrides.bootstrap_token;

@@ -5,8 +5,9 @@
 //! - [`domain`]: the pure core. An [`domain::Event`] and the rules that change
 //!   it: members, teams, chat, presence and movement, permissions. No IO, no
 //!   clock: every change gets an explicit `now`, so the journal replays exactly.
-//! - [`venue`]: a Tiled map (`.tmj`) turned into rooms, a collision grid,
-//!   spawn points and paths. Also pure.
+//! - [`venue`]: a Tiled map (`.tmj`, `.tmx`) turned into rooms, a collision
+//!   grid, spawn points and paths. Also pure. [`map_files`] is its file-system
+//!   side (the map root, tilesets on disk); [`map_check`] is `amphi check-map`.
 //! - [`protocol`]: the JSON wire messages (see `docs/protocol.md`).
 //! - [`hub`]: one actor task per event, the single writer of its state; routes
 //!   effects to sessions and batches positions per area of interest per tick.
@@ -26,6 +27,8 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod hub;
+pub mod map_check;
+pub mod map_files;
 pub mod metrics;
 pub mod net;
 pub mod protocol;
@@ -42,7 +45,6 @@ use hub::{HubSettings, Registry};
 use metrics::Metrics;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use tokio::net::TcpListener;
@@ -62,13 +64,12 @@ pub const TEST_PANIC_HUB: &str = "__amphi_test_panic_hub__";
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("cannot read map {path}: {source}")]
-    ReadMap {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("map {path}: {source}")]
-    Map { path: String, source: MapError },
+    #[error("{0}")]
+    ReadMap(String),
+    /// Every problem of the map, each once (the problems are not a `source`,
+    /// so error reports do not repeat them).
+    #[error("map {path} is refused: {problems}")]
+    Map { path: String, problems: MapProblems },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -92,6 +93,20 @@ pub enum StartError {
     Task(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+}
+
+/// The problems of a refused map, displayed one per line.
+#[derive(Debug)]
+pub struct MapProblems(pub Vec<MapError>);
+
+impl std::fmt::Display for MapProblems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} problem(s)", self.0.len())?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
 }
 
 /// A join link printed at start: `ROLE: URL`.
@@ -132,11 +147,11 @@ impl Server {
         store_options: store::StoreOptions,
     ) -> Result<Server, StartError> {
         config.validate()?;
-        let (venue, map_text) = startup::load_venue(config.map.as_deref())?;
-        let map_url = match config.map.as_deref().and_then(Path::file_name) {
-            Some(file) => format!("/venue/{}", file.to_string_lossy()),
-            None => "/assets/maps/default.tmj".to_string(),
-        };
+        let loaded = startup::load_venue(config.map.as_deref(), config.map_root.as_deref())?;
+        for warning in &loaded.warnings {
+            tracing::warn!("map: {warning}");
+        }
+        let (venue, map_text) = (loaded.venue, loaded.map_text);
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -157,7 +172,7 @@ impl Server {
             inbox: config.hub_inbox,
             max_frame_bytes: config.max_frame_bytes,
             clock: clock.clone(),
-            map_url,
+            map_url: loaded.map_url.clone().unwrap_or_default(),
             live_page: config.live_page,
             snapshot_interval: std::time::Duration::from_secs(config.snapshot_interval_secs),
             interest_cell_tiles: config.interest_cell_tiles,
@@ -168,13 +183,19 @@ impl Server {
             startup::open_events(&config, Arc::new(venue), &clock, &store_options, &base).await?;
         let mut hubs = Vec::with_capacity(opened.events.len());
         for event in opened.events {
-            metrics.register_store(&event.event.state().id, event.journal.health());
+            let id = event.event.state().id.clone();
+            metrics.register_store(&id, event.journal.health());
+            let mut settings = settings.clone();
+            if loaded.map_url.is_none() {
+                // A custom map is drawn from the checked copy, tilesets embedded.
+                settings.map_url = format!("/api/events/{id}/map");
+            }
             let (handle, task) = hub::spawn(
                 event.event,
                 event.journal,
                 event.snapshotter,
                 map_text.clone(),
-                settings.clone(),
+                settings,
                 metrics.clone(),
                 shutdown_rx.clone(),
             );

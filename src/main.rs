@@ -3,6 +3,10 @@
 //!
 //! `amphi dump --data-dir DIR [--event ID]` recovers an event offline (the
 //! same recovery as at start, no server) and prints its state as JSON.
+//! `amphi check-map FILE [--map-root DIR]` checks a venue map, offline.
+//!
+//! Errors are printed as plain text (each cause once, never a backtrace,
+//! whatever `RUST_BACKTRACE` says): an operator reads them, not a debugger.
 
 use amphi::config::{Config, Overrides, SecretString};
 use amphi::{Server, StartError};
@@ -11,6 +15,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +40,16 @@ enum Command {
     /// Export an event's results (teams, scores by criterion and juror,
     /// ranking, votes, labels) as open data, from the data directory.
     Export(ExportArgs),
+    /// Check a Tiled map without starting a server: every problem at once,
+    /// then the rooms, seats, spawn points and tilesets an event would get.
+    /// Exit status 0 when the map can be used, 1 when it is refused.
+    CheckMap(CheckMapArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct CheckMapArgs {
+    /// The map: .tmj, .json or .tmx.
+    file: PathBuf,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -69,16 +84,41 @@ struct ServeArgs {
     /// Data directory [default: ./data].
     #[arg(long, env = "AMPHI_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
-    /// A Tiled map (.tmj) to use instead of the embedded venue.
+    /// A Tiled map (.tmj, .json or .tmx) to use instead of the embedded venue.
     #[arg(long, env = "AMPHI_MAP", global = true)]
     map: Option<PathBuf>,
+    /// The folder the map's files are read and served from (for tilesets in
+    /// parent folders of the map) [default: the map's folder].
+    #[arg(long, env = "AMPHI_MAP_ROOT", global = true)]
+    map_root: Option<PathBuf>,
     /// A TOML configuration file.
     #[arg(long, env = "AMPHI_CONFIG", global = true)]
     config: Option<PathBuf>,
 }
 
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::CheckMap(args)) = &cli.command {
+        let (text, ok) = amphi::map_check::check_map(&args.file, cli.serve.map_root.as_deref());
+        print!("{text}");
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` joins the causes on one line and never adds a backtrace.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AMPHI_LOG")
@@ -86,12 +126,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Dump(dump_args)) => dump(cli.serve, dump_args).await,
         Some(Command::Export(export_args)) => export(cli.serve, export_args).await,
-        None => serve(cli.serve).await,
+        Some(Command::CheckMap(_)) | None => serve(cli.serve).await,
     }
 }
 
@@ -110,6 +149,7 @@ fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
         listen: args.listen,
         data_dir: args.data_dir,
         map: args.map,
+        map_root: args.map_root,
         bootstrap_token,
     }))
 }
@@ -182,7 +222,9 @@ async fn export(args: ServeArgs, export_args: ExportArgs) -> anyhow::Result<()> 
         .await
         .map_err(explain)
         .context("cannot read the event")?;
-    let (venue, _) = amphi::startup::load_venue(config.map.as_deref()).map_err(explain)?;
+    let venue = amphi::startup::load_venue(config.map.as_deref(), config.map_root.as_deref())
+        .map_err(explain)?
+        .venue;
     let event = amphi::domain::Event::new(state, std::sync::Arc::new(venue), config.limits.clone());
     let results = event.results(amphi::clock::Clock::System.now());
     let text = match export_args.format {

@@ -29,10 +29,12 @@
 //! operator chose the token (`bootstrap_token`), whose link is shown at every
 //! start.
 
+use crate::MapProblems;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::demo::{self, SetupCommand};
 use crate::domain::{Command, Event, EventState, Limits, Millis, Role};
+use crate::map_files::MapRoot;
 use crate::secret::hash_token;
 use crate::store::{self, Journal, Snapshotter, StoreError, StoreOptions};
 use crate::venue::Venue;
@@ -182,7 +184,7 @@ pub async fn dump_event(config: &Config, event: Option<&str>) -> Result<EventSta
             )));
         }
     };
-    let (venue, _) = load_venue(config.map.as_deref())?;
+    let venue = load_venue(config.map.as_deref(), config.map_root.as_deref())?.venue;
     let opened = open_one(
         data_dir,
         &id,
@@ -479,28 +481,49 @@ fn store_error(path: &Path, source: StoreError) -> StartError {
     }
 }
 
-/// The configured map, or the embedded default venue; with its text.
-pub fn load_venue(path: Option<&Path>) -> Result<(Venue, Arc<str>), StartError> {
+/// The configured venue: what clients draw and what loading it warned about.
+pub struct LoadedVenue {
+    pub venue: Venue,
+    /// The map clients draw (served at `map_url`).
+    pub map_text: Arc<str>,
+    /// Where clients fetch it; `None`: per event, `/api/events/<id>/map`.
+    pub map_url: Option<String>,
+    /// What was adjusted or ignored in the map; print them for the operator.
+    pub warnings: Vec<String>,
+}
+
+/// The configured map (read inside its map root), or the embedded default
+/// venue. A broken map gives every problem at once.
+pub fn load_venue(path: Option<&Path>, root: Option<&Path>) -> Result<LoadedVenue, StartError> {
     let Some(path) = path else {
-        let venue = Venue::from_tmj(Venue::DEFAULT_MAP_TMJ).map_err(|source| StartError::Map {
+        let venue = Venue::from_tmj(Venue::DEFAULT_MAP_TMJ).map_err(|e| StartError::Map {
             path: "<embedded default>".into(),
-            source,
+            problems: MapProblems(vec![e]),
         })?;
-        return Ok((venue, Arc::from(Venue::DEFAULT_MAP_TMJ)));
+        return Ok(LoadedVenue {
+            venue,
+            map_text: Arc::from(Venue::DEFAULT_MAP_TMJ),
+            map_url: Some("/assets/maps/default.tmj".into()),
+            warnings: Vec::new(),
+        });
     };
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| StartError::ReadMap {
-        path: shown.clone(),
-        source,
-    })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let resolve =
-        |relative: &str| std::fs::read_to_string(dir.join(relative)).map_err(|e| e.to_string());
-    let venue = Venue::from_tmj_with(&text, &resolve).map_err(|source| StartError::Map {
-        path: shown,
-        source,
-    })?;
-    Ok((venue, Arc::from(text)))
+    let disk = MapRoot::for_map(path, root)
+        .and_then(|root| root.load(path))
+        .map_err(|e| StartError::ReadMap(e.to_string()))?;
+    let report = disk.report;
+    let (Some(venue), Some(drawable)) = (report.venue, report.drawable) else {
+        return Err(StartError::Map {
+            path: shown,
+            problems: MapProblems(report.problems),
+        });
+    };
+    Ok(LoadedVenue {
+        venue,
+        map_text: Arc::from(drawable.to_string()),
+        map_url: None,
+        warnings: report.warnings,
+    })
 }
 
 #[cfg(test)]

@@ -53,28 +53,26 @@ pub async fn asset(Path(path): Path<String>) -> Response {
     respond(&path, file)
 }
 
-/// `/venue/...`: files next to a custom map given with `--map` (its tileset
-/// images), so paths relative to the map resolve. Nothing above that folder
-/// is reachable.
+/// `/venue/...`: files of a custom map given with `--map` (its tileset
+/// images), from its map root (`--map-root`, default the map's folder).
+/// Nothing outside that directory is reachable, through `..` or links.
 pub async fn venue_file(
     axum::extract::State(state): axum::extract::State<std::sync::Arc<super::AppState>>,
     Path(path): Path<String>,
 ) -> Response {
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
     let Some(map) = state.config.map.as_deref() else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+        return not_found();
     };
-    let safe = std::path::Path::new(&path)
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
-    let dir = map.parent().unwrap_or(std::path::Path::new("."));
-    if !safe {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
-    }
-    match tokio::fs::read(dir.join(&path)).await {
+    let root = crate::map_files::MapRoot::for_map(map, state.config.map_root.as_deref());
+    let Some(file) = root.ok().and_then(|root| root.inside(&path)) else {
+        return not_found();
+    };
+    match tokio::fs::read(file).await {
         Ok(bytes) => {
             let mime = mime_guess::from_path(&path).first_or_octet_stream();
             ([(header::CONTENT_TYPE, mime.as_ref().to_string())], bytes).into_response()
         }
-        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Err(_) => not_found(),
     }
 }

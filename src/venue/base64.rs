@@ -41,9 +41,39 @@ pub(crate) fn decode(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Standard padded base64, for tests that build layers as Tiled writes them.
+#[cfg(test)]
+pub(crate) fn tests_encode(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{decode, tests_encode};
+
+    #[test]
+    fn encode_round_trips() {
+        for data in [&b""[..], b"M", b"Ma", b"Man", b"\x00\xff\x10\x20"] {
+            assert_eq!(decode(&tests_encode(data)).unwrap(), data);
+        }
+    }
 
     #[test]
     fn decodes_padded_and_unpadded() {

@@ -1,14 +1,19 @@
 //! Tiled map text → [`Venue`]: map checks, tilesets and tile layers.
 //!
 //! Object layers (rooms, stage, spawns) are read in `objects.rs`; this file
-//! drives the load and turns tile layers into the collision table.
+//! drives the load, turns tile layers into the collision table, and builds
+//! the map clients draw (every layer as a plain gid array, every tileset
+//! embedded). Every problem is collected, so one report lists them all.
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::{Value, json};
+
 use super::error::{Location, MapError};
-use super::objects;
-use super::tiled::{self, Layer, LayerData, Object, TileLayer, TiledMap, Tileset};
-use super::{Venue, base64, grid::Grid};
+use super::objects::{self, SpawnSource};
+use super::problems::Problems;
+use super::tiled::{self, Layer, Object, TileLayer, TiledMap, Tileset};
+use super::{Spawn, Venue, grid::Grid, layer_data, paths, tmx, workadventure};
 
 /// Largest map we load, in tiles: bounds memory and pathfinding work.
 const MAX_TILES: u32 = 1 << 20;
@@ -16,7 +21,8 @@ const MAX_TILES: u32 = 1 << 20;
 /// Tiled keeps flip and rotation flags in the top four bits of a gid.
 const GID_FLAGS: u32 = 0xF000_0000;
 
-/// Resolves the `source` of an external tileset to its `.tsj` text.
+/// Reads a file next to the map: gets its path relative to the map's folder
+/// (`../tilesets/a.tsx`) and returns its text, or why it cannot.
 pub(crate) type Resolver<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// The map size and tile size, as validated numbers.
@@ -28,112 +34,334 @@ pub(crate) struct Geometry {
     pub tile_height: u32,
 }
 
+/// How the map text is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapFormat {
+    /// `.tmj` / `.json`.
+    Json,
+    /// `.tmx`.
+    Xml,
+}
+
+impl MapFormat {
+    /// The format a file name says (`.tmx` is XML; anything else JSON).
+    pub fn of_path(path: &str) -> MapFormat {
+        if path.to_ascii_lowercase().ends_with(".tmx") {
+            MapFormat::Xml
+        } else {
+            MapFormat::Json
+        }
+    }
+}
+
+/// A tileset of the map, and where its files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TilesetFile {
+    /// The tileset's name (or its source file when it could not be read).
+    pub name: String,
+    /// The external tileset file, relative to the map's folder.
+    pub source: Option<String>,
+    /// The tileset image, relative to the map's folder.
+    pub image: Option<String>,
+    /// Whether the tileset itself was read (an external file may be missing).
+    pub loaded: bool,
+}
+
+/// Everything loading a map found: the venue (when nothing is wrong), every
+/// problem, warnings, the tilesets, and the map as clients draw it.
+#[derive(Debug)]
+pub struct MapReport {
+    /// The venue, present exactly when `problems` is empty.
+    pub venue: Option<Venue>,
+    /// Why the map is refused, each naming its place and field.
+    pub problems: Vec<MapError>,
+    /// What was adjusted or ignored; the map still loads.
+    pub warnings: Vec<String>,
+    pub tilesets: Vec<TilesetFile>,
+    /// The map for clients: orthogonal Tiled JSON whose tile layers are gid
+    /// arrays (each with `above` when drawn over avatars) and whose tilesets
+    /// are embedded, with `image` relative to the map's folder.
+    pub drawable: Option<Value>,
+}
+
 impl Venue {
     /// Loads a map whose tilesets are all embedded.
     ///
     /// The server's default path: a single file, nothing to resolve. A map with
     /// an external tileset is refused with an error pointing to
-    /// [`Venue::from_tmj_with`].
+    /// [`Venue::from_tmj_with`]. Returns the first problem.
     pub fn from_tmj(text: &str) -> Result<Venue, MapError> {
-        load(text, None)
+        first_problem(load(text, MapFormat::Json, None))
     }
 
     /// Loads a map, reading external tilesets (`{"firstgid":1,"source":"x.tsj"}`)
-    /// through `load_tileset`, which gets `source` as written in the map
-    /// (relative to the map's folder) and returns the file's text.
+    /// through `load_tileset`, which gets `source` relative to the map's
+    /// folder and returns the file's text. Returns the first problem.
     ///
     /// Keeps the venue pure: the caller decides where files come from.
     pub fn from_tmj_with(
         text: &str,
         load_tileset: &dyn Fn(&str) -> Result<String, String>,
     ) -> Result<Venue, MapError> {
-        load(text, Some(load_tileset))
+        first_problem(load(text, MapFormat::Json, Some(load_tileset)))
+    }
+
+    /// Loads a map in either format, collecting every problem and warning.
+    /// `read_file` gets paths relative to the map's folder.
+    pub fn load_report(
+        text: &str,
+        format: MapFormat,
+        read_file: &dyn Fn(&str) -> Result<String, String>,
+    ) -> MapReport {
+        load(text, format, Some(read_file))
     }
 }
 
-fn load(text: &str, resolver: Option<Resolver<'_>>) -> Result<Venue, MapError> {
-    let map: TiledMap = serde_json::from_str(text).map_err(|e| MapError::json(&e))?;
-    let geo = check_map(&map)?;
-    let tilesets = Tilesets::resolve(&map.tilesets, resolver)?;
+fn first_problem(report: MapReport) -> Result<Venue, MapError> {
+    match (report.venue, report.problems.into_iter().next()) {
+        (Some(venue), None) => Ok(venue),
+        (_, Some(err)) => Err(err),
+        (None, None) => Err(MapError::at(Location::Map, "the map could not be loaded")),
+    }
+}
 
-    let mut blocked = vec![false; usize::from(geo.width) * usize::from(geo.height)];
-    let mut objects: Vec<&Object> = Vec::new();
-    walk_layers(&map.layers, geo, &tilesets, &mut blocked, &mut objects)?;
+/// A tile layer in drawing order, with what its groups give it.
+struct FlatLayer<'m> {
+    layer: &'m TileLayer,
+    opacity: f64,
+    visible: bool,
+    above: bool,
+}
 
-    let read = objects::read(&objects, geo)?;
-    let grid = Grid::new(geo.width, geo.height, blocked, &read.rooms);
-    let by_id: HashMap<String, _> = read
-        .rooms
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                r.id.clone(),
-                super::RoomIdx(u16::try_from(i).unwrap_or(u16::MAX)),
-            )
-        })
-        .collect();
-    let venue = Venue {
-        width: geo.width,
-        height: geo.height,
-        tile_width: geo.tile_width,
-        tile_height: geo.tile_height,
-        rooms: read.rooms,
-        spawns: read.spawns.iter().map(|(s, _)| *s).collect(),
-        stage: read.stage,
-        grid,
-        by_id,
+fn load(text: &str, format: MapFormat, resolver: Option<Resolver<'_>>) -> MapReport {
+    let mut out = Problems::default();
+    let mut report = MapReport {
+        venue: None,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        tilesets: Vec::new(),
+        drawable: None,
     };
-    objects::check_spawns(&venue, &read.spawns)?;
-    Ok(venue)
+    let parsed = match format {
+        MapFormat::Json => serde_json::from_str::<TiledMap>(text).map_err(|e| MapError::json(&e)),
+        MapFormat::Xml => tmx::parse_map(text),
+    };
+    let map = match parsed {
+        Ok(map) => map,
+        Err(e) => {
+            report.problems.push(e);
+            return report;
+        }
+    };
+    let Some(geo) = check_map(&map, &mut out) else {
+        report.problems = out.errors;
+        return report;
+    };
+    let (tilesets, drawn_tilesets) =
+        Tilesets::resolve(&map.tilesets, resolver, &mut out, &mut report.tilesets);
+
+    let mut flat = Vec::new();
+    let mut objects: Vec<&Object> = Vec::new();
+    let mut after_floor = false;
+    flatten(
+        &map.layers,
+        1.0,
+        true,
+        false,
+        &mut after_floor,
+        &mut flat,
+        &mut objects,
+    );
+
+    let tiles = usize::from(geo.width) * usize::from(geo.height);
+    let mut blocked = vec![false; tiles];
+    let mut spawns: Vec<SpawnSource> = Vec::new();
+    let mut drawn_layers = Vec::new();
+    for l in &flat {
+        let Some(gids) = read_layer(l.layer, geo, &tilesets, &mut blocked, &mut out) else {
+            continue;
+        };
+        if workadventure::is_start_layer(&l.layer.name, &l.layer.properties) {
+            let width = usize::from(geo.width);
+            let starts: Vec<Spawn> = gids
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| **g & !GID_FLAGS != 0)
+                .filter_map(|(i, _)| {
+                    let x = u16::try_from(i % width).ok()?;
+                    let y = u16::try_from(i / width).ok()?;
+                    Some(Spawn {
+                        tile: super::Tile::new(x, y),
+                        role: None,
+                    })
+                })
+                .collect();
+            if !starts.is_empty() {
+                spawns.push(SpawnSource {
+                    spawns: starts,
+                    at: Location::Layer(l.layer.name.clone()),
+                    area: true,
+                });
+            }
+        }
+        let mut properties = Vec::new();
+        if tiled::flag(&l.layer.properties, "collides") {
+            properties.push(json!({"name": "collides", "type": "bool", "value": true}));
+        }
+        drawn_layers.push(json!({
+            "type": "tilelayer",
+            "name": l.layer.name,
+            "width": geo.width,
+            "height": geo.height,
+            "opacity": l.opacity,
+            "visible": l.visible,
+            "above": l.above,
+            "properties": properties,
+            "data": gids,
+        }));
+    }
+
+    let read = objects::read(&objects, geo, &mut out);
+    spawns.extend(read.spawns);
+    if read.rooms.is_empty() {
+        out.error(MapError::at(
+            Location::Map,
+            "the map has no room, so nobody could be placed: draw a rectangle of class 'hall' \
+             over the walkable part of the map (or give an area the property amphi-room = hall), \
+             then the rooms the event needs (see docs/maps.md)",
+        ));
+    }
+    report.drawable = Some(json!({
+        "type": "map",
+        "orientation": "orthogonal",
+        "infinite": false,
+        "width": geo.width,
+        "height": geo.height,
+        "tilewidth": geo.tile_width,
+        "tileheight": geo.tile_height,
+        "backgroundcolor": map.backgroundcolor,
+        "tilesets": drawn_tilesets,
+        "layers": drawn_layers,
+    }));
+    if !read.rooms.is_empty() {
+        let grid = Grid::new(geo.width, geo.height, blocked, &read.rooms);
+        let by_id: HashMap<String, _> = read
+            .rooms
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    r.id.clone(),
+                    super::RoomIdx(u16::try_from(i).unwrap_or(u16::MAX)),
+                )
+            })
+            .collect();
+        let mut venue = Venue {
+            width: geo.width,
+            height: geo.height,
+            tile_width: geo.tile_width,
+            tile_height: geo.tile_height,
+            rooms: read.rooms,
+            spawns: Vec::new(),
+            stage: read.stage,
+            grid,
+            by_id,
+        };
+        venue.spawns = objects::check_spawns(&venue, spawns, &mut out);
+        objects::check_coverage(&venue, &mut out);
+        if out.is_clean() {
+            report.venue = Some(venue);
+        }
+    }
+    report.problems = out.errors;
+    report.warnings = out.warnings;
+    report
+}
+
+/// Tile layers in drawing order and all objects, descending into groups.
+fn flatten<'m>(
+    layers: &'m [Layer],
+    opacity: f64,
+    visible: bool,
+    above: bool,
+    after_floor: &mut bool,
+    flat: &mut Vec<FlatLayer<'m>>,
+    objects: &mut Vec<&'m Object>,
+) {
+    for layer in layers {
+        match layer {
+            Layer::Tiles(tl) => flat.push(FlatLayer {
+                layer: tl,
+                opacity: opacity * tl.opacity.unwrap_or(1.0),
+                visible: visible && tl.visible.unwrap_or(true),
+                above: above || *after_floor || workadventure::is_above(&tl.properties),
+            }),
+            Layer::Objects(og) => {
+                if og.name == workadventure::FLOOR_LAYER {
+                    *after_floor = true;
+                }
+                objects.extend(og.objects.iter());
+            }
+            Layer::Group(g) => flatten(
+                &g.layers,
+                opacity * g.opacity.unwrap_or(1.0),
+                visible && g.visible.unwrap_or(true),
+                above || workadventure::is_above(&g.properties),
+                after_floor,
+                flat,
+                objects,
+            ),
+            Layer::Image {} => {}
+        }
+    }
 }
 
 /// Orthogonal, finite, of a sane size, with non-zero tiles.
-fn check_map(map: &TiledMap) -> Result<Geometry, MapError> {
-    let err = |field: &str, problem: String| MapError::on(Location::Map, field, problem);
+fn check_map(map: &TiledMap, out: &mut Problems) -> Option<Geometry> {
+    let before = out.errors.len();
+    let mut err =
+        |field: &str, problem: String| out.error(MapError::on(Location::Map, field, problem));
     if map.orientation != "orthogonal" {
-        return Err(err(
+        err(
             "orientation",
             format!(
-                "only orthogonal maps are supported, got {:?}",
+                "only orthogonal maps are supported, got {:?}: Amphi's venues are drawn \
+                 on a square grid; start from an orthogonal map",
                 map.orientation
             ),
-        ));
+        );
     }
     if map.infinite {
-        return Err(err(
+        err(
             "infinite",
-            "infinite maps are not supported; in Tiled, uncheck Map > Map Properties > Infinite"
+            "infinite maps are not supported: in Tiled, uncheck Map > Map Properties > \
+             Infinite (the map is cropped to its tiles)"
                 .into(),
-        ));
+        );
     }
-    let side = |field: &str, v: u32| match u16::try_from(v) {
-        Ok(v) if v > 0 => Ok(v),
-        _ => Err(err(
-            field,
-            format!("expected 1 to {} tiles, got {v}", u16::MAX),
-        )),
+    let mut side = |field: &str, v: u32| match u16::try_from(v) {
+        Ok(v) if v > 0 => v,
+        _ => {
+            err(field, format!("expected 1 to {} tiles, got {v}", u16::MAX));
+            0
+        }
     };
-    let (width, height) = (side("width", map.width)?, side("height", map.height)?);
+    let (width, height) = (side("width", map.width), side("height", map.height));
     if u32::from(width) * u32::from(height) > MAX_TILES {
-        return Err(err(
+        err(
             "width",
-            format!("map of {width}×{height} tiles is larger than {MAX_TILES} tiles"),
-        ));
+            format!(
+                "map of {width}×{height} tiles is larger than {MAX_TILES} tiles: split the venue"
+            ),
+        );
     }
     if map.tilewidth == 0 {
-        return Err(err(
-            "tilewidth",
-            "expected a tile width greater than 0".into(),
-        ));
+        err("tilewidth", "expected a tile width greater than 0".into());
     }
     if map.tileheight == 0 {
-        return Err(err(
-            "tileheight",
-            "expected a tile height greater than 0".into(),
-        ));
+        err("tileheight", "expected a tile height greater than 0".into());
     }
-    Ok(Geometry {
+    (out.errors.len() == before).then_some(Geometry {
         width,
         height,
         tile_width: map.tilewidth,
@@ -146,30 +374,90 @@ struct Resolved {
     firstgid: u32,
     tilecount: u32,
     colliding: HashSet<u32>,
+    /// Could not be read: its gids are not checked (the cause is reported).
+    unknown: bool,
 }
 
 /// All tilesets of the map, sorted by `firstgid` for gid lookup.
 struct Tilesets(Vec<Resolved>);
 
 impl Tilesets {
+    /// Reads every tileset (external ones through `resolver`); returns the
+    /// lookup table and the tilesets as clients draw them, and records
+    /// where each one's files are.
     fn resolve(
         refs: &[tiled::TilesetRef],
         resolver: Option<Resolver<'_>>,
-    ) -> Result<Self, MapError> {
-        let mut out = Vec::with_capacity(refs.len());
+        out: &mut Problems,
+        files: &mut Vec<TilesetFile>,
+    ) -> (Self, Vec<Value>) {
+        let mut table = Vec::with_capacity(refs.len());
+        let mut drawn = Vec::with_capacity(refs.len());
         for r in refs {
             let external;
-            let (name, tileset) = match &r.source {
-                None => (r.embedded.name.clone(), &r.embedded),
+            let (name, source, tileset) = match &r.source {
+                None => (r.embedded.name.clone(), None, &r.embedded),
                 Some(source) => {
-                    external = read_external(source, resolver)?;
-                    (source.clone(), &external)
+                    let path = paths::join("", source);
+                    match read_external(source, path.as_deref(), resolver) {
+                        Ok(ts) => {
+                            external = ts;
+                            (external.name.clone(), path, &external)
+                        }
+                        Err(e) => {
+                            out.error(e);
+                            files.push(TilesetFile {
+                                name: source.clone(),
+                                source: path,
+                                image: None,
+                                loaded: false,
+                            });
+                            table.push(Resolved {
+                                firstgid: r.firstgid,
+                                tilecount: u32::MAX,
+                                colliding: HashSet::new(),
+                                unknown: true,
+                            });
+                            continue;
+                        }
+                    }
                 }
             };
-            out.push(reduce(&name, r.firstgid, tileset)?);
+            let shown = if name.is_empty() {
+                source.clone().unwrap_or_default()
+            } else {
+                name.clone()
+            };
+            let image = tileset
+                .image
+                .as_deref()
+                .and_then(|img| paths::join(source.as_deref().unwrap_or(""), img));
+            if let Some(img) = &tileset.image
+                && image.is_none()
+            {
+                out.error(MapError::on(
+                    Location::Tileset(shown.clone()),
+                    "image",
+                    format!("{img:?} is an absolute path: make it relative to the tileset file"),
+                ));
+            }
+            match reduce(&shown, r.firstgid, tileset) {
+                Ok(resolved) => table.push(resolved),
+                Err(e) => {
+                    out.error(e);
+                    continue;
+                }
+            }
+            drawn.push(drawn_tileset(r.firstgid, &shown, tileset, image.as_deref()));
+            files.push(TilesetFile {
+                name: shown,
+                source,
+                image,
+                loaded: true,
+            });
         }
-        out.sort_by_key(|t| t.firstgid);
-        Ok(Tilesets(out))
+        table.sort_by_key(|t| t.firstgid);
+        (Tilesets(table), drawn)
     }
 
     /// The tileset owning a gid (flags already masked) and the local tile id.
@@ -181,7 +469,36 @@ impl Tilesets {
     }
 }
 
-fn read_external(source: &str, resolver: Option<Resolver<'_>>) -> Result<Tileset, MapError> {
+/// A tileset as the client draws it: sizes, image, and colliding tiles.
+fn drawn_tileset(firstgid: u32, name: &str, ts: &Tileset, image: Option<&str>) -> Value {
+    let tiles: Vec<Value> = ts
+        .tiles
+        .iter()
+        .filter(|t| tiled::flag(&t.properties, "collides"))
+        .map(|t| json!({"id": t.id, "properties": [{"name": "collides", "type": "bool", "value": true}]}))
+        .collect();
+    json!({
+        "firstgid": firstgid,
+        "name": name,
+        "tilewidth": ts.tilewidth,
+        "tileheight": ts.tileheight,
+        "tilecount": ts.tilecount,
+        "columns": ts.columns,
+        "margin": ts.margin,
+        "spacing": ts.spacing,
+        "image": image,
+        "imagewidth": ts.imagewidth,
+        "imageheight": ts.imageheight,
+        "tiles": tiles,
+    })
+}
+
+/// Reads an external tileset: `.tsx` as XML, anything else as JSON.
+fn read_external(
+    source: &str,
+    path: Option<&str>,
+    resolver: Option<Resolver<'_>>,
+) -> Result<Tileset, MapError> {
     let here = || Location::Tileset(source.to_string());
     let Some(resolver) = resolver else {
         return Err(MapError::on(
@@ -191,15 +508,19 @@ fn read_external(source: &str, resolver: Option<Resolver<'_>>) -> Result<Tileset
              or embed the tileset in the map (Tiled: Embed Tileset)",
         ));
     };
-    if source.ends_with(".tsx") {
+    let Some(path) = path else {
         return Err(MapError::on(
             here(),
             "source",
-            "XML tilesets (.tsx) are not supported; save the tileset as JSON (.tsj)",
+            "an absolute path: make it relative to the map (Tiled does when the tileset \
+             is saved next to the map or in a folder above it)",
         ));
+    };
+    let text = resolver(path)
+        .map_err(|e| MapError::on(here(), "source", format!("cannot read {path}: {e}")))?;
+    if path.to_ascii_lowercase().ends_with(".tsx") {
+        return tmx::parse_tileset(&text, source);
     }
-    let text = resolver(source)
-        .map_err(|e| MapError::on(here(), "source", format!("cannot read: {e}")))?;
     serde_json::from_str(&text).map_err(|e| {
         let json = MapError::json(&e);
         MapError::at(here(), format!("{}: {}", json.location(), json.problem()))
@@ -216,20 +537,27 @@ fn reduce(name: &str, firstgid: u32, ts: &Tileset) -> Result<Resolved, MapError>
         ));
     }
     let Some(tilecount) = ts.tilecount else {
-        return Err(MapError::on(here(), "tilecount", "missing tile count"));
+        return Err(MapError::on(
+            here(),
+            "tilecount",
+            "missing tile count: save the tileset again with Tiled 1.2 or later",
+        ));
     };
     let mut colliding = HashSet::new();
     for tile in &ts.tiles {
         match tiled::property(&tile.properties, "collides") {
-            None | Some(serde_json::Value::Bool(false)) => {}
-            Some(serde_json::Value::Bool(true)) => {
+            None | Some(Value::Bool(false)) => {}
+            Some(Value::Bool(true)) => {
                 colliding.insert(tile.id);
             }
             Some(other) => {
                 return Err(MapError::on(
                     here(),
                     "collides",
-                    format!("tile {}: expected a bool, got {other}", tile.id),
+                    format!(
+                        "tile {}: expected a bool, got {other}: make the property a bool",
+                        tile.id
+                    ),
                 ));
             }
         }
@@ -238,125 +566,81 @@ fn reduce(name: &str, firstgid: u32, ts: &Tileset) -> Result<Resolved, MapError>
         firstgid,
         tilecount,
         colliding,
+        unknown: false,
     })
 }
 
-/// Reads layers in order, descending into groups: tile layers mark colliding
-/// tiles in `blocked`, object layers contribute their objects.
-fn walk_layers<'m>(
-    layers: &'m [Layer],
-    geo: Geometry,
-    tilesets: &Tilesets,
-    blocked: &mut [bool],
-    objects: &mut Vec<&'m Object>,
-) -> Result<(), MapError> {
-    for layer in layers {
-        match layer {
-            Layer::Tiles(tl) => mark_collisions(tl, geo, tilesets, blocked)?,
-            Layer::Objects(og) => objects.extend(og.objects.iter()),
-            Layer::Group(g) => walk_layers(&g.layers, geo, tilesets, blocked, objects)?,
-            Layer::Image {} => {}
-        }
-    }
-    Ok(())
-}
-
-fn mark_collisions(
+/// A tile layer's gids, after marking its colliding tiles in `blocked`; `None`
+/// (with the problem recorded) when the layer cannot be read.
+fn read_layer(
     layer: &TileLayer,
     geo: Geometry,
     tilesets: &Tilesets,
     blocked: &mut [bool],
-) -> Result<(), MapError> {
+    out: &mut Problems,
+) -> Option<Vec<u32>> {
     let here = || Location::Layer(layer.name.clone());
     if layer.width != u32::from(geo.width) || layer.height != u32::from(geo.height) {
-        return Err(MapError::on(
+        out.error(MapError::on(
             here(),
             "width",
             format!(
-                "layer is {}×{} tiles but the map is {}×{}",
+                "layer is {}×{} tiles but the map is {}×{}: resize the layer (Layer > Layer Properties)",
                 layer.width, layer.height, geo.width, geo.height
             ),
         ));
+        return None;
     }
-    let gids = layer_gids(layer)?;
+    let gids = match layer_data::gids(layer, blocked.len()) {
+        Ok(gids) => gids,
+        Err(e) => {
+            out.error(e);
+            return None;
+        }
+    };
     if gids.len() != blocked.len() {
-        return Err(MapError::on(
+        out.error(MapError::on(
             here(),
             "data",
             format!("expected {} tiles, got {}", blocked.len(), gids.len()),
         ));
+        return None;
     }
-    let whole_layer_collides = matches!(
-        tiled::property(&layer.properties, "collides"),
-        Some(serde_json::Value::Bool(true))
-    );
+    let whole_layer_collides = tiled::flag(&layer.properties, "collides");
     let width = usize::from(geo.width);
+    let mut strays = Vec::new();
     for (i, (raw, cell)) in gids.iter().zip(blocked.iter_mut()).enumerate() {
         let gid = raw & !GID_FLAGS;
         if gid == 0 {
             continue;
         }
         let Some((ts, local)) = tilesets.lookup(gid) else {
-            return Err(MapError::on(
-                here(),
-                "data",
-                format!(
-                    "gid {gid} at tile ({}, {}) belongs to no tileset",
-                    i % width,
-                    i / width
-                ),
-            ));
+            strays.push((gid, i));
+            continue;
         };
-        if whole_layer_collides || ts.colliding.contains(&local) {
+        if !ts.unknown && (whole_layer_collides || ts.colliding.contains(&local)) {
             *cell = true;
         }
     }
-    Ok(())
-}
-
-/// The layer's gids, from a JSON array or uncompressed base64.
-fn layer_gids(layer: &TileLayer) -> Result<Vec<u32>, MapError> {
-    let here = || Location::Layer(layer.name.clone());
-    if let Some(c) = layer.compression.as_deref().filter(|c| !c.is_empty()) {
-        return Err(MapError::on(
+    if let Some((gid, i)) = strays.first() {
+        out.error(MapError::on(
             here(),
-            "compression",
+            "data",
             format!(
-                "compressed layer data ({c}) is not supported; in Tiled set \
-                 Map > Map Properties > Tile Layer Format to CSV"
+                "gid {gid} at tile ({}, {}) belongs to no tileset ({} such tile(s) in this layer): \
+                 add the missing tileset or erase those tiles",
+                i % width,
+                i / width,
+                strays.len()
             ),
         ));
     }
-    let encoding = layer.encoding.as_deref().unwrap_or("csv");
-    match (encoding, &layer.data) {
-        ("csv", Some(LayerData::Gids(gids))) => Ok(gids.clone()),
-        ("base64", Some(LayerData::Base64(text))) => {
-            let bytes = base64::decode(text).map_err(|e| MapError::on(here(), "data", e))?;
-            if bytes.len() % 4 != 0 {
-                return Err(MapError::on(
-                    here(),
-                    "data",
-                    "base64 data is not a whole number of 4-byte gids",
-                ));
-            }
-            Ok(bytes
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect())
-        }
-        ("csv" | "base64", None) => Err(MapError::on(here(), "data", "missing tile data")),
-        ("csv" | "base64", Some(_)) => Err(MapError::on(
-            here(),
-            "data",
-            format!("data does not match encoding '{encoding}'"),
-        )),
-        (other, _) => Err(MapError::on(
-            here(),
-            "encoding",
-            format!("unknown encoding '{other}' (expected csv or base64)"),
-        )),
-    }
+    Some(gids)
 }
 
 #[cfg(test)]
+mod formats_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod workadventure_tests;

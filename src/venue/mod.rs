@@ -8,9 +8,14 @@
 //! - `geom.rs`: [`Tile`] and [`TileRect`], the units of every query.
 //! - `room.rs`: [`Room`], [`RoomKind`], [`RoomIdx`], [`Spawn`].
 //! - `error.rs`: [`MapError`] and its [`Location`].
-//! - `tiled.rs`: serde mirror of the Tiled JSON subset we read.
-//! - `load.rs`: map checks and tile layers → collision; `objects.rs`: rooms,
-//!   stage and spawns from object layers.
+//! - `tiled.rs`: serde mirror of the Tiled JSON subset we read; `tmx.rs`: the
+//!   XML formats (`.tmx`, `.tsx`) into the same types.
+//! - `layer_data.rs`: tile layer gids from CSV, base64 and compressed base64.
+//! - `paths.rs`: file paths inside a map, relative to the map's folder.
+//! - `load.rs`: the load, map checks, tilesets, tile layers → collision, and
+//!   the map clients draw ([`MapReport`]); `objects.rs`: rooms, stage and
+//!   spawns from object layers; `workadventure.rs`: WorkAdventure conventions.
+//! - `problems.rs`: every problem and warning of one load, gathered.
 //! - `grid.rs`: per-tile collision and room tables (O(1) lookups).
 //! - `path.rs`: entry tiles and 4-connected pathfinding.
 //! - `default_map.rs`: the embedded default venue (`assets/maps/default.tmj`).
@@ -22,17 +27,24 @@ mod default_map;
 mod error;
 mod geom;
 mod grid;
+mod layer_data;
 mod load;
 mod objects;
 mod path;
+mod paths;
+mod problems;
 mod room;
 mod tiled;
+mod tmx;
+mod workadventure;
 
 #[cfg(test)]
 mod test_map;
 
 pub use error::{Location, MapError};
 pub use geom::{Tile, TileRect};
+pub use load::{MapFormat, MapReport, TilesetFile};
+pub(crate) use paths::join as join_path;
 pub use room::{Room, RoomIdx, RoomKind, Spawn};
 
 use crate::domain::role::Role;

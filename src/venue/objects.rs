@@ -1,16 +1,20 @@
 //! Object layers → rooms, the stage and spawn points, each checked field by field.
 //!
-//! Objects without a class are decorations and are ignored; any other class
-//! must be a room kind, `stage` or `spawn`.
+//! Objects without a class are decorations and are ignored; so are objects
+//! whose class Amphi does not use (WorkAdventure's `area`, `website`, ...),
+//! listed in one warning. A rectangle becomes a room by its class or by the
+//! `amphi-room` property (`workadventure.rs` has the other WorkAdventure
+//! conventions). Every problem is collected; none stops the others.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
 use super::error::{Location, MapError};
 use super::load::Geometry;
+use super::problems::Problems;
 use super::tiled::{Object, property};
-use super::{Room, RoomKind, Spawn, Tile, TileRect, Venue};
+use super::{Room, RoomKind, Spawn, Tile, TileRect, Venue, workadventure};
 use crate::domain::role::{Role, RoleSet};
 
 /// Most rooms in one map: bounds the work of building the room table.
@@ -20,12 +24,24 @@ const MAX_ROOMS: usize = 4096;
 const MAX_ID: usize = 64;
 const MAX_LABEL: usize = 100;
 
+/// The property that makes any rectangle a room: its value is the room kind.
+pub(crate) const ROOM_PROPERTY: &str = "amphi-room";
+
+/// Spawn points that came from one place in the map (a spawn object, a start
+/// layer, a start area), checked together once the grid exists.
+pub(crate) struct SpawnSource {
+    pub spawns: Vec<Spawn>,
+    pub at: Location,
+    /// Drawn as an area or a layer (WorkAdventure): its colliding tiles are
+    /// skipped rather than refused.
+    pub area: bool,
+}
+
 /// What the object layers hold, in map order.
 pub(crate) struct Read {
     pub rooms: Vec<Room>,
     pub stage: Option<TileRect>,
-    /// Spawns with the place they came from, checked once the grid exists.
-    pub spawns: Vec<(Spawn, Location)>,
+    pub spawns: Vec<SpawnSource>,
 }
 
 fn location(o: &Object) -> Location {
@@ -35,177 +51,316 @@ fn location(o: &Object) -> Location {
     }
 }
 
-/// Reads every object of every object layer.
-pub(crate) fn read(objects: &[&Object], geo: Geometry) -> Result<Read, MapError> {
+/// Reads every object of every object layer, collecting each problem.
+pub(crate) fn read(objects: &[&Object], geo: Geometry, out: &mut Problems) -> Read {
     let mut rooms: Vec<Room> = Vec::new();
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut stage: Option<(TileRect, &Object)> = None;
     let mut spawns = Vec::new();
+    let mut decorations: BTreeMap<&str, usize> = BTreeMap::new();
     for o in objects {
-        let Some((class, class_field)) = o.class() else {
-            continue;
-        };
-        match (class, RoomKind::from_tiled_class(class)) {
-            (_, Some(kind)) => {
-                let room = read_room(o, kind, geo)?;
-                if let Some(first) = ids.insert(room.id.clone(), o.id) {
-                    return Err(MapError::on(
-                        location(o),
-                        "name",
-                        format!("room id '{}' is already used by object id {first}", room.id),
-                    ));
-                }
-                if rooms.len() == MAX_ROOMS {
-                    return Err(MapError::at(
-                        location(o),
-                        format!("a map holds at most {MAX_ROOMS} rooms"),
-                    ));
-                }
-                rooms.push(room);
-            }
-            ("stage", None) => {
-                let rect = rect_of(o, geo)?;
-                if let Some((_, first)) = stage {
-                    return Err(MapError::on(
-                        location(o),
-                        class_field,
-                        format!(
-                            "a map has at most one stage; the first is {}",
-                            location(first)
-                        ),
-                    ));
-                }
-                stage = Some((rect, o));
-            }
-            ("spawn", None) => spawns.push((read_spawn(o, geo)?, location(o))),
-            (other, None) => {
-                return Err(MapError::on(
-                    location(o),
-                    class_field,
-                    format!(
-                        "unknown class '{other}' (expected amphitheatre, team-table, \
-                         mentor-desk, jury-room, hall, stage or spawn; leave it empty \
-                         for a decoration)"
-                    ),
-                ));
+        let class = o.class();
+        if workadventure::is_start_area(o) {
+            match rect_of(o, geo, out) {
+                Ok(rect) => spawns.push(SpawnSource {
+                    spawns: rect
+                        .tiles()
+                        .map(|tile| Spawn { tile, role: None })
+                        .collect(),
+                    at: location(o),
+                    area: true,
+                }),
+                Err(e) => out.error(e),
             }
         }
+        let kind = match property(&o.properties, ROOM_PROPERTY) {
+            Some(Value::String(k)) => match RoomKind::from_tiled_class(k.trim()) {
+                Some(kind) => Some((kind, true)),
+                None => {
+                    out.error(MapError::on(
+                        location(o),
+                        ROOM_PROPERTY,
+                        format!("unknown room kind {k:?} (expected {})", kinds_list()),
+                    ));
+                    continue;
+                }
+            },
+            Some(other) => {
+                out.error(MapError::on(
+                    location(o),
+                    ROOM_PROPERTY,
+                    format!("expected a room kind as a string, got {other}"),
+                ));
+                continue;
+            }
+            None => class
+                .and_then(|(c, _)| RoomKind::from_tiled_class(c))
+                .map(|k| (k, false)),
+        };
+        if let Some((kind, by_property)) = kind {
+            let Some(room) = read_room(o, kind, by_property, geo, out) else {
+                continue;
+            };
+            if let Some(first) = ids.insert(room.id.clone(), o.id) {
+                out.error(MapError::on(
+                    location(o),
+                    "name",
+                    format!(
+                        "room id '{}' is already used by object id {first}; give each room its own name",
+                        room.id
+                    ),
+                ));
+            } else if rooms.len() == MAX_ROOMS {
+                out.error(MapError::at(
+                    location(o),
+                    format!("a map holds at most {MAX_ROOMS} rooms"),
+                ));
+            } else {
+                rooms.push(room);
+            }
+            continue;
+        }
+        let Some((class, class_field)) = class else {
+            continue;
+        };
+        match class {
+            "stage" => match rect_of(o, geo, out) {
+                Ok(rect) => {
+                    if let Some((_, first)) = stage {
+                        out.error(MapError::on(
+                            location(o),
+                            class_field,
+                            format!(
+                                "a map has at most one stage; the first is {}",
+                                location(first)
+                            ),
+                        ));
+                    } else {
+                        stage = Some((rect, o));
+                    }
+                }
+                Err(e) => out.error(e),
+            },
+            "spawn" => match read_spawn(o, geo) {
+                Ok(spawn) => spawns.push(SpawnSource {
+                    spawns: vec![spawn],
+                    at: location(o),
+                    area: false,
+                }),
+                Err(e) => out.error(e),
+            },
+            other => *decorations.entry(other).or_default() += 1,
+        }
+    }
+    if !decorations.is_empty() {
+        let total: usize = decorations.values().sum();
+        let list: Vec<String> = decorations
+            .iter()
+            .map(|(class, n)| format!("{class} ({n})"))
+            .collect();
+        out.warn(format!(
+            "{total} object(s) of classes Amphi does not use are kept as decoration: {}. \
+             To make one a room, give it the property {ROOM_PROPERTY} (e.g. team-table)",
+            list.join(", ")
+        ));
     }
     if let Some((rect, o)) = stage {
         let inside = rooms
             .iter()
             .any(|r| r.kind == RoomKind::Amphitheatre && r.rect.contains_rect(&rect));
         if !inside {
-            return Err(MapError::on(
+            out.error(MapError::on(
                 location(o),
                 "x",
-                "the stage must lie entirely inside an amphitheatre",
+                "the stage must lie entirely inside an amphitheatre: move it or enlarge the amphitheatre",
             ));
         }
     }
-    Ok(Read {
+    Read {
         rooms,
         stage: stage.map(|(rect, _)| rect),
         spawns,
-    })
+    }
 }
 
-fn read_room(o: &Object, kind: RoomKind, geo: Geometry) -> Result<Room, MapError> {
-    let err = |field: &str, problem: String| Err(MapError::on(location(o), field, problem));
-    let id = o.name.clone();
+fn kinds_list() -> String {
+    RoomKind::ALL.map(RoomKind::tiled_class).join(", ")
+}
+
+/// A room id from an object name that is not a slug: lowercase ASCII letters
+/// and digits, other runs turned into one '-'.
+fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' | 'À' | 'Â' => 'a',
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c.to_ascii_lowercase(),
+        };
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    trimmed
+        .chars()
+        .take(MAX_ID)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
+}
+
+/// A room from an object, or `None` with every problem of the object
+/// recorded (name, rectangle, label, capacity and roles are all checked).
+fn read_room(
+    o: &Object,
+    kind: RoomKind,
+    by_property: bool,
+    geo: Geometry,
+    out: &mut Problems,
+) -> Option<Room> {
+    let id = room_id(o, by_property);
+    let rect = rect_of(o, geo, out);
+    let label = room_label(o, by_property);
+    let capacity = room_capacity(o);
+    let roles = room_roles(o, kind);
+    match (id, rect, label, capacity, roles) {
+        (Ok(id), Ok(rect), Ok(label), Ok(capacity), Ok(roles)) => Some(Room {
+            id,
+            label,
+            kind,
+            rect,
+            capacity,
+            roles,
+        }),
+        (id, rect, label, capacity, roles) => {
+            let errors = [
+                id.err(),
+                rect.err(),
+                label.err(),
+                capacity.err(),
+                roles.err(),
+            ];
+            for e in errors.into_iter().flatten() {
+                out.error(e);
+            }
+            None
+        }
+    }
+}
+
+fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The room id: the object's name. A room made by the property may keep its
+/// WorkAdventure name ("Meeting room 1"): its id is derived from it.
+fn room_id(o: &Object, by_property: bool) -> Result<String, MapError> {
+    let err = |problem: String| Err(MapError::on(location(o), "name", problem));
+    let id = if by_property && !is_slug(&o.name) {
+        slugify(&o.name)
+    } else {
+        o.name.clone()
+    };
     if id.is_empty() {
         return err(
-            "name",
-            "a room needs a name, used as its id (e.g. \"table-01\")".into(),
+            "a room needs a name, used as its id (e.g. \"table-01\"): set the object's name".into(),
         );
     }
-    let slug = id
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !slug || id.len() > MAX_ID {
-        return err(
-            "name",
-            format!("expected a slug of at most {MAX_ID} characters a-z, 0-9 and '-', got {id:?}"),
-        );
+    if !is_slug(&id) {
+        return err(format!(
+            "expected a slug of at most {MAX_ID} characters a-z, 0-9 and '-', got {id:?}: \
+             rename the object (e.g. {:?})",
+            slugify(&id)
+        ));
     }
-    let rect = rect_of(o, geo)?;
-    let label = match property(&o.properties, "label") {
-        None => id.clone(),
+    Ok(id)
+}
+
+/// The `label` property, or the name (which the id may be derived from).
+fn room_label(o: &Object, by_property: bool) -> Result<String, MapError> {
+    match property(&o.properties, "label") {
+        None if by_property => Ok(o.name.trim().to_string()),
+        None => Ok(o.name.clone()),
         Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= MAX_LABEL => {
-            s.trim().to_string()
+            Ok(s.trim().to_string())
         }
-        Some(other) => {
-            return err(
-                "label",
-                format!(
-                    "expected a non-empty string of at most {MAX_LABEL} characters, got {other}"
-                ),
-            );
-        }
+        Some(other) => Err(MapError::on(
+            location(o),
+            "label",
+            format!("expected a non-empty string of at most {MAX_LABEL} characters, got {other}"),
+        )),
+    }
+}
+
+fn room_capacity(o: &Object) -> Result<Option<u32>, MapError> {
+    let Some(v) = property(&o.properties, "capacity") else {
+        return Ok(None);
     };
-    let capacity = match property(&o.properties, "capacity") {
-        None => None,
-        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) if n > 0 => Some(n),
-            _ => {
-                return err(
-                    "capacity",
-                    format!("expected an integer greater than 0, got {v}"),
-                );
-            }
-        },
-    };
-    let roles = match property(&o.properties, "roles") {
-        None => kind.default_roles(),
+    match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        Some(n) if n > 0 => Ok(Some(n)),
+        _ => Err(MapError::on(
+            location(o),
+            "capacity",
+            format!("expected an integer greater than 0, got {v}"),
+        )),
+    }
+}
+
+fn room_roles(o: &Object, kind: RoomKind) -> Result<RoleSet, MapError> {
+    let err = |problem: String| Err(MapError::on(location(o), "roles", problem));
+    match property(&o.properties, "roles") {
+        None => Ok(kind.default_roles()),
         Some(Value::String(list)) => match RoleSet::parse_list(list) {
-            Ok(set) if set.is_empty() => {
-                return err("roles", "expected at least one role".into());
-            }
-            Ok(set) => set,
-            Err(e) => return err("roles", e.to_string()),
+            Ok(set) if set.is_empty() => err("expected at least one role".into()),
+            Ok(set) => Ok(set),
+            Err(e) => err(e.to_string()),
         },
-        Some(other) => {
-            return err(
-                "roles",
-                format!("expected a comma-separated string of roles, got {other}"),
-            );
-        }
-    };
-    Ok(Room {
-        id,
-        label,
-        kind,
-        rect,
-        capacity,
-        roles,
-    })
+        Some(other) => err(format!(
+            "expected a comma-separated string of roles, got {other}"
+        )),
+    }
 }
 
-/// Converts one pixel coordinate to whole tiles, or says why it cannot.
-fn to_tiles(o: &Object, field: &str, px: f64, tile: u32) -> Result<u32, MapError> {
-    let err = |problem: String| Err(MapError::on(location(o), field, problem));
+/// Checks one pixel coordinate is a usable number of pixels.
+fn pixels(o: &Object, field: &str, px: f64) -> Result<f64, MapError> {
     if !px.is_finite() || px < 0.0 {
-        return err(format!(
-            "expected a non-negative number of pixels, got {px}"
+        return Err(MapError::on(
+            location(o),
+            field,
+            format!("expected a non-negative number of pixels, got {px}"),
         ));
     }
-    let tiles = px / f64::from(tile);
-    let rounded = tiles.round();
-    // Tolerate float noise from editors; real misalignment is a whole pixel or more.
-    if (tiles - rounded).abs() > 1e-3 {
-        return err(format!(
-            "{px} px is not aligned to the {tile} px tile grid (enable Snap to Grid in Tiled)"
-        ));
-    }
-    if rounded > f64::from(u16::MAX) {
-        return err(format!("{px} px is far outside the map"));
-    }
-    // In range and integral: the cast is exact.
-    Ok(rounded as u32)
+    Ok(px)
 }
 
-/// The tile rectangle of a rectangle object, aligned and inside the map.
-fn rect_of(o: &Object, geo: Geometry) -> Result<TileRect, MapError> {
+/// The nearest tile edge to a pixel coordinate, and how far it moved (px).
+fn snap(px: f64, tile: u32) -> (f64, f64) {
+    let size = f64::from(tile);
+    let edge = (px / size).round();
+    let moved = edge * size - px;
+    // Tolerate float noise from editors; real misalignment is a pixel or more.
+    if moved.abs() < 1e-3 * size {
+        (edge, 0.0)
+    } else {
+        (edge, moved)
+    }
+}
+
+/// The tile rectangle of a rectangle object, inside the map. A rectangle off
+/// the tile grid is snapped to the nearest tile edges, with a warning that
+/// says by how much.
+fn rect_of(o: &Object, geo: Geometry, out: &mut Problems) -> Result<TileRect, MapError> {
     let err = |field: &str, problem: String| Err(MapError::on(location(o), field, problem));
     let shape = if o.point {
         Some("point")
@@ -219,51 +374,89 @@ fn rect_of(o: &Object, geo: Geometry) -> Result<TileRect, MapError> {
         None
     };
     if let Some(shape) = shape {
-        return err(shape, format!("expected a rectangle, got a {shape}"));
+        return err(
+            shape,
+            format!("expected a rectangle, got a {shape}: draw the room with Insert Rectangle"),
+        );
     }
     if o.rotation != 0.0 {
         return err(
             "rotation",
-            format!("expected no rotation, got {}", o.rotation),
+            format!(
+                "expected no rotation, got {}: set Rotation to 0",
+                o.rotation
+            ),
         );
     }
-    let x = to_tiles(o, "x", o.x, geo.tile_width)?;
-    let y = to_tiles(o, "y", o.y, geo.tile_height)?;
-    let w = to_tiles(o, "width", o.width, geo.tile_width)?;
-    let h = to_tiles(o, "height", o.height, geo.tile_height)?;
-    if w == 0 {
-        return err("width", "expected a width of at least one tile".into());
+    let (x, y) = (pixels(o, "x", o.x)?, pixels(o, "y", o.y)?);
+    let (w, h) = (pixels(o, "width", o.width)?, pixels(o, "height", o.height)?);
+    let (left, dx) = snap(x, geo.tile_width);
+    let (top, dy) = snap(y, geo.tile_height);
+    let (right, dr) = snap(x + w, geo.tile_width);
+    let (bottom, db) = snap(y + h, geo.tile_height);
+    let moves: Vec<String> = [
+        ("x", dx),
+        ("y", dy),
+        ("width", dr - dx),
+        ("height", db - dy),
+    ]
+    .into_iter()
+    .filter(|(_, d)| *d != 0.0)
+    .map(|(field, d)| format!("{field} {d:+} px"))
+    .collect();
+    if !moves.is_empty() {
+        out.warn(format!(
+            "{}: not aligned to the {}×{} px tile grid, snapped to it: {} \
+             (in Tiled, enable Snap to Grid and redraw it to silence this)",
+            location(o),
+            geo.tile_width,
+            geo.tile_height,
+            moves.join(", ")
+        ));
     }
-    if h == 0 {
-        return err("height", "expected a height of at least one tile".into());
-    }
-    if x + w > u32::from(geo.width) {
+    if right <= left {
         return err(
             "width",
             format!(
-                "tiles {x}..{} go past the map's right edge ({} tiles)",
-                x + w,
+                "expected a width of at least one tile ({} px)",
+                geo.tile_width
+            ),
+        );
+    }
+    if bottom <= top {
+        return err(
+            "height",
+            format!(
+                "expected a height of at least one tile ({} px)",
+                geo.tile_height
+            ),
+        );
+    }
+    if right > f64::from(geo.width) {
+        return err(
+            "width",
+            format!(
+                "tiles {left}..{right} go past the map's right edge ({} tiles): shrink or move it",
                 geo.width
             ),
         );
     }
-    if y + h > u32::from(geo.height) {
+    if bottom > f64::from(geo.height) {
         return err(
             "height",
             format!(
-                "tiles {y}..{} go past the map's bottom edge ({} tiles)",
-                y + h,
+                "tiles {top}..{bottom} go past the map's bottom edge ({} tiles): shrink or move it",
                 geo.height
             ),
         );
     }
-    // All four are at most the map size, which fits in u16.
-    let t = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
+    // Whole numbers within the map, whose sides fit in u16: the casts are exact.
+    let t = |v: f64| v as u16;
     Ok(TileRect {
-        x: t(x),
-        y: t(y),
-        w: t(w),
-        h: t(h),
+        x: t(left),
+        y: t(top),
+        w: t(right - left),
+        h: t(bottom - top),
     })
 }
 
@@ -298,38 +491,85 @@ fn read_spawn(o: &Object, geo: Geometry) -> Result<Spawn, MapError> {
     })
 }
 
-/// Every spawn stands on a walkable tile its role may be in, and every role
-/// with an avatar has somewhere to appear.
-pub(crate) fn check_spawns(venue: &Venue, spawns: &[(Spawn, Location)]) -> Result<(), MapError> {
-    for (spawn, at) in spawns {
-        let t = spawn.tile;
-        if !venue.is_walkable(t) {
-            return Err(MapError::on(
-                at.clone(),
+/// Keeps the spawns that work and reports the others: each stands on a
+/// walkable tile inside a room its role may enter, and every role with an
+/// avatar has somewhere to appear. Tiles of a start area or layer that
+/// collide are skipped (walls drawn over a start zone are common).
+pub(crate) fn check_spawns(
+    venue: &Venue,
+    sources: Vec<SpawnSource>,
+    out: &mut Problems,
+) -> Vec<Spawn> {
+    let mut kept = Vec::new();
+    for source in sources {
+        let walkable: Vec<Spawn> = if source.area {
+            source
+                .spawns
+                .into_iter()
+                .filter(|s| venue.is_walkable(s.tile))
+                .collect()
+        } else {
+            source.spawns
+        };
+        let Some(first) = walkable.first() else {
+            out.error(MapError::at(
+                source.at,
+                "every tile of this start area collides: move it onto the floor",
+            ));
+            continue;
+        };
+        if !source.area && !venue.is_walkable(first.tile) {
+            let t = first.tile;
+            out.error(MapError::on(
+                source.at,
                 "x",
-                format!("spawn at tile ({}, {}) is on a colliding tile", t.x, t.y),
+                format!(
+                    "spawn at tile ({}, {}) is on a colliding tile: move it onto the floor",
+                    t.x, t.y
+                ),
             ));
+            continue;
         }
-        if let Some(role) = spawn.role
-            && !venue.admits(t, role)
+        if let Some(outside) = walkable.iter().find(|s| venue.room_at(s.tile).is_none()) {
+            let t = outside.tile;
+            out.error(MapError::on(
+                source.at,
+                "x",
+                format!(
+                    "spawn at tile ({}, {}) is outside every room, where nobody could be seen \
+                     or heard: move it into a room, or add a hall room that covers it",
+                    t.x, t.y
+                ),
+            ));
+            continue;
+        }
+        if let Some(role) = first.role
+            && !venue.admits(first.tile, role)
         {
-            return Err(MapError::on(
-                at.clone(),
+            out.error(MapError::on(
+                source.at,
                 "role",
-                format!("role '{role}' may not enter the room this spawn is in"),
+                format!("role '{role}' may not enter the room this spawn is in: move it or change the room's roles"),
             ));
+            continue;
         }
+        kept.extend(walkable);
     }
+    kept
+}
+
+/// Every role with an avatar can appear somewhere.
+pub(crate) fn check_coverage(venue: &Venue, out: &mut Problems) {
     for role in Role::ALL.into_iter().filter(|r| r.has_avatar()) {
         if venue.spawns_for(role).next().is_none() {
-            return Err(MapError::at(
+            out.error(MapError::at(
                 Location::Map,
                 format!(
-                    "no spawn point for role '{role}': add a point object of class \
-                     'spawn' (without a 'role' property it serves everyone)"
+                    "no spawn point for role '{role}': add a point object of class 'spawn' \
+                     (without a 'role' property it serves everyone), a tile layer named \
+                     'start', or an area with the property start = true"
                 ),
             ));
         }
     }
-    Ok(())
 }

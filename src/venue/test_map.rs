@@ -76,6 +76,28 @@ pub(crate) fn base() -> Value {
     })
 }
 
+/// Loads a map value, collecting every problem; `files` are the other files
+/// (path relative to the map's folder, text) the map may refer to.
+pub(crate) fn report(map: Value, files: &[(&str, &str)]) -> super::MapReport {
+    report_text(&map.to_string(), super::MapFormat::Json, files)
+}
+
+/// Loads map text in a format, with these files beside it.
+pub(crate) fn report_text(
+    text: &str,
+    format: super::MapFormat,
+    files: &[(&str, &str)],
+) -> super::MapReport {
+    let read = |path: &str| {
+        files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, text)| text.to_string())
+            .ok_or_else(|| "no such file".to_string())
+    };
+    Venue::load_report(text, format, &read)
+}
+
 /// Loads a JSON map value with no external tileset resolver.
 pub(crate) fn load(map: Value) -> Result<Venue, MapError> {
     Venue::from_tmj(&map.to_string())

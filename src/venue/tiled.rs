@@ -1,13 +1,15 @@
 //! Serde mirror of the subset of the Tiled JSON format (`.tmj`, `.tsj`) we read.
 //!
-//! Only the fields the loader needs are declared; serde ignores the rest, so
-//! maps saved by any Tiled 1.8–1.11 parse. Meaning is checked in `load.rs`.
+//! Only the fields the loader and the drawing client need are declared; serde
+//! ignores the rest, so maps saved by any Tiled 1.8–1.11 parse. XML maps and
+//! tilesets (`.tmx`, `.tsx`) are read into the same types by `tmx.rs`.
+//! Meaning is checked in `load.rs`.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 /// A whole `.tmj` map.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct TiledMap {
     #[serde(default)]
     pub orientation: String,
@@ -17,6 +19,8 @@ pub(crate) struct TiledMap {
     pub height: u32,
     pub tilewidth: u32,
     pub tileheight: u32,
+    #[serde(default)]
+    pub backgroundcolor: Option<String>,
     #[serde(default)]
     pub layers: Vec<Layer>,
     #[serde(default)]
@@ -39,10 +43,14 @@ pub(crate) enum Layer {
 }
 
 /// A grid of gids, as a JSON array (CSV in Tiled) or a base64 string.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct TileLayer {
     #[serde(default)]
     pub name: String,
+    #[serde(default)]
+    pub opacity: Option<f64>,
+    #[serde(default)]
+    pub visible: Option<bool>,
     pub width: u32,
     pub height: u32,
     #[serde(default)]
@@ -64,21 +72,29 @@ pub(crate) enum LayerData {
 }
 
 /// A layer of objects (rooms, stage, spawns, decorations).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct ObjectGroup {
+    #[serde(default)]
+    pub name: String,
     #[serde(default)]
     pub objects: Vec<Object>,
 }
 
 /// A group layer: its children are read as if they were top-level.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct GroupLayer {
+    #[serde(default)]
+    pub opacity: Option<f64>,
+    #[serde(default)]
+    pub visible: Option<bool>,
+    #[serde(default)]
+    pub properties: Vec<Property>,
     #[serde(default)]
     pub layers: Vec<Layer>,
 }
 
 /// One object. Tiled 1.9 wrote the class in `class`; 1.8 and ≥1.10 in `type`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct Object {
     pub id: u32,
     #[serde(default)]
@@ -110,7 +126,7 @@ pub(crate) struct Object {
 }
 
 /// A Tiled custom property: `{"name": "capacity", "type": "int", "value": 7}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Property {
     pub name: String,
     #[serde(default)]
@@ -118,7 +134,7 @@ pub(crate) struct Property {
 }
 
 /// A tileset entry in a map: embedded, or a `source` to resolve.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct TilesetRef {
     pub firstgid: u32,
     #[serde(default)]
@@ -135,11 +151,28 @@ pub(crate) struct Tileset {
     #[serde(default)]
     pub tilecount: Option<u32>,
     #[serde(default)]
+    pub tilewidth: u32,
+    #[serde(default)]
+    pub tileheight: u32,
+    #[serde(default)]
+    pub columns: u32,
+    #[serde(default)]
+    pub margin: u32,
+    #[serde(default)]
+    pub spacing: u32,
+    /// The tileset image, relative to the file that holds the tileset.
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub imagewidth: u32,
+    #[serde(default)]
+    pub imageheight: u32,
+    #[serde(default)]
     pub tiles: Vec<TileDef>,
 }
 
 /// Per-tile data in a tileset; we read only its properties.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct TileDef {
     pub id: u32,
     #[serde(default)]
@@ -149,6 +182,11 @@ pub(crate) struct TileDef {
 /// The value of the property called `name`, if present.
 pub(crate) fn property<'a>(props: &'a [Property], name: &str) -> Option<&'a Value> {
     props.iter().find(|p| p.name == name).map(|p| &p.value)
+}
+
+/// Whether the property called `name` is the bool `true`.
+pub(crate) fn flag(props: &[Property], name: &str) -> bool {
+    matches!(property(props, name), Some(Value::Bool(true)))
 }
 
 impl Object {

@@ -634,3 +634,81 @@ async fn the_venue_page_follows_the_avatars_its_screen_can_show() {
     alice.close().await;
     s.done();
 }
+
+/// A custom map whose tileset (`.tsx`, in a parent folder of the map, within
+/// `--map-root`) is served from `/venue/`: its image loads with no 404, is
+/// drawn on the canvas, and the 16 px tiles open enlarged.
+#[tokio::test]
+async fn a_custom_map_draws_its_tileset() {
+    let name = "a_custom_map_draws_its_tileset";
+    let Some((chrome, driver)) = tools_or_skip(name) else {
+        return;
+    };
+    let _lock = ONE_AT_A_TIME.lock().await;
+    let root = common::temp_data_dir().join("venue");
+    let map = common::maps::write_venue(&root);
+    let server = TestServer::with_config(move |c| {
+        c.map = Some(map);
+        c.map_root = Some(root);
+    })
+    .await;
+    let mut driver = Driver::start(chrome, driver).await;
+    let b = driver.browser("custom-map").await;
+    let url = format!(
+        "http://{}/?event=demo&lang=fr&invite={}&name=Ana&debug=1",
+        server.addr(),
+        server.join_link(Role::Participant)
+    );
+    b.goto(&url).await;
+    b.js(CATCH_ERRORS, vec![]).await;
+    b.wait(
+        "the welcome and the map",
+        "return Boolean(window.amphi && amphi.store.me && amphi.renderer.map);",
+        vec![],
+    )
+    .await;
+    let loaded = b
+        .js(
+            "const m = amphi.renderer.map; const img = m.tilesets[0].image; \
+             return { src: img && img.src, w: img ? img.naturalWidth : 0, tw: m.tw, \
+             zoom: amphi.renderer.zoom, over: m.overChunks.length, \
+             failed: performance.getEntriesByType('resource').filter((e) => e.responseStatus >= 400).map((e) => e.name) };",
+            vec![],
+        )
+        .await;
+    assert!(
+        loaded["src"]
+            .as_str()
+            .unwrap()
+            .ends_with("/venue/tilesets/office.png"),
+        "{loaded}"
+    );
+    assert_eq!(loaded["w"], 32, "the tileset image decoded: {loaded}");
+    assert_eq!(loaded["failed"], json!([]), "no request failed: {loaded}");
+    assert_eq!(loaded["tw"], 16);
+    assert!(
+        loaded["zoom"].as_f64().unwrap() >= 1.25,
+        "16 px tiles are enlarged: {loaded}"
+    );
+    assert_eq!(
+        loaded["over"], 1,
+        "the roof is drawn over avatars: {loaded}"
+    );
+    // The floor tile's colour (magenta) is on screen: the tiles are drawn
+    // from the image, not as flat colours.
+    let [r, g, bl] = common::maps::FLOOR_RGB;
+    b.wait(
+        "the floor tile's colour on the canvas",
+        "const c = document.querySelector('#map'); const ctx = c.getContext('2d'); \
+         const d = ctx.getImageData(0, 0, c.width, c.height).data; let n = 0; \
+         for (let i = 0; i < d.length; i += 4) if (d[i] === arguments[0] && d[i + 1] === arguments[1] && d[i + 2] === arguments[2]) n++; \
+         return n > 100;",
+        vec![json!(r), json!(g), json!(bl)],
+    )
+    .await;
+    b.screenshot("custom-map").await;
+    let errors = b.js("return window.__errors;", vec![]).await;
+    assert_eq!(errors, json!([]), "no script error");
+    b.close().await;
+    server.stop().await;
+}

@@ -18,6 +18,8 @@
 
 #![allow(dead_code)]
 
+pub mod maps;
+
 use amphi::config::Config;
 use amphi::domain::Role;
 use amphi::{JoinLink, Server};
@@ -56,7 +58,7 @@ fn init_logs() {
 }
 
 /// A unique, empty temporary directory for one server.
-fn temp_data_dir() -> PathBuf {
+pub fn temp_data_dir() -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let unique = format!(
         "amphi-test-{}-{}-{}",

@@ -14,6 +14,7 @@
 //! - [`jury`]: rubric, scores, edits, progress.
 //! - [`votes`]: people's choice.
 //! - [`leaderboard`]: live, frozen, ceremony reveal.
+//! - [`check_map`]: `amphi check-map` and the start error of a broken map.
 //! - [`export`]: results as JSON and CSV over HTTP.
 //! - [`no_leak`]: no score reaches a participant or a watcher before publication.
 //! - [`permissions`]: every message × every role against the permission table.
@@ -23,6 +24,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod check_map;
 mod export;
 mod help;
 mod jury;

@@ -1,21 +1,26 @@
 // Loads the event's Tiled map (.tmj), its tileset images, and draws the tile
 // layers once into offscreen canvases (chunks, so big maps stay under the
-// browsers' canvas size limits). Also keeps what the client needs to guess
-// walkability: the `collides` tiles and layers (the server decides anyway).
+// browsers' canvas size limits). Layers marked `above` (WorkAdventure's
+// layers after `floorLayer`, or `amphi-above`) go into a second set of
+// chunks the renderer draws over avatars. Also keeps what the client needs
+// to guess walkability: the `collides` tiles and layers (the server decides
+// anyway).
+//
+// Tileset images and external tilesets are relative to the map's URL: the
+// embedded venue's `/assets/maps/default.tmj`, or a custom map's checked copy
+// whose images the server has already made absolute (`/venue/...`).
 
 const FLIP_H = 0x80000000;
 const FLIP_V = 0x40000000;
 const FLIP_D = 0x20000000;
 const GID_MASK = 0x0fffffff; // also drops Tiled's hexagonal-rotation bit
 const CHUNK_TILES = 64;
-/** Tile images and external tilesets are relative to the map's folder. */
-const MAP_BASE = '/assets/maps/';
 
 export async function loadMap(mapUrl) {
   const res = await fetch(mapUrl, { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`map: HTTP ${res.status}`);
   const tmj = await res.json();
-  const base = new URL(MAP_BASE, location.href);
+  const base = new URL(mapUrl, location.href);
   const tilesets = await Promise.all((tmj.tilesets || []).map((ts) => loadTileset(ts, base)));
   tilesets.sort((a, b) => a.firstgid - b.firstgid);
   const map = new TileMap(tmj, tilesets);
@@ -82,7 +87,7 @@ function flatLayers(layers, out = [], opacity = 1, visible = true) {
     const op = opacity * (layer.opacity ?? 1);
     const vis = visible && layer.visible !== false;
     if (layer.type === 'group') flatLayers(layer.layers, out, op, vis);
-    else if (layer.type === 'tilelayer') out.push({ layer, opacity: op, visible: vis });
+    else if (layer.type === 'tilelayer') out.push({ layer, opacity: op, visible: vis, above: layer.above === true });
   }
   return out;
 }
@@ -109,6 +114,8 @@ export class TileMap {
       }
     }
     this.chunks = [];
+    /** Chunks of the layers drawn over avatars (transparent elsewhere). */
+    this.overChunks = [];
   }
 
   tilesetOf(gid) {
@@ -127,6 +134,15 @@ export class TileMap {
 
   /** Draws every visible tile layer into chunk canvases, once. */
   paint() {
+    const below = this.layers.filter((l) => !l.above);
+    const above = this.layers.filter((l) => l.above);
+    this.chunks = this.paintChunks(below, this.background);
+    this.overChunks = above.length ? this.paintChunks(above, null) : [];
+  }
+
+  /** Chunk canvases of these layers, over a background colour (or none). */
+  paintChunks(layers, background) {
+    const chunks = [];
     const cols = Math.ceil(this.width / CHUNK_TILES);
     const rows = Math.ceil(this.height / CHUNK_TILES);
     for (let cy = 0; cy < rows; cy++) {
@@ -140,9 +156,11 @@ export class TileMap {
         canvas.height = hTiles * this.th;
         const ctx = canvas.getContext('2d');
         ctx.imageSmoothingEnabled = false;
-        ctx.fillStyle = this.background;
-        ctx.fillRect(0, 0, canvas.width, canvas.height);
-        for (const { data, opacity, visible } of this.layers) {
+        if (background) {
+          ctx.fillStyle = background;
+          ctx.fillRect(0, 0, canvas.width, canvas.height);
+        }
+        for (const { data, opacity, visible } of layers) {
           if (!visible || opacity <= 0) continue;
           ctx.globalAlpha = opacity;
           for (let y = 0; y < hTiles; y++) {
@@ -153,9 +171,10 @@ export class TileMap {
           }
         }
         ctx.globalAlpha = 1;
-        this.chunks.push({ canvas, x: tx0 * this.tw, y: ty0 * this.th, w: canvas.width, h: canvas.height });
+        chunks.push({ canvas, x: tx0 * this.tw, y: ty0 * this.th, w: canvas.width, h: canvas.height });
       }
     }
+    return chunks;
   }
 
   drawTile(ctx, raw, px, py) {

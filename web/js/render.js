@@ -24,6 +24,15 @@ const ZOOMS = [0.35, 0.5, 0.65, 0.8, 1, 1.25, 1.5, 2, 2.5];
 const FONT = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const ROOM_FONT = '700 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
+/** The index of the zoom step closest to a wanted scale. */
+function nearestZoom(scale) {
+  let best = 0;
+  ZOOMS.forEach((z, i) => {
+    if (Math.abs(z - scale) < Math.abs(ZOOMS[best] - scale)) best = i;
+  });
+  return best;
+}
+
 export function colorOf(id) {
   const hue = (id * 137.508) % 360;
   return `hsl(${hue.toFixed(0)} 62% 46%)`;
@@ -75,8 +84,11 @@ export class Renderer {
       this.cam.x = map.pixelWidth / 2;
       this.cam.y = map.pixelHeight / 2;
     }
-    // A first zoom that shows a good part of the venue on a laptop screen.
-    if (this.size.w < 700) this.zoomIndex = 2;
+    // A first zoom that shows a good part of the venue on a laptop screen,
+    // for 32 px tiles; maps of smaller tiles (16 px is common) are enlarged
+    // by as much, so they open as readable.
+    const base = ZOOMS[this.size.w < 700 ? 2 : 3] * (32 / Math.max(1, Math.min(map.tw, 32)));
+    this.zoomIndex = nearestZoom(base);
   }
 
   resize() {
@@ -264,15 +276,24 @@ export class Renderer {
     ctx.setTransform(this.dpr * z, 0, 0, this.dpr * z, this.dpr * ox, this.dpr * oy);
     ctx.imageSmoothingEnabled = z < 1;
     const view = { x0: -ox / z, y0: -oy / z, x1: (w - ox) / z, y1: (h - oy) / z };
-    for (const c of this.map.chunks) {
-      if (c.x > view.x1 || c.y > view.y1 || c.x + c.w < view.x0 || c.y + c.h < view.y0) continue;
-      ctx.drawImage(c.canvas, c.x, c.y);
-    }
+    this.drawChunks(ctx, this.map.chunks, view);
     this.drawRooms(ctx, z);
     this.drawHoverAndTarget(ctx, now);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     this.drawRoomLabels(ctx);
     this.drawAvatars(ctx, now, view);
+    if (this.map.overChunks.length) {
+      // Roofs, treetops, door frames: the layers drawn over avatars.
+      ctx.setTransform(this.dpr * z, 0, 0, this.dpr * z, this.dpr * ox, this.dpr * oy);
+      this.drawChunks(ctx, this.map.overChunks, view);
+    }
+  }
+
+  drawChunks(ctx, chunks, view) {
+    for (const c of chunks) {
+      if (c.x > view.x1 || c.y > view.y1 || c.x + c.w < view.x0 || c.y + c.h < view.y0) continue;
+      ctx.drawImage(c.canvas, c.x, c.y);
+    }
   }
 
   drawRooms(ctx, z) {
