@@ -249,9 +249,15 @@ impl Hub {
     }
 
     fn request(&mut self, conn: ConnId, rid: Option<u64>, msg: ClientMsg) {
-        let Some(member) = self.sessions.get(&conn).map(|s| s.member) else {
+        let Some(session) = self.sessions.get(&conn) else {
             return self.refuse_watcher(conn, rid);
         };
+        // A connection being closed (kicked, banned, replaced) has no say any
+        // more, even for frames it sent before the close reached it.
+        if session.link.shared().close_reason().is_some() {
+            return;
+        }
+        let member = session.member;
         #[cfg(feature = "test-hooks")]
         if let ClientMsg::Chat { text, .. } = &msg
             && text == crate::TEST_PANIC_HUB

@@ -96,8 +96,11 @@ impl Hub {
         }
     }
 
+    /// Closes every connection of the member: the main one and any
+    /// companion (a console beside the venue page). Whatever those
+    /// connections still send is dropped by `request` (their close is asked).
     fn close_member(&self, member: MemberId, code: u16, reason: &'static str) {
-        if let Some(session) = self.session_of(member) {
+        for session in self.sessions.values().filter(|s| s.member == member) {
             session.link.close(code, reason);
         }
     }

@@ -135,3 +135,34 @@ async fn the_audit_log_records_every_moderator_action() {
     );
     let _ = participant.recv_close(WAIT).await;
 }
+
+/// Opens a companion connection (the console beside the venue page) of the
+/// member whose session token is `session`.
+async fn companion(server: &TestServer, session: &str) -> Client {
+    let mut client = Client::connect(server).await;
+    client
+        .send_json(json!({"type": "hello", "protocol": 2, "resume": session, "companion": true}))
+        .await;
+    client.recv_until(|m| is_type(m, "welcome"), WAIT).await;
+    client
+}
+
+#[tokio::test]
+async fn a_ban_or_a_kick_closes_the_companion_connection_too() {
+    let server = TestServer::start().await;
+    let (mut moderator, _) = Client::join(&server, Role::Moderator, "Claire").await;
+    for (kind, code, name) in [("kick", 4002, "Kévin"), ("ban", 4004, "Bruno")] {
+        let (mut main, p) = Client::join(&server, Role::Participant, name).await;
+        let mut console = companion(&server, &p.session()).await;
+        console.assert_alive().await;
+        moderator
+            .call(json!({"type": kind, "member": p.id(), "reason": "test"}))
+            .await;
+        assert!(matches!(main.recv_close(WAIT).await, Ended::Close(c, _) if c == code));
+        let ended = console.recv_close(WAIT).await;
+        assert!(
+            matches!(ended, Ended::Close(c, _) if c == code),
+            "{kind}: the companion ended with {ended:?}"
+        );
+    }
+}
