@@ -12,6 +12,8 @@
 //! - [`faults`]: journal write failures give `storage_unavailable` and a 503
 //!   `/healthz`, and both recover by themselves.
 //!
+//! - [`graceful_stop`]: a stop acknowledges what it wrote and closes with
+//!   1001; on a failing disk it keeps its bound and fails loudly.
 //! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
@@ -28,6 +30,7 @@ mod binary;
 mod crash;
 mod export;
 mod faults;
+mod graceful_stop;
 mod judging;
 mod restart;
 mod snapshot_cost;
