@@ -93,6 +93,11 @@ pub enum StartError {
     Task(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error(
+        "stopped while the store was failing: {0} applied commands were never \
+         written, and never acknowledged"
+    )]
+    Abandoned(usize),
 }
 
 /// The problems of a refused map, displayed one per line.
@@ -109,6 +114,10 @@ impl std::fmt::Display for MapProblems {
     }
 }
 
+/// The longest a graceful stop takes, from the signal to the end of
+/// [`Server::run`] (under Docker's default 10 s stop timeout).
+pub const STOP_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A join link printed at start: `ROLE: URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinLink {
@@ -123,7 +132,8 @@ pub struct Server {
     listener: TcpListener,
     state: Arc<net::AppState>,
     shutdown_tx: watch::Sender<bool>,
-    hubs: Vec<JoinHandle<()>>,
+    /// Each hub's task; it ends with the count of commands it abandoned.
+    hubs: Vec<JoinHandle<usize>>,
     links: Vec<JoinLink>,
     notes: Vec<String>,
 }
@@ -210,6 +220,7 @@ impl Server {
             clock,
             shutdown: shutdown_rx,
             next_conn: AtomicU64::new(0),
+            live_connections: watch::channel(0).0,
             bound: addr,
             admission,
         });
@@ -273,15 +284,29 @@ impl Server {
                 tracing::warn!(%err, "cannot set SO_SNDBUF");
             }
         });
+        let stopped = Arc::new(std::sync::OnceLock::new());
+        let stop_mark = stopped.clone();
+        let signal = async move {
+            signal.await;
+            let _ = stop_mark.set(tokio::time::Instant::now());
+        };
         axum::serve(listener, app)
             .with_graceful_shutdown(signal)
             .await
             .map_err(StartError::Serve)?;
         let _ = self.shutdown_tx.send(true);
+        let deadline = *stopped.get_or_init(tokio::time::Instant::now) + STOP_BOUND;
+        let mut abandoned = 0;
         for hub in self.hubs {
-            let _ = hub.await;
+            abandoned += hub.await.unwrap_or(0);
         }
+        // Connections send the acks their hub released, then close.
+        let mut open = self.state.live_connections.subscribe();
+        let _ = tokio::time::timeout_at(deadline, open.wait_for(|n| *n == 0)).await;
         self.state.registry.clear();
+        if abandoned > 0 {
+            return Err(StartError::Abandoned(abandoned));
+        }
         Ok(())
     }
 }

@@ -94,6 +94,11 @@ struct ServeArgs {
     /// A TOML configuration file.
     #[arg(long, env = "AMPHI_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// Cut a journal's last record when it is complete but corrupt, instead
+    /// of refusing to start. That command may have been acknowledged: use it
+    /// once, after reading the refusal (see docs/storage.md).
+    #[arg(long)]
+    cut_corrupt_last_record: bool,
 }
 
 fn main() -> ExitCode {
@@ -155,8 +160,12 @@ fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = amphi::store::StoreOptions {
+        cut_corrupt_last_record: args.cut_corrupt_last_record,
+        ..amphi::store::StoreOptions::default()
+    };
     let config = configuration(args)?;
-    let server = Server::start(config)
+    let server = Server::start_with_store(config, amphi::clock::Clock::System, store)
         .await
         .map_err(explain)
         .context("cannot start amphi")?;

@@ -203,6 +203,10 @@ pub enum ClientMsg {
     RevokeInvite {
         invite: u32,
     },
+    /// Revoke an invite and answer a new one like it (`invite_created`).
+    RotateInvite {
+        invite: u32,
+    },
     ListInvites,
     GetAuditLog,
     // The pitch session, each selected by `op` (see [`ops`]).
@@ -297,8 +301,42 @@ pub fn decode(text: &str) -> Result<Request, DecodeError> {
                 message: format!("unknown message type '{kind}'"),
             })
         }
-        Some(serde_json::Value::String(_)) => Err(invalid(strip_position(&err.to_string()))),
+        Some(serde_json::Value::String(_)) => Err(invalid(name_the_field(object, &err))),
         Some(_) => Err(invalid("field `type` must be a string".into())),
+    }
+}
+
+/// The decoding error as a client reads it: serde says "invalid value:
+/// integer `-1`, expected u8" without the field (the message is buffered
+/// whole before its fields are read, so the error's position says nothing
+/// either). The culprit is the field whose removal makes that error go away
+/// (the message then decodes, or only misses that field): it is named in
+/// front. Runs on refused frames only.
+fn name_the_field(
+    object: &serde_json::Map<String, serde_json::Value>,
+    err: &serde_json::Error,
+) -> String {
+    let message = strip_position(&err.to_string());
+    if message.contains("field `") {
+        return message;
+    }
+    let culprit = object
+        .keys()
+        // The tags name the message, not a value in it.
+        .filter(|key| !matches!(key.as_str(), "type" | "op" | "rid"))
+        .find(|key| {
+            let mut without = object.clone();
+            without.remove(key.as_str());
+            match serde_json::from_value::<Request>(serde_json::Value::Object(without)) {
+                Ok(_) => true,
+                Err(other) => other
+                    .to_string()
+                    .starts_with(&format!("missing field `{key}`")),
+            }
+        });
+    match culprit {
+        Some(key) => format!("field `{key}`: {message}"),
+        None => message,
     }
 }
 
@@ -620,11 +658,24 @@ pub enum ServerMsg<'a> {
         by: u32,
         by_name: String,
     },
+    /// `t0` is the ping's number exactly as the client wrote it (not parsed
+    /// and printed again), so the client can match the pong to its ping.
     Pong {
-        t0: f64,
+        t0: &'a serde_json::value::RawValue,
         t1: f64,
         t2: f64,
     },
+}
+
+/// The `t0` of a `ping` frame exactly as written by the client.
+pub fn raw_ping_t0(text: &str) -> Option<Box<serde_json::value::RawValue>> {
+    #[derive(Deserialize)]
+    struct Ping<'a> {
+        #[serde(borrow)]
+        t0: &'a serde_json::value::RawValue,
+    }
+    let ping: Ping<'_> = serde_json::from_str(text).ok()?;
+    Some(ping.t0.to_owned())
 }
 
 /// The event's identity on the wire.

@@ -187,6 +187,9 @@ impl HelpDesk {
             HelpCommand::Unclaim { request } | HelpCommand::Resolve { request } => {
                 check(actor.role, Permission::HandleHelp)?;
                 let found = self.request(*request)?;
+                if !found.is_active() {
+                    return Err(DomainError::HelpClosed(*request));
+                }
                 if found.state != HelpState::Claimed || found.mentor != Some(actor.id) {
                     return Err(DomainError::NotYourClaim(*request));
                 }

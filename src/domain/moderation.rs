@@ -45,6 +45,13 @@ pub enum ModerationCommand {
     RevokeInvite {
         invite: u32,
     },
+    /// Revokes a (shared) invite link and makes a new one with the same
+    /// role, team, label, expiry and use limit, in one step: after a ban,
+    /// the old link can no longer bring the person back.
+    RotateInvite {
+        invite: u32,
+        token_hash: String,
+    },
 }
 
 impl ModerationCommand {
@@ -58,6 +65,7 @@ impl ModerationCommand {
             ModerationCommand::DeleteMessage { .. } => "delete_message",
             ModerationCommand::CreateInvite { .. } => "create_invite",
             ModerationCommand::RevokeInvite { .. } => "revoke_invite",
+            ModerationCommand::RotateInvite { .. } => "rotate_invite",
         }
     }
 
@@ -70,7 +78,8 @@ impl ModerationCommand {
             | ModerationCommand::Ban { member, .. } => format!("member:{member}"),
             ModerationCommand::DeleteMessage { seq, .. } => format!("message:{seq}"),
             ModerationCommand::CreateInvite { role, label, .. } => format!("invite:{role}:{label}"),
-            ModerationCommand::RevokeInvite { invite } => format!("invite:{invite}"),
+            ModerationCommand::RevokeInvite { invite }
+            | ModerationCommand::RotateInvite { invite, .. } => format!("invite:{invite}"),
         }
     }
 
@@ -189,6 +198,13 @@ impl Event {
                 self.invite_by_id(*invite)
                     .ok_or(DomainError::UnknownInvite(*invite))?;
             }
+            ModerationCommand::RotateInvite { invite, token_hash } => {
+                self.invite_by_id(*invite)
+                    .ok_or(DomainError::UnknownInvite(*invite))?;
+                if self.invite(token_hash).is_some() {
+                    return Err(DomainError::InvalidInvite);
+                }
+            }
         }
         Ok(())
     }
@@ -270,6 +286,21 @@ impl Event {
             ModerationCommand::RevokeInvite { invite } => {
                 if let Some(found) = self.state.invites.iter_mut().find(|i| i.id == *invite) {
                     found.revoked = true;
+                }
+                effects.push(Effect::InvitesChanged);
+            }
+            ModerationCommand::RotateInvite { invite, token_hash } => {
+                let old = self.state.invites.iter_mut().find(|i| i.id == *invite);
+                if let Some(old) = old {
+                    old.revoked = true;
+                    let new = Invite {
+                        id: 0,
+                        token_hash: token_hash.clone(),
+                        uses: 0,
+                        revoked: false,
+                        ..old.clone()
+                    };
+                    self.add_invite(new);
                 }
                 effects.push(Effect::InvitesChanged);
             }

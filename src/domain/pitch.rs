@@ -169,12 +169,12 @@ pub enum PitchError {
     },
     #[error("the wrap-up threshold must not exceed the warning threshold")]
     ThresholdsOutOfOrder,
-    #[error("the timer is already {0}; use resume, restart or next")]
+    #[error("the timer is already {0}; {hint}", hint = started_hint(.0))]
     TimerAlreadyStarted(&'static str),
     #[error("the timer is not running")]
     TimerNotRunning,
-    #[error("the timer is not paused")]
-    TimerNotPaused,
+    #[error("the timer is not paused ({0}); {hint}", hint = started_hint(.0))]
+    TimerNotPaused(&'static str),
     #[error("no team is on stage")]
     NoCurrentTeam,
     #[error("this is the last team")]
@@ -189,6 +189,18 @@ pub enum PitchError {
     TextTooLong { len: usize, max: usize },
 }
 
+/// What the moderator may do with the timer in `state`, for refusals: the
+/// state machine told in one place (see docs/protocol.md, `pitch`).
+fn started_hint(state: &str) -> &'static str {
+    match state {
+        "idle" => "use start",
+        "running" => "use pause, stop or add_time",
+        "paused" => "use resume, stop or restart",
+        // Stopped: the segment is over; the same team again, or the next.
+        _ => "use restart (this team again), next, or start_qa when a Q&A is set",
+    }
+}
+
 impl PitchError {
     /// Stable snake_case wire code.
     pub fn code(&self) -> &'static str {
@@ -201,7 +213,7 @@ impl PitchError {
             PitchError::ThresholdsOutOfOrder => "thresholds_out_of_order",
             PitchError::TimerAlreadyStarted(_) => "timer_already_started",
             PitchError::TimerNotRunning => "timer_not_running",
-            PitchError::TimerNotPaused => "timer_not_paused",
+            PitchError::TimerNotPaused(_) => "timer_not_paused",
             PitchError::NoCurrentTeam => "no_current_team",
             PitchError::NoNextTeam => "no_next_team",
             PitchError::NoPreviousTeam => "no_previous_team",
@@ -344,7 +356,9 @@ impl RunOfShow {
             },
             PitchCommand::Resume => match self.timer {
                 Timer::Paused { .. } => Ok(()),
-                _ => Err(PitchError::TimerNotPaused),
+                Timer::Idle => Err(PitchError::TimerNotPaused("idle")),
+                Timer::Running { .. } => Err(PitchError::TimerNotPaused("running")),
+                Timer::Finished { .. } => Err(PitchError::TimerNotPaused("finished")),
             },
             PitchCommand::AddTime { delta_ms } => {
                 let max = ms_i64(MAX_SEGMENT_MS);

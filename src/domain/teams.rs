@@ -273,13 +273,41 @@ impl Event {
             self.state.teams.remove(&team);
             // A dissolved team leaves the run of show, the scores, the ballots
             // and the labels.
+            // Every view of those is pushed again: the voters' ballots and
+            // the counts, the jurors' sheets, the labels, the stage.
             let state = &mut self.state;
+            let voters: Vec<MemberId> = state
+                .votes
+                .ballots
+                .iter()
+                .filter(|(_, ballot)| ballot.contains(&team))
+                .map(|(voter, _)| *voter)
+                .collect();
+            let on_stage = state.show.current_team();
             let pitch = state.show.remove_team(team);
             let scores = state.jury.forget_team(team);
             let ballots = state.votes.forget_team(team);
             let labels = state.awards.forget_team(team);
             if pitch {
                 effects.push(Effect::PitchChanged);
+                if on_stage == Some(team) {
+                    effects.push(Effect::StageChanged {
+                        team: state.show.current_team(),
+                    });
+                }
+            }
+            if scores {
+                effects.push(Effect::JuryChanged);
+            }
+            if ballots {
+                effects.extend(
+                    voters
+                        .into_iter()
+                        .map(|voter| Effect::VotesChanged { voter: Some(voter) }),
+                );
+            }
+            if labels {
+                effects.push(Effect::AwardsChanged);
             }
             if scores || ballots || labels {
                 effects.push(Effect::LeaderboardChanged);

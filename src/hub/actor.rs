@@ -2,6 +2,7 @@
 //! snapshots, shutdown (final snapshot, then the store is closed).
 
 use super::interest::{Area, View};
+use super::moderation::InviteSource;
 use super::requests::Intent;
 use super::session::{ConnId, SessionLink};
 use super::views::{venue_json, venue_url};
@@ -19,6 +20,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
+
+/// How long a stopping hub waits for its held records to become durable.
+const HELD_WAIT: Duration = Duration::from_millis(2500);
+/// Kept free at the end of [`crate::STOP_BOUND`] for the connections to send
+/// their last acks and close frames.
+const STOP_MARGIN: Duration = Duration::from_millis(1000);
 
 /// Inbox messages handled per loop turn before timers are looked at again.
 const INBOX_BATCH: usize = 64;
@@ -136,7 +143,7 @@ pub fn spawn(
     settings: HubSettings,
     metrics: Arc<Metrics>,
     mut shutdown: watch::Receiver<bool>,
-) -> (EventHandle, JoinHandle<()>) {
+) -> (EventHandle, JoinHandle<usize>) {
     let (tx, mut inbox) = mpsc::channel(settings.inbox.max(1));
     let id: Arc<str> = Arc::from(event.state().id.as_str());
     let handle = EventHandle {
@@ -205,7 +212,7 @@ pub fn spawn(
                     },
                 }
             }
-            hub.stop().await;
+            hub.stop().await
         }
         .instrument(span),
     );
@@ -249,9 +256,15 @@ impl Hub {
     }
 
     fn request(&mut self, conn: ConnId, rid: Option<u64>, msg: ClientMsg) {
-        let Some(member) = self.sessions.get(&conn).map(|s| s.member) else {
+        let Some(session) = self.sessions.get(&conn) else {
             return self.refuse_watcher(conn, rid);
         };
+        // A connection being closed (kicked, banned, replaced) has no say any
+        // more, even for frames it sent before the close reached it.
+        if session.link.shared().close_reason().is_some() {
+            return;
+        }
+        let member = session.member;
         #[cfg(feature = "test-hooks")]
         if let ClientMsg::Chat { text, .. } = &msg
             && text == crate::TEST_PANIC_HUB
@@ -309,7 +322,10 @@ impl Hub {
                     expires_at,
                     max_uses,
                 };
-                return self.create_invite(conn, rid, member, request, now);
+                return self.create_invite(conn, rid, member, InviteSource::New(request), now);
+            }
+            Ok(Intent::RotateInvite(invite)) => {
+                return self.create_invite(conn, rid, member, InviteSource::Rotate(invite), now);
             }
             Ok(Intent::ListInvites) => self.send_moderator_list(conn, member, false),
             Ok(Intent::GetAuditLog) => self.send_moderator_list(conn, member, true),
@@ -463,12 +479,16 @@ impl Hub {
         }
     }
 
-    /// Graceful stop: wait for pending records, take a final snapshot, close
-    /// every session, then close the journal and the snapshot thread.
-    async fn stop(mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    /// Graceful stop, within [`crate::STOP_BOUND`]: no request is taken any
+    /// more; wait for pending records and send their acks, take a final
+    /// snapshot, close every connection with "going away", then close the
+    /// journal and the snapshot thread. Returns how many applied commands
+    /// were abandoned unacknowledged because the store kept failing.
+    async fn stop(mut self) -> usize {
+        let started = tokio::time::Instant::now();
+        let held_deadline = started + HELD_WAIT;
         while let Some(last) = self.pending.back().map(|p| p.seq) {
-            match tokio::time::timeout_at(deadline, self.journal.durable()).await {
+            match tokio::time::timeout_at(held_deadline, self.journal.durable()).await {
                 Ok(Some(upto)) => {
                     self.release(upto);
                     if upto >= last {
@@ -478,11 +498,17 @@ impl Hub {
                 _ => break,
             }
         }
+        let abandoned = self.pending.len();
+        if abandoned > 0 {
+            tracing::error!(
+                abandoned,
+                first = self.pending.front().map(|p| p.seq),
+                "stopping while the store fails: these commands were never acknowledged"
+            );
+        }
         self.snapshot();
-        for session in self.sessions.values() {
-            session
-                .link
-                .close(CloseCode::GoingAway, "server shutting down");
+        for session in self.sessions.values().chain(self.watchers.values()) {
+            session.link.close(CloseCode::GoingAway, "server shutting down");
         }
         let members = self.event.state().members.len();
         let Hub {
@@ -490,9 +516,17 @@ impl Hub {
             snapshotter,
             ..
         } = self;
-        journal.close().await;
-        snapshotter.close().await;
-        tracing::info!(members, "event hub stopped");
+        // A failing store may keep its threads retrying: they are not waited
+        // for past the bound (the process exits; nothing they hold was acked).
+        let closing = async {
+            journal.close().await;
+            snapshotter.close().await;
+        };
+        let closed = tokio::time::timeout_at(started + crate::STOP_BOUND - STOP_MARGIN, closing)
+            .await
+            .is_ok();
+        tracing::info!(members, abandoned, closed, "event hub stopped");
+        abandoned
     }
 }
 

@@ -19,6 +19,13 @@ pub(super) struct InviteRequest {
     pub max_uses: Option<u32>,
 }
 
+/// Where a new invite comes from: a request for one, or the rotation of an
+/// existing one (revoked, and replaced by one like it).
+pub(super) enum InviteSource {
+    New(InviteRequest),
+    Rotate(u32),
+}
+
 impl Hub {
     fn moderators(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values().filter(|s| {
@@ -91,29 +98,37 @@ impl Hub {
         }
     }
 
+    /// Closes every connection of the member: the main one and any
+    /// companion (a console beside the venue page). Whatever those
+    /// connections still send is dropped by `request` (their close is asked).
     fn close_member(&self, member: MemberId, code: CloseCode, reason: &'static str) {
-        if let Some(session) = self.session_of(member) {
+        for session in self.sessions.values().filter(|s| s.member == member) {
             session.link.close(code, reason);
         }
     }
 
-    /// Creates an invite: the token goes back to the requester once durable.
+    /// Creates an invite (or rotates one): the new token goes back to the
+    /// requester once durable.
     pub(super) fn create_invite(
         &mut self,
         conn: ConnId,
         rid: Option<u64>,
         actor: MemberId,
-        request: InviteRequest,
+        source: InviteSource,
         now: Millis,
     ) {
         let token = new_token();
-        let command = Command::Moderation(ModerationCommand::CreateInvite {
-            token_hash: hash_token(&token),
-            role: request.role,
-            team: request.team,
-            label: request.label,
-            expires_at: request.expires_at,
-            max_uses: request.max_uses,
+        let token_hash = hash_token(&token);
+        let command = Command::Moderation(match source {
+            InviteSource::New(request) => ModerationCommand::CreateInvite {
+                token_hash,
+                role: request.role,
+                team: request.team,
+                label: request.label,
+                expires_at: request.expires_at,
+                max_uses: request.max_uses,
+            },
+            InviteSource::Rotate(invite) => ModerationCommand::RotateInvite { invite, token_hash },
         });
         match self.apply_durable(Some(actor), command, now) {
             Ok((seq, effects)) => {

@@ -31,6 +31,8 @@ pub(super) enum Intent {
         expires_at: Option<u64>,
         max_uses: Option<u32>,
     },
+    /// Revoke an invite and make a new one like it: the token goes back.
+    RotateInvite(u32),
     ListInvites,
     GetAuditLog,
     /// What the client's screen shows: sets its area of interest.
@@ -147,6 +149,7 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
             max_uses,
         }),
         ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
+        ClientMsg::RotateInvite { invite } => Ok(Intent::RotateInvite(invite)),
         ClientMsg::ListInvites => Ok(Intent::ListInvites),
         ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
         ClientMsg::View { w, h } => match super::interest::View::new(w, h) {

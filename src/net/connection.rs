@@ -126,6 +126,7 @@ async fn run(
     conn: ConnId,
     _admitted: Admitted,
 ) {
+    let _live = LiveConnection::enter(&state.live_connections);
     state
         .metrics
         .connections_open
@@ -140,6 +141,10 @@ async fn run(
         let mut limiter = Limiter::new(&state.config.rate_limits);
         let stall = stall_of(&state);
         let mut shutdown = state.shutdown.clone();
+        // Once the server stops, requests are no longer read; the hub
+        // releases the acks of what it already holds, then closes us with
+        // "going away". The deadline only guards against a hub that is gone.
+        let mut stopping: Option<tokio::time::Instant> = None;
         let close = loop {
             tokio::select! {
                 frame = outbox.recv() => match frame {
@@ -166,7 +171,7 @@ async fn run(
                         break shared.close_reason();
                     }
                 }
-                incoming = stream.next() => {
+                incoming = stream.next(), if stopping.is_none() => {
                     let incoming = Box::pin(incoming_text(&state, &mut sink, incoming)).await;
                     match incoming {
                         Incoming::Text(text) => {
@@ -179,12 +184,24 @@ async fn run(
                         Incoming::End => break None,
                     }
                 }
-                _ = shutdown.changed() => break Some(CloseReason {
+                _ = shutdown.changed(), if stopping.is_none() => {
+                    stopping = Some(tokio::time::Instant::now() + STOP_GRACE);
+                }
+                () = sleep_until(stopping), if stopping.is_some() => break Some(CloseReason {
                     code: CloseCode::GoingAway,
                     reason: "server shutting down",
                 }),
             }
         };
+        // The hub ended without a word (its links dropped): it stopped.
+        let close = close.or(stopping.map(|_| CloseReason {
+            code: CloseCode::GoingAway,
+            reason: "server shutting down",
+        }));
+        if close.is_some_and(|c| c.code == CloseCode::GoingAway) {
+            // The acks the hub released just before closing us.
+            Box::pin(flush_queued(&mut sink, &mut outbox)).await;
+        }
         Box::pin(close_connection(
             &state,
             &event,
@@ -351,7 +368,7 @@ async fn await_hello(
                     }
                 }
             }
-            ClientMsg::Ping { t0 } => Ok(pong(state, t0)),
+            ClientMsg::Ping { t0 } => Ok(pong(state, &text, t0)),
             _ => Err((ErrorCode::NotJoined, "say hello first".to_string())),
         };
         let frame = match reply {
@@ -426,7 +443,7 @@ async fn forward(
         }
     }
     match request.msg {
-        ClientMsg::Ping { t0 } => write(sink, shared, pong(state, t0), stall_of(state)).await,
+        ClientMsg::Ping { t0 } => write(sink, shared, pong(state, text, t0), stall_of(state)).await,
         ClientMsg::Hello { .. } => {
             let refusal = error(
                 request.rid,
@@ -459,10 +476,17 @@ fn rate_kind(msg: &ClientMsg) -> Kind {
     }
 }
 
-fn pong(state: &AppState, t0: f64) -> Frame {
+/// The answer to a ping whose frame is `text`: its `t0` echoed exactly as
+/// written (`t0`, the parsed number, only if the raw one cannot be taken).
+fn pong(state: &AppState, text: &str, t0: f64) -> Frame {
     let t1 = state.clock.now_precise();
+    let raw =
+        crate::protocol::raw_ping_t0(text).or_else(|| serde_json::value::to_raw_value(&t0).ok());
+    let Some(raw) = raw else {
+        return error(None, ErrorCode::InvalidMessage, "`t0` must be a number");
+    };
     encode(&ServerMsg::Pong {
-        t0,
+        t0: &raw,
         t1,
         t2: state.clock.now_precise(),
     })
@@ -539,6 +563,46 @@ async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame, stall: Dur
             false
         }
     }
+}
+
+/// How long a connection of a stopping server waits for its hub to release
+/// what it holds and close it (the hub does well before).
+const STOP_GRACE: Duration = crate::STOP_BOUND;
+
+/// Counts a connection in [`AppState::live_connections`] while it lives
+/// (also when its task panics).
+struct LiveConnection<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl LiveConnection<'_> {
+    fn enter(live: &tokio::sync::watch::Sender<usize>) -> LiveConnection<'_> {
+        live.send_modify(|n| *n += 1);
+        LiveConnection(live)
+    }
+}
+
+impl Drop for LiveConnection<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes every frame still queued (a stopping hub's last acks), for at most
+/// [`CLOSE_FLUSH_TIMEOUT`].
+async fn flush_queued(sink: &mut Sink, outbox: &mut Outbox) {
+    let flush = async {
+        while let Some(frame) = outbox.try_recv() {
+            sink.feed(Message::Text(frame)).await?;
+        }
+        sink.flush().await
+    };
+    let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, flush).await;
 }
 
 /// The closing handshake: after our close frame, read (and discard) what

@@ -35,6 +35,9 @@ pub struct AppState {
     pub clock: Clock,
     pub shutdown: watch::Receiver<bool>,
     pub next_conn: AtomicU64,
+    /// WebSocket connections whose task still runs: a graceful stop waits
+    /// for them to send their last acks and close frames.
+    pub live_connections: watch::Sender<usize>,
     /// The address actually bound, for links.
     pub bound: std::net::SocketAddr,
     /// Connections per address.

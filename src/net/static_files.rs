@@ -37,8 +37,22 @@ pub async fn index() -> Response {
     respond("index.html", WebFiles::get("index.html"))
 }
 
+/// Pages that only watch (`hello` with `watch`): served only while the
+/// configuration lets watchers in (`live_page`).
+const WATCH_PAGES: &[&str] = &["live", "live.html", "stage", "stage.html"];
+
 /// Any other page or script of the web client; `/live` → `live.html`.
-pub async fn page(Path(path): Path<String>) -> Response {
+pub async fn page(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<super::AppState>>,
+    Path(path): Path<String>,
+) -> Response {
+    if !state.config.live_page && WATCH_PAGES.contains(&path.as_str()) {
+        return (
+            StatusCode::NOT_FOUND,
+            "the public live page is turned off on this server (live_page = false)",
+        )
+            .into_response();
+    }
     if let Some(file) = WebFiles::get(&path) {
         return respond(&path, Some(file));
     }

@@ -107,6 +107,22 @@ pub fn decode_at(bytes: &[u8], offset: usize) -> Result<(Record, usize), String>
     Ok((record, offset + FRAME_HEADER_LEN + len))
 }
 
+/// Whether the damaged bytes at `offset` (to the end of the file) are an
+/// *incomplete* record — a write torn by a crash — rather than a complete
+/// record whose bytes changed. Incomplete: fewer bytes than a record header,
+/// a length that reaches past the end of the file, or bytes that end in NULs
+/// (blocks the disk never wrote; a JSON payload never holds a NUL, and its
+/// last byte `}` cannot become one by a flipped bit). Anything else is a
+/// complete record that fails its checksum or does not decode: corruption.
+pub fn is_incomplete(bytes: &[u8], offset: usize) -> bool {
+    let rest = bytes.get(offset..).unwrap_or_default();
+    if rest.len() < FRAME_HEADER_LEN || rest.last() == Some(&0) {
+        return true;
+    }
+    let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    FRAME_HEADER_LEN + len > rest.len()
+}
+
 /// The first offset after `from` where an intact record starts, if any.
 ///
 /// Used once a damaged record is found, to tell a torn tail (nothing valid
@@ -189,6 +205,8 @@ mod tests {
         assert_eq!(next_valid_after(&bytes, starts[2]), None);
         let torn = &bytes[..bytes.len() - 3];
         assert!(decode_at(torn, starts[2]).is_err());
+        assert!(is_incomplete(torn, starts[2]));
+        assert!(!is_incomplete(&bytes[..starts[2]], starts[1]));
         assert_eq!(next_valid_after(torn, starts[2]), None);
     }
 

@@ -65,6 +65,11 @@ pub struct StoreOptions {
     pub segment_max_bytes: u64,
     /// Makes writes fail on demand (tests).
     pub faults: Option<FaultInjector>,
+    /// Cut a journal's last record when it is complete but corrupt (a flipped
+    /// bit, not a torn write) instead of refusing to start. That command may
+    /// have been acknowledged, so only the operator decides
+    /// (`amphi serve --cut-corrupt-last-record`).
+    pub cut_corrupt_last_record: bool,
 }
 
 impl Default for StoreOptions {
@@ -75,6 +80,7 @@ impl Default for StoreOptions {
             group_max_records: 4096,
             segment_max_bytes: 64 << 20,
             faults: None,
+            cut_corrupt_last_record: false,
         }
     }
 }
@@ -128,7 +134,7 @@ pub fn open_event(
     layout::create_dir_durably(dir, options.fsync)
         .map_err(|e| StoreError::io("create directory", dir, e))?;
     let lock = Arc::new(lock(dir)?);
-    let outcome = recovery::recover(dir)?;
+    let outcome = recovery::recover(dir, options.cut_corrupt_last_record)?;
     let recovered = outcome.recovered;
     let durable = recovered.next_seq - 1;
 

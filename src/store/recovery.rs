@@ -6,10 +6,17 @@
 //!    is skipped with a warning. A newer or unknown format is a hard error.
 //! 2. Journal segments from the one holding `covers_seq + 1`; segments whose
 //!    every record the snapshot covers are not read.
-//! 3. Every record's length and checksum is checked. A damaged record with
-//!    nothing valid after it, in the last segment, is a torn write: the file
-//!    is cut there, with a warning. A damaged record followed by a valid one
-//!    is a hard error naming the file and byte offset.
+//! 3. Every record's length and checksum is checked. An *incomplete* last
+//!    record (the file ends inside it) in the last segment is a torn write,
+//!    never acknowledged: the file is cut there, with a warning. A *complete*
+//!    record that fails its checksum or does not decode is corruption of
+//!    data that may have been acknowledged: a hard error naming the file and
+//!    byte offset, like damage followed by valid records — unless it is the
+//!    very last record and the operator asked to cut it
+//!    ([`super::StoreOptions::cut_corrupt_last_record`]).
+//!    A segment whose header is cut short is a creation torn by a crash and
+//!    is removed, unless it is all the event has (no snapshot, no other
+//!    segment): removing it would reset the event, so the start is refused.
 //! 4. Sequence numbers must be contiguous, within and across segments, and
 //!    the first record after the snapshot must be `covers_seq + 1`.
 //! 5. The result must reach at least the seq named by the newest snapshot
@@ -59,8 +66,9 @@ fn read(path: &Path) -> Result<Vec<u8>, StoreError> {
     std::fs::read(path).map_err(|e| StoreError::io("read", path, e))
 }
 
-/// Recovers `dir`, cutting torn tails in place.
-pub(crate) fn recover(dir: &Path) -> Result<Outcome, StoreError> {
+/// Recovers `dir`, cutting torn tails in place (and a corrupt last record
+/// when `cut_corrupt_last_record`).
+pub(crate) fn recover(dir: &Path, cut_corrupt_last_record: bool) -> Result<Outcome, StoreError> {
     let listing = layout::list(dir)?;
     let mut warnings = Vec::new();
     for tmp in &listing.temporaries {
@@ -88,7 +96,12 @@ pub(crate) fn recover(dir: &Path) -> Result<Outcome, StoreError> {
     let mut tail = None;
     for (i, (first_seq, path)) in segments.iter().enumerate().skip(start) {
         let is_last = i + 1 == segments.len();
-        let Some(scan) = scan_segment(path, is_last, &mut warnings)? else {
+        let position = Position {
+            is_last,
+            is_all: segments.len() == 1 && state.is_none(),
+            cut_corrupt_last_record,
+        };
+        let Some(scan) = scan_segment(path, position, &mut warnings)? else {
             continue;
         };
         if let Some(first) = scan.records.first()
@@ -189,15 +202,39 @@ struct Scan {
     valid_len: u64,
 }
 
+/// Where a segment stands, and what recovery may repair in it.
+#[derive(Debug, Clone, Copy)]
+struct Position {
+    /// The newest segment (the only one a crash can tear).
+    is_last: bool,
+    /// The event's only data: no snapshot, no other segment.
+    is_all: bool,
+    /// The operator asked to cut a corrupt last record.
+    cut_corrupt_last_record: bool,
+}
+
 /// Reads one segment. Returns `None` when the segment was a torn creation
 /// (header incomplete, so no record) and has been removed.
 fn scan_segment(
     path: &Path,
-    is_last: bool,
+    position: Position,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Scan>, StoreError> {
+    let is_last = position.is_last;
     let bytes = read(path)?;
     match framing::read_header(&bytes) {
+        Header::Short if position.is_all => {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                offset: 0,
+                reason: format!(
+                    "segment header cut short ({} bytes) and it is the event's only data; \
+                     removing it would start the event afresh, so it is refused \
+                     (delete the event directory yourself to start afresh)",
+                    bytes.len()
+                ),
+            });
+        }
         Header::Short if is_last => {
             std::fs::remove_file(path).map_err(|e| StoreError::io("delete", path, e))?;
             warnings.push(format!(
@@ -253,9 +290,25 @@ fn scan_segment(
                         reason,
                     });
                 }
+                let what = if framing::is_incomplete(&bytes, at) {
+                    "an incomplete record: the tail of a write torn by a crash, never acknowledged"
+                } else if position.cut_corrupt_last_record {
+                    "a complete record that is corrupt (it may have been acknowledged), \
+                     cut because the operator asked to (--cut-corrupt-last-record)"
+                } else {
+                    return Err(StoreError::Corrupt {
+                        path: path.to_path_buf(),
+                        offset: at as u64,
+                        reason: format!(
+                            "{reason}: the last record is complete but corrupt, not torn by a \
+                             crash, and it may have been acknowledged; start with \
+                             --cut-corrupt-last-record to cut it and lose that command"
+                        ),
+                    });
+                };
                 cut(path, at as u64)?;
                 warnings.push(format!(
-                    "{}: cut {} bytes at offset {at} ({reason}): the tail of a write torn by a crash, never acknowledged",
+                    "{}: cut {} bytes at offset {at} ({reason}): {what}",
                     path.display(),
                     bytes.len() - at
                 ));

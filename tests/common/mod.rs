@@ -171,6 +171,32 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Stops the server and returns how `Server::run` ended: `Err` with its
+    /// message when it failed (e.g. commands abandoned on a failing store).
+    pub async fn stop_outcome(mut self) -> Result<(), String> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let Some(task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(Duration::from_secs(20), task).await {
+            Err(_) => Err("the server did not stop within 20 s".into()),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) if err.is_panic() => {
+                let payload = err.into_panic();
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
+                Err(message.unwrap_or_else(|| "the server task panicked".into()))
+            }
+            Ok(Err(err)) => Err(err.to_string()),
+        }
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

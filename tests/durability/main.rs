@@ -17,6 +17,8 @@
 //! - [`power_cut`]: the real binary on a FUSE filesystem whose power is cut
 //!   at chosen moments (snapshot writing, rollover, pruning, journal syncs);
 //!   after a restart every acknowledged command is there exactly once.
+//! - [`graceful_stop`]: a stop acknowledges what it wrote and closes with
+//!   1001; on a failing disk it keeps its bound and fails loudly.
 //! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
@@ -34,6 +36,7 @@ mod crash;
 mod export;
 mod faults;
 mod fixtures;
+mod graceful_stop;
 mod judging;
 mod power_cut;
 mod restart;

@@ -450,6 +450,15 @@ async fn the_help_desk_checks_who_asks_claims_cancels_and_rates() {
     }
     marc.call(json!({"type": "resolve_help", "request": 1}))
         .await;
+    // Resolving (or unclaiming) a closed request: closed, whoever asks.
+    for kind in ["resolve_help", "unclaim_help"] {
+        for client in [&mut marc, &mut nina] {
+            assert_eq!(
+                client.call_err(json!({"type": kind, "request": 1})).await,
+                "help_closed"
+            );
+        }
+    }
     assert_eq!(
         bea.call_err(json!({"type": "rate_help", "request": 1, "stars": 4}))
             .await,

@@ -354,3 +354,44 @@ async fn clients_with_skewed_clocks_count_down_the_same_remaining_time() {
         (deadline_ahead - local_now(skew_ahead)) - (deadline_behind - local_now(skew_behind));
     assert!((naive.abs() - 4_200.0).abs() < 5.0, "{naive}");
 }
+
+/// The refusal (code and message) of a pitch op.
+async fn refusal(moderator: &mut Client, name: &str) -> (String, String) {
+    let rid = moderator.request(pitch(name, json!({}))).await;
+    let reply = moderator.reply_to(rid).await;
+    assert!(is_type(&reply, "error"), "{name}: {reply}");
+    (
+        reply["code"].as_str().unwrap().to_string(),
+        reply["message"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn after_stop_the_refusals_point_to_restart_or_next_and_restart_works() {
+    let (server, _clock) = TestServer::with_manual_clock(T0, |_| {}).await;
+    let (mut moderator, _) = Client::join(&server, Role::Moderator, "Modé").await;
+    moderator
+        .call(pitch(
+            "set_order",
+            json!({"order": [DATA_GOUV, CARTOGRAPHES]}),
+        ))
+        .await;
+    moderator.call(pitch("start", json!({}))).await;
+    let (code, message) = refusal(&mut moderator, "start").await;
+    assert_eq!(code, "timer_already_started");
+    assert!(message.contains("pause"), "{message}");
+    moderator.call(pitch("stop", json!({}))).await;
+
+    let (code, message) = refusal(&mut moderator, "start").await;
+    assert_eq!(code, "timer_already_started");
+    assert!(
+        message.contains("finished") && message.contains("restart") && !message.contains("resume"),
+        "{message}"
+    );
+    let (code, message) = refusal(&mut moderator, "resume").await;
+    assert_eq!(code, "timer_not_paused");
+    assert!(message.contains("restart"), "{message}");
+    // What the hints name works.
+    moderator.call(pitch("restart", json!({}))).await;
+    moderator.call(pitch("start", json!({}))).await;
+}

@@ -374,3 +374,69 @@ async fn summon_brings_everyone_a_role_or_a_team_to_the_amphitheatre() {
         "forbidden"
     );
 }
+
+#[tokio::test]
+async fn a_dissolved_team_leaves_every_view_and_each_is_pushed() {
+    use crate::{OPEN_MAIRIE, op, single_criterion_rubric};
+    let server = TestServer::start().await;
+    let (mut moderator, _) = Client::join(&server, Role::Moderator, "Modé").await;
+    let (mut juror, _) = Client::join(&server, Role::Jury, "Juré").await;
+    let (mut bea, _) = Client::join(&server, Role::Participant, "Bea").await;
+    let (mut cyr, _) = Client::join(&server, Role::Participant, "Cyr").await;
+    let (mut public, _) = Client::join(&server, Role::Spectator, "Public").await;
+    bea.call(json!({"type": "join_team", "team": OPEN_MAIRIE}))
+        .await;
+    cyr.call(json!({"type": "join_team", "team": CARTOGRAPHES}))
+        .await;
+    // A ballot, a full score sheet, a unique label and the stage.
+    moderator.call(op("vote", "open", json!({}))).await;
+    cyr.call(op("vote", "cast", json!({"team": OPEN_MAIRIE})))
+        .await;
+    moderator.call(single_criterion_rubric()).await;
+    moderator.call(op("jury", "open_judging", json!({}))).await;
+    juror
+        .call(op(
+            "jury",
+            "score",
+            json!({"team": OPEN_MAIRIE, "criterion": "overall", "value": 7}),
+        ))
+        .await;
+    moderator
+        .call(op(
+            "award",
+            "define",
+            json!({"id": "coup", "name": "Coup de cœur", "unique": true}),
+        ))
+        .await;
+    moderator
+        .call(op(
+            "award",
+            "give",
+            json!({"award": "coup", "team": OPEN_MAIRIE}),
+        ))
+        .await;
+    moderator
+        .call(op(
+            "pitch",
+            "set_order",
+            json!({"order": [CARTOGRAPHES, OPEN_MAIRIE]}),
+        ))
+        .await;
+    moderator.call(op("pitch", "next", json!({}))).await;
+    moderator.call(op("pitch", "next", json!({}))).await;
+    wait_for(&mut public, "on_stage", |m| m["team"] == OPEN_MAIRIE).await;
+
+    // The last member leaves: the team dissolves.
+    bea.call(json!({"type": "leave_team"})).await;
+    let mine = wait_for(&mut cyr, "my_votes", |m| m["ballot"] == json!([])).await;
+    assert_eq!(mine["votes_left"], 1);
+    wait_for(&mut moderator, "votes", |m| m["counts"] == json!({})).await;
+    let awards = wait_for(&mut moderator, "awards", |m| {
+        m["awards"][0]["teams"] == json!([])
+    })
+    .await;
+    assert_eq!(awards["awards"][0]["id"], "coup");
+    let sheet = wait_for(&mut juror, "jury_sheet", |m| m["scores"] == json!({})).await;
+    assert_eq!(sheet["progress"]["scored"], 0);
+    wait_for(&mut public, "on_stage", |m| m["team"] == CARTOGRAPHES).await;
+}

@@ -131,6 +131,37 @@ async fn missing_mistyped_and_out_of_range_fields() {
         assert_eq!(reply["code"], code, "{shown}: {reply}");
         assert!(reply["message"].as_str().is_some_and(|s| !s.is_empty()));
     }
+    // Every refusal of a present field names it.
+    let named = [
+        (json!({"type": "step", "dx": "left", "dy": 0}), "dx"),
+        (json!({"type": "walk_to", "x": 1e40, "y": 2}), "x"),
+        (json!({"type": "teleport", "room": 7}), "room"),
+        (json!({"type": "set_status", "status": "asleep"}), "status"),
+        (
+            json!({"type": "chat", "scope": "everywhere", "text": "hi"}),
+            "scope",
+        ),
+        (
+            json!({"type": "chat", "scope": "room", "text": null}),
+            "text",
+        ),
+        (json!({"type": "join_team", "team": -1}), "team"),
+        (
+            json!({"type": "jury", "op": "score", "team": 1, "criterion": "impact", "value": -1}),
+            "value",
+        ),
+    ];
+    for (request, field) in named {
+        let shown = request.to_string();
+        let rid = m.request(request).await;
+        let reply = m.reply_to(rid).await;
+        assert_eq!(reply["code"], "invalid_message", "{shown}: {reply}");
+        let message = reply["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("`{field}`")),
+            "{shown}: the message does not name `{field}`: {message}"
+        );
+    }
     // A wrong rid is still answered (without one).
     let err = refused(&mut m, r#"{"type":"step","dx":1,"dy":0,"rid":"x"}"#).await;
     assert_eq!(err["code"], "invalid_message");

@@ -1,7 +1,7 @@
 //! Plain HTTP: health, metrics, security headers, the WebSocket origin check,
 //! and clock sync over the socket.
 
-use crate::common::{Client, TestServer, is_type, metric_value, upgrade_status_with_origin};
+use crate::common::{Client, TestServer, WAIT, is_type, metric_value, upgrade_status_with_origin};
 use amphi::domain::Role;
 use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -174,4 +174,39 @@ async fn pong_echoes_t0_with_server_times() {
         );
         assert!(t2 - t1 < 100.0, "{pong}");
     }
+}
+
+#[tokio::test]
+async fn pong_echoes_t0_exactly_as_the_client_wrote_it() {
+    let server = TestServer::start().await;
+    let (mut client, _) = Client::join(&server, Role::Participant, "Ana").await;
+    // Fractional times that a parse-then-print round trip changed.
+    for written in [
+        "1796007833461.4727",
+        "1796007833461.4729",
+        "1795504789001.25",
+        "17",
+    ] {
+        client
+            .send_raw_text(&format!(r#"{{"type":"ping","t0":{written}}}"#))
+            .await;
+        let pong = client.recv_until(|m| is_type(m, "pong"), WAIT).await;
+        let expected: serde_json::Value = serde_json::from_str(written).unwrap();
+        assert_eq!(pong["t0"], expected, "sent {written}, got {pong}");
+    }
+}
+
+#[tokio::test]
+async fn with_the_live_page_off_its_pages_are_not_served() {
+    let on = TestServer::start().await;
+    for path in ["/live", "/stage"] {
+        assert_eq!(on.get(path).await.status, 200, "{path} while on");
+    }
+    let off = TestServer::with_config(|c| c.live_page = false).await;
+    for path in ["/live", "/stage", "/live.html", "/stage.html"] {
+        let response = off.get(path).await;
+        assert_eq!(response.status, 404, "{path} while off");
+        assert!(response.body.contains("live_page"), "{}", response.body);
+    }
+    assert_eq!(off.get("/").await.status, 200);
 }

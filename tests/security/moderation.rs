@@ -135,3 +135,87 @@ async fn the_audit_log_records_every_moderator_action() {
     );
     let _ = participant.recv_close(WAIT).await;
 }
+
+/// Opens a companion connection (the console beside the venue page) of the
+/// member whose session token is `session`.
+async fn companion(server: &TestServer, session: &str) -> Client {
+    let mut client = Client::connect(server).await;
+    client
+        .send_json(json!({"type": "hello", "protocol": 2, "resume": session, "companion": true}))
+        .await;
+    client.recv_until(|m| is_type(m, "welcome"), WAIT).await;
+    client
+}
+
+#[tokio::test]
+async fn a_ban_or_a_kick_closes_the_companion_connection_too() {
+    let server = TestServer::start().await;
+    let (mut moderator, _) = Client::join(&server, Role::Moderator, "Claire").await;
+    for (kind, code, name) in [("kick", 4002, "Kévin"), ("ban", 4004, "Bruno")] {
+        let (mut main, p) = Client::join(&server, Role::Participant, name).await;
+        let mut console = companion(&server, &p.session()).await;
+        console.assert_alive().await;
+        moderator
+            .call(json!({"type": kind, "member": p.id(), "reason": "test"}))
+            .await;
+        assert!(matches!(main.recv_close(WAIT).await, Ended::Close(c, _) if c == code));
+        let ended = console.recv_close(WAIT).await;
+        assert!(
+            matches!(ended, Ended::Close(c, _) if c == code),
+            "{kind}: the companion ended with {ended:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_moderator_rotates_a_shared_link_so_a_banned_person_cannot_come_back_through_it() {
+    let server = TestServer::start().await;
+    let shared = server.join_link(Role::Participant);
+    let (mut moderator, _) = Client::join(&server, Role::Moderator, "Claire").await;
+    let (mut troll, t) = Client::join(&server, Role::Participant, "Troll").await;
+    moderator
+        .call(json!({"type": "ban", "member": t.id(), "reason": "harcèlement"}))
+        .await;
+    assert!(matches!(
+        troll.recv_close(WAIT).await,
+        Ended::Close(4004, _)
+    ));
+    // The ban alone does not stop the shared link.
+    let mut again = Client::connect(&server).await;
+    again.hello_invite(&shared, "Troll bis").await;
+
+    moderator.request(json!({"type": "list_invites"})).await;
+    let invites = moderator.recv_until(|m| is_type(m, "invites"), WAIT).await;
+    let old = invites["invites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["role"] == "participant" && i["name"].is_null() && i["revoked"] == false)
+        .expect("the shared participant link")
+        .clone();
+    let rid = moderator
+        .request(json!({"type": "rotate_invite", "invite": old["id"]}))
+        .await;
+    let created = moderator
+        .recv_until(|m| is_type(m, "invite_created") && m["rid"] == rid, WAIT)
+        .await;
+    assert_eq!(created["invite"]["role"], "participant");
+    assert_eq!(created["invite"]["label"], old["label"]);
+    assert_ne!(created["invite"]["id"], old["id"]);
+    let token = created["token"].as_str().unwrap().to_string();
+
+    let mut refused = Client::connect(&server).await;
+    let code = refused
+        .call_err(json!({"type": "hello", "protocol": 2, "invite": shared, "name": "Troll ter"}))
+        .await;
+    assert_eq!(code, "invite_revoked");
+    let mut newcomer = Client::connect(&server).await;
+    newcomer.hello_invite(&token, "Nouvelle").await;
+    // Rotating an unknown invite is refused.
+    assert_eq!(
+        moderator
+            .call_err(json!({"type": "rotate_invite", "invite": 999}))
+            .await,
+        "unknown_invite"
+    );
+}

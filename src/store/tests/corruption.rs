@@ -58,18 +58,68 @@ async fn torn_tail_is_cut_with_a_warning_and_the_rest_kept() {
 }
 
 #[tokio::test]
-async fn flipped_byte_in_the_last_record_is_cut() {
+async fn a_flipped_byte_in_the_last_complete_record_is_refused_unless_the_operator_cuts_it() {
     let tmp = TempDir::new("flip-last");
     let (seg, starts) = ten_records(tmp.path()).await;
+    let before = std::fs::read(&seg).unwrap();
     flip(&seg, starts[9] + 20);
-    let (recovered, _, _) = open(tmp.path(), &options());
+    // A complete record that changed may have been acknowledged: refused.
+    let err = open_err(tmp.path(), &options());
+    match &err {
+        StoreError::Corrupt { path, offset, .. } => {
+            assert_eq!(path, &seg);
+            assert_eq!(*offset, starts[9] as u64);
+        }
+        other => panic!("expected Corrupt, got {other}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("complete but corrupt"), "{text}");
+    assert!(text.contains("--cut-corrupt-last-record"), "{text}");
+    assert_eq!(std::fs::read(&seg).unwrap().len(), before.len());
+    // The operator's flag cuts it, and the warning says which kind it was.
+    let cutting = StoreOptions {
+        cut_corrupt_last_record: true,
+        ..options()
+    };
+    let (recovered, _, _) = open(tmp.path(), &cutting);
     assert_eq!(seqs(&recovered), (1..=9).collect::<Vec<_>>());
     assert_eq!(recovered.warnings.len(), 1);
+    let warning = &recovered.warnings[0];
+    assert!(warning.contains("checksum"), "{warning}");
     assert!(
-        recovered.warnings[0].contains("checksum"),
+        warning.contains("complete record that is corrupt"),
+        "{warning}"
+    );
+}
+
+#[tokio::test]
+async fn a_torn_last_record_is_cut_and_called_incomplete() {
+    let tmp = TempDir::new("torn-says");
+    let (seg, _) = ten_records(tmp.path()).await;
+    let full = std::fs::metadata(&seg).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&seg).unwrap();
+    file.set_len(full - 5).unwrap();
+    drop(file);
+    let (recovered, _, _) = open(tmp.path(), &options());
+    assert_eq!(seqs(&recovered), (1..=9).collect::<Vec<_>>());
+    assert!(
+        recovered.warnings[0].contains("an incomplete record"),
         "{:?}",
         recovered.warnings
     );
+}
+
+#[tokio::test]
+async fn a_journal_cut_below_its_header_is_refused_when_it_is_all_the_event_has() {
+    let tmp = TempDir::new("short-only");
+    let (seg, _) = ten_records(tmp.path()).await;
+    let file = std::fs::OpenOptions::new().write(true).open(&seg).unwrap();
+    file.set_len(7).unwrap();
+    drop(file);
+    let text = open_err(tmp.path(), &options()).to_string();
+    assert!(text.contains(&segment_name(1)), "{text}");
+    assert!(text.contains("header cut short"), "{text}");
+    assert!(seg.exists(), "the file is kept for the operator");
 }
 
 #[tokio::test]
