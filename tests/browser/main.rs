@@ -10,6 +10,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+mod idle;
+mod notices;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};
@@ -297,7 +299,7 @@ async fn a_team_asks_for_help_and_a_mentor_claims_and_resolves_it() {
 async fn clock_reading(b: &Browser, selector: &str) -> (f64, String) {
     let v = b
         .js(
-            "const el = document.querySelector(arguments[0]); return [performance.timeOrigin + performance.now() + Number(el.dataset.remainingMs), el.textContent];",
+            "const el = document.querySelector(arguments[0]); return [performance.timeOrigin + Number(el.dataset.drawnAt) + Number(el.dataset.remainingMs), el.textContent];",
             vec![json!(selector)],
         )
         .await;

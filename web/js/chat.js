@@ -22,6 +22,7 @@ export class Chat {
     this.tab = 'room';
     this.dmWith = null;
     this.listeners = new Set();
+    this.incoming = new Set();
 
     this.tabButtons = new Map();
     for (const name of TABS) {
@@ -55,6 +56,11 @@ export class Chat {
 
   onUnread(fn) {
     this.listeners.add(fn);
+  }
+
+  /** Calls `fn(message)` for each new message from someone else, as it arrives. */
+  onIncoming(fn) {
+    this.incoming.add(fn);
   }
 
   // ----- model -----
@@ -159,6 +165,7 @@ export class Chat {
         if (!mine) {
           const tab = this.tabOf(m.channel);
           announce(t('chat.newFrom', { name: m.from_name, channel: t(`chat.${tab}`), text: m.text }));
+          for (const fn of this.incoming) fn(m);
         }
         this.render();
         break;

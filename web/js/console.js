@@ -154,10 +154,10 @@ const timerView = new TimerView(clock, {
     el.textContent = text;
     el.dataset.phase = phase;
     el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+    el.dataset.drawnAt = String(performance.now());
   },
   onPhase: (phase) => { $('#show-phase-live').textContent = t(`phase.${phase}`); },
 });
-clock.onChange(() => { timerView.lastText = null; });
 
 function toggleRun() {
   const tm = S.pitch?.timer;

@@ -24,6 +24,7 @@ const { timer } = setupScreen({
     el.className = `live-clock phase-${phase}`;
     el.dataset.phase = phase;
     el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+    el.dataset.drawnAt = String(performance.now());
     el.hidden = remaining == null;
   },
   onPhase: (phase) => { $('#phase-live').textContent = t(`phase.${phase}`); },

@@ -16,6 +16,7 @@
 //   jury.js        jury grid (teams × criteria), staff leaderboard
 //   status.js      presence status select
 //   i18n.js        every string, French and English
+//   notices.js     notices over the map (summon, announcements, vote), under the timer
 //   ui.js          DOM helpers (text only, never HTML), toasts, live region
 
 import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has } from './i18n.js';
@@ -34,7 +35,8 @@ import { HelpPanel } from './help.js';
 import { PitchPanel } from './pitch.js';
 import { MentorPanel } from './mentor.js';
 import { JuryPanel } from './jury.js';
-import { $, toast, announce } from './ui.js';
+import { Notices } from './notices.js';
+import { $, toast } from './ui.js';
 
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') || 'demo';
@@ -76,6 +78,8 @@ const conn = new Connection({
   prepare: venueLoader(eventId, store),
 });
 const clock = new Clock((msg) => conn.raw(msg));
+
+const notices = new Notices();
 
 const canvas = $('#map');
 const renderer = new Renderer(canvas, store);
@@ -227,7 +231,7 @@ function connectionState(state, detail = {}) {
   switch (state) {
     case 'online':
       if (dialog.open) dialog.close();
-      $('#banner').hidden = true;
+      notices.dismiss('replaced');
       if (was === 'waiting' || was === 'connecting') {
         if (store.me && was !== 'connecting') toast(t('conn.back'));
       }
@@ -242,7 +246,16 @@ function connectionState(state, detail = {}) {
       break;
     case 'replaced':
       clock.stop();
-      showBanner(t('conn.replacedHelp'), t('conn.resumeBtn'), () => conn.retryNow());
+      notices.show({ id: 'replaced', kind: 'warning', body: { key: 'conn.replacedHelp' }, button: 'conn.resumeBtn', action: () => conn.retryNow() });
+      break;
+    case 'kicked':
+      clock.stop();
+      notices.show({ id: 'replaced', kind: 'warning', body: { key: detail.key }, button: 'close.comeBack', action: () => conn.retryNow() });
+      break;
+    case 'banned':
+      clock.stop();
+      notices.dismiss('replaced');
+      showFatal(t(detail.key));
       break;
     case 'fatal':
       clock.stop();
@@ -276,6 +289,8 @@ function renderConn() {
       cls = 'conn-offline';
       label = t('conn.replaced');
       break;
+    case 'kicked':
+    case 'banned':
     case 'fatal':
     case 'need-name':
       cls = 'conn-offline';
@@ -288,20 +303,12 @@ function renderConn() {
   // Offline once we had joined (the venue is loaded before the first join).
   const offline = connState !== 'online' && store.me != null;
   $('#map-wrap').classList.toggle('is-offline', offline);
-  $('#offline-note').hidden = !offline || connState === 'replaced';
+  $('#offline-note').hidden = !offline || ['replaced', 'kicked', 'banned'].includes(connState);
 }
 setInterval(() => {
   if (connState === 'waiting') renderConn();
 }, 500);
 $('#conn-retry').addEventListener('click', () => conn.retryNow());
-
-function showBanner(text, button, action) {
-  $('#banner-text').textContent = text;
-  const btn = $('#banner-btn');
-  btn.textContent = button;
-  btn.onclick = action;
-  $('#banner').hidden = false;
-}
 
 function askName(error) {
   const dialog = $('#join-dialog');
@@ -365,6 +372,7 @@ function receive(msg) {
       if (store.me && msg.id === store.me.id) chat.render();
       break;
     case 'chat_deleted':
+      notices.dismiss(`announcement-${msg.seq}`);
       chat.handle(msg);
       break;
     case 'help_status':
@@ -377,8 +385,16 @@ function receive(msg) {
       mentor.handle(msg);
       break;
     case 'pitch':
-    case 'on_stage':
+      // The session the summon called people to has started: the notice
+      // has done its job.
+      if (msg.timer?.team != null && msg.timer.state === 'running') notices.dismiss('summon');
+      pitch.handle(msg);
+      break;
     case 'votes':
+      voteCall(msg);
+      pitch.handle(msg);
+      break;
+    case 'on_stage':
     case 'my_votes':
     case 'leaderboard':
       pitch.handle(msg);
@@ -388,19 +404,53 @@ function receive(msg) {
     case 'awards':
       jury.handle(msg);
       break;
-    case 'summoned': {
-      const text = t('summon.notice', { name: msg.by_name });
-      showBanner(text, t('common.ok'), () => { $('#banner').hidden = true; });
-      announce(text);
+    case 'summoned':
+      notices.show({ id: 'summon', kind: 'summon', body: { key: 'summon.notice', params: { name: msg.by_name } }, button: 'common.ok' });
       renderer.centerOnMe();
       break;
-    }
     case 'mute_changed':
       if (store.me && msg.id === store.me.id) toast(t(msg.muted ? 'mod.youMuted' : 'mod.youUnmuted'), msg.muted ? 'error' : 'info');
       break;
     default:
       store.apply(msg);
   }
+}
+
+// ----- what must not be missed -----
+// An announcement stays over the map until read; a direct message shows a
+// toast unless that conversation is open; the opening of the favourite vote
+// is a call to action for participants.
+chat.onIncoming((m) => {
+  if (m.channel === 'announcements') {
+    notices.show({
+      id: `announcement-${m.seq}`,
+      kind: 'announcement',
+      title: { key: 'notice.announcementFrom', params: { name: m.from_name } },
+      body: { text: m.text },
+      button: 'notice.read',
+      speak: false, // the chat says every new message to screen readers
+    });
+  } else if (m.channel.startsWith('dm:') && !(sideTab === 'chat' && chat.tab === 'direct' && chat.dmWith === m.from)) {
+    toast(t('notice.dm', { name: m.from_name, text: m.text }));
+  }
+});
+let voteWasOpen = false;
+function voteCall(msg) {
+  const open = Boolean(msg.open);
+  if (open && !voteWasOpen && store.me?.role === 'participant') {
+    notices.show({
+      id: 'vote',
+      kind: 'vote',
+      body: { key: 'notice.voteOpen' },
+      button: 'notice.voteBtn',
+      action: () => {
+        selectSide('team');
+        $('#vote-box').scrollIntoView({ block: 'nearest' });
+        $('#vote-box button:not([disabled])')?.focus();
+      },
+    });
+  } else if (!open) notices.dismiss('vote');
+  voteWasOpen = open;
 }
 
 async function startMap(url) {
@@ -420,7 +470,7 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.

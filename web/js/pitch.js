@@ -21,13 +21,13 @@ export class PitchPanel {
         const el = $('#pitch-clock');
         el.textContent = text;
         el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+        el.dataset.drawnAt = String(performance.now());
         $('#pitch-overlay').dataset.phase = phase;
       },
       onPhase: (phase) => {
         if (!$('#pitch-overlay').hidden) $('#pitch-phase-live').textContent = t(`phase.${phase}`);
       },
     });
-    clock.onChange(() => { this.timer.lastText = null; });
     for (const what of ['teams', 'me']) store.on(what, () => this.render());
     onLangChange(() => this.render());
   }

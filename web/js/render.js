@@ -4,8 +4,14 @@
 //
 // The map is drawn in world space (scaled); avatars and labels in screen
 // space so text stays readable at every zoom.
+//
+// Frames are drawn only when something changed: `invalidate()` asks for one
+// animation frame, and a frame asks for the next only while something is
+// still in motion (an avatar gliding, the camera easing, a pulse). Store
+// changes, input on the page, resizes and language changes invalidate. An
+// idle venue tab then costs nothing between events.
 
-import { t } from './i18n.js';
+import { t, onLangChange } from './i18n.js';
 
 const STATUS_COLORS = {
   available: '#2fbf71',
@@ -56,9 +62,50 @@ export class Renderer {
     this.fpsAt = this.last;
     this.dpr = 1;
     this.size = { w: 0, h: 0 };
+    this.scheduled = false; // an animation frame is requested
+    this.draws = 0; // frames drawn since the page opened (tests read it)
     new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
     this.resize();
+    this.wakeOnChanges();
+    this.invalidate();
+  }
+
+  /** Asks for a frame; several calls before it comes draw it once. */
+  invalidate() {
+    if (this.scheduled) return;
+    this.scheduled = true;
     requestAnimationFrame((now) => this.frame(now));
+  }
+
+  /** Everything that can change the picture asks for a frame. */
+  wakeOnChanges() {
+    const wake = () => this.invalidate();
+    for (const what of ['positions', 'people', 'me', 'me-room', 'teams']) this.store.on(what, wake);
+    onLangChange(wake);
+    // Input handlers (input.js) move the camera, the hover and our predicted
+    // steps directly; listening in the capture phase wakes the loop for them.
+    const opts = { capture: true, passive: true };
+    for (const type of ['keydown', 'keyup', 'pointerdown', 'pointerup', 'pointermove', 'wheel']) {
+      window.addEventListener(type, wake, opts);
+    }
+    this.canvas.addEventListener('pointerleave', wake, opts);
+    document.addEventListener('visibilitychange', wake);
+  }
+
+  /** Whether the next frame would differ from this one. */
+  moving(now) {
+    if (!this.map) return false;
+    if (this.highlight && now <= this.highlight.until) return true;
+    if (this.target && now <= this.target.until) return true;
+    const me = this.store.myPerson;
+    if (me && (me.pending > 0 || me.x !== me.sx || me.y !== me.sy)) return true;
+    for (const p of this.store.people.values()) {
+      if (p.rx !== p.x || p.ry !== p.y) return true;
+    }
+    const goal = this.cameraGoal();
+    if (!goal) return false;
+    const at = this.clamped(goal);
+    return Math.hypot(at.x - this.cam.x, at.y - this.cam.y) > 0.25;
   }
 
   get zoom() {
@@ -67,6 +114,7 @@ export class Renderer {
 
   setMap(map) {
     this.map = map;
+    this.invalidate();
     const me = this.store.myPerson;
     if (me) this.snapCameraTo(me.rx, me.ry);
     else {
@@ -85,6 +133,7 @@ export class Renderer {
     this.size = { w: Math.max(1, box.width), h: Math.max(1, box.height) };
     this.canvas.width = Math.round(this.size.w * this.dpr);
     this.canvas.height = Math.round(this.size.h * this.dpr);
+    this.invalidate();
   }
 
   /**
@@ -113,6 +162,7 @@ export class Renderer {
   zoomBy(delta, anchor) {
     const before = this.zoom;
     this.zoomIndex = Math.max(0, Math.min(ZOOMS.length - 1, this.zoomIndex + delta));
+    this.invalidate();
     if (anchor && !this.follow && this.zoom !== before) {
       // Keep the point under the pointer where it is.
       const wx = this.cam.x + (anchor.x - this.size.w / 2) / before;
@@ -125,6 +175,7 @@ export class Renderer {
   centerOnMe() {
     this.follow = true;
     this.highlight = this.store.me ? { id: this.store.me.id, until: performance.now() + 1500 } : null;
+    this.invalidate();
   }
 
   locate(id) {
@@ -133,6 +184,7 @@ export class Renderer {
     this.follow = this.store.me && id === this.store.me.id;
     this.panTo = { x: (p.rx + 0.5) * this.map.tw, y: (p.ry + 0.5) * this.map.th };
     this.highlight = { id, until: performance.now() + 3500 };
+    this.invalidate();
   }
 
   pan(dx, dy) {
@@ -140,12 +192,14 @@ export class Renderer {
     this.panTo = null;
     this.cam.x += dx / this.zoom;
     this.cam.y += dy / this.zoom;
+    this.invalidate();
   }
 
   snapCameraTo(tx, ty) {
     if (!this.map) return;
     this.cam.x = (tx + 0.5) * this.map.tw;
     this.cam.y = (ty + 0.5) * this.map.th;
+    this.invalidate();
   }
 
   /** The tile under a point of the canvas (CSS pixels), or null. */
@@ -185,20 +239,34 @@ export class Renderer {
   }
 
   frame(now) {
-    const dt = Math.min(0.1, (now - this.last) / 1000);
+    this.scheduled = false;
+    // After a pause, the first frame moves things by one frame's worth.
+    const dt = Math.min(0.1, Math.max(0, now - this.last) / 1000) || 1 / 60;
+    const resumed = now - this.last > 100;
     this.last = now;
     this.frames++;
-    if (now - this.fpsAt >= 1000) {
+    this.draws++;
+    if (resumed) {
+      this.frames = 1;
+      this.fpsAt = now;
+    } else if (now - this.fpsAt >= 1000) {
       this.fps = (this.frames * 1000) / (now - this.fpsAt);
       this.frames = 0;
       this.fpsAt = now;
     }
     try {
-      this.step(dt, now);
+      this.step(resumed ? 1 / 60 : dt, now);
       this.draw(now);
     } finally {
-      requestAnimationFrame((n) => this.frame(n));
+      if (this.moving(now)) this.invalidate();
     }
+  }
+
+  /** Where the camera is heading: our avatar when following, or a pan target. */
+  cameraGoal() {
+    const me = this.store.myPerson;
+    if (this.follow && me) return { x: (me.rx + 0.5) * this.map.tw, y: (me.ry + 0.5) * this.map.th };
+    return this.panTo ?? null;
   }
 
   /** Moves drawn positions towards the server's, at walking speed. */
@@ -230,9 +298,7 @@ export class Renderer {
       p.ry += dy * k;
     }
     if (!this.map) return;
-    let goal = null;
-    if (this.follow && me) goal = { x: (me.rx + 0.5) * this.map.tw, y: (me.ry + 0.5) * this.map.th };
-    else if (this.panTo) goal = this.panTo;
+    const goal = this.cameraGoal();
     if (goal) {
       const k = 1 - Math.exp(-dt * 8);
       this.cam.x += (goal.x - this.cam.x) * k;
@@ -243,12 +309,21 @@ export class Renderer {
   }
 
   clampCamera() {
+    const c = this.clamped(this.cam);
+    this.cam.x = c.x;
+    this.cam.y = c.y;
+  }
+
+  /** A camera position kept inside the map (centred when the map is smaller). */
+  clamped({ x, y }) {
     const halfW = this.size.w / 2 / this.zoom;
     const halfH = this.size.h / 2 / this.zoom;
     const W = this.map.pixelWidth;
     const H = this.map.pixelHeight;
-    this.cam.x = halfW * 2 >= W ? W / 2 : Math.max(halfW, Math.min(W - halfW, this.cam.x));
-    this.cam.y = halfH * 2 >= H ? H / 2 : Math.max(halfH, Math.min(H - halfH, this.cam.y));
+    return {
+      x: halfW * 2 >= W ? W / 2 : Math.max(halfW, Math.min(W - halfW, x)),
+      y: halfH * 2 >= H ? H / 2 : Math.max(halfH, Math.min(H - halfH, y)),
+    };
   }
 
   draw(now) {
