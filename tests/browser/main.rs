@@ -11,7 +11,9 @@
 mod common;
 mod harness;
 mod idle;
+mod layout;
 mod notices;
+mod results;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};
@@ -435,7 +437,7 @@ async fn a_jury_score_appears_on_live_only_after_the_leaderboard_is_published() 
         let id = format!("#score-{team}-{}", c.as_str().unwrap());
         paul.fill(&id, "8").await;
     }
-    paul.wait_text("#staff-board", "8.00").await;
+    paul.wait_text("#staff-board", "8,00").await;
     paul.wait(
         "the progress",
         "return document.querySelector('#jury-progress').textContent.includes('Notées : 1');",
@@ -448,7 +450,7 @@ async fn a_jury_score_appears_on_live_only_after_the_leaderboard_is_published() 
     moderator.barrier().await;
     let rows = live
         .js(
-            "return [document.querySelectorAll('#board .board-row').length, document.body.textContent.includes('8.00')];",
+            "return [document.querySelectorAll('#board .board-row').length, document.body.textContent.includes('8,00')];",
             vec![],
         )
         .await;
@@ -463,7 +465,7 @@ async fn a_jury_score_appears_on_live_only_after_the_leaderboard_is_published() 
         .call(json!({"type": "leaderboard", "op": "live"}))
         .await;
     live.wait_text("#board", "Libris").await;
-    live.wait_text("#board .board-row:first-child .board-score", "8.00")
+    live.wait_text("#board .board-row:first-child .board-score", "8,00")
         .await;
     live.screenshot("live-leaderboard").await;
     let value: Value = live

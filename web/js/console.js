@@ -4,7 +4,7 @@
 // audit log, results export and roster import. Every action is a protocol
 // request; the server checks the role, this page only lays the buttons out.
 
-import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has, formatTime } from './i18n.js';
+import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has, formatTime, tn, formatNumber } from './i18n.js';
 import { Connection } from './connection.js';
 import { venueLoader } from './venue.js';
 import { Clock } from './clock.js';
@@ -408,7 +408,7 @@ function renderHelp() {
         .map(([k, v]) => h('div', null, h('dt', null, t(k)), h('dd', null, String(v))))) : null,
     s && s.per_mentor.length ? h('table', { class: 'grid' },
       h('thead', null, h('tr', null, ['helpstats.mentor', 'helpstats.claimed', 'helpstats.resolved', 'helpstats.rating'].map((k) => h('th', { scope: 'col' }, t(k))))),
-      h('tbody', null, s.per_mentor.map((m) => h('tr', null, h('th', { scope: 'row' }, store.nameOf(m.mentor)), h('td', null, String(m.claimed)), h('td', null, String(m.resolved)), h('td', null, m.average_rating == null ? '—' : `${m.average_rating.toFixed(1)} ★`))))) : null,
+      h('tbody', null, s.per_mentor.map((m) => h('tr', null, h('th', { scope: 'row' }, store.nameOf(m.mentor)), h('td', null, String(m.claimed)), h('td', null, String(m.resolved)), h('td', null, m.average_rating == null ? '—' : `${formatNumber(m.average_rating, 1)} ★`))))) : null,
     h('h3', null, t('helpstats.queue')),
     S.helpQueue.length ? h('ul', { class: 'list' }, S.helpQueue.map((r) => h('li', null,
       h('span', { class: 'grow' }, h('strong', null, r.team_name), ` · ${r.tags.map((x) => t(`tag.${x}`)).join(', ')} · `, t(`help.state.${r.state}`, { mentor: r.mentor_name ?? '' })),
@@ -441,7 +441,7 @@ function renderLeader() {
   const pub = b?.public;
   fill($('#leader'),
     h('p', null, t('leader.public'), ' ', h('strong', { id: 'board-mode' }, t(`board.mode.${mode}`)),
-      pub && pub.mode === 'reveal' ? ` · ${t('live.reveal', { n: pub.revealed ?? 0, of: pub.total })}` : ''),
+      pub && pub.mode === 'reveal' ? ` · ${tn('live.reveal', pub.revealed ?? 0, { of: pub.total })}` : ''),
     h('div', { class: 'row-buttons' },
       btn(t('leader.hide'), () => act({ type: 'leaderboard', op: 'hide' }).catch(() => {}), { id: 'board-hide', 'aria-pressed': String(mode === 'hidden') }),
       btn(t('leader.live'), () => act({ type: 'leaderboard', op: 'live' }).catch(() => {}), { id: 'board-live', 'aria-pressed': String(mode === 'live') }),
@@ -610,7 +610,7 @@ function renderExport() {
       const res = await fetch(`/api/events/${encodeURIComponent(eventId)}/roster`, { method: 'POST', headers: { Authorization: `Bearer ${token()}`, 'Content-Type': 'text/csv' }, body: await f.arrayBuffer() });
       const body = await res.json();
       if (!res.ok) throw new Error(body.message || res.status);
-      fill(out, h('p', null, t('export.imported', { n: body.invites.length })),
+      fill(out, h('p', null, tn('export.imported', body.invites.length)),
         h('ul', { class: 'list' }, body.invites.map((i) => h('li', null, h('span', { class: 'grow' }, `${i.name} (${t(`role.${i.role}`)}${i.team ? ` · ${i.team}` : ''})`, h('br'), h('span', { class: 'token-box' }, i.url))))));
     } catch (err) {
       fill(out, h('p', { class: 'form-error' }, t('err.generic', { message: err.message })));

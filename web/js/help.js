@@ -2,7 +2,7 @@
 // live state — place in the queue and estimated wait from `help_status`,
 // the mentor on the way, cancel — and a rating once it is resolved.
 
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, tn } from './i18n.js';
 import { h, $, fill, toast, announce, keepFocus } from './ui.js';
 
 export const HELP_TAGS = ['technique', 'data', 'legal', 'security', 'design', 'pitch'];
@@ -141,7 +141,7 @@ export class HelpPanel {
       const r = h('input', { type: 'radio', name: 'help-stars', value: String(n), id: `help-star-${n}` });
       r.checked = this.draft.stars === n;
       r.addEventListener('change', () => { this.draft.stars = n; });
-      return h('label', { class: 'star', for: `help-star-${n}`, title: t('help.stars', { n }) }, r, h('span', { 'aria-hidden': 'true' }, '★'), h('span', { class: 'sr-only' }, t('help.stars', { n })));
+      return h('label', { class: 'star', for: `help-star-${n}`, title: tn('help.stars', n) }, r, h('span', { 'aria-hidden': 'true' }, '★'), h('span', { class: 'sr-only' }, tn('help.stars', n)));
     });
     const comment = h('input', { class: 'input', id: 'help-comment', maxlength: 500 });
     comment.value = this.draft.comment;

@@ -22,7 +22,7 @@ const STRINGS = {
     'conn.offline': 'Hors ligne',
     'conn.replaced': 'Ouvert dans un autre onglet',
     'conn.retry': 'Réessayer',
-    'conn.replacedHelp': 'Vous êtes connecté depuis un autre onglet ou appareil.',
+    'conn.replacedHelp': 'Vous êtes connecté·e depuis un autre onglet ou appareil.',
     'conn.resumeBtn': 'Reprendre ici',
     'conn.lost': 'Connexion perdue. Reconnexion automatique…',
     'conn.back': 'Reconnecté.',
@@ -83,7 +83,7 @@ const STRINGS = {
     'people.locate': 'Localiser',
     'people.locateLabel': 'Localiser {name} sur la carte',
     'people.goto': 'Rejoindre',
-    'people.gotoLabel': 'Se téléporter dans la salle de {name}',
+    'people.gotoLabel': 'Se téléporter près de {name}',
     'people.message': 'Message',
     'people.messageLabel': 'Envoyer un message à {name}',
     'people.you': '(vous)',
@@ -97,7 +97,7 @@ const STRINGS = {
     'team.leave': 'Quitter l’équipe',
     'team.members': 'Membres',
     'team.all': 'Équipes',
-    'team.membersCount': '{n} membre(s)',
+    'team.membersCount.one': '{n} membre', 'team.membersCount.other': '{n} membres',
     'help.button': 'Demander de l’aide',
     'pitch.title': 'Pitch en cours',
     'map.label': 'Carte du lieu. Flèches ou Z Q S D pour se déplacer, clic pour marcher jusqu’à une case.',
@@ -133,6 +133,11 @@ const STRINGS = {
     'side.mentor': 'Aide', 'side.jury': 'Jury',
     'people.disconnected': 'Connexion perdue',
     'summon.notice': '{name} vous a appelé·e dans l’amphithéâtre.',
+    'results.title': 'Résultats',
+    'results.live': 'Suivre les résultats en direct (nouvel onglet)',
+    'results.published': 'Le classement est publié.',
+    'results.ceremony': 'Cérémonie des résultats en cours ({n}/{of})',
+    'results.show': 'Voir',
     'close.kicked': 'L’animation vous a retiré·e de l’événement. Vous pouvez revenir quand vous le souhaitez.',
     'close.comeBack': 'Revenir',
     'close.banned': 'L’animation vous a exclu·e de cet événement. Vous ne pouvez plus vous y connecter. Pour toute question, contactez l’organisation.',
@@ -150,7 +155,7 @@ const STRINGS = {
     'help.title': 'Demande d’aide', 'help.buttonActive': 'Aide demandée', 'help.tags': 'Sujets', 'help.describe': 'Votre question (facultatif)',
     'help.ask': 'Demander de l’aide', 'help.needTag': 'Choisissez au moins un sujet.', 'help.sent': 'Demande envoyée aux mentors.',
     'help.position': 'Place dans la file :', 'help.wait': 'Attente estimée :', 'help.waitMin': '{n} min', 'help.waitUnknown': 'aucun mentor disponible',
-    'help.cancel': 'Annuler la demande', 'help.rate': 'Notez l’aide reçue', 'help.stars': '{n} étoile(s)', 'help.comment': 'Commentaire (facultatif)',
+    'help.cancel': 'Annuler la demande', 'help.rate': 'Notez l’aide reçue', 'help.stars.one': '{n} étoile', 'help.stars.other': '{n} étoiles', 'help.comment': 'Commentaire (facultatif)',
     'help.sendRating': 'Envoyer la note', 'help.thanks': 'Merci pour votre retour !',
     'help.state.open': 'En attente d’un mentor', 'help.state.claimed': '{mentor} arrive à votre table', 'help.state.resolved': 'Aide terminée ({mentor})', 'help.state.cancelled': 'Demande annulée',
     'tag.technique': 'Technique', 'tag.data': 'Données', 'tag.legal': 'Juridique', 'tag.security': 'Sécurité', 'tag.design': 'Design', 'tag.pitch': 'Pitch',
@@ -173,8 +178,8 @@ const STRINGS = {
     'board.staff': 'Classement (jury)', 'board.score': 'Score', 'board.jurors': 'Jurés', 'board.votes': 'Votes', 'board.labels': 'Labels',
     'board.mode.hidden': 'masqué', 'board.mode.live': 'en direct', 'board.mode.frozen': 'figé', 'board.mode.reveal': 'dévoilement',
     'live.tag': 'En direct', 'live.onStage': 'Sur scène', 'live.nobody': 'Pas de pitch en cours', 'live.leaderboard': 'Classement',
-    'live.boardHidden': 'Le classement n’est pas encore publié.', 'live.boardEmpty': 'Pas encore de classement.', 'live.reveal': '{n} place(s) dévoilée(s) sur {of}',
-    'live.votes': '{n} vote(s)', 'live.announcements': 'Annonces', 'live.noNews': 'Aucune annonce pour l’instant.',
+    'live.boardHidden': 'Le classement n’est pas encore publié.', 'live.boardEmpty': 'Pas encore de classement.', 'live.reveal.one': '{n} place dévoilée sur {of}', 'live.reveal.other': '{n} places dévoilées sur {of}',
+    'live.votes.one': '{n} vote', 'live.votes.other': '{n} votes', 'live.announcements': 'Annonces', 'live.noNews': 'Aucune annonce pour l’instant.',
     'screen.fullscreen': 'Plein écran', 'screen.exitFullscreen': 'Quitter le plein écran', 'stage.title': 'Écran orateur',
     'console.open': 'Console d’animation', 'console.title': 'Console', 'console.skip': 'Aller au déroulé', 'console.venue': 'Lieu', 'console.live': 'Page publique',
     'console.stage': 'Écran orateur', 'console.noSession': 'Ouvrez d’abord votre lien d’invitation d’animation (ou ajoutez &invite=… à l’adresse).',
@@ -216,7 +221,7 @@ const STRINGS = {
     'invites.create': 'Créer le lien', 'invites.created': 'Nouveau lien (affiché une seule fois) :', 'invites.uses': '{n}/{max} utilisations', 'invites.until': 'jusqu’à {time}',
     'invites.revoked': 'révoqué', 'invites.revoke': 'Révoquer',
     'export.title': 'Résultats et inscriptions', 'export.json': 'Résultats (JSON)', 'export.csv': 'Résultats (CSV)', 'export.ranking_csv': 'Classement (CSV)',
-    'export.roster': 'Importer une liste (CSV)', 'export.import': 'Importer', 'export.imported': '{n} lien(s) créé(s) :',
+    'export.roster': 'Importer une liste (CSV)', 'export.import': 'Importer', 'export.imported.one': '{n} lien créé :', 'export.imported.other': '{n} liens créés :',
     'audit.title': 'Journal de modération', 'audit.empty': 'Rien pour l’instant.',
     'err.help_already_open': 'Votre équipe a déjà une demande en cours.', 'err.already_claimed': 'Un autre mentor a déjà pris cette demande.',
     'err.already_claiming': 'Terminez d’abord votre demande en cours.', 'err.own_team_request': 'Vous ne pouvez pas prendre la demande de votre équipe.',
@@ -224,7 +229,7 @@ const STRINGS = {
     'err.unknown_table': 'Cette équipe n’a pas de table.', 'err.out_of_range': 'Valeur hors limites.', 'err.voting_closed': 'Le vote est fermé.',
     'err.own_team_vote': 'Impossible de voter pour votre équipe.', 'err.judging_closed': 'La notation est close.', 'err.timer_not_running': 'Le chronomètre ne tourne pas.',
     'err.no_next_team': 'C’est la dernière équipe.', 'err.no_previous_team': 'C’est la première équipe.', 'err.empty_order': 'Le déroulé est vide.',
-    'err.judging_open': 'Close d’abord la notation.', 'err.disconnected': 'Pas connecté.', 'err.no_votes_left': 'Plus de vote disponible.',
+    'err.judging_open': 'Clôturez d’abord la notation.', 'err.disconnected': 'Vous n’êtes pas connecté·e.', 'err.no_votes_left': 'Plus de vote disponible.',
   },
   en: {
     'app.title': 'Amphi',
@@ -319,7 +324,7 @@ const STRINGS = {
     'team.leave': 'Leave team',
     'team.members': 'Members',
     'team.all': 'Teams',
-    'team.membersCount': '{n} member(s)',
+    'team.membersCount.one': '{n} member', 'team.membersCount.other': '{n} members',
     'help.button': 'Ask for help',
     'pitch.title': 'Pitch running',
     'map.label': 'Venue map. Arrow keys or WASD to move, click to walk to a tile.',
@@ -355,6 +360,11 @@ const STRINGS = {
     'side.mentor': 'Help', 'side.jury': 'Jury',
     'people.disconnected': 'Connection lost',
     'summon.notice': '{name} called you to the amphitheatre.',
+    'results.title': 'Results',
+    'results.live': 'Follow the results live (new tab)',
+    'results.published': 'The leaderboard is published.',
+    'results.ceremony': 'Results ceremony under way ({n}/{of})',
+    'results.show': 'Show',
     'close.kicked': 'The moderator removed you from the event. You can come back whenever you like.',
     'close.comeBack': 'Come back',
     'close.banned': 'The moderator banned you from this event. You can no longer connect to it. For any question, contact the organisers.',
@@ -372,7 +382,7 @@ const STRINGS = {
     'help.title': 'Help request', 'help.buttonActive': 'Help requested', 'help.tags': 'Topics', 'help.describe': 'Your question (optional)',
     'help.ask': 'Ask for help', 'help.needTag': 'Pick at least one topic.', 'help.sent': 'Request sent to the mentors.',
     'help.position': 'Place in queue:', 'help.wait': 'Estimated wait:', 'help.waitMin': '{n} min', 'help.waitUnknown': 'no mentor available',
-    'help.cancel': 'Cancel request', 'help.rate': 'Rate the help you got', 'help.stars': '{n} star(s)', 'help.comment': 'Comment (optional)',
+    'help.cancel': 'Cancel request', 'help.rate': 'Rate the help you got', 'help.stars.one': '{n} star', 'help.stars.other': '{n} stars', 'help.comment': 'Comment (optional)',
     'help.sendRating': 'Send rating', 'help.thanks': 'Thanks for your feedback!',
     'help.state.open': 'Waiting for a mentor', 'help.state.claimed': '{mentor} is coming to your table', 'help.state.resolved': 'Help done ({mentor})', 'help.state.cancelled': 'Request cancelled',
     'tag.technique': 'Tech', 'tag.data': 'Data', 'tag.legal': 'Legal', 'tag.security': 'Security', 'tag.design': 'Design', 'tag.pitch': 'Pitch',
@@ -395,8 +405,8 @@ const STRINGS = {
     'board.staff': 'Ranking (jury)', 'board.score': 'Score', 'board.jurors': 'Jurors', 'board.votes': 'Votes', 'board.labels': 'Labels',
     'board.mode.hidden': 'hidden', 'board.mode.live': 'live', 'board.mode.frozen': 'frozen', 'board.mode.reveal': 'reveal',
     'live.tag': 'Live', 'live.onStage': 'On stage', 'live.nobody': 'No pitch running', 'live.leaderboard': 'Leaderboard',
-    'live.boardHidden': 'The leaderboard is not published yet.', 'live.boardEmpty': 'No ranking yet.', 'live.reveal': '{n} of {of} places revealed',
-    'live.votes': '{n} vote(s)', 'live.announcements': 'Announcements', 'live.noNews': 'No announcements yet.',
+    'live.boardHidden': 'The leaderboard is not published yet.', 'live.boardEmpty': 'No ranking yet.', 'live.reveal.one': '{n} of {of} places revealed', 'live.reveal.other': '{n} of {of} places revealed',
+    'live.votes.one': '{n} vote', 'live.votes.other': '{n} votes', 'live.announcements': 'Announcements', 'live.noNews': 'No announcements yet.',
     'screen.fullscreen': 'Full screen', 'screen.exitFullscreen': 'Exit full screen', 'stage.title': 'Speaker screen',
     'console.open': 'Moderator console', 'console.title': 'Console', 'console.skip': 'Skip to the run of show', 'console.venue': 'Venue', 'console.live': 'Public page',
     'console.stage': 'Speaker screen', 'console.noSession': 'Open your moderator invite link first (or add &invite=… to the address).',
@@ -438,7 +448,7 @@ const STRINGS = {
     'invites.create': 'Create link', 'invites.created': 'New link (shown once):', 'invites.uses': '{n}/{max} uses', 'invites.until': 'until {time}',
     'invites.revoked': 'revoked', 'invites.revoke': 'Revoke',
     'export.title': 'Results and roster', 'export.json': 'Results (JSON)', 'export.csv': 'Results (CSV)', 'export.ranking_csv': 'Ranking (CSV)',
-    'export.roster': 'Import a roster (CSV)', 'export.import': 'Import', 'export.imported': '{n} link(s) created:',
+    'export.roster': 'Import a roster (CSV)', 'export.import': 'Import', 'export.imported.one': '{n} link created:', 'export.imported.other': '{n} links created:',
     'audit.title': 'Moderation log', 'audit.empty': 'Nothing yet.',
     'err.help_already_open': 'Your team already has an open request.', 'err.already_claimed': 'Another mentor claimed it first.',
     'err.already_claiming': 'Finish your current request first.', 'err.own_team_request': 'You cannot claim your own team’s request.',
@@ -456,6 +466,8 @@ export const LANGS = [
 ];
 
 const STORAGE_KEY = 'amphi.lang';
+/** Names that take "d’" rather than "de" (an "h" may be aspirated: left alone). */
+const ELIDES = /^[aeiouàâäéèêëîïôöùûüæœ]/i;
 let lang = pickLanguage();
 const listeners = new Set();
 
@@ -490,8 +502,35 @@ export function onLangChange(fn) {
 
 export function t(key, params) {
   let s = STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
-  if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
-  return s;
+  if (!params) return s;
+  return s.replace(/(\bde )?\{(\w+)\}/g, (m, de, k) => {
+    if (!(k in params)) return m;
+    const v = String(params[k]);
+    if (!de) return v;
+    // French elides "de" before a vowel: "la salle d’Inès", "Annonce d’Aïcha".
+    return lang === 'fr' && ELIDES.test(v) ? `d’${v}` : `de ${v}`;
+  });
+}
+
+/** The locale of the current language, for `Intl` formatters. */
+export function locale() {
+  return lang === 'fr' ? 'fr-FR' : 'en-GB';
+}
+
+/** A number as the language writes it: "7,40" in French, "7.40" in English. */
+export function formatNumber(n, digits = 0) {
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+}
+
+/**
+ * A count in a sentence with a real plural: looks up `key.one`, `key.other`
+ * (…, as `Intl.PluralRules` names the forms) and fills `{n}` with the
+ * formatted number. French says "0 vote", "1 vote", "2 votes".
+ */
+export function tn(key, n, params = {}) {
+  const form = new Intl.PluralRules(locale()).select(n);
+  const k = has(`${key}.${form}`) ? `${key}.${form}` : `${key}.other`;
+  return t(k, { ...params, n: formatNumber(n) });
 }
 
 /** Whether a key exists (used to map server error codes to text). */
@@ -510,5 +549,5 @@ export function applyI18n(root) {
 
 /** Formats a server time (ms since epoch) as a local hour:minute. */
 export function formatTime(ms) {
-  return new Date(ms).toLocaleTimeString(lang === 'fr' ? 'fr-FR' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
 }

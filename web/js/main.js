@@ -16,6 +16,7 @@
 //   jury.js        jury grid (teams × criteria), staff leaderboard
 //   status.js      presence status select
 //   i18n.js        every string, French and English
+//   results.js     the published leaderboard and the ceremony, link to /live
 //   notices.js     notices over the map (summon, announcements, vote), under the timer
 //   ui.js          DOM helpers (text only, never HTML), toasts, live region
 
@@ -36,6 +37,7 @@ import { PitchPanel } from './pitch.js';
 import { MentorPanel } from './mentor.js';
 import { JuryPanel } from './jury.js';
 import { Notices } from './notices.js';
+import { ResultsPanel } from './results.js';
 import { $, toast } from './ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -185,6 +187,24 @@ const mentor = new MentorPanel({
   },
 });
 const jury = new JuryPanel({ store, conn, onError: showError });
+const results = new ResultsPanel({
+  store,
+  eventId,
+  onPublished: (board) => {
+    notices.show({
+      id: 'results',
+      kind: 'results',
+      body: board.mode === 'reveal'
+        ? { key: 'results.ceremony', params: { n: board.revealed ?? 0, of: board.total } }
+        : { key: 'results.published' },
+      button: 'results.show',
+      action: () => {
+        selectSide('team');
+        $('#results-box').scrollIntoView({ block: 'nearest' });
+      },
+    });
+  },
+});
 
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
@@ -394,13 +414,20 @@ function receive(msg) {
       voteCall(msg);
       pitch.handle(msg);
       break;
-    case 'on_stage':
-    case 'my_votes':
     case 'leaderboard':
+      results.handle(msg);
       pitch.handle(msg);
       break;
-    case 'jury_sheet':
+    case 'on_stage':
+    case 'my_votes':
+      pitch.handle(msg);
+      break;
     case 'staff_leaderboard':
+      // Staff get the full ranking and, inside it, what the public sees.
+      results.handle({ type: 'leaderboard', board: msg.board?.public ?? null });
+      jury.handle(msg);
+      break;
+    case 'jury_sheet':
     case 'awards':
       jury.handle(msg);
       break;
@@ -470,7 +497,7 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices, results };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.

@@ -2,7 +2,7 @@
 // while a team is on stage, the favourite vote ("coup de cœur") when voting
 // is open (never for one's own team), and the published leaderboard.
 
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, tn } from './i18n.js';
 import { h, $, fill, announce, keepFocus } from './ui.js';
 import { TimerView } from './timer.js';
 
@@ -99,7 +99,7 @@ export class PitchPanel {
         const voted = ballot.has(team.id);
         return h('li', { class: 'room-row' },
           h('span', { class: 'room-main' }, h('span', { class: 'room-name' }, team.name),
-            v.counts ? h('span', { class: 'room-meta' }, t('live.votes', { n: v.counts[team.id] ?? 0 })) : null),
+            v.counts ? h('span', { class: 'room-meta' }, tn('live.votes', v.counts[team.id] ?? 0)) : null),
           h('button', {
             type: 'button',
             id: `vote-${team.id}`,

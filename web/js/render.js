@@ -35,10 +35,20 @@ export function colorOf(id) {
   return `hsl(${hue.toFixed(0)} 62% 46%)`;
 }
 
+/**
+ * Up to two letters for an avatar: the first letters of the first and last
+ * words, leaving out what is in brackets and punctuation
+ * ("Claire Moreau (orga)" → "CM", "« Zoé »" → "Z").
+ */
 export function initials(name) {
-  const parts = String(name).trim().split(/\s+/).filter(Boolean);
-  const first = parts[0] ? [...parts[0]][0] : '?';
-  const second = parts.length > 1 ? [...parts[parts.length - 1]][0] : '';
+  const words = String(name)
+    .replace(/\([^)]*\)|\[[^\]]*\]/g, ' ')
+    .split(/\s+/)
+    .map((w) => [...w].filter((ch) => /[\p{L}\p{N}]/u.test(ch)))
+    .filter((chars) => chars.length);
+  if (!words.length) return '?';
+  const first = words[0][0];
+  const second = words.length > 1 ? words[words.length - 1][0] : '';
   return (first + second).toUpperCase();
 }
 
