@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
@@ -14,6 +15,7 @@ mod idle;
 mod layout;
 mod notices;
 mod results;
+mod typography;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};
@@ -284,6 +286,18 @@ async fn a_team_asks_for_help_and_a_mentor_claims_and_resolves_it() {
         vec![],
     )
     .await;
+    // Touch targets of at least 24 × 24 px (WCAG 2.2 AA, RGAA).
+    let small = zoe
+        .js(
+            "return [...document.querySelectorAll('#help-rate-form .star')].map((el) => el.getBoundingClientRect()).filter((r) => r.width < 24 || r.height < 24).length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        small,
+        json!(0),
+        "every star is at least 24 px wide and high"
+    );
     zoe.click("#help-star-5").await;
     zoe.click("#help-rate-form button[type=submit]").await;
     zoe.wait(

@@ -116,6 +116,7 @@ export class Connection {
   }
 
   sendHello() {
+    this.probing = false;
     const hello = { type: 'hello', protocol: PROTOCOL, event: this.eventId };
     const session = this.session;
     if (session) {
@@ -128,8 +129,11 @@ export class Connection {
       hello.invite = this.invite;
       hello.name = this.name;
     } else if (this.invite) {
-      this.onState('need-name', {});
-      return;
+      // No name yet: the server checks the invite before the name, so a
+      // bad link is said first (and a personal invite, which carries its
+      // holder's name, joins at once). A good one answers `invalid_name`.
+      hello.invite = this.invite;
+      this.probing = true;
     } else {
       this.onState('fatal', { code: 'no_invite' });
       return;
@@ -173,9 +177,13 @@ export class Connection {
         this.sendHello();
         break;
       case 'invalid_name':
-        this.onState('need-name', { error: msg.message });
+        this.onState('need-name', this.probing ? {} : { error: msg.message });
+        this.probing = false;
         break;
       case 'invalid_invite':
+      case 'invite_expired':
+      case 'invite_used_up':
+      case 'invite_revoked':
       case 'unknown_event':
       case 'protocol_version':
         this.stopped = true;

@@ -74,9 +74,9 @@ function renderConn() {
   $('#conn-text').textContent = t(connState === 'online' ? 'conn.online' : connState === 'waiting' ? 'conn.reconnectingNow' : connState === 'fatal' || connState === 'replaced' ? 'conn.offline' : 'conn.connecting');
 }
 
-function gate(text) {
+function gate(text, backToVenue = false) {
   const el = $('#gate');
-  el.textContent = text;
+  fill(el, text, backToVenue ? [' ', h('a', { href: `/?event=${encodeURIComponent(eventId)}`, id: 'gate-venue' }, t('console.backToVenue'))] : null);
   el.hidden = false;
 }
 
@@ -98,7 +98,14 @@ function receive(msg) {
       store.apply(msg);
       $('#event-title').textContent = msg.event.title;
       $('#me-name').textContent = `${msg.you.name} · ${t(`role.${msg.you.role}`)}`;
-      if (msg.you.role !== 'moderator') gate(t('console.notModerator'));
+      // The cards show only to moderators (console.css); anyone else is
+      // told so plainly, with the way back, and the page asks nothing more.
+      document.body.classList.toggle('is-moderator', msg.you.role === 'moderator');
+      if (msg.you.role !== 'moderator') {
+        gate(t('console.notModerator', { role: t(`role.${msg.you.role}`) }), true);
+        return;
+      }
+      $('#gate').hidden = true;
       for (const m of msg.chat) S.chat.set(m.seq, m);
       conn.send({ type: 'list_invites' });
       conn.send({ type: 'get_audit_log' });
@@ -130,7 +137,7 @@ function receive(msg) {
 }
 
 function renderAll() {
-  if (!store.me) return;
+  if (!store.me || store.me.role !== 'moderator') return;
   renderShow();
   renderProgram();
   renderTeams();

@@ -279,7 +279,7 @@ function connectionState(state, detail = {}) {
       break;
     case 'fatal':
       clock.stop();
-      showFatal(detail.code === 'no_invite' ? t('join.noInvite') : detail.code === 'invalid_invite' ? t('join.badInvite') : detail.message || detail.code);
+      showFatal(has(`join.${detail.code}`) ? t(`join.${detail.code}`) : detail.message || detail.code);
       break;
     default:
   }
@@ -504,5 +504,5 @@ if (params.get('debug')) {
 const nameParam = params.get('name');
 if (nameParam && !conn.session) conn.start(nameParam.trim());
 else if (conn.canStart()) conn.start();
-else if (invite) connectionState('need-name');
+else if (invite) conn.start(); // checks the link before asking for a name
 else connectionState('fatal', { code: 'no_invite' });
