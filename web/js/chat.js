@@ -2,7 +2,7 @@
 // messages; unread counts; history from `welcome.chat` and `chat_history`;
 // messages deduplicated by `seq`. Text is always rendered as text.
 
-import { t, formatTime, onLangChange } from './i18n.js';
+import { t, tn, formatTime, onLangChange } from './i18n.js';
 import { h, $, fill, announce } from './ui.js';
 import { colorOf } from './render.js';
 
@@ -353,9 +353,10 @@ export class Chat {
     for (const [name, btn] of this.tabButtons) {
       const badge = btn.querySelector('.badge');
       const n = counts[name];
-      badge.textContent = n > 99 ? '99+' : String(n);
+      // The count is read with its word ("2 non lus") as part of the tab's
+      // own text, so the accessible name contains what is visible.
+      fill(badge, n > 99 ? '99+' : String(n), h('span', { class: 'sr-only' }, ` ${tn('chat.unreadWord', n)}`));
       badge.hidden = n === 0;
-      btn.setAttribute('aria-label', n ? `${t(`chat.${name}`)}, ${t('chat.unread', { n })}` : t(`chat.${name}`));
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     for (const fn of this.listeners) fn(total);
