@@ -197,3 +197,48 @@ async fn a_banned_person_is_told_plainly_and_the_page_stops_reconnecting() {
     zoe.close().await;
     s.done();
 }
+
+#[tokio::test]
+async fn the_team_on_stage_is_told_its_turn_and_the_next_team_shows_between_pitches() {
+    let Some(mut s) =
+        setup("the_team_on_stage_is_told_its_turn_and_the_next_team_shows_between_pitches").await
+    else {
+        return;
+    };
+    let zoe = s.person(Role::Participant, "Zoe").await;
+    let (mut claire, _) = Client::join(&s.server, Role::Moderator, "Claire").await;
+    pitch_order(&mut claire, &zoe).await;
+    // Zoé joins the first team of the run of show.
+    zoe.js(
+        "const first = [...amphi.store.teams.keys()].sort((a, b) => a - b)[0]; return amphi.conn.request({ type: 'join_team', team: first }).then(() => true);",
+        vec![],
+    )
+    .await;
+    zoe.wait(
+        "Zoé in the first team",
+        "return amphi.store.me.team === [...amphi.store.teams.keys()].sort((a, b) => a - b)[0];",
+        vec![],
+    )
+    .await;
+
+    claire.call(json!({"type": "pitch", "op": "start"})).await;
+    zoe.wait_text("#notice-your-turn", "C’est à vous !").await;
+    zoe.screenshot("venue-your-turn").await;
+
+    // The pitch ends, the next team is up: the box stays and names it.
+    claire.call(json!({"type": "pitch", "op": "next"})).await;
+    zoe.wait(
+        "the next team between pitches",
+        "const tm = amphi.pitch.pitch.timer; return tm.state !== 'running' && !document.querySelector('#pitch-overlay').hidden && document.querySelector('#pitch-title').textContent === 'Prochaine équipe' && document.querySelector('#pitch-team').textContent === amphi.store.team(tm.team).name;",
+        vec![],
+    )
+    .await;
+    zoe.wait(
+        "no more 'your turn' once another team is on stage",
+        "return !amphi.notices.has('your-turn');",
+        vec![],
+    )
+    .await;
+    zoe.close().await;
+    s.done();
+}

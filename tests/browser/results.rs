@@ -92,15 +92,21 @@ async fn participants_see_the_published_leaderboard_and_the_ceremony_in_the_venu
     .await;
     zoe.wait_text("#notice-results", &format!("(2/{})", teams.len()))
         .await;
-    zoe.screenshot("venue-results").await;
     // In English, without reloading.
-    zoe.js(
-        "const s = document.querySelector('#lang-select'); s.value = 'en'; s.dispatchEvent(new Event('change')); return true;",
+    let lang = "const s = document.querySelector('#lang-select'); s.value = arguments[0]; s.dispatchEvent(new Event('change')); return true;";
+    zoe.js(lang, vec![json!("en")]).await;
+    zoe.wait_text("#results-box", "Results").await;
+    zoe.wait_text("#notice-results", "Results ceremony").await;
+    zoe.js(lang, vec![json!("fr")]).await;
+    // The notice's button shows the board.
+    zoe.click("#notice-results .notice-btn").await;
+    zoe.wait(
+        "the board in view",
+        "const r = document.querySelector('#results-board').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;",
         vec![],
     )
     .await;
-    zoe.wait_text("#results-box", "Results").await;
-    zoe.wait_text("#notice-results", "Results ceremony").await;
+    zoe.screenshot("venue-results").await;
     zoe.close().await;
     s.done();
 }

@@ -176,6 +176,15 @@ help.onOpen = () => {
   help.focus();
 };
 const pitch = new PitchPanel({ store, conn, clock, onError: showError });
+// Our team takes the stage: said plainly, until the next team does.
+pitch.onYourTurn = (msg) => {
+  if (!msg) {
+    notices.dismiss('your-turn');
+    return;
+  }
+  notices.show({ id: 'your-turn', kind: 'summon', body: { key: 'pitch.yourTurn', params: { team: msg.team_name ?? '' } }, button: 'common.ok' });
+  renderer.centerOnMe();
+};
 const mentor = new MentorPanel({
   store,
   conn,
