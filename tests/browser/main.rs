@@ -277,6 +277,8 @@ async fn a_team_asks_for_help_and_a_mentor_claims_and_resolves_it() {
     )
     .await;
     lea.screenshot("mentor-claimed").await;
+    // Once she is there, Zoé's page no longer says she is coming.
+    zoe.wait_text("#help-state", "Lea est à votre table").await;
 
     // Léa resolves; Zoé rates.
     lea.click("#mentor-resolve").await;
