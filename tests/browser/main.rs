@@ -356,6 +356,16 @@ async fn the_moderator_starts_a_pitch_and_live_and_stage_show_the_same_countdown
             vec![],
         )
         .await;
+    // "Publish detailed scores" asks first; declined, nothing is sent.
+    let asked = claire
+        .js(
+            "window.__asked = []; window.confirm = (text) => { window.__asked.push(text); return false; }; document.querySelector('#jury-publish').click(); return [window.__asked.length, window.__asked[0] || '', amphi.S.jury.published];",
+            vec![],
+        )
+        .await;
+    assert_eq!(asked[0], json!(1), "one confirmation asked");
+    assert!(asked[1].as_str().unwrap().contains("détail des notes"));
+    assert_eq!(asked[2], json!(false), "not published");
     claire.click("#order-add-all").await;
     claire.click("#order-save").await;
     claire

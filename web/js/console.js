@@ -414,7 +414,7 @@ function renderHelp() {
         ['helpstats.medianWait', min(s.median_wait_ms)], ['helpstats.medianHandling', min(s.median_handling_ms)], ['helpstats.mentors', s.mentors_available]]
         .map(([k, v]) => h('div', null, h('dt', null, t(k)), h('dd', null, String(v))))) : null,
     s && s.per_mentor.length ? h('table', { class: 'grid' },
-      h('thead', null, h('tr', null, ['helpstats.mentor', 'helpstats.claimed', 'helpstats.resolved', 'helpstats.rating'].map((k) => h('th', { scope: 'col' }, t(k))))),
+      h('thead', null, h('tr', null, ['helpstats.mentor', 'helpstats.taken', 'helpstats.resolved', 'helpstats.rating'].map((k) => h('th', { scope: 'col' }, t(k))))),
       h('tbody', null, s.per_mentor.map((m) => h('tr', null, h('th', { scope: 'row' }, store.nameOf(m.mentor)), h('td', null, String(m.claimed)), h('td', null, String(m.resolved)), h('td', null, m.average_rating == null ? '—' : `${formatNumber(m.average_rating, 1)} ★`))))) : null,
     h('h3', null, t('helpstats.queue')),
     S.helpQueue.length ? h('ul', { class: 'list' }, S.helpQueue.map((r) => h('li', null,
@@ -432,7 +432,10 @@ function renderJury() {
     h('div', { class: 'row-buttons' },
       btn(t('jurystatus.open'), () => act({ type: 'jury', op: 'open_judging' }).catch(() => {}), { id: 'judging-open', disabled: j.judging_open || null }),
       btn(t('jurystatus.close'), () => act({ type: 'jury', op: 'close_judging' }).catch(() => {}), { id: 'judging-close', disabled: !j.judging_open || null }),
-      btn(t('jurystatus.publish'), () => act({ type: 'jury', op: 'publish' }).catch(() => {}), { disabled: j.published || null }),
+      // Publishing shows every juror's detailed scores: asked twice, on purpose.
+      btn(t('jurystatus.publish'), () => {
+        if (window.confirm(t('jurystatus.publishConfirm'))) act({ type: 'jury', op: 'publish' }).catch(() => {});
+      }, { disabled: j.published || null, id: 'jury-publish' }),
       btn(t('jurystatus.unpublish'), () => act({ type: 'jury', op: 'unpublish' }).catch(() => {}), { disabled: !j.published || null })),
     h('p', { class: 'muted' }, t('jurystatus.criteria', { list: j.rubric.criteria.map((c) => `${c.label} (/${c.max}, ×${c.weight})`).join(' · ') })),
     j.jurors.length ? h('table', { class: 'grid', id: 'jurors' },

@@ -122,6 +122,7 @@ export class MentorPanel {
       save();
     });
     return h('details', { class: 'profile', open: !this.profile.skills.length || null },
+      // Whether teams' requests reach this mentor (not the presence status).
       h('summary', null, t('mentor.profile'), ' · ', this.profile.available ? t('mentor.isAvailable') : t('mentor.isUnavailable')),
       form);
   }
