@@ -11,6 +11,7 @@ mod access;
 mod audit;
 #[path = "../common/mod.rs"]
 mod common;
+mod english;
 mod harness;
 mod idle;
 mod layout;

@@ -378,10 +378,20 @@ function renderTeams() {
 }
 
 // ----- announcements and summon -----
+/** Forms built once per language (they keep what is being typed); true when up to date. */
+function builtInLang(box) {
+  if (box.childElementCount && box.dataset.lang === getLang()) return true;
+  box.dataset.lang = getLang();
+  return false;
+}
+
 function renderAnnounce() {
   const box = $('#announce');
-  if (box.childElementCount) return;
+  const typed = $('#announce-text')?.value ?? '';
+  const chosen = $('#summon-role')?.value ?? '';
+  if (builtInLang(box)) return;
   const text = h('textarea', { class: 'input', id: 'announce-text', rows: 3, maxlength: 1000 });
+  text.value = typed;
   const form = h('form', { class: 'stack-form', id: 'announce-form' },
     h('label', { for: 'announce-text' }, t('announce.label')), text,
     h('button', { type: 'submit', class: 'btn btn-primary' }, t('announce.send')));
@@ -395,13 +405,14 @@ function renderAnnounce() {
   const summon = h('form', { class: 'inline-form', id: 'summon-form' },
     h('label', { for: 'summon-role' }, t('announce.summon')), role,
     h('button', { type: 'submit', class: 'small-btn' }, t('announce.summonBtn')));
+  role.value = chosen;
   summon.addEventListener('submit', (e) => {
     e.preventDefault();
     const msg = { type: 'summon' };
     if (role.value) msg.role = role.value;
     act(msg, t('announce.summoned')).catch(() => {});
   });
-  fill(box, form, summon);
+  keepFocus(() => fill(box, form, summon));
 }
 
 // ----- help -----
@@ -593,7 +604,7 @@ function token() {
 }
 function renderExport() {
   const box = $('#export');
-  if (box.childElementCount) return;
+  if (builtInLang(box)) return;
   const link = (format, file) => btn(t(`export.${format.replace('.', '_')}`), async () => {
     try {
       const res = await fetch(`/api/events/${encodeURIComponent(eventId)}/results?format=${format}`, { headers: { Authorization: `Bearer ${token()}` } });
