@@ -25,7 +25,7 @@ const CLIPPED: &str = "const out = [];
 
 /// Emulates a viewport size on a page (DevTools protocol), then reloads
 /// nothing: media queries and layout follow at once.
-async fn viewport(b: &Browser, width: u32, height: u32) {
+pub async fn viewport(b: &Browser, width: u32, height: u32) {
     b.cdp(
         "Emulation.setDeviceMetricsOverride",
         json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),

@@ -49,6 +49,36 @@ async fn french_numbers_plurals_elision_and_initials() {
         seen,
         json!(["7.40", "1 vote", "0 votes", "Announcement from Inès"])
     );
+    // The top bar stays on one line with the longest connection pill
+    // ("Reconnexion dans 12 s… Réessayer") down to a 1024 px screen, for the
+    // fullest bar: a moderator's (console link, help button).
+    let camille = s.person(Role::Moderator, "Camille").await;
+    crate::layout::viewport(&camille, 1024, 768).await;
+    camille
+        .js(
+            "document.querySelector('#help-btn').hidden = false; return true;",
+            vec![],
+        )
+        .await;
+    let heights = camille
+        .js(
+            "const bar = document.querySelector('.topbar'), before = bar.getBoundingClientRect().height;
+             document.querySelector('#conn').className = 'conn conn-waiting';
+             document.querySelector('#conn-text').textContent = 'Reconnexion dans 12 s…';
+             document.querySelector('#conn-retry').hidden = false;
+             return [before, bar.getBoundingClientRect().height];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        heights[0], heights[1],
+        "the top bar does not grow: {heights}"
+    );
+    assert!(
+        heights[1].as_f64().unwrap() < 70.0,
+        "the top bar is one line: {heights}"
+    );
+    camille.close().await;
     zoe.close().await;
     s.done();
 }
