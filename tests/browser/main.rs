@@ -14,6 +14,7 @@ mod common;
 mod english;
 mod harness;
 mod idle;
+mod labels;
 mod layout;
 mod notices;
 mod results;
@@ -521,8 +522,8 @@ async fn measure_fps_with_200_avatars() {
         return;
     };
     let alice = s.person(Role::Participant, "Alice").await;
-    // 200 avatars around Alice, in her room, each stepping every 500 ms
-    // (interpolated by the renderer like real position batches).
+    // 200 avatars around Alice, in her room, each stepping every 120 ms, so
+    // they never rest (interpolated by the renderer like real position batches).
     alice
         .js(
             "const st = amphi.store, me = st.myPerson, m = amphi.renderer.map;
@@ -539,10 +540,11 @@ async fn measure_fps_with_200_avatars() {
              window.__mover = setInterval(() => {
                for (let i = 0; i < 200; i++) {
                  const p = st.people.get(10000 + i);
-                 const [x, y] = free[(i + Math.floor(performance.now() / 500)) % free.length];
+                 const [x, y] = free[(i + Math.floor(performance.now() / 120)) % free.length];
                  p.x = x; p.y = y;
                }
-             }, 500);
+               st.emit('positions', me.room); // as a real batch does (store.applyPositions)
+             }, 120);
              return free.length;",
             vec![],
         )

@@ -256,10 +256,8 @@ export class Renderer {
     this.last = now;
     this.frames++;
     this.draws++;
-    if (resumed) {
-      this.frames = 1;
-      this.fpsAt = now;
-    } else if (now - this.fpsAt >= 1000) {
+    // Frames drawn over the last second: 0 at rest, up to 60 in motion.
+    if (now - this.fpsAt >= 1000) {
       this.fps = (this.frames * 1000) / (now - this.fpsAt);
       this.frames = 0;
       this.fpsAt = now;
@@ -476,6 +474,8 @@ export class Renderer {
     const crowded = list.length > 60;
     const me = store.myPerson;
     const hovered = this.hoverPerson;
+    const labels = [];
+    const discs = []; // every avatar drawn, as boxes: labels avoid them
     for (const p of list) {
       const s = this.toScreen(p.rx + 0.5, p.ry + 0.5);
       const dim = p.room !== mine;
@@ -509,26 +509,16 @@ export class Renderer {
       ctx.lineWidth = 1.5;
       ctx.strokeStyle = '#141821';
       ctx.stroke();
-      // name label
+      // name label: a candidate, placed after every avatar is drawn
       const near = !crowded || (me && Math.abs(p.rx - me.rx) <= 4 && Math.abs(p.ry - me.ry) <= 3);
       const named = isMe || p === hovered || this.highlight?.id === p.id || (near && (!dim || showDimLabels));
       if (named) {
-        ctx.font = FONT;
-        const text = isMe ? `${p.name} ${t('people.you')}` : p.name;
-        const key = `${text}\u0000`;
-        let tw = this.labelWidths.get(key);
-        if (tw === undefined) {
-          tw = ctx.measureText(text).width;
-          if (this.labelWidths.size > 5000) this.labelWidths.clear();
-          this.labelWidths.set(key, tw);
-        }
-        const ly = s.y + r + 11;
-        ctx.fillStyle = isMe ? 'rgba(40,32,0,0.85)' : 'rgba(17,20,28,0.78)';
-        roundRect(ctx, s.x - tw / 2 - 6, ly - 9, tw + 12, 18, 9);
-        ctx.fill();
-        ctx.fillStyle = isMe ? '#ffe066' : '#fff';
-        ctx.fillText(text, s.x, ly + 0.5);
+        // Pointed at or located beats everything (even your own name, for
+        // that moment), then yours, then the nearest.
+        const rank = p === hovered || this.highlight?.id === p.id ? -3 : isMe ? -2 : me ? Math.hypot(p.rx - me.rx, p.ry - me.ry) : 0;
+        labels.push({ p, s, isMe, rank });
       }
+      discs.push({ x0: s.x - r, y0: s.y - r, x1: s.x + r, y1: s.y + r, id: p.id });
       if (this.highlight && this.highlight.id === p.id) {
         if (now > this.highlight.until) this.highlight = null;
         else {
@@ -543,6 +533,44 @@ export class Renderer {
       }
     }
     ctx.globalAlpha = 1;
+    this.drawLabels(ctx, labels, discs, r);
+  }
+
+  /**
+   * Name labels that never overlap: whoever is hovered or located first,
+   * then yours, then the nearest to you; a label that would cover one already
+   * placed, or (for the nearest) another avatar, is left out: hover or the
+   * People tab names that person.
+   */
+  drawLabels(ctx, labels, discs, r) {
+    labels.sort((a, b) => a.rank - b.rank);
+    const placed = [];
+    ctx.font = FONT;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    const hits = (box, b) => box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1;
+    for (const { p, s, isMe, rank } of labels) {
+      const text = isMe ? `${p.name} ${t('people.you')}` : p.name;
+      let tw = this.labelWidths.get(text);
+      if (tw === undefined) {
+        tw = ctx.measureText(text).width;
+        if (this.labelWidths.size > 5000) this.labelWidths.clear();
+        this.labelWidths.set(text, tw);
+      }
+      const ly = s.y + r + 11;
+      const box = { x0: s.x - tw / 2 - 6, y0: ly - 9, x1: s.x + tw / 2 + 6, y1: ly + 9 };
+      if (placed.some((b) => hits(box, b))) continue;
+      if (rank >= 0 && discs.some((d) => d.id !== p.id && hits(box, d))) continue;
+      placed.push({ ...box, id: p.id });
+      ctx.globalAlpha = p.connected === false ? 0.35 : p.room !== this.store.myRoom?.id ? 0.45 : 1;
+      ctx.fillStyle = isMe ? 'rgba(40,32,0,0.85)' : 'rgba(17,20,28,0.78)';
+      roundRect(ctx, box.x0, box.y0, tw + 12, 18, 9);
+      ctx.fill();
+      ctx.fillStyle = isMe ? '#ffe066' : '#fff';
+      ctx.fillText(text, s.x, ly + 0.5);
+    }
+    ctx.globalAlpha = 1;
+    this.labels = placed; // what the last frame named, where (tests read it)
   }
 }
 
