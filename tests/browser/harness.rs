@@ -65,12 +65,16 @@ pub fn tools_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
     }
 }
 
+/// Cargo's target directory (`CARGO_TARGET_DIR`, else `target/`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
 /// Where screenshots go: `target/screenshots/`.
 pub fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("screenshots");
+    let dir = target_dir().join("screenshots");
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
@@ -291,8 +295,58 @@ impl Browser {
         path
     }
 
+    /// Runs a DevTools protocol command through chromedriver
+    /// (`goog/cdp/execute`) and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: DevTools {cmd}: {e}", self.name))
+    }
+
+    /// Time the page's main thread has spent running tasks (script, style,
+    /// layout, paint), in seconds since the page opened: Chromium's
+    /// `TaskDuration` metric.
+    pub async fn busy_seconds(&self) -> f64 {
+        self.cdp("Performance.enable", json!({})).await;
+        let metrics = self.cdp("Performance.getMetrics", json!({})).await;
+        metrics["metrics"]
+            .as_array()
+            .and_then(|all| all.iter().find(|m| m["name"] == "TaskDuration"))
+            .and_then(|m| m["value"].as_f64())
+            .unwrap_or_else(|| panic!("{}: no TaskDuration in {metrics}", self.name))
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// A Chrome DevTools protocol command sent through chromedriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -7,9 +7,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
+mod audit;
 #[path = "../common/mod.rs"]
 mod common;
+mod english;
 mod harness;
+mod idle;
+mod labels;
+mod layout;
+mod notices;
+mod results;
+mod typography;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};
@@ -270,6 +279,8 @@ async fn a_team_asks_for_help_and_a_mentor_claims_and_resolves_it() {
     )
     .await;
     lea.screenshot("mentor-claimed").await;
+    // Once she is there, Zoé's page no longer says she is coming.
+    zoe.wait_text("#help-state", "Lea est à votre table").await;
 
     // Léa resolves; Zoé rates.
     lea.click("#mentor-resolve").await;
@@ -280,6 +291,18 @@ async fn a_team_asks_for_help_and_a_mentor_claims_and_resolves_it() {
         vec![],
     )
     .await;
+    // Touch targets of at least 24 × 24 px (WCAG 2.2 AA, RGAA).
+    let small = zoe
+        .js(
+            "return [...document.querySelectorAll('#help-rate-form .star')].map((el) => el.getBoundingClientRect()).filter((r) => r.width < 24 || r.height < 24).length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        small,
+        json!(0),
+        "every star is at least 24 px wide and high"
+    );
     zoe.click("#help-star-5").await;
     zoe.click("#help-rate-form button[type=submit]").await;
     zoe.wait(
@@ -297,7 +320,7 @@ async fn a_team_asks_for_help_and_a_mentor_claims_and_resolves_it() {
 async fn clock_reading(b: &Browser, selector: &str) -> (f64, String) {
     let v = b
         .js(
-            "const el = document.querySelector(arguments[0]); return [performance.timeOrigin + performance.now() + Number(el.dataset.remainingMs), el.textContent];",
+            "const el = document.querySelector(arguments[0]); return [performance.timeOrigin + Number(el.dataset.drawnAt) + Number(el.dataset.remainingMs), el.textContent];",
             vec![json!(selector)],
         )
         .await;
@@ -335,6 +358,16 @@ async fn the_moderator_starts_a_pitch_and_live_and_stage_show_the_same_countdown
             vec![],
         )
         .await;
+    // "Publish detailed scores" asks first; declined, nothing is sent.
+    let asked = claire
+        .js(
+            "window.__asked = []; window.confirm = (text) => { window.__asked.push(text); return false; }; document.querySelector('#jury-publish').click(); return [window.__asked.length, window.__asked[0] || '', amphi.S.jury.published];",
+            vec![],
+        )
+        .await;
+    assert_eq!(asked[0], json!(1), "one confirmation asked");
+    assert!(asked[1].as_str().unwrap().contains("détail des notes"));
+    assert_eq!(asked[2], json!(false), "not published");
     claire.click("#order-add-all").await;
     claire.click("#order-save").await;
     claire
@@ -433,7 +466,7 @@ async fn a_jury_score_appears_on_live_only_after_the_leaderboard_is_published() 
         let id = format!("#score-{team}-{}", c.as_str().unwrap());
         paul.fill(&id, "8").await;
     }
-    paul.wait_text("#staff-board", "8.00").await;
+    paul.wait_text("#staff-board", "8,00").await;
     paul.wait(
         "the progress",
         "return document.querySelector('#jury-progress').textContent.includes('Notées : 1');",
@@ -446,7 +479,7 @@ async fn a_jury_score_appears_on_live_only_after_the_leaderboard_is_published() 
     moderator.barrier().await;
     let rows = live
         .js(
-            "return [document.querySelectorAll('#board .board-row').length, document.body.textContent.includes('8.00')];",
+            "return [document.querySelectorAll('#board .board-row').length, document.body.textContent.includes('8,00')];",
             vec![],
         )
         .await;
@@ -461,7 +494,7 @@ async fn a_jury_score_appears_on_live_only_after_the_leaderboard_is_published() 
         .call(json!({"type": "leaderboard", "op": "live"}))
         .await;
     live.wait_text("#board", "Libris").await;
-    live.wait_text("#board .board-row:first-child .board-score", "8.00")
+    live.wait_text("#board .board-row:first-child .board-score", "8,00")
         .await;
     live.screenshot("live-leaderboard").await;
     let value: Value = live
@@ -489,8 +522,8 @@ async fn measure_fps_with_200_avatars() {
         return;
     };
     let alice = s.person(Role::Participant, "Alice").await;
-    // 200 avatars around Alice, in her room, each stepping every 500 ms
-    // (interpolated by the renderer like real position batches).
+    // 200 avatars around Alice, in her room, each stepping every 120 ms, so
+    // they never rest (interpolated by the renderer like real position batches).
     alice
         .js(
             "const st = amphi.store, me = st.myPerson, m = amphi.renderer.map;
@@ -507,10 +540,11 @@ async fn measure_fps_with_200_avatars() {
              window.__mover = setInterval(() => {
                for (let i = 0; i < 200; i++) {
                  const p = st.people.get(10000 + i);
-                 const [x, y] = free[(i + Math.floor(performance.now() / 500)) % free.length];
+                 const [x, y] = free[(i + Math.floor(performance.now() / 120)) % free.length];
                  p.x = x; p.y = y;
                }
-             }, 500);
+               st.emit('positions', me.room); // as a real batch does (store.applyPositions)
+             }, 120);
              return free.length;",
             vec![],
         )

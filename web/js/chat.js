@@ -2,7 +2,7 @@
 // messages; unread counts; history from `welcome.chat` and `chat_history`;
 // messages deduplicated by `seq`. Text is always rendered as text.
 
-import { t, formatTime, onLangChange } from './i18n.js';
+import { t, tn, formatTime, onLangChange } from './i18n.js';
 import { h, $, fill, announce } from './ui.js';
 import { colorOf } from './render.js';
 
@@ -22,6 +22,7 @@ export class Chat {
     this.tab = 'room';
     this.dmWith = null;
     this.listeners = new Set();
+    this.incoming = new Set();
 
     this.tabButtons = new Map();
     for (const name of TABS) {
@@ -55,6 +56,11 @@ export class Chat {
 
   onUnread(fn) {
     this.listeners.add(fn);
+  }
+
+  /** Calls `fn(message)` for each new message from someone else, as it arrives. */
+  onIncoming(fn) {
+    this.incoming.add(fn);
   }
 
   // ----- model -----
@@ -159,6 +165,7 @@ export class Chat {
         if (!mine) {
           const tab = this.tabOf(m.channel);
           announce(t('chat.newFrom', { name: m.from_name, channel: t(`chat.${tab}`), text: m.text }));
+          for (const fn of this.incoming) fn(m);
         }
         this.render();
         break;
@@ -346,9 +353,10 @@ export class Chat {
     for (const [name, btn] of this.tabButtons) {
       const badge = btn.querySelector('.badge');
       const n = counts[name];
-      badge.textContent = n > 99 ? '99+' : String(n);
+      // The count is read with its word ("2 non lus") as part of the tab's
+      // own text, so the accessible name contains what is visible.
+      fill(badge, n > 99 ? '99+' : String(n), h('span', { class: 'sr-only' }, ` ${tn('chat.unreadWord', n)}`));
       badge.hidden = n === 0;
-      btn.setAttribute('aria-label', n ? `${t(`chat.${name}`)}, ${t('chat.unread', { n })}` : t(`chat.${name}`));
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     for (const fn of this.listeners) fn(total);

@@ -9,10 +9,14 @@
 //   'waiting'      closed, retry in `detail.delay` ms
 //   'need-name'    an invite join needs a display name (`detail.error` if refused)
 //   'replaced'     the same person connected elsewhere; no automatic retry
+//   'kicked'       removed by the moderator; may come back by choice (retryNow)
+//   'banned'       banned by the moderator; never reconnects
 //   'fatal'        cannot join (bad invite, protocol); `detail.code`
+// What each close code means lives in close.js.
+
+import { afterClose } from './close.js';
 
 export const PROTOCOL = 2;
-const CLOSE_REPLACED = 4001;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
@@ -39,7 +43,7 @@ export class Connection {
     this.lastHeard = 0;
     this.stopped = false;
     this.name = load(this.key('name')) || '';
-    window.addEventListener('online', () => this.retryNow());
+    window.addEventListener('online', () => { if (!this.stopped) this.retryNow(); });
     setInterval(() => this.watchdog(), 5000);
   }
 
@@ -112,6 +116,7 @@ export class Connection {
   }
 
   sendHello() {
+    this.probing = false;
     const hello = { type: 'hello', protocol: PROTOCOL, event: this.eventId };
     const session = this.session;
     if (session) {
@@ -124,8 +129,11 @@ export class Connection {
       hello.invite = this.invite;
       hello.name = this.name;
     } else if (this.invite) {
-      this.onState('need-name', {});
-      return;
+      // No name yet: the server checks the invite before the name, so a
+      // bad link is said first (and a personal invite, which carries its
+      // holder's name, joins at once). A good one answers `invalid_name`.
+      hello.invite = this.invite;
+      this.probing = true;
     } else {
       this.onState('fatal', { code: 'no_invite' });
       return;
@@ -169,9 +177,13 @@ export class Connection {
         this.sendHello();
         break;
       case 'invalid_name':
-        this.onState('need-name', { error: msg.message });
+        this.onState('need-name', this.probing ? {} : { error: msg.message });
+        this.probing = false;
         break;
       case 'invalid_invite':
+      case 'invite_expired':
+      case 'invite_used_up':
+      case 'invite_revoked':
       case 'unknown_event':
       case 'protocol_version':
         this.stopped = true;
@@ -190,16 +202,18 @@ export class Connection {
       p.reject({ type: 'error', rid, code: 'disconnected', message: 'disconnected' });
     }
     this.pending.clear();
-    if (code === CLOSE_REPLACED) {
+    const next = afterClose(code);
+    if (!next.retry) {
       this.stopped = true;
-      this.onState('replaced');
+      this.closedFor = next.state;
+      this.onState(next.state, { code, key: next.key });
       return;
     }
     if (this.stopped) return;
     const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
     // "Equal jitter": half fixed, half random, so a storm of clients spreads out
     // but nobody waits almost nothing twice in a row.
-    const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
+    const delay = Math.max(next.minDelay, Math.round(cap / 2 + Math.random() * (cap / 2)));
     this.attempt = Math.min(this.attempt + 1, 10);
     this.onState('waiting', { delay, at: Date.now() + delay });
     this.retryTimer = setTimeout(() => this.open(), delay);
@@ -207,7 +221,8 @@ export class Connection {
 
   /** Reconnects at once (network came back, or the user asked). */
   retryNow() {
-    if (this.joined) return;
+    if (this.joined || this.closedFor === 'banned') return;
+    this.closedFor = null;
     this.stopped = false;
     this.attempt = 0;
     this.open();

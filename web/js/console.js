@@ -4,7 +4,7 @@
 // audit log, results export and roster import. Every action is a protocol
 // request; the server checks the role, this page only lays the buttons out.
 
-import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has, formatTime } from './i18n.js';
+import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has, formatTime, tn, formatNumber } from './i18n.js';
 import { Connection } from './connection.js';
 import { venueLoader } from './venue.js';
 import { Clock } from './clock.js';
@@ -74,9 +74,9 @@ function renderConn() {
   $('#conn-text').textContent = t(connState === 'online' ? 'conn.online' : connState === 'waiting' ? 'conn.reconnectingNow' : connState === 'fatal' || connState === 'replaced' ? 'conn.offline' : 'conn.connecting');
 }
 
-function gate(text) {
+function gate(text, backToVenue = false) {
   const el = $('#gate');
-  el.textContent = text;
+  fill(el, text, backToVenue ? [' ', h('a', { href: `/?event=${encodeURIComponent(eventId)}`, id: 'gate-venue' }, t('console.backToVenue'))] : null);
   el.hidden = false;
 }
 
@@ -98,7 +98,14 @@ function receive(msg) {
       store.apply(msg);
       $('#event-title').textContent = msg.event.title;
       $('#me-name').textContent = `${msg.you.name} · ${t(`role.${msg.you.role}`)}`;
-      if (msg.you.role !== 'moderator') gate(t('console.notModerator'));
+      // The cards show only to moderators (console.css); anyone else is
+      // told so plainly, with the way back, and the page asks nothing more.
+      document.body.classList.toggle('is-moderator', msg.you.role === 'moderator');
+      if (msg.you.role !== 'moderator') {
+        gate(t('console.notModerator', { role: t(`role.${msg.you.role}`) }), true);
+        return;
+      }
+      $('#gate').hidden = true;
       for (const m of msg.chat) S.chat.set(m.seq, m);
       conn.send({ type: 'list_invites' });
       conn.send({ type: 'get_audit_log' });
@@ -130,7 +137,7 @@ function receive(msg) {
 }
 
 function renderAll() {
-  if (!store.me) return;
+  if (!store.me || store.me.role !== 'moderator') return;
   renderShow();
   renderProgram();
   renderTeams();
@@ -154,10 +161,10 @@ const timerView = new TimerView(clock, {
     el.textContent = text;
     el.dataset.phase = phase;
     el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+    el.dataset.drawnAt = String(performance.now());
   },
   onPhase: (phase) => { $('#show-phase-live').textContent = t(`phase.${phase}`); },
 });
-clock.onChange(() => { timerView.lastText = null; });
 
 function toggleRun() {
   const tm = S.pitch?.timer;
@@ -371,10 +378,20 @@ function renderTeams() {
 }
 
 // ----- announcements and summon -----
+/** Forms built once per language (they keep what is being typed); true when up to date. */
+function builtInLang(box) {
+  if (box.childElementCount && box.dataset.lang === getLang()) return true;
+  box.dataset.lang = getLang();
+  return false;
+}
+
 function renderAnnounce() {
   const box = $('#announce');
-  if (box.childElementCount) return;
+  const typed = $('#announce-text')?.value ?? '';
+  const chosen = $('#summon-role')?.value ?? '';
+  if (builtInLang(box)) return;
   const text = h('textarea', { class: 'input', id: 'announce-text', rows: 3, maxlength: 1000 });
+  text.value = typed;
   const form = h('form', { class: 'stack-form', id: 'announce-form' },
     h('label', { for: 'announce-text' }, t('announce.label')), text,
     h('button', { type: 'submit', class: 'btn btn-primary' }, t('announce.send')));
@@ -388,13 +405,14 @@ function renderAnnounce() {
   const summon = h('form', { class: 'inline-form', id: 'summon-form' },
     h('label', { for: 'summon-role' }, t('announce.summon')), role,
     h('button', { type: 'submit', class: 'small-btn' }, t('announce.summonBtn')));
+  role.value = chosen;
   summon.addEventListener('submit', (e) => {
     e.preventDefault();
     const msg = { type: 'summon' };
     if (role.value) msg.role = role.value;
     act(msg, t('announce.summoned')).catch(() => {});
   });
-  fill(box, form, summon);
+  keepFocus(() => fill(box, form, summon));
 }
 
 // ----- help -----
@@ -407,8 +425,8 @@ function renderHelp() {
         ['helpstats.medianWait', min(s.median_wait_ms)], ['helpstats.medianHandling', min(s.median_handling_ms)], ['helpstats.mentors', s.mentors_available]]
         .map(([k, v]) => h('div', null, h('dt', null, t(k)), h('dd', null, String(v))))) : null,
     s && s.per_mentor.length ? h('table', { class: 'grid' },
-      h('thead', null, h('tr', null, ['helpstats.mentor', 'helpstats.claimed', 'helpstats.resolved', 'helpstats.rating'].map((k) => h('th', { scope: 'col' }, t(k))))),
-      h('tbody', null, s.per_mentor.map((m) => h('tr', null, h('th', { scope: 'row' }, store.nameOf(m.mentor)), h('td', null, String(m.claimed)), h('td', null, String(m.resolved)), h('td', null, m.average_rating == null ? '—' : `${m.average_rating.toFixed(1)} ★`))))) : null,
+      h('thead', null, h('tr', null, ['helpstats.mentor', 'helpstats.taken', 'helpstats.resolved', 'helpstats.rating'].map((k) => h('th', { scope: 'col' }, t(k))))),
+      h('tbody', null, s.per_mentor.map((m) => h('tr', null, h('th', { scope: 'row' }, store.nameOf(m.mentor)), h('td', null, String(m.claimed)), h('td', null, String(m.resolved)), h('td', null, m.average_rating == null ? '—' : `${formatNumber(m.average_rating, 1)} ★`))))) : null,
     h('h3', null, t('helpstats.queue')),
     S.helpQueue.length ? h('ul', { class: 'list' }, S.helpQueue.map((r) => h('li', null,
       h('span', { class: 'grow' }, h('strong', null, r.team_name), ` · ${r.tags.map((x) => t(`tag.${x}`)).join(', ')} · `, t(`help.state.${r.state}`, { mentor: r.mentor_name ?? '' })),
@@ -425,7 +443,10 @@ function renderJury() {
     h('div', { class: 'row-buttons' },
       btn(t('jurystatus.open'), () => act({ type: 'jury', op: 'open_judging' }).catch(() => {}), { id: 'judging-open', disabled: j.judging_open || null }),
       btn(t('jurystatus.close'), () => act({ type: 'jury', op: 'close_judging' }).catch(() => {}), { id: 'judging-close', disabled: !j.judging_open || null }),
-      btn(t('jurystatus.publish'), () => act({ type: 'jury', op: 'publish' }).catch(() => {}), { disabled: j.published || null }),
+      // Publishing shows every juror's detailed scores: asked twice, on purpose.
+      btn(t('jurystatus.publish'), () => {
+        if (window.confirm(t('jurystatus.publishConfirm'))) act({ type: 'jury', op: 'publish' }).catch(() => {});
+      }, { disabled: j.published || null, id: 'jury-publish' }),
       btn(t('jurystatus.unpublish'), () => act({ type: 'jury', op: 'unpublish' }).catch(() => {}), { disabled: !j.published || null })),
     h('p', { class: 'muted' }, t('jurystatus.criteria', { list: j.rubric.criteria.map((c) => `${c.label} (/${c.max}, ×${c.weight})`).join(' · ') })),
     j.jurors.length ? h('table', { class: 'grid', id: 'jurors' },
@@ -441,7 +462,7 @@ function renderLeader() {
   const pub = b?.public;
   fill($('#leader'),
     h('p', null, t('leader.public'), ' ', h('strong', { id: 'board-mode' }, t(`board.mode.${mode}`)),
-      pub && pub.mode === 'reveal' ? ` · ${t('live.reveal', { n: pub.revealed ?? 0, of: pub.total })}` : ''),
+      pub && pub.mode === 'reveal' ? ` · ${tn('live.reveal', pub.revealed ?? 0, { of: pub.total })}` : ''),
     h('div', { class: 'row-buttons' },
       btn(t('leader.hide'), () => act({ type: 'leaderboard', op: 'hide' }).catch(() => {}), { id: 'board-hide', 'aria-pressed': String(mode === 'hidden') }),
       btn(t('leader.live'), () => act({ type: 'leaderboard', op: 'live' }).catch(() => {}), { id: 'board-live', 'aria-pressed': String(mode === 'live') }),
@@ -583,7 +604,7 @@ function token() {
 }
 function renderExport() {
   const box = $('#export');
-  if (box.childElementCount) return;
+  if (builtInLang(box)) return;
   const link = (format, file) => btn(t(`export.${format.replace('.', '_')}`), async () => {
     try {
       const res = await fetch(`/api/events/${encodeURIComponent(eventId)}/results?format=${format}`, { headers: { Authorization: `Bearer ${token()}` } });
@@ -610,7 +631,7 @@ function renderExport() {
       const res = await fetch(`/api/events/${encodeURIComponent(eventId)}/roster`, { method: 'POST', headers: { Authorization: `Bearer ${token()}`, 'Content-Type': 'text/csv' }, body: await f.arrayBuffer() });
       const body = await res.json();
       if (!res.ok) throw new Error(body.message || res.status);
-      fill(out, h('p', null, t('export.imported', { n: body.invites.length })),
+      fill(out, h('p', null, tn('export.imported', body.invites.length)),
         h('ul', { class: 'list' }, body.invites.map((i) => h('li', null, h('span', { class: 'grow' }, `${i.name} (${t(`role.${i.role}`)}${i.team ? ` · ${i.team}` : ''})`, h('br'), h('span', { class: 'token-box' }, i.url))))));
     } catch (err) {
       fill(out, h('p', { class: 'form-error' }, t('err.generic', { message: err.message })));

@@ -2,7 +2,7 @@
 // live state — place in the queue and estimated wait from `help_status`,
 // the mentor on the way, cancel — and a rating once it is resolved.
 
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, tn } from './i18n.js';
 import { h, $, fill, toast, announce, keepFocus } from './ui.js';
 
 export const HELP_TAGS = ['technique', 'data', 'legal', 'security', 'design', 'pitch'];
@@ -23,6 +23,17 @@ export class HelpPanel {
     this.draft = { tags: new Set(), description: '', stars: 0, comment: '' };
     this.ratedIds = new Set();
     for (const what of ['me', 'teams']) store.on(what, () => this.render());
+    // The claiming mentor walks over: "arrive" becomes "est à votre table".
+    store.on('people', () => {
+      const req = this.status?.request;
+      if (req?.state !== 'claimed') return;
+      const arrived = this.stateKey(req) === 'help.state.arrived';
+      if (arrived && this.arrivedFor !== req.id) {
+        this.arrivedFor = req.id;
+        announce(t('help.state.arrived', { mentor: req.mentor_name ?? '' }));
+        this.render();
+      }
+    });
     onLangChange(() => this.render());
     const btn = $('#help-btn');
     btn.addEventListener('click', () => this.onOpen?.());
@@ -38,6 +49,16 @@ export class HelpPanel {
       announce(text);
     }
     this.render();
+  }
+
+  /** The key of a request's state line; a claimed one says when the mentor is there. */
+  stateKey(req) {
+    if (req.state === 'claimed' && req.mentor != null) {
+      const table = req.table ?? this.store.team(req.team)?.table;
+      const mentor = this.store.people.get(req.mentor);
+      if (table && mentor && mentor.room === table) return 'help.state.arrived';
+    }
+    return `help.state.${req.state}`;
   }
 
   act(msg) {
@@ -82,7 +103,7 @@ export class HelpPanel {
   activeView(req) {
     const s = this.status;
     const lines = [
-      h('p', { class: 'help-state', id: 'help-state', dataset: { state: req.state } }, t(`help.state.${req.state}`, { mentor: req.mentor_name ?? '' })),
+      h('p', { class: 'help-state', id: 'help-state', dataset: { state: req.state } }, t(this.stateKey(req), { mentor: req.mentor_name ?? '' })),
     ];
     if (req.state === 'open') {
       lines.push(
@@ -141,7 +162,7 @@ export class HelpPanel {
       const r = h('input', { type: 'radio', name: 'help-stars', value: String(n), id: `help-star-${n}` });
       r.checked = this.draft.stars === n;
       r.addEventListener('change', () => { this.draft.stars = n; });
-      return h('label', { class: 'star', for: `help-star-${n}`, title: t('help.stars', { n }) }, r, h('span', { 'aria-hidden': 'true' }, '★'), h('span', { class: 'sr-only' }, t('help.stars', { n })));
+      return h('label', { class: 'star', for: `help-star-${n}`, title: tn('help.stars', n) }, r, h('span', { 'aria-hidden': 'true' }, '★'), h('span', { class: 'sr-only' }, tn('help.stars', n)));
     });
     const comment = h('input', { class: 'input', id: 'help-comment', maxlength: 500 });
     comment.value = this.draft.comment;

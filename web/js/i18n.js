@@ -12,8 +12,12 @@ const STRINGS = {
     'join.intro': 'Choisissez le nom que les autres verront.',
     'join.name': 'Votre nom',
     'join.submit': 'Entrer',
-    'join.noInvite': 'Ce lien n’est pas complet : il faut un lien d’invitation (…?event=…&invite=…). Demandez-le à l’organisation.',
-    'join.badInvite': 'Ce lien d’invitation n’est pas valide pour cet événement.',
+    'join.no_invite': 'Ce lien n’est pas complet : il faut un lien d’invitation (…?event=…&invite=…). Demandez-le à l’organisation.',
+    'join.invalid_invite': 'Ce lien d’invitation n’est pas valide pour cet événement. Vérifiez que vous l’avez copié en entier, ou demandez-en un nouveau à l’organisation.',
+    'join.invite_expired': 'Ce lien d’invitation a expiré. Demandez-en un nouveau à l’organisation.',
+    'join.invite_used_up': 'Ce lien d’invitation a déjà servi autant de fois que prévu. Demandez-en un nouveau à l’organisation.',
+    'join.invite_revoked': 'Ce lien d’invitation a été annulé par l’organisation. Demandez-en un nouveau.',
+    'join.unknown_event': 'Cet événement n’existe pas sur ce serveur. Vérifiez le lien.',
     'join.nameRequired': 'Indiquez un nom.',
     'conn.connecting': 'Connexion…',
     'conn.online': 'En ligne',
@@ -22,7 +26,7 @@ const STRINGS = {
     'conn.offline': 'Hors ligne',
     'conn.replaced': 'Ouvert dans un autre onglet',
     'conn.retry': 'Réessayer',
-    'conn.replacedHelp': 'Vous êtes connecté depuis un autre onglet ou appareil.',
+    'conn.replacedHelp': 'Vous êtes connecté·e depuis un autre onglet ou appareil.',
     'conn.resumeBtn': 'Reprendre ici',
     'conn.lost': 'Connexion perdue. Reconnexion automatique…',
     'conn.back': 'Reconnecté.',
@@ -57,7 +61,7 @@ const STRINGS = {
     'chat.team': 'Équipe',
     'chat.announcements': 'Annonces',
     'chat.direct': 'Messages',
-    'chat.unread': '{n} non lus',
+    'chat.unread': '{n} non lus', 'chat.unreadWord.one': 'non lu', 'chat.unreadWord.other': 'non lus',
     'chat.placeholder.room': 'Écrire à la salle {room}…',
     'chat.placeholder.team': 'Écrire à votre équipe…',
     'chat.placeholder.announcements': 'Publier une annonce pour tout l’événement…',
@@ -83,7 +87,7 @@ const STRINGS = {
     'people.locate': 'Localiser',
     'people.locateLabel': 'Localiser {name} sur la carte',
     'people.goto': 'Rejoindre',
-    'people.gotoLabel': 'Se téléporter dans la salle de {name}',
+    'people.gotoLabel': 'Se téléporter près de {name}',
     'people.message': 'Message',
     'people.messageLabel': 'Envoyer un message à {name}',
     'people.you': '(vous)',
@@ -97,7 +101,7 @@ const STRINGS = {
     'team.leave': 'Quitter l’équipe',
     'team.members': 'Membres',
     'team.all': 'Équipes',
-    'team.membersCount': '{n} membre(s)',
+    'team.membersCount.one': '{n} membre', 'team.membersCount.other': '{n} membres',
     'help.button': 'Demander de l’aide',
     'pitch.title': 'Pitch en cours',
     'map.label': 'Carte du lieu. Flèches ou Z Q S D pour se déplacer, clic pour marcher jusqu’à une case.',
@@ -133,6 +137,24 @@ const STRINGS = {
     'side.mentor': 'Aide', 'side.jury': 'Jury',
     'people.disconnected': 'Connexion perdue',
     'summon.notice': '{name} vous a appelé·e dans l’amphithéâtre.',
+    'help.state.arrived': '{mentor} est à votre table',
+    'pitch.yourTurn': 'C’est à vous ! {team} est sur scène : votre pitch commence.',
+    'pitch.upNext': 'Prochaine équipe',
+    'results.title': 'Résultats',
+    'results.live': 'Suivre les résultats en direct (nouvel onglet)',
+    'results.published': 'Le classement est publié.',
+    'results.ceremony': 'Cérémonie des résultats en cours ({n}/{of})',
+    'results.show': 'Voir',
+    'close.kicked': 'L’animation vous a retiré·e de l’événement. Vous pouvez revenir quand vous le souhaitez.',
+    'close.comeBack': 'Revenir',
+    'close.banned': 'L’animation vous a exclu·e de cet événement. Vous ne pouvez plus vous y connecter. Pour toute question, contactez l’organisation.',
+    'close.stopped': 'Déconnecté',
+    'notice.read': 'J’ai lu',
+    'notice.announcementFrom': 'Annonce de {name}',
+    'notice.dm': 'Message de {name} : {text}',
+    'notice.voteOpen': 'Le vote du coup de cœur est ouvert : choisissez vos équipes préférées.',
+    'notice.voteBtn': 'Voter',
+    'notice.label': 'Avis importants',
     'mod.youMuted': 'L’animation vous a rendu·e muet·te.', 'mod.youUnmuted': 'Vous pouvez de nouveau écrire.',
     'team.create': 'Créer une équipe', 'team.name': 'Nom de l’équipe', 'team.createBtn': 'Créer l’équipe', 'team.created': 'Équipe « {name} » créée.',
     'team.challenge': 'Défi', 'team.noChallenge': 'Aucun défi', 'team.table': 'Table', 'team.noTable': 'Pas de table', 'team.gotoTable': 'Y aller',
@@ -140,7 +162,7 @@ const STRINGS = {
     'help.title': 'Demande d’aide', 'help.buttonActive': 'Aide demandée', 'help.tags': 'Sujets', 'help.describe': 'Votre question (facultatif)',
     'help.ask': 'Demander de l’aide', 'help.needTag': 'Choisissez au moins un sujet.', 'help.sent': 'Demande envoyée aux mentors.',
     'help.position': 'Place dans la file :', 'help.wait': 'Attente estimée :', 'help.waitMin': '{n} min', 'help.waitUnknown': 'aucun mentor disponible',
-    'help.cancel': 'Annuler la demande', 'help.rate': 'Notez l’aide reçue', 'help.stars': '{n} étoile(s)', 'help.comment': 'Commentaire (facultatif)',
+    'help.cancel': 'Annuler la demande', 'help.rate': 'Notez l’aide reçue', 'help.stars.one': '{n} étoile', 'help.stars.other': '{n} étoiles', 'help.comment': 'Commentaire (facultatif)',
     'help.sendRating': 'Envoyer la note', 'help.thanks': 'Merci pour votre retour !',
     'help.state.open': 'En attente d’un mentor', 'help.state.claimed': '{mentor} arrive à votre table', 'help.state.resolved': 'Aide terminée ({mentor})', 'help.state.cancelled': 'Demande annulée',
     'tag.technique': 'Technique', 'tag.data': 'Données', 'tag.legal': 'Juridique', 'tag.security': 'Sécurité', 'tag.design': 'Design', 'tag.pitch': 'Pitch',
@@ -150,7 +172,7 @@ const STRINGS = {
     'phase.name.opening': 'Ouverture', 'phase.name.team_formation': 'Formation des équipes', 'phase.name.hacking': 'Hacking', 'phase.name.pitches': 'Pitchs', 'phase.name.deliberation': 'Délibération', 'phase.name.awards': 'Remise des prix',
     'vote.title': 'Coup de cœur', 'vote.left': 'Votes restants : {n}', 'vote.cast': 'Voter', 'vote.voted': 'Voté', 'vote.castLabel': 'Voter pour {name}', 'vote.retractLabel': 'Retirer mon vote pour {name}',
     'mentor.title': 'Demandes d’aide', 'mentor.profile': 'Mon profil', 'mentor.skills': 'Mes compétences', 'mentor.available': 'Disponible pour aider',
-    'mentor.isAvailable': 'disponible', 'mentor.isUnavailable': 'indisponible', 'mentor.saveProfile': 'Enregistrer', 'mentor.saved': 'Profil enregistré.',
+    'mentor.isAvailable': 'reçoit les demandes', 'mentor.isUnavailable': 'ne reçoit pas les demandes', 'mentor.saveProfile': 'Enregistrer', 'mentor.saved': 'Profil enregistré.',
     'mentor.queue': 'File d’attente', 'mentor.empty': 'Aucune demande en attente.', 'mentor.claim': 'Prendre', 'mentor.claimLabel': 'Prendre la demande de {team}',
     'mentor.claimed': 'Vous aidez {team}.', 'mentor.current': 'Votre demande en cours', 'mentor.since': 'depuis {time}', 'mentor.goto': 'Aller à la table',
     'mentor.resolve': 'Terminé', 'mentor.unclaim': 'Rendre à la file', 'mentor.resolved': 'Demande de {team} terminée.', 'mentor.waited': 'attend depuis {n} min',
@@ -163,16 +185,16 @@ const STRINGS = {
     'board.staff': 'Classement (jury)', 'board.score': 'Score', 'board.jurors': 'Jurés', 'board.votes': 'Votes', 'board.labels': 'Labels',
     'board.mode.hidden': 'masqué', 'board.mode.live': 'en direct', 'board.mode.frozen': 'figé', 'board.mode.reveal': 'dévoilement',
     'live.tag': 'En direct', 'live.onStage': 'Sur scène', 'live.nobody': 'Pas de pitch en cours', 'live.leaderboard': 'Classement',
-    'live.boardHidden': 'Le classement n’est pas encore publié.', 'live.boardEmpty': 'Pas encore de classement.', 'live.reveal': '{n} place(s) dévoilée(s) sur {of}',
-    'live.votes': '{n} vote(s)', 'live.announcements': 'Annonces', 'live.noNews': 'Aucune annonce pour l’instant.',
+    'live.boardHidden': 'Le classement n’est pas encore publié.', 'live.boardEmpty': 'Pas encore de classement.', 'live.reveal.one': '{n} place dévoilée sur {of}', 'live.reveal.other': '{n} places dévoilées sur {of}',
+    'live.votes.one': '{n} vote', 'live.votes.other': '{n} votes', 'live.announcements': 'Annonces', 'live.noNews': 'Aucune annonce pour l’instant.',
     'screen.fullscreen': 'Plein écran', 'screen.exitFullscreen': 'Quitter le plein écran', 'stage.title': 'Écran orateur',
     'console.open': 'Console d’animation', 'console.title': 'Console', 'console.skip': 'Aller au déroulé', 'console.venue': 'Lieu', 'console.live': 'Page publique',
     'console.stage': 'Écran orateur', 'console.noSession': 'Ouvrez d’abord votre lien d’invitation d’animation (ou ajoutez &invite=… à l’adresse).',
-    'console.notModerator': 'Cette console est réservée à l’animation : les actions seront refusées.',
+    'console.notModerator': 'Cette page est réservée à l’animation de l’événement. Vous y êtes connecté·e comme {role} : elle ne vous servira pas.', 'console.backToVenue': 'Retourner dans le lieu',
     'show.title': 'Déroulé des pitchs', 'show.shortcuts': 'Raccourcis : Espace pause/reprise · → suivant · ← précédent · R redémarrer · + / − 30 s',
     'show.speaker': 'Message à l’orateur', 'show.sendSpeaker': 'Afficher', 'show.clearSpeaker': 'Effacer', 'show.order': 'Ordre de passage', 'show.idle': 'Chronomètre à l’arrêt',
     'show.start': 'Démarrer', 'show.pause': 'Pause', 'show.resume': 'Reprendre', 'show.space': 'Espace', 'show.previous': 'Précédent', 'show.next': 'Suivant',
-    'show.restart': 'Redémarrer', 'show.minus': 'Retirer 30 secondes', 'show.plus': 'Ajouter 30 secondes', 'show.stop': 'Arrêter', 'show.qa': 'Questions',
+    'show.restart': 'Redémarrer', 'show.minus': '−30 s (retirer 30 secondes)', 'show.plus': '+30 s (ajouter 30 secondes)', 'show.stop': 'Arrêter', 'show.qa': 'Questions',
     'show.up': 'Monter {team}', 'show.down': 'Descendre {team}', 'show.remove': 'Retirer {team} du déroulé', 'show.addTeam': 'Ajouter une équipe…', 'show.addAll': 'Ajouter toutes',
     'show.saveOrder': 'Enregistrer l’ordre', 'show.orderSaved': 'Ordre enregistré.', 'show.shuffle': 'Tirer au sort',
     'show.durPitch': 'Pitch (s)', 'show.durQa': 'Questions (s)', 'show.durWarning': 'Alerte à (s)', 'show.durWrapup': 'Conclure à (s)',
@@ -185,10 +207,10 @@ const STRINGS = {
     'teams.summon': 'Appeler', 'teams.summonLabel': 'Appeler l’équipe {name} dans l’amphithéâtre',
     'announce.title': 'Annonces et rassemblement', 'announce.label': 'Annonce à tout l’événement', 'announce.send': 'Publier', 'announce.sent': 'Annonce publiée.',
     'announce.summon': 'Appeler dans l’amphithéâtre :', 'announce.everyone': 'Tout le monde', 'announce.summonBtn': 'Appeler', 'announce.summoned': 'Appel envoyé.',
-    'helpstats.title': 'Aide aux équipes', 'helpstats.open': 'En attente', 'helpstats.claimed': 'En cours', 'helpstats.resolved': 'Terminées', 'helpstats.cancelled': 'Annulées',
+    'helpstats.title': 'Aide aux équipes', 'helpstats.open': 'En attente', 'helpstats.claimed': 'En cours', 'helpstats.taken': 'Prises en charge', 'helpstats.resolved': 'Terminées', 'helpstats.cancelled': 'Annulées',
     'helpstats.medianWait': 'Attente médiane', 'helpstats.medianHandling': 'Durée médiane', 'helpstats.mentors': 'Mentors dispo.', 'helpstats.mentor': 'Mentor',
     'helpstats.rating': 'Note', 'helpstats.queue': 'Demandes actives',
-    'jurystatus.title': 'Jury', 'jurystatus.open': 'Ouvrir la notation', 'jurystatus.close': 'Clore la notation', 'jurystatus.publish': 'Publier les notes',
+    'jurystatus.title': 'Jury', 'jurystatus.open': 'Ouvrir la notation', 'jurystatus.close': 'Clore la notation', 'jurystatus.publish': 'Publier le détail des notes…', 'jurystatus.publishConfirm': 'Publier le détail des notes de chaque juré·e, critère par critère ? Ce n’est pas le classement : celui-ci se publie plus bas.',
     'jurystatus.unpublish': 'Dépublier', 'jurystatus.published': 'Notes publiées', 'jurystatus.unpublished': 'Notes non publiées', 'jurystatus.criteria': 'Critères : {list}',
     'jurystatus.juror': 'Juré·e', 'jurystatus.scored': 'Notées', 'jurystatus.remaining': 'Restantes', 'jurystatus.none': 'Aucun·e juré·e inscrit·e.',
     'leader.title': 'Classement', 'leader.public': 'Public :', 'leader.hide': 'Masquer', 'leader.live': 'En direct', 'leader.freeze': 'Figer', 'leader.reveal': 'Dévoiler',
@@ -198,15 +220,15 @@ const STRINGS = {
     'labels.title': 'Labels', 'labels.id': 'Identifiant', 'labels.name': 'Nom', 'labels.desc': 'Description', 'labels.unique': 'Une seule équipe',
     'labels.define': 'Créer / mettre à jour', 'labels.new': 'Nouveau label', 'labels.give': 'Attribuer à…', 'labels.giveLabel': 'Attribuer {name} à une équipe',
     'labels.take': 'Retirer', 'labels.takeLabel': 'Retirer {name} à {team}', 'labels.removeLabel': 'Supprimer le label {name}',
-    'mod.title': 'Modération', 'mod.reason': 'Motif (facultatif)', 'mod.people': 'Personnes', 'mod.messages': 'Messages récents', 'mod.mute': 'Rendre muet',
-    'mod.unmute': 'Rétablir', 'mod.kick': 'Exclure', 'mod.ban': 'Bannir', 'mod.muteLabel': 'Rendre {name} muet·te', 'mod.unmuteLabel': 'Rétablir la parole de {name}',
+    'mod.title': 'Modération', 'mod.reason': 'Motif (facultatif)', 'mod.people': 'Personnes', 'mod.messages': 'Messages récents', 'mod.mute': 'Rendre muet·te',
+    'mod.unmute': 'Rétablir', 'mod.kick': 'Exclure', 'mod.ban': 'Bannir', 'mod.muteLabel': 'Rendre muet·te : {name}', 'mod.unmuteLabel': 'Rétablir la parole de {name}',
     'mod.kickLabel': 'Exclure {name}', 'mod.banLabel': 'Bannir {name}', 'mod.deleteLabel': 'Supprimer le message de {name}',
     'mod.confirmKick': 'Exclure {name} ?', 'mod.confirmBan': 'Bannir définitivement {name} ?',
     'invites.title': 'Invitations', 'invites.role': 'Rôle', 'invites.label': 'Libellé', 'invites.maxUses': 'Utilisations max.', 'invites.hours': 'Valable (heures)',
     'invites.create': 'Créer le lien', 'invites.created': 'Nouveau lien (affiché une seule fois) :', 'invites.uses': '{n}/{max} utilisations', 'invites.until': 'jusqu’à {time}',
     'invites.revoked': 'révoqué', 'invites.revoke': 'Révoquer',
     'export.title': 'Résultats et inscriptions', 'export.json': 'Résultats (JSON)', 'export.csv': 'Résultats (CSV)', 'export.ranking_csv': 'Classement (CSV)',
-    'export.roster': 'Importer une liste (CSV)', 'export.import': 'Importer', 'export.imported': '{n} lien(s) créé(s) :',
+    'export.roster': 'Importer une liste (CSV)', 'export.import': 'Importer', 'export.imported.one': '{n} lien créé :', 'export.imported.other': '{n} liens créés :',
     'audit.title': 'Journal de modération', 'audit.empty': 'Rien pour l’instant.',
     'err.help_already_open': 'Votre équipe a déjà une demande en cours.', 'err.already_claimed': 'Un autre mentor a déjà pris cette demande.',
     'err.already_claiming': 'Terminez d’abord votre demande en cours.', 'err.own_team_request': 'Vous ne pouvez pas prendre la demande de votre équipe.',
@@ -214,7 +236,7 @@ const STRINGS = {
     'err.unknown_table': 'Cette équipe n’a pas de table.', 'err.out_of_range': 'Valeur hors limites.', 'err.voting_closed': 'Le vote est fermé.',
     'err.own_team_vote': 'Impossible de voter pour votre équipe.', 'err.judging_closed': 'La notation est close.', 'err.timer_not_running': 'Le chronomètre ne tourne pas.',
     'err.no_next_team': 'C’est la dernière équipe.', 'err.no_previous_team': 'C’est la première équipe.', 'err.empty_order': 'Le déroulé est vide.',
-    'err.judging_open': 'Close d’abord la notation.', 'err.disconnected': 'Pas connecté.', 'err.no_votes_left': 'Plus de vote disponible.',
+    'err.judging_open': 'Clôturez d’abord la notation.', 'err.disconnected': 'Vous n’êtes pas connecté·e.', 'err.no_votes_left': 'Plus de vote disponible.',
   },
   en: {
     'app.title': 'Amphi',
@@ -224,8 +246,12 @@ const STRINGS = {
     'join.intro': 'Pick the name others will see.',
     'join.name': 'Your name',
     'join.submit': 'Enter',
-    'join.noInvite': 'This link is incomplete: you need an invite link (…?event=…&invite=…). Ask the organisers.',
-    'join.badInvite': 'This invite link is not valid for this event.',
+    'join.no_invite': 'This link is incomplete: you need an invite link (…?event=…&invite=…). Ask the organisers.',
+    'join.invalid_invite': 'This invite link is not valid for this event. Check that you copied all of it, or ask the organisers for a new one.',
+    'join.invite_expired': 'This invite link has expired. Ask the organisers for a new one.',
+    'join.invite_used_up': 'This invite link has been used as many times as planned. Ask the organisers for a new one.',
+    'join.invite_revoked': 'The organisers cancelled this invite link. Ask them for a new one.',
+    'join.unknown_event': 'This event does not exist on this server. Check the link.',
     'join.nameRequired': 'Please enter a name.',
     'conn.connecting': 'Connecting…',
     'conn.online': 'Online',
@@ -269,7 +295,7 @@ const STRINGS = {
     'chat.team': 'Team',
     'chat.announcements': 'Announcements',
     'chat.direct': 'Direct',
-    'chat.unread': '{n} unread',
+    'chat.unread': '{n} unread', 'chat.unreadWord.one': 'unread', 'chat.unreadWord.other': 'unread',
     'chat.placeholder.room': 'Message {room}…',
     'chat.placeholder.team': 'Message your team…',
     'chat.placeholder.announcements': 'Post an announcement to the whole event…',
@@ -309,7 +335,7 @@ const STRINGS = {
     'team.leave': 'Leave team',
     'team.members': 'Members',
     'team.all': 'Teams',
-    'team.membersCount': '{n} member(s)',
+    'team.membersCount.one': '{n} member', 'team.membersCount.other': '{n} members',
     'help.button': 'Ask for help',
     'pitch.title': 'Pitch running',
     'map.label': 'Venue map. Arrow keys or WASD to move, click to walk to a tile.',
@@ -345,6 +371,24 @@ const STRINGS = {
     'side.mentor': 'Help', 'side.jury': 'Jury',
     'people.disconnected': 'Connection lost',
     'summon.notice': '{name} called you to the amphitheatre.',
+    'help.state.arrived': '{mentor} is at your table',
+    'pitch.yourTurn': 'Your turn! {team} is on stage: your pitch begins.',
+    'pitch.upNext': 'Next team',
+    'results.title': 'Results',
+    'results.live': 'Follow the results live (new tab)',
+    'results.published': 'The leaderboard is published.',
+    'results.ceremony': 'Results ceremony under way ({n}/{of})',
+    'results.show': 'Show',
+    'close.kicked': 'The moderator removed you from the event. You can come back whenever you like.',
+    'close.comeBack': 'Come back',
+    'close.banned': 'The moderator banned you from this event. You can no longer connect to it. For any question, contact the organisers.',
+    'close.stopped': 'Disconnected',
+    'notice.read': 'Got it',
+    'notice.announcementFrom': 'Announcement from {name}',
+    'notice.dm': 'Message from {name}: {text}',
+    'notice.voteOpen': 'The favourite vote is open: pick your favourite teams.',
+    'notice.voteBtn': 'Vote',
+    'notice.label': 'Important notices',
     'mod.youMuted': 'A moderator muted you.', 'mod.youUnmuted': 'You can write again.',
     'team.create': 'Create a team', 'team.name': 'Team name', 'team.createBtn': 'Create team', 'team.created': 'Team “{name}” created.',
     'team.challenge': 'Challenge', 'team.noChallenge': 'No challenge', 'team.table': 'Table', 'team.noTable': 'No table', 'team.gotoTable': 'Go there',
@@ -352,7 +396,7 @@ const STRINGS = {
     'help.title': 'Help request', 'help.buttonActive': 'Help requested', 'help.tags': 'Topics', 'help.describe': 'Your question (optional)',
     'help.ask': 'Ask for help', 'help.needTag': 'Pick at least one topic.', 'help.sent': 'Request sent to the mentors.',
     'help.position': 'Place in queue:', 'help.wait': 'Estimated wait:', 'help.waitMin': '{n} min', 'help.waitUnknown': 'no mentor available',
-    'help.cancel': 'Cancel request', 'help.rate': 'Rate the help you got', 'help.stars': '{n} star(s)', 'help.comment': 'Comment (optional)',
+    'help.cancel': 'Cancel request', 'help.rate': 'Rate the help you got', 'help.stars.one': '{n} star', 'help.stars.other': '{n} stars', 'help.comment': 'Comment (optional)',
     'help.sendRating': 'Send rating', 'help.thanks': 'Thanks for your feedback!',
     'help.state.open': 'Waiting for a mentor', 'help.state.claimed': '{mentor} is coming to your table', 'help.state.resolved': 'Help done ({mentor})', 'help.state.cancelled': 'Request cancelled',
     'tag.technique': 'Tech', 'tag.data': 'Data', 'tag.legal': 'Legal', 'tag.security': 'Security', 'tag.design': 'Design', 'tag.pitch': 'Pitch',
@@ -362,7 +406,7 @@ const STRINGS = {
     'phase.name.opening': 'Opening', 'phase.name.team_formation': 'Team formation', 'phase.name.hacking': 'Hacking', 'phase.name.pitches': 'Pitches', 'phase.name.deliberation': 'Deliberation', 'phase.name.awards': 'Awards',
     'vote.title': 'Favourite', 'vote.left': 'Votes left: {n}', 'vote.cast': 'Vote', 'vote.voted': 'Voted', 'vote.castLabel': 'Vote for {name}', 'vote.retractLabel': 'Take back my vote for {name}',
     'mentor.title': 'Help requests', 'mentor.profile': 'My profile', 'mentor.skills': 'My skills', 'mentor.available': 'Available to help',
-    'mentor.isAvailable': 'available', 'mentor.isUnavailable': 'unavailable', 'mentor.saveProfile': 'Save', 'mentor.saved': 'Profile saved.',
+    'mentor.isAvailable': 'receiving requests', 'mentor.isUnavailable': 'not receiving requests', 'mentor.saveProfile': 'Save', 'mentor.saved': 'Profile saved.',
     'mentor.queue': 'Queue', 'mentor.empty': 'No request waiting.', 'mentor.claim': 'Claim', 'mentor.claimLabel': 'Claim {team}’s request',
     'mentor.claimed': 'You are helping {team}.', 'mentor.current': 'Your current request', 'mentor.since': 'since {time}', 'mentor.goto': 'Go to table',
     'mentor.resolve': 'Resolved', 'mentor.unclaim': 'Back to queue', 'mentor.resolved': '{team}’s request resolved.', 'mentor.waited': 'waiting {n} min',
@@ -375,16 +419,16 @@ const STRINGS = {
     'board.staff': 'Ranking (jury)', 'board.score': 'Score', 'board.jurors': 'Jurors', 'board.votes': 'Votes', 'board.labels': 'Labels',
     'board.mode.hidden': 'hidden', 'board.mode.live': 'live', 'board.mode.frozen': 'frozen', 'board.mode.reveal': 'reveal',
     'live.tag': 'Live', 'live.onStage': 'On stage', 'live.nobody': 'No pitch running', 'live.leaderboard': 'Leaderboard',
-    'live.boardHidden': 'The leaderboard is not published yet.', 'live.boardEmpty': 'No ranking yet.', 'live.reveal': '{n} of {of} places revealed',
-    'live.votes': '{n} vote(s)', 'live.announcements': 'Announcements', 'live.noNews': 'No announcements yet.',
+    'live.boardHidden': 'The leaderboard is not published yet.', 'live.boardEmpty': 'No ranking yet.', 'live.reveal.one': '{n} of {of} places revealed', 'live.reveal.other': '{n} of {of} places revealed',
+    'live.votes.one': '{n} vote', 'live.votes.other': '{n} votes', 'live.announcements': 'Announcements', 'live.noNews': 'No announcements yet.',
     'screen.fullscreen': 'Full screen', 'screen.exitFullscreen': 'Exit full screen', 'stage.title': 'Speaker screen',
     'console.open': 'Moderator console', 'console.title': 'Console', 'console.skip': 'Skip to the run of show', 'console.venue': 'Venue', 'console.live': 'Public page',
     'console.stage': 'Speaker screen', 'console.noSession': 'Open your moderator invite link first (or add &invite=… to the address).',
-    'console.notModerator': 'This console is for moderators: actions will be refused.',
+    'console.notModerator': 'This page is for the event’s moderators. You are signed in as {role}: it has nothing for you.', 'console.backToVenue': 'Back to the venue',
     'show.title': 'Run of show', 'show.shortcuts': 'Shortcuts: Space pause/resume · → next · ← previous · R restart · + / − 30 s',
     'show.speaker': 'Message to the speaker', 'show.sendSpeaker': 'Show', 'show.clearSpeaker': 'Clear', 'show.order': 'Pitch order', 'show.idle': 'Timer stopped',
     'show.start': 'Start', 'show.pause': 'Pause', 'show.resume': 'Resume', 'show.space': 'Space', 'show.previous': 'Previous', 'show.next': 'Next',
-    'show.restart': 'Restart', 'show.minus': 'Remove 30 seconds', 'show.plus': 'Add 30 seconds', 'show.stop': 'Stop', 'show.qa': 'Q&A',
+    'show.restart': 'Restart', 'show.minus': '−30 s (remove 30 seconds)', 'show.plus': '+30 s (add 30 seconds)', 'show.stop': 'Stop', 'show.qa': 'Q&A',
     'show.up': 'Move {team} up', 'show.down': 'Move {team} down', 'show.remove': 'Remove {team} from the run of show', 'show.addTeam': 'Add a team…', 'show.addAll': 'Add all',
     'show.saveOrder': 'Save order', 'show.orderSaved': 'Order saved.', 'show.shuffle': 'Shuffle',
     'show.durPitch': 'Pitch (s)', 'show.durQa': 'Q&A (s)', 'show.durWarning': 'Warning at (s)', 'show.durWrapup': 'Wrap up at (s)',
@@ -397,10 +441,10 @@ const STRINGS = {
     'teams.summon': 'Summon', 'teams.summonLabel': 'Summon team {name} to the amphitheatre',
     'announce.title': 'Announcements and summon', 'announce.label': 'Announcement to the whole event', 'announce.send': 'Publish', 'announce.sent': 'Announcement published.',
     'announce.summon': 'Summon to the amphitheatre:', 'announce.everyone': 'Everyone', 'announce.summonBtn': 'Summon', 'announce.summoned': 'Summon sent.',
-    'helpstats.title': 'Help desk', 'helpstats.open': 'Waiting', 'helpstats.claimed': 'In progress', 'helpstats.resolved': 'Resolved', 'helpstats.cancelled': 'Cancelled',
+    'helpstats.title': 'Help desk', 'helpstats.open': 'Waiting', 'helpstats.claimed': 'In progress', 'helpstats.taken': 'Taken', 'helpstats.resolved': 'Resolved', 'helpstats.cancelled': 'Cancelled',
     'helpstats.medianWait': 'Median wait', 'helpstats.medianHandling': 'Median handling', 'helpstats.mentors': 'Mentors avail.', 'helpstats.mentor': 'Mentor',
     'helpstats.rating': 'Rating', 'helpstats.queue': 'Active requests',
-    'jurystatus.title': 'Jury', 'jurystatus.open': 'Open judging', 'jurystatus.close': 'Close judging', 'jurystatus.publish': 'Publish scores',
+    'jurystatus.title': 'Jury', 'jurystatus.open': 'Open judging', 'jurystatus.close': 'Close judging', 'jurystatus.publish': 'Publish detailed scores…', 'jurystatus.publishConfirm': 'Publish every juror’s detailed scores, criterion by criterion? This is not the leaderboard: that one is published further down.',
     'jurystatus.unpublish': 'Unpublish', 'jurystatus.published': 'Scores published', 'jurystatus.unpublished': 'Scores not published', 'jurystatus.criteria': 'Criteria: {list}',
     'jurystatus.juror': 'Juror', 'jurystatus.scored': 'Scored', 'jurystatus.remaining': 'Remaining', 'jurystatus.none': 'No juror yet.',
     'leader.title': 'Leaderboard', 'leader.public': 'Public:', 'leader.hide': 'Hide', 'leader.live': 'Live', 'leader.freeze': 'Freeze', 'leader.reveal': 'Reveal',
@@ -418,7 +462,7 @@ const STRINGS = {
     'invites.create': 'Create link', 'invites.created': 'New link (shown once):', 'invites.uses': '{n}/{max} uses', 'invites.until': 'until {time}',
     'invites.revoked': 'revoked', 'invites.revoke': 'Revoke',
     'export.title': 'Results and roster', 'export.json': 'Results (JSON)', 'export.csv': 'Results (CSV)', 'export.ranking_csv': 'Ranking (CSV)',
-    'export.roster': 'Import a roster (CSV)', 'export.import': 'Import', 'export.imported': '{n} link(s) created:',
+    'export.roster': 'Import a roster (CSV)', 'export.import': 'Import', 'export.imported.one': '{n} link created:', 'export.imported.other': '{n} links created:',
     'audit.title': 'Moderation log', 'audit.empty': 'Nothing yet.',
     'err.help_already_open': 'Your team already has an open request.', 'err.already_claimed': 'Another mentor claimed it first.',
     'err.already_claiming': 'Finish your current request first.', 'err.own_team_request': 'You cannot claim your own team’s request.',
@@ -436,6 +480,8 @@ export const LANGS = [
 ];
 
 const STORAGE_KEY = 'amphi.lang';
+/** Names that take "d’" rather than "de" (an "h" may be aspirated: left alone). */
+const ELIDES = /^[aeiouàâäéèêëîïôöùûüæœ]/i;
 let lang = pickLanguage();
 const listeners = new Set();
 
@@ -470,8 +516,35 @@ export function onLangChange(fn) {
 
 export function t(key, params) {
   let s = STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
-  if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
-  return s;
+  if (!params) return s;
+  return s.replace(/(\bde )?\{(\w+)\}/g, (m, de, k) => {
+    if (!(k in params)) return m;
+    const v = String(params[k]);
+    if (!de) return v;
+    // French elides "de" before a vowel: "la salle d’Inès", "Annonce d’Aïcha".
+    return lang === 'fr' && ELIDES.test(v) ? `d’${v}` : `de ${v}`;
+  });
+}
+
+/** The locale of the current language, for `Intl` formatters. */
+export function locale() {
+  return lang === 'fr' ? 'fr-FR' : 'en-GB';
+}
+
+/** A number as the language writes it: "7,40" in French, "7.40" in English. */
+export function formatNumber(n, digits = 0) {
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+}
+
+/**
+ * A count in a sentence with a real plural: looks up `key.one`, `key.other`
+ * (…, as `Intl.PluralRules` names the forms) and fills `{n}` with the
+ * formatted number. French says "0 vote", "1 vote", "2 votes".
+ */
+export function tn(key, n, params = {}) {
+  const form = new Intl.PluralRules(locale()).select(n);
+  const k = has(`${key}.${form}`) ? `${key}.${form}` : `${key}.other`;
+  return t(k, { ...params, n: formatNumber(n) });
 }
 
 /** Whether a key exists (used to map server error codes to text). */
@@ -490,5 +563,5 @@ export function applyI18n(root) {
 
 /** Formats a server time (ms since epoch) as a local hour:minute. */
 export function formatTime(ms) {
-  return new Date(ms).toLocaleTimeString(lang === 'fr' ? 'fr-FR' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
 }

@@ -2,7 +2,7 @@
 // saved on change (`jury` op `score`, or `clear_score` when emptied), with
 // progress; read-only once judging closes. Below it, the staff leaderboard.
 
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, formatNumber } from './i18n.js';
 import { h, $, fill, keepFocus } from './ui.js';
 
 export class JuryPanel {
@@ -122,7 +122,7 @@ export function staffBoard(board, store, awards = []) {
       h('tbody', null, board.rows.map((r) => h('tr', null,
         h('td', null, String(r.rank)),
         h('th', { scope: 'row' }, store.team(r.team)?.name ?? `#${r.team}`),
-        h('td', null, r.score == null ? '—' : r.score.toFixed(2)),
+        h('td', null, r.score == null ? '—' : formatNumber(r.score, 2)),
         h('td', null, String(r.jurors)),
         h('td', null, String(r.votes)),
         h('td', null, r.labels.map(label).join(', ')))))))); 

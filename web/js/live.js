@@ -1,7 +1,7 @@
 // /live: the public live page (no login). Team on stage, the big countdown,
 // the leaderboard (animated with FLIP when places change), announcements.
 
-import { t, formatTime, onLangChange } from './i18n.js';
+import { t, formatTime, onLangChange, tn, formatNumber } from './i18n.js';
 import { setupScreen, timerStateText } from './screen.js';
 import { h, $, fill } from './ui.js';
 
@@ -24,6 +24,7 @@ const { timer } = setupScreen({
     el.className = `live-clock phase-${phase}`;
     el.dataset.phase = phase;
     el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+    el.dataset.drawnAt = String(performance.now());
     el.hidden = remaining == null;
   },
   onPhase: (phase) => { $('#phase-live').textContent = t(`phase.${phase}`); },
@@ -116,7 +117,7 @@ function renderBoard() {
     return;
   }
   note.hidden = board.mode !== 'reveal' && board.rows.length > 0;
-  if (board.mode === 'reveal') note.textContent = t('live.reveal', { n: board.revealed ?? 0, of: board.total });
+  if (board.mode === 'reveal') note.textContent = tn('live.reveal', board.revealed ?? 0, { of: board.total });
   else if (!board.rows.length) note.textContent = t('live.boardEmpty');
   // First: where every row is now.
   const before = new Map();
@@ -125,9 +126,9 @@ function renderBoard() {
   const ordered = board.rows.map((r) => {
     keep.add(r.team);
     let li = rows.get(r.team);
-    const score = r.score == null ? '—' : r.score.toFixed(2);
+    const score = r.score == null ? '—' : formatNumber(r.score, 2);
     const extra = [];
-    if (r.votes != null) extra.push(t('live.votes', { n: r.votes }));
+    if (r.votes != null) extra.push(tn('live.votes', r.votes));
     if (r.labels.length) extra.push(r.labels.map((l) => l.replace(/_/g, ' ')).join(', '));
     const changed = li && li.dataset.score !== score;
     if (!li) {

@@ -16,6 +16,8 @@
 //   jury.js        jury grid (teams × criteria), staff leaderboard
 //   status.js      presence status select
 //   i18n.js        every string, French and English
+//   results.js     the published leaderboard and the ceremony, link to /live
+//   notices.js     notices over the map (summon, announcements, vote), under the timer
 //   ui.js          DOM helpers (text only, never HTML), toasts, live region
 
 import { t, applyI18n, setLang, getLang, LANGS, onLangChange, has } from './i18n.js';
@@ -34,7 +36,9 @@ import { HelpPanel } from './help.js';
 import { PitchPanel } from './pitch.js';
 import { MentorPanel } from './mentor.js';
 import { JuryPanel } from './jury.js';
-import { $, toast, announce } from './ui.js';
+import { Notices } from './notices.js';
+import { ResultsPanel } from './results.js';
+import { $, toast } from './ui.js';
 
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') || 'demo';
@@ -76,6 +80,8 @@ const conn = new Connection({
   prepare: venueLoader(eventId, store),
 });
 const clock = new Clock((msg) => conn.raw(msg));
+
+const notices = new Notices();
 
 const canvas = $('#map');
 const renderer = new Renderer(canvas, store);
@@ -170,6 +176,15 @@ help.onOpen = () => {
   help.focus();
 };
 const pitch = new PitchPanel({ store, conn, clock, onError: showError });
+// Our team takes the stage: said plainly, until the next team does.
+pitch.onYourTurn = (msg) => {
+  if (!msg) {
+    notices.dismiss('your-turn');
+    return;
+  }
+  notices.show({ id: 'your-turn', kind: 'summon', body: { key: 'pitch.yourTurn', params: { team: msg.team_name ?? '' } }, button: 'common.ok' });
+  renderer.centerOnMe();
+};
 const mentor = new MentorPanel({
   store,
   conn,
@@ -181,6 +196,24 @@ const mentor = new MentorPanel({
   },
 });
 const jury = new JuryPanel({ store, conn, onError: showError });
+const results = new ResultsPanel({
+  store,
+  eventId,
+  onPublished: (board) => {
+    notices.show({
+      id: 'results',
+      kind: 'results',
+      body: board.mode === 'reveal'
+        ? { key: 'results.ceremony', params: { n: board.revealed ?? 0, of: board.total } }
+        : { key: 'results.published' },
+      button: 'results.show',
+      action: () => {
+        selectSide('team');
+        $('#results-box').scrollIntoView({ block: 'nearest' });
+      },
+    });
+  },
+});
 
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
@@ -227,7 +260,7 @@ function connectionState(state, detail = {}) {
   switch (state) {
     case 'online':
       if (dialog.open) dialog.close();
-      $('#banner').hidden = true;
+      notices.dismiss('replaced');
       if (was === 'waiting' || was === 'connecting') {
         if (store.me && was !== 'connecting') toast(t('conn.back'));
       }
@@ -242,11 +275,20 @@ function connectionState(state, detail = {}) {
       break;
     case 'replaced':
       clock.stop();
-      showBanner(t('conn.replacedHelp'), t('conn.resumeBtn'), () => conn.retryNow());
+      notices.show({ id: 'replaced', kind: 'warning', body: { key: 'conn.replacedHelp' }, button: 'conn.resumeBtn', action: () => conn.retryNow() });
+      break;
+    case 'kicked':
+      clock.stop();
+      notices.show({ id: 'replaced', kind: 'warning', body: { key: detail.key }, button: 'close.comeBack', action: () => conn.retryNow() });
+      break;
+    case 'banned':
+      clock.stop();
+      notices.dismiss('replaced');
+      showFatal(t(detail.key));
       break;
     case 'fatal':
       clock.stop();
-      showFatal(detail.code === 'no_invite' ? t('join.noInvite') : detail.code === 'invalid_invite' ? t('join.badInvite') : detail.message || detail.code);
+      showFatal(has(`join.${detail.code}`) ? t(`join.${detail.code}`) : detail.message || detail.code);
       break;
     default:
   }
@@ -276,6 +318,8 @@ function renderConn() {
       cls = 'conn-offline';
       label = t('conn.replaced');
       break;
+    case 'kicked':
+    case 'banned':
     case 'fatal':
     case 'need-name':
       cls = 'conn-offline';
@@ -288,20 +332,12 @@ function renderConn() {
   // Offline once we had joined (the venue is loaded before the first join).
   const offline = connState !== 'online' && store.me != null;
   $('#map-wrap').classList.toggle('is-offline', offline);
-  $('#offline-note').hidden = !offline || connState === 'replaced';
+  $('#offline-note').hidden = !offline || ['replaced', 'kicked', 'banned'].includes(connState);
 }
 setInterval(() => {
   if (connState === 'waiting') renderConn();
 }, 500);
 $('#conn-retry').addEventListener('click', () => conn.retryNow());
-
-function showBanner(text, button, action) {
-  $('#banner-text').textContent = text;
-  const btn = $('#banner-btn');
-  btn.textContent = button;
-  btn.onclick = action;
-  $('#banner').hidden = false;
-}
 
 function askName(error) {
   const dialog = $('#join-dialog');
@@ -365,6 +401,7 @@ function receive(msg) {
       if (store.me && msg.id === store.me.id) chat.render();
       break;
     case 'chat_deleted':
+      notices.dismiss(`announcement-${msg.seq}`);
       chat.handle(msg);
       break;
     case 'help_status':
@@ -377,30 +414,79 @@ function receive(msg) {
       mentor.handle(msg);
       break;
     case 'pitch':
-    case 'on_stage':
-    case 'votes':
-    case 'my_votes':
-    case 'leaderboard':
+      // The session the summon called people to has started: the notice
+      // has done its job.
+      if (msg.timer?.team != null && msg.timer.state === 'running') notices.dismiss('summon');
       pitch.handle(msg);
       break;
-    case 'jury_sheet':
+    case 'votes':
+      voteCall(msg);
+      pitch.handle(msg);
+      break;
+    case 'leaderboard':
+      results.handle(msg);
+      pitch.handle(msg);
+      break;
+    case 'on_stage':
+    case 'my_votes':
+      pitch.handle(msg);
+      break;
     case 'staff_leaderboard':
+      // Staff get the full ranking and, inside it, what the public sees.
+      results.handle({ type: 'leaderboard', board: msg.board?.public ?? null });
+      jury.handle(msg);
+      break;
+    case 'jury_sheet':
     case 'awards':
       jury.handle(msg);
       break;
-    case 'summoned': {
-      const text = t('summon.notice', { name: msg.by_name });
-      showBanner(text, t('common.ok'), () => { $('#banner').hidden = true; });
-      announce(text);
+    case 'summoned':
+      notices.show({ id: 'summon', kind: 'summon', body: { key: 'summon.notice', params: { name: msg.by_name } }, button: 'common.ok' });
       renderer.centerOnMe();
       break;
-    }
     case 'mute_changed':
       if (store.me && msg.id === store.me.id) toast(t(msg.muted ? 'mod.youMuted' : 'mod.youUnmuted'), msg.muted ? 'error' : 'info');
       break;
     default:
       store.apply(msg);
   }
+}
+
+// ----- what must not be missed -----
+// An announcement stays over the map until read; a direct message shows a
+// toast unless that conversation is open; the opening of the favourite vote
+// is a call to action for participants.
+chat.onIncoming((m) => {
+  if (m.channel === 'announcements') {
+    notices.show({
+      id: `announcement-${m.seq}`,
+      kind: 'announcement',
+      title: { key: 'notice.announcementFrom', params: { name: m.from_name } },
+      body: { text: m.text },
+      button: 'notice.read',
+      speak: false, // the chat says every new message to screen readers
+    });
+  } else if (m.channel.startsWith('dm:') && !(sideTab === 'chat' && chat.tab === 'direct' && chat.dmWith === m.from)) {
+    toast(t('notice.dm', { name: m.from_name, text: m.text }));
+  }
+});
+let voteWasOpen = false;
+function voteCall(msg) {
+  const open = Boolean(msg.open);
+  if (open && !voteWasOpen && store.me?.role === 'participant') {
+    notices.show({
+      id: 'vote',
+      kind: 'vote',
+      body: { key: 'notice.voteOpen' },
+      button: 'notice.voteBtn',
+      action: () => {
+        selectSide('team');
+        $('#vote-box').scrollIntoView({ block: 'nearest' });
+        $('#vote-box button:not([disabled])')?.focus();
+      },
+    });
+  } else if (!open) notices.dismiss('vote');
+  voteWasOpen = open;
 }
 
 async function startMap(url) {
@@ -420,12 +506,12 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices, results };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.
 const nameParam = params.get('name');
 if (nameParam && !conn.session) conn.start(nameParam.trim());
 else if (conn.canStart()) conn.start();
-else if (invite) connectionState('need-name');
+else if (invite) conn.start(); // checks the link before asking for a name
 else connectionState('fatal', { code: 'no_invite' });

@@ -2,7 +2,7 @@
 // server orders it: requests matching your skills first), claim / go to the
 // team's table / resolve / unclaim, your own figures, and reminders.
 
-import { t, onLangChange, formatTime } from './i18n.js';
+import { t, onLangChange, formatTime, formatNumber } from './i18n.js';
 import { h, $, fill, toast, announce, keepFocus } from './ui.js';
 import { HELP_TAGS } from './help.js';
 
@@ -122,6 +122,7 @@ export class MentorPanel {
       save();
     });
     return h('details', { class: 'profile', open: !this.profile.skills.length || null },
+      // Whether teams' requests reach this mentor (not the presence status).
       h('summary', null, t('mentor.profile'), ' · ', this.profile.available ? t('mentor.isAvailable') : t('mentor.isUnavailable')),
       form);
   }
@@ -184,7 +185,7 @@ export class MentorPanel {
       h('h3', { class: 'group-title', id: 'mstats-h' }, t('mentor.stats')),
       h('dl', { class: 'facts' },
         h('dt', null, t('mentor.statResolved')), h('dd', { id: 'mentor-resolved' }, String(resolved)),
-        h('dt', null, t('mentor.statRating')), h('dd', null, rating == null ? '—' : `${rating.toFixed(1)} / 5`),
+        h('dt', null, t('mentor.statRating')), h('dd', null, rating == null ? '—' : `${formatNumber(rating, 1)} / 5`),
         h('dt', null, t('mentor.statAvg')), h('dd', null, avg == null ? '—' : t('help.waitMin', { n: avg })),
         h('dt', null, t('mentor.statOpen')), h('dd', null, String(this.queue.filter((r) => r.state === 'open').length))));
   }

@@ -2,7 +2,7 @@
 // while a team is on stage, the favourite vote ("coup de cœur") when voting
 // is open (never for one's own team), and the published leaderboard.
 
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, tn } from './i18n.js';
 import { h, $, fill, announce, keepFocus } from './ui.js';
 import { TimerView } from './timer.js';
 
@@ -21,14 +21,14 @@ export class PitchPanel {
         const el = $('#pitch-clock');
         el.textContent = text;
         el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+        el.dataset.drawnAt = String(performance.now());
         $('#pitch-overlay').dataset.phase = phase;
       },
       onPhase: (phase) => {
         if (!$('#pitch-overlay').hidden) $('#pitch-phase-live').textContent = t(`phase.${phase}`);
       },
     });
-    clock.onChange(() => { this.timer.lastText = null; });
-    for (const what of ['teams', 'me']) store.on(what, () => this.render());
+    for (const what of ['teams', 'me', 'program']) store.on(what, () => this.render());
     onLangChange(() => this.render());
   }
 
@@ -39,9 +39,12 @@ export class PitchPanel {
         this.timer.set(msg.timer);
         this.renderOverlay();
         break;
-      case 'on_stage':
-        if (msg.team != null) announce(t('pitch.onStage', { team: msg.team_name ?? `#${msg.team}` }));
+      case 'on_stage': {
+        const mine = msg.team != null && msg.team === this.store.me?.team;
+        if (msg.team != null && !mine) announce(t('pitch.onStage', { team: msg.team_name ?? `#${msg.team}` }));
+        this.onYourTurn?.(mine ? msg : null);
         break;
+      }
       case 'votes':
         this.votes = msg;
         this.renderVotes();
@@ -64,13 +67,24 @@ export class PitchPanel {
 
   renderOverlay() {
     const tm = this.pitch?.timer;
-    const show = Boolean(tm && tm.team != null && (tm.state === 'running' || tm.state === 'paused'));
+    const live = tm && (tm.state === 'running' || tm.state === 'paused');
+    if (live) this.sessionSeen = true;
+    // Between two pitches the box stays, saying who is next, once the
+    // session has begun (or the programme is in its pitch phase).
+    const between = tm && !live && (this.sessionSeen || this.store.program?.phase === 'pitches');
+    const show = Boolean(tm && tm.team != null && (live || between));
     const box = $('#pitch-overlay');
     box.hidden = !show;
     if (!show) return;
     const team = this.store.team(tm.team);
+    const teamName = (id) => this.store.team(id)?.name ?? `#${id}`;
     $('#pitch-team').textContent = team ? team.name : `#${tm.team}`;
-    $('#pitch-title').textContent = tm.segment === 'qa' ? t('pitch.qa') : tm.state === 'paused' ? t('pitch.paused') : t('pitch.title');
+    $('#pitch-title').textContent = tm.state === 'finished' ? t('pitch.finished')
+      : !live ? t('pitch.upNext')
+        : tm.segment === 'qa' ? t('pitch.qa') : tm.state === 'paused' ? t('pitch.paused') : t('pitch.title');
+    const next = $('#pitch-next');
+    next.textContent = tm.state === 'finished' && tm.next_team != null ? t('pitch.next', { team: teamName(tm.next_team) }) : '';
+    next.hidden = !next.textContent;
     const msg = $('#pitch-message');
     msg.textContent = tm.speaker_message ?? '';
     msg.hidden = !tm.speaker_message;
@@ -99,7 +113,7 @@ export class PitchPanel {
         const voted = ballot.has(team.id);
         return h('li', { class: 'room-row' },
           h('span', { class: 'room-main' }, h('span', { class: 'room-name' }, team.name),
-            v.counts ? h('span', { class: 'room-meta' }, t('live.votes', { n: v.counts[team.id] ?? 0 })) : null),
+            v.counts ? h('span', { class: 'room-meta' }, tn('live.votes', v.counts[team.id] ?? 0)) : null),
           h('button', {
             type: 'button',
             id: `vote-${team.id}`,

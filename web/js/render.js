@@ -4,8 +4,14 @@
 //
 // The map is drawn in world space (scaled); avatars and labels in screen
 // space so text stays readable at every zoom.
+//
+// Frames are drawn only when something changed: `invalidate()` asks for one
+// animation frame, and a frame asks for the next only while something is
+// still in motion (an avatar gliding, the camera easing, a pulse). Store
+// changes, input on the page, resizes and language changes invalidate. An
+// idle venue tab then costs nothing between events.
 
-import { t } from './i18n.js';
+import { t, onLangChange } from './i18n.js';
 
 const STATUS_COLORS = {
   available: '#2fbf71',
@@ -38,10 +44,20 @@ export function colorOf(id) {
   return `hsl(${hue.toFixed(0)} 62% 46%)`;
 }
 
+/**
+ * Up to two letters for an avatar: the first letters of the first and last
+ * words, leaving out what is in brackets and punctuation
+ * ("Claire Moreau (orga)" → "CM", "« Zoé »" → "Z").
+ */
 export function initials(name) {
-  const parts = String(name).trim().split(/\s+/).filter(Boolean);
-  const first = parts[0] ? [...parts[0]][0] : '?';
-  const second = parts.length > 1 ? [...parts[parts.length - 1]][0] : '';
+  const words = String(name)
+    .replace(/\([^)]*\)|\[[^\]]*\]/g, ' ')
+    .split(/\s+/)
+    .map((w) => [...w].filter((ch) => /[\p{L}\p{N}]/u.test(ch)))
+    .filter((chars) => chars.length);
+  if (!words.length) return '?';
+  const first = words[0][0];
+  const second = words.length > 1 ? words[words.length - 1][0] : '';
   return (first + second).toUpperCase();
 }
 
@@ -65,9 +81,50 @@ export class Renderer {
     this.fpsAt = this.last;
     this.dpr = 1;
     this.size = { w: 0, h: 0 };
+    this.scheduled = false; // an animation frame is requested
+    this.draws = 0; // frames drawn since the page opened (tests read it)
     new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
     this.resize();
+    this.wakeOnChanges();
+    this.invalidate();
+  }
+
+  /** Asks for a frame; several calls before it comes draw it once. */
+  invalidate() {
+    if (this.scheduled) return;
+    this.scheduled = true;
     requestAnimationFrame((now) => this.frame(now));
+  }
+
+  /** Everything that can change the picture asks for a frame. */
+  wakeOnChanges() {
+    const wake = () => this.invalidate();
+    for (const what of ['positions', 'people', 'me', 'me-room', 'teams']) this.store.on(what, wake);
+    onLangChange(wake);
+    // Input handlers (input.js) move the camera, the hover and our predicted
+    // steps directly; listening in the capture phase wakes the loop for them.
+    const opts = { capture: true, passive: true };
+    for (const type of ['keydown', 'keyup', 'pointerdown', 'pointerup', 'pointermove', 'wheel']) {
+      window.addEventListener(type, wake, opts);
+    }
+    this.canvas.addEventListener('pointerleave', wake, opts);
+    document.addEventListener('visibilitychange', wake);
+  }
+
+  /** Whether the next frame would differ from this one. */
+  moving(now) {
+    if (!this.map) return false;
+    if (this.highlight && now <= this.highlight.until) return true;
+    if (this.target && now <= this.target.until) return true;
+    const me = this.store.myPerson;
+    if (me && (me.pending > 0 || me.x !== me.sx || me.y !== me.sy)) return true;
+    for (const p of this.store.people.values()) {
+      if (p.rx !== p.x || p.ry !== p.y) return true;
+    }
+    const goal = this.cameraGoal();
+    if (!goal) return false;
+    const at = this.clamped(goal);
+    return Math.hypot(at.x - this.cam.x, at.y - this.cam.y) > 0.25;
   }
 
   get zoom() {
@@ -76,6 +133,7 @@ export class Renderer {
 
   setMap(map) {
     this.map = map;
+    this.invalidate();
     const me = this.store.myPerson;
     if (me) this.snapCameraTo(me.rx, me.ry);
     else {
@@ -97,6 +155,7 @@ export class Renderer {
     this.size = { w: Math.max(1, box.width), h: Math.max(1, box.height) };
     this.canvas.width = Math.round(this.size.w * this.dpr);
     this.canvas.height = Math.round(this.size.h * this.dpr);
+    this.invalidate();
   }
 
   /**
@@ -125,6 +184,7 @@ export class Renderer {
   zoomBy(delta, anchor) {
     const before = this.zoom;
     this.zoomIndex = Math.max(0, Math.min(ZOOMS.length - 1, this.zoomIndex + delta));
+    this.invalidate();
     if (anchor && !this.follow && this.zoom !== before) {
       // Keep the point under the pointer where it is.
       const wx = this.cam.x + (anchor.x - this.size.w / 2) / before;
@@ -137,6 +197,7 @@ export class Renderer {
   centerOnMe() {
     this.follow = true;
     this.highlight = this.store.me ? { id: this.store.me.id, until: performance.now() + 1500 } : null;
+    this.invalidate();
   }
 
   locate(id) {
@@ -145,6 +206,7 @@ export class Renderer {
     this.follow = this.store.me && id === this.store.me.id;
     this.panTo = { x: (p.rx + 0.5) * this.map.tw, y: (p.ry + 0.5) * this.map.th };
     this.highlight = { id, until: performance.now() + 3500 };
+    this.invalidate();
   }
 
   pan(dx, dy) {
@@ -152,12 +214,14 @@ export class Renderer {
     this.panTo = null;
     this.cam.x += dx / this.zoom;
     this.cam.y += dy / this.zoom;
+    this.invalidate();
   }
 
   snapCameraTo(tx, ty) {
     if (!this.map) return;
     this.cam.x = (tx + 0.5) * this.map.tw;
     this.cam.y = (ty + 0.5) * this.map.th;
+    this.invalidate();
   }
 
   /** The tile under a point of the canvas (CSS pixels), or null. */
@@ -197,20 +261,32 @@ export class Renderer {
   }
 
   frame(now) {
-    const dt = Math.min(0.1, (now - this.last) / 1000);
+    this.scheduled = false;
+    // After a pause, the first frame moves things by one frame's worth.
+    const dt = Math.min(0.1, Math.max(0, now - this.last) / 1000) || 1 / 60;
+    const resumed = now - this.last > 100;
     this.last = now;
     this.frames++;
+    this.draws++;
+    // Frames drawn over the last second: 0 at rest, up to 60 in motion.
     if (now - this.fpsAt >= 1000) {
       this.fps = (this.frames * 1000) / (now - this.fpsAt);
       this.frames = 0;
       this.fpsAt = now;
     }
     try {
-      this.step(dt, now);
+      this.step(resumed ? 1 / 60 : dt, now);
       this.draw(now);
     } finally {
-      requestAnimationFrame((n) => this.frame(n));
+      if (this.moving(now)) this.invalidate();
     }
+  }
+
+  /** Where the camera is heading: our avatar when following, or a pan target. */
+  cameraGoal() {
+    const me = this.store.myPerson;
+    if (this.follow && me) return { x: (me.rx + 0.5) * this.map.tw, y: (me.ry + 0.5) * this.map.th };
+    return this.panTo ?? null;
   }
 
   /** Moves drawn positions towards the server's, at walking speed. */
@@ -242,9 +318,7 @@ export class Renderer {
       p.ry += dy * k;
     }
     if (!this.map) return;
-    let goal = null;
-    if (this.follow && me) goal = { x: (me.rx + 0.5) * this.map.tw, y: (me.ry + 0.5) * this.map.th };
-    else if (this.panTo) goal = this.panTo;
+    const goal = this.cameraGoal();
     if (goal) {
       const k = 1 - Math.exp(-dt * 8);
       this.cam.x += (goal.x - this.cam.x) * k;
@@ -255,12 +329,21 @@ export class Renderer {
   }
 
   clampCamera() {
+    const c = this.clamped(this.cam);
+    this.cam.x = c.x;
+    this.cam.y = c.y;
+  }
+
+  /** A camera position kept inside the map (centred when the map is smaller). */
+  clamped({ x, y }) {
     const halfW = this.size.w / 2 / this.zoom;
     const halfH = this.size.h / 2 / this.zoom;
     const W = this.map.pixelWidth;
     const H = this.map.pixelHeight;
-    this.cam.x = halfW * 2 >= W ? W / 2 : Math.max(halfW, Math.min(W - halfW, this.cam.x));
-    this.cam.y = halfH * 2 >= H ? H / 2 : Math.max(halfH, Math.min(H - halfH, this.cam.y));
+    return {
+      x: halfW * 2 >= W ? W / 2 : Math.max(halfW, Math.min(W - halfW, x)),
+      y: halfH * 2 >= H ? H / 2 : Math.max(halfH, Math.min(H - halfH, y)),
+    };
   }
 
   draw(now) {
@@ -412,6 +495,8 @@ export class Renderer {
     const crowded = list.length > 60;
     const me = store.myPerson;
     const hovered = this.hoverPerson;
+    const labels = [];
+    const discs = []; // every avatar drawn, as boxes: labels avoid them
     for (const p of list) {
       const s = this.toScreen(p.rx + 0.5, p.ry + 0.5);
       const dim = p.room !== mine;
@@ -445,26 +530,16 @@ export class Renderer {
       ctx.lineWidth = 1.5;
       ctx.strokeStyle = '#141821';
       ctx.stroke();
-      // name label
+      // name label: a candidate, placed after every avatar is drawn
       const near = !crowded || (me && Math.abs(p.rx - me.rx) <= 4 && Math.abs(p.ry - me.ry) <= 3);
       const named = isMe || p === hovered || this.highlight?.id === p.id || (near && (!dim || showDimLabels));
       if (named) {
-        ctx.font = FONT;
-        const text = isMe ? `${p.name} ${t('people.you')}` : p.name;
-        const key = `${text}\u0000`;
-        let tw = this.labelWidths.get(key);
-        if (tw === undefined) {
-          tw = ctx.measureText(text).width;
-          if (this.labelWidths.size > 5000) this.labelWidths.clear();
-          this.labelWidths.set(key, tw);
-        }
-        const ly = s.y + r + 11;
-        ctx.fillStyle = isMe ? 'rgba(40,32,0,0.85)' : 'rgba(17,20,28,0.78)';
-        roundRect(ctx, s.x - tw / 2 - 6, ly - 9, tw + 12, 18, 9);
-        ctx.fill();
-        ctx.fillStyle = isMe ? '#ffe066' : '#fff';
-        ctx.fillText(text, s.x, ly + 0.5);
+        // Pointed at or located beats everything (even your own name, for
+        // that moment), then yours, then the nearest.
+        const rank = p === hovered || this.highlight?.id === p.id ? -3 : isMe ? -2 : me ? Math.hypot(p.rx - me.rx, p.ry - me.ry) : 0;
+        labels.push({ p, s, isMe, rank });
       }
+      discs.push({ x0: s.x - r, y0: s.y - r, x1: s.x + r, y1: s.y + r, id: p.id });
       if (this.highlight && this.highlight.id === p.id) {
         if (now > this.highlight.until) this.highlight = null;
         else {
@@ -479,6 +554,44 @@ export class Renderer {
       }
     }
     ctx.globalAlpha = 1;
+    this.drawLabels(ctx, labels, discs, r);
+  }
+
+  /**
+   * Name labels that never overlap: whoever is hovered or located first,
+   * then yours, then the nearest to you; a label that would cover one already
+   * placed, or (for the nearest) another avatar, is left out: hover or the
+   * People tab names that person.
+   */
+  drawLabels(ctx, labels, discs, r) {
+    labels.sort((a, b) => a.rank - b.rank);
+    const placed = [];
+    ctx.font = FONT;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    const hits = (box, b) => box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1;
+    for (const { p, s, isMe, rank } of labels) {
+      const text = isMe ? `${p.name} ${t('people.you')}` : p.name;
+      let tw = this.labelWidths.get(text);
+      if (tw === undefined) {
+        tw = ctx.measureText(text).width;
+        if (this.labelWidths.size > 5000) this.labelWidths.clear();
+        this.labelWidths.set(text, tw);
+      }
+      const ly = s.y + r + 11;
+      const box = { x0: s.x - tw / 2 - 6, y0: ly - 9, x1: s.x + tw / 2 + 6, y1: ly + 9 };
+      if (placed.some((b) => hits(box, b))) continue;
+      if (rank >= 0 && discs.some((d) => d.id !== p.id && hits(box, d))) continue;
+      placed.push({ ...box, id: p.id });
+      ctx.globalAlpha = p.connected === false ? 0.35 : p.room !== this.store.myRoom?.id ? 0.45 : 1;
+      ctx.fillStyle = isMe ? 'rgba(40,32,0,0.85)' : 'rgba(17,20,28,0.78)';
+      roundRect(ctx, box.x0, box.y0, tw + 12, 18, 9);
+      ctx.fill();
+      ctx.fillStyle = isMe ? '#ffe066' : '#fff';
+      ctx.fillText(text, s.x, ly + 0.5);
+    }
+    ctx.globalAlpha = 1;
+    this.labels = placed; // what the last frame named, where (tests read it)
   }
 }
 

@@ -32,9 +32,11 @@ export function setupScreen({ onMessage, draw, onPhase }) {
   document.addEventListener('fullscreenchange', fsLabel);
 
   let state = 'connecting';
+  let stoppedKey = null; // why the server asked us not to come back
   const renderConn = () => {
-    $('#conn').className = `conn conn-${state}`;
-    $('#conn-text').textContent = t(state === 'online' ? 'conn.online' : state === 'waiting' ? 'conn.reconnectingNow' : 'conn.connecting');
+    $('#conn').className = `conn conn-${state === 'stopped' ? 'offline' : state}`;
+    $('#conn-text').textContent = state === 'stopped' ? t(stoppedKey || 'close.stopped')
+      : t(state === 'online' ? 'conn.online' : state === 'waiting' ? 'conn.reconnectingNow' : 'conn.connecting');
   };
   onLangChange(() => { renderConn(); fsLabel(); });
   renderConn();
@@ -42,10 +44,13 @@ export function setupScreen({ onMessage, draw, onPhase }) {
   const watch = new Watch({
     eventId,
     onMessage,
-    onState: (s) => { state = s; renderConn(); },
+    onState: (s, detail) => {
+      state = s;
+      stoppedKey = detail?.key ?? null;
+      renderConn();
+    },
   });
   const timer = new TimerView(watch.clock, { draw, onPhase });
-  watch.clock.onChange(() => { timer.lastText = null; });
   if (params.get('debug')) window.amphi = { watch, timer };
   return { watch, timer };
 }

@@ -17,6 +17,7 @@ const { timer } = setupScreen({
     el.textContent = text;
     el.dataset.phase = phase;
     el.dataset.remainingMs = remaining == null ? '' : String(Math.round(remaining));
+    el.dataset.drawnAt = String(performance.now());
     el.hidden = remaining == null;
     document.body.className = `screen stage-screen phase-${phase}${phase === 'overtime' ? ' overtime-blink' : ''}`;
   },

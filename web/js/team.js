@@ -2,7 +2,7 @@
 // leaving a team. Help requests (help.js) and the favourite vote (pitch.js)
 // render below it in the same panel.
 
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
 import { colorOf } from './render.js';
 
@@ -57,7 +57,7 @@ export class TeamPanel {
           ? h('ul', { class: 'team-list' }, teams.map((team) => h('li', { class: 'room-row' },
             h('span', { class: 'room-main' },
               h('span', { class: 'room-name' }, team.name),
-              h('span', { class: 'room-meta' }, t('team.membersCount', { n: team.members.length }),
+              h('span', { class: 'room-meta' }, tn('team.membersCount', team.members.length),
                 store.challenge(team.challenge) ? ` · ${store.challenge(team.challenge).title}` : '')),
             h('button', { type: 'button', class: 'small-btn', 'aria-label': t('team.joinLabel', { name: team.name }), dataset: { focusKey: `join-${team.id}` }, onclick: () => this.act({ type: 'join_team', team: team.id }).catch(() => {}) }, t('team.join')))))
           : h('p', { class: 'muted' }, t('team.noTeams')),
@@ -100,7 +100,7 @@ export class TeamPanel {
         h('dt', null, t('team.challenge')),
         h('dd', { id: 'team-challenge' }, challenge ? challenge.title : t('team.noChallenge'))),
       challenge?.description ? h('p', { class: 'muted' }, challenge.description) : null,
-      h('p', { class: 'muted' }, t('team.membersCount', { n: mine.members.length })),
+      h('p', { class: 'muted' }, tn('team.membersCount', mine.members.length)),
       h('ul', { class: 'people', 'aria-label': t('team.members') }, members),
       me.role === 'participant'
         ? h('button', { type: 'button', class: 'small-btn', dataset: { focusKey: 'team-leave' }, onclick: () => this.act({ type: 'leave_team' }).catch(() => {}) }, t('team.leave'))

@@ -30,10 +30,19 @@ export function formatClock(ms) {
   return `${over ? '+' : ''}${m}:${s}`;
 }
 
+/** Milliseconds until the text of `formatClock(ms)` changes. */
+export function untilNextChange(ms) {
+  // Counting down the text changes when `ms` crosses a whole second; in
+  // overtime when `-ms` does.
+  const into = ((ms % 1000) + 1000) % 1000;
+  return ms > 0 ? into || 1000 : 1000 - into;
+}
+
 /**
- * Drives a clock display: calls `draw({remaining, phase, text})` on every
- * animation frame while something changes, and `onPhase(phase)` once per
- * phase change (for live regions and colours).
+ * Drives a clock display: calls `draw({remaining, phase, text})` whenever
+ * the text or phase changes, and `onPhase(phase)` once per phase change (for
+ * live regions and colours). A running timer wakes up when its text is due
+ * to change (a few ms after each second); a stopped one does not wake at all.
  */
 export class TimerView {
   constructor(clock, { draw, onPhase }) {
@@ -43,22 +52,28 @@ export class TimerView {
     this.timer = null;
     this.phase = null;
     this.lastText = null;
-    const loop = () => {
-      this.tick();
-      requestAnimationFrame(loop);
-    };
-    requestAnimationFrame(loop);
+    this.wake = 0;
+    clock.onChange(() => this.refresh());
   }
 
   set(timer) {
     this.timer = timer;
+    this.refresh();
+  }
+
+  /** Draws again now (new timer, new clock offset, new language). */
+  refresh() {
     this.lastText = null;
     this.tick();
   }
 
   tick() {
+    clearTimeout(this.wake);
     const timer = this.timer;
     const remaining = remainingMs(timer, this.clock);
+    if (timer?.state === 'running' && remaining != null) {
+      this.wake = setTimeout(() => this.tick(), untilNextChange(remaining) + 5);
+    }
     const phase = timer ? phaseOf(timer, remaining) : 'normal';
     const text = formatClock(remaining);
     if (text === this.lastText && phase === this.phase) return;

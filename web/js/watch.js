@@ -1,8 +1,10 @@
 // The anonymous connection of the public screens (/live, /stage):
 // `hello {watch: true}` → `watching`, then only what the public may see.
-// Reconnects with backoff; keeps the clock offset fresh.
+// Reconnects with backoff, except after the close codes that say not to
+// (close.js); keeps the clock offset fresh.
 
 import { PROTOCOL } from './connection.js';
+import { afterClose } from './close.js';
 import { Clock } from './clock.js';
 
 const BACKOFF_BASE_MS = 500;
@@ -40,13 +42,19 @@ export class Watch {
       }
       this.onMessage(msg);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (ws !== this.ws) return;
       this.clock.stop();
+      const next = afterClose(e.code);
+      if (!next.retry) {
+        this.onState('stopped', { code: e.code, key: next.key });
+        return;
+      }
       const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
       this.attempt = Math.min(this.attempt + 1, 10);
       this.onState('waiting');
-      setTimeout(() => this.open(), Math.round(cap / 2 + Math.random() * (cap / 2)));
+      const delay = Math.max(next.minDelay, Math.round(cap / 2 + Math.random() * (cap / 2)));
+      setTimeout(() => this.open(), delay);
     };
   }
 

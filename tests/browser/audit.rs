@@ -1,0 +1,98 @@
+//! Accessibility audit (RGAA / WCAG 2.2 AA): axe-core's rules run in
+//! Chromium on every page. axe-core is installed by `.ci/run` from npm into
+//! `target/axe/` (or found through `AXE_CORE`), injected by the test only,
+//! never shipped to users. Missing locally: skipped; under CI: a failure.
+
+use super::*;
+use std::path::PathBuf;
+
+/// axe-core's `axe.min.js`, or `None` after saying why the audit is skipped.
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("AXE_CORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| harness::target_dir().join("axe/node_modules/axe-core/axe.min.js"));
+    match std::fs::read_to_string(&path) {
+        Ok(src) => Some(src),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!(
+                "CI is set but axe-core is missing at {}: {e}",
+                path.display()
+            )
+        }
+        Err(e) => {
+            println!(
+                "skipped: accessibility audit: no axe-core at {} ({e}); `npm install --prefix target/axe axe-core`",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the page as it is; returns its violations, briefly.
+async fn audit(b: &Browser, axe: &str) -> Value {
+    // Through WebDriver the script runs outside the page's CSP.
+    b.js(&format!("{axe}\n;return true;"), vec![]).await;
+    b.js(
+        "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, resultTypes: ['violations'] })
+           .then((r) => r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));",
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_page_passes_the_automated_accessibility_audit() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(mut s) = setup("every_page_passes_the_automated_accessibility_audit").await else {
+        return;
+    };
+    let mut found = Vec::new();
+
+    let zoe = s.person(Role::Participant, "Zoe").await;
+    // With notices over the map: a summon and an announcement.
+    let (mut camille, _) = Client::join(&s.server, Role::Moderator, "Camille").await;
+    camille.call(json!({"type": "summon"})).await;
+    camille
+        .call(json!({"type": "chat", "scope": "announcement", "text": "Pause café"}))
+        .await;
+    zoe.wait_text("#notices", "Pause café").await;
+    found.push(("/ (chat, notices)", audit(&zoe, &axe).await));
+    zoe.click("#side-tab-people").await;
+    found.push(("/ (people)", audit(&zoe, &axe).await));
+    zoe.click("#side-tab-team").await;
+    found.push(("/ (team)", audit(&zoe, &axe).await));
+
+    let live = s.screen("/live").await;
+    found.push(("/live", audit(&live, &axe).await));
+    let stage = s.screen("/stage").await;
+    found.push(("/stage", audit(&stage, &axe).await));
+
+    let claire = s.person(Role::Moderator, "Claire").await;
+    claire
+        .goto(&s.url("/console.html?event=demo&lang=fr&debug=1"))
+        .await;
+    claire
+        .wait(
+            "the console's welcome",
+            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
+            vec![],
+        )
+        .await;
+    found.push(("/console.html", audit(&claire, &axe).await));
+
+    for (page, violations) in &found {
+        println!("{page}: {violations}");
+    }
+    let failing: Vec<_> = found
+        .iter()
+        .filter(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()))
+        .collect();
+    assert!(failing.is_empty(), "accessibility violations: {failing:?}");
+    for b in [zoe, live, stage, claire] {
+        b.close().await;
+    }
+    s.done();
+}
