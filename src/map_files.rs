@@ -64,6 +64,20 @@ fn root_path(folder: &str, relative: &str) -> Option<String> {
     (joined != ".." && !joined.starts_with("../")).then_some(joined)
 }
 
+/// A relative file path as a URL path: bytes other than letters, digits,
+/// `-._~` and `/` percent-encoded, so names with spaces, `#` or `?` work.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 impl MapRoot {
     /// The root for a map: `root` if given, else the map's folder.
     pub fn for_map(map: &Path, root: Option<&Path>) -> Result<MapRoot, MapFileError> {
@@ -183,7 +197,7 @@ impl MapRoot {
                      clients will draw its tiles as flat colours"
                 ));
             }
-            ts["image"] = serde_json::Value::String(format!("{VENUE_URL}{path}"));
+            ts["image"] = serde_json::Value::String(format!("{VENUE_URL}{}", url_path(&path)));
             images.push(ImageFile {
                 tileset: name,
                 path,
@@ -191,5 +205,29 @@ impl MapRoot {
             });
         }
         images
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_escape_what_a_url_would_misread() {
+        assert_eq!(url_path("tilesets/office.png"), "tilesets/office.png");
+        assert_eq!(url_path("my tiles/#1?.png"), "my%20tiles/%231%3F.png");
+        assert_eq!(url_path("bâtiment.png"), "b%C3%A2timent.png");
+    }
+
+    #[test]
+    fn root_paths_never_climb_out() {
+        assert_eq!(
+            root_path("maps", "../tilesets/a.tsx").as_deref(),
+            Some("tilesets/a.tsx")
+        );
+        assert_eq!(root_path("", "a.tsx").as_deref(), Some("a.tsx"));
+        assert_eq!(root_path("maps", "../../a.tsx"), None);
+        assert_eq!(root_path("", "../a.tsx"), None);
+        assert_eq!(root_path("", "/etc/passwd"), None);
     }
 }

@@ -5,15 +5,17 @@
 //! the map clients draw (every layer as a plain gid array, every tileset
 //! embedded). Every problem is collected, so one report lists them all.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::error::{Location, MapError};
-use super::objects::{self, SpawnSource};
+use super::objects;
 use super::problems::Problems;
-use super::tiled::{self, Layer, Object, TileLayer, TiledMap, Tileset};
-use super::{Spawn, Venue, grid::Grid, layer_data, paths, tmx, workadventure};
+use super::spawns::{self, SpawnSource};
+use super::tiled::{self, Layer, Object, TileLayer, TiledMap};
+use super::tilesets::{TilesetFile, Tilesets};
+use super::{Spawn, Venue, grid::Grid, layer_data, tmx, workadventure};
 
 /// Largest map we load, in tiles: bounds memory and pathfinding work.
 const MAX_TILES: u32 = 1 << 20;
@@ -52,19 +54,6 @@ impl MapFormat {
             MapFormat::Json
         }
     }
-}
-
-/// A tileset of the map, and where its files are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TilesetFile {
-    /// The tileset's name (or its source file when it could not be read).
-    pub name: String,
-    /// The external tileset file, relative to the map's folder.
-    pub source: Option<String>,
-    /// The tileset image, relative to the map's folder.
-    pub image: Option<String>,
-    /// Whether the tileset itself was read (an external file may be missing).
-    pub loaded: bool,
 }
 
 /// Everything loading a map found: the venue (when nothing is wrong), every
@@ -267,8 +256,8 @@ fn load(text: &str, format: MapFormat, resolver: Option<Resolver<'_>>) -> MapRep
             grid,
             by_id,
         };
-        venue.spawns = objects::check_spawns(&venue, spawns, &mut out);
-        objects::check_coverage(&venue, &mut out);
+        venue.spawns = spawns::check_spawns(&venue, spawns, &mut out);
+        spawns::check_coverage(&venue, &mut out);
         if out.is_clean() {
             report.venue = Some(venue);
         }
@@ -366,207 +355,6 @@ fn check_map(map: &TiledMap, out: &mut Problems) -> Option<Geometry> {
         height,
         tile_width: map.tilewidth,
         tile_height: map.tileheight,
-    })
-}
-
-/// One tileset, reduced to what collision needs.
-struct Resolved {
-    firstgid: u32,
-    tilecount: u32,
-    colliding: HashSet<u32>,
-    /// Could not be read: its gids are not checked (the cause is reported).
-    unknown: bool,
-}
-
-/// All tilesets of the map, sorted by `firstgid` for gid lookup.
-struct Tilesets(Vec<Resolved>);
-
-impl Tilesets {
-    /// Reads every tileset (external ones through `resolver`); returns the
-    /// lookup table and the tilesets as clients draw them, and records
-    /// where each one's files are.
-    fn resolve(
-        refs: &[tiled::TilesetRef],
-        resolver: Option<Resolver<'_>>,
-        out: &mut Problems,
-        files: &mut Vec<TilesetFile>,
-    ) -> (Self, Vec<Value>) {
-        let mut table = Vec::with_capacity(refs.len());
-        let mut drawn = Vec::with_capacity(refs.len());
-        for r in refs {
-            let external;
-            let (name, source, tileset) = match &r.source {
-                None => (r.embedded.name.clone(), None, &r.embedded),
-                Some(source) => {
-                    let path = paths::join("", source);
-                    match read_external(source, path.as_deref(), resolver) {
-                        Ok(ts) => {
-                            external = ts;
-                            (external.name.clone(), path, &external)
-                        }
-                        Err(e) => {
-                            out.error(e);
-                            files.push(TilesetFile {
-                                name: source.clone(),
-                                source: path,
-                                image: None,
-                                loaded: false,
-                            });
-                            table.push(Resolved {
-                                firstgid: r.firstgid,
-                                tilecount: u32::MAX,
-                                colliding: HashSet::new(),
-                                unknown: true,
-                            });
-                            continue;
-                        }
-                    }
-                }
-            };
-            let shown = if name.is_empty() {
-                source.clone().unwrap_or_default()
-            } else {
-                name.clone()
-            };
-            let image = tileset
-                .image
-                .as_deref()
-                .and_then(|img| paths::join(source.as_deref().unwrap_or(""), img));
-            if let Some(img) = &tileset.image
-                && image.is_none()
-            {
-                out.error(MapError::on(
-                    Location::Tileset(shown.clone()),
-                    "image",
-                    format!("{img:?} is an absolute path: make it relative to the tileset file"),
-                ));
-            }
-            match reduce(&shown, r.firstgid, tileset) {
-                Ok(resolved) => table.push(resolved),
-                Err(e) => {
-                    out.error(e);
-                    continue;
-                }
-            }
-            drawn.push(drawn_tileset(r.firstgid, &shown, tileset, image.as_deref()));
-            files.push(TilesetFile {
-                name: shown,
-                source,
-                image,
-                loaded: true,
-            });
-        }
-        table.sort_by_key(|t| t.firstgid);
-        (Tilesets(table), drawn)
-    }
-
-    /// The tileset owning a gid (flags already masked) and the local tile id.
-    fn lookup(&self, gid: u32) -> Option<(&Resolved, u32)> {
-        let pos = self.0.partition_point(|t| t.firstgid <= gid);
-        let ts = self.0.get(pos.checked_sub(1)?)?;
-        let local = gid - ts.firstgid;
-        (local < ts.tilecount).then_some((ts, local))
-    }
-}
-
-/// A tileset as the client draws it: sizes, image, and colliding tiles.
-fn drawn_tileset(firstgid: u32, name: &str, ts: &Tileset, image: Option<&str>) -> Value {
-    let tiles: Vec<Value> = ts
-        .tiles
-        .iter()
-        .filter(|t| tiled::flag(&t.properties, "collides"))
-        .map(|t| json!({"id": t.id, "properties": [{"name": "collides", "type": "bool", "value": true}]}))
-        .collect();
-    json!({
-        "firstgid": firstgid,
-        "name": name,
-        "tilewidth": ts.tilewidth,
-        "tileheight": ts.tileheight,
-        "tilecount": ts.tilecount,
-        "columns": ts.columns,
-        "margin": ts.margin,
-        "spacing": ts.spacing,
-        "image": image,
-        "imagewidth": ts.imagewidth,
-        "imageheight": ts.imageheight,
-        "tiles": tiles,
-    })
-}
-
-/// Reads an external tileset: `.tsx` as XML, anything else as JSON.
-fn read_external(
-    source: &str,
-    path: Option<&str>,
-    resolver: Option<Resolver<'_>>,
-) -> Result<Tileset, MapError> {
-    let here = || Location::Tileset(source.to_string());
-    let Some(resolver) = resolver else {
-        return Err(MapError::on(
-            here(),
-            "source",
-            "external tilesets need a resolver: load the map with Venue::from_tmj_with, \
-             or embed the tileset in the map (Tiled: Embed Tileset)",
-        ));
-    };
-    let Some(path) = path else {
-        return Err(MapError::on(
-            here(),
-            "source",
-            "an absolute path: make it relative to the map (Tiled does when the tileset \
-             is saved next to the map or in a folder above it)",
-        ));
-    };
-    let text = resolver(path)
-        .map_err(|e| MapError::on(here(), "source", format!("cannot read {path}: {e}")))?;
-    if path.to_ascii_lowercase().ends_with(".tsx") {
-        return tmx::parse_tileset(&text, source);
-    }
-    serde_json::from_str(&text).map_err(|e| {
-        let json = MapError::json(&e);
-        MapError::at(here(), format!("{}: {}", json.location(), json.problem()))
-    })
-}
-
-fn reduce(name: &str, firstgid: u32, ts: &Tileset) -> Result<Resolved, MapError> {
-    let here = || Location::Tileset(name.to_string());
-    if firstgid == 0 {
-        return Err(MapError::on(
-            here(),
-            "firstgid",
-            "expected a firstgid of 1 or more",
-        ));
-    }
-    let Some(tilecount) = ts.tilecount else {
-        return Err(MapError::on(
-            here(),
-            "tilecount",
-            "missing tile count: save the tileset again with Tiled 1.2 or later",
-        ));
-    };
-    let mut colliding = HashSet::new();
-    for tile in &ts.tiles {
-        match tiled::property(&tile.properties, "collides") {
-            None | Some(Value::Bool(false)) => {}
-            Some(Value::Bool(true)) => {
-                colliding.insert(tile.id);
-            }
-            Some(other) => {
-                return Err(MapError::on(
-                    here(),
-                    "collides",
-                    format!(
-                        "tile {}: expected a bool, got {other}: make the property a bool",
-                        tile.id
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(Resolved {
-        firstgid,
-        tilecount,
-        colliding,
-        unknown: false,
     })
 }
 

@@ -13,8 +13,10 @@
 //! - `layer_data.rs`: tile layer gids from CSV, base64 and compressed base64.
 //! - `paths.rs`: file paths inside a map, relative to the map's folder.
 //! - `load.rs`: the load, map checks, tilesets, tile layers → collision, and
-//!   the map clients draw ([`MapReport`]); `objects.rs`: rooms, stage and
-//!   spawns from object layers; `workadventure.rs`: WorkAdventure conventions.
+//!   the map clients draw ([`MapReport`]); `objects.rs`: rooms and the stage
+//!   from object layers, `rects.rs` their rectangles, `spawns.rs` spawn
+//!   points; `workadventure.rs`: WorkAdventure conventions.
+//! - `tilesets.rs`: embedded and external tilesets, for collision and drawing.
 //! - `problems.rs`: every problem and warning of one load, gathered.
 //! - `grid.rs`: per-tile collision and room tables (O(1) lookups).
 //! - `path.rs`: entry tiles and 4-connected pathfinding.
@@ -33,8 +35,11 @@ mod objects;
 mod path;
 mod paths;
 mod problems;
+mod rects;
 mod room;
+mod spawns;
 mod tiled;
+mod tilesets;
 mod tmx;
 mod workadventure;
 
@@ -43,9 +48,10 @@ mod test_map;
 
 pub use error::{Location, MapError};
 pub use geom::{Tile, TileRect};
-pub use load::{MapFormat, MapReport, TilesetFile};
+pub use load::{MapFormat, MapReport};
 pub(crate) use paths::join as join_path;
 pub use room::{Room, RoomIdx, RoomKind, Spawn};
+pub use tilesets::TilesetFile;
 
 use crate::domain::role::Role;
 use serde::Serialize;

@@ -1,4 +1,5 @@
-//! Object layers → rooms, the stage and spawn points, each checked field by field.
+//! Object layers → rooms and the stage, each checked field by field, and the
+//! spawn points they hold (read in `spawns.rs`).
 //!
 //! Objects without a class are decorations and are ignored; so are objects
 //! whose class Amphi does not use (WorkAdventure's `area`, `website`, ...),
@@ -13,9 +14,11 @@ use serde_json::Value;
 use super::error::{Location, MapError};
 use super::load::Geometry;
 use super::problems::Problems;
+use super::rects::rect_of;
+use super::spawns::{SpawnSource, read_spawn};
 use super::tiled::{Object, property};
-use super::{Room, RoomKind, Spawn, Tile, TileRect, Venue, workadventure};
-use crate::domain::role::{Role, RoleSet};
+use super::{Room, RoomKind, Spawn, TileRect, workadventure};
+use crate::domain::role::RoleSet;
 
 /// Most rooms in one map: bounds the work of building the room table.
 const MAX_ROOMS: usize = 4096;
@@ -27,16 +30,6 @@ const MAX_LABEL: usize = 100;
 /// The property that makes any rectangle a room: its value is the room kind.
 pub(crate) const ROOM_PROPERTY: &str = "amphi-room";
 
-/// Spawn points that came from one place in the map (a spawn object, a start
-/// layer, a start area), checked together once the grid exists.
-pub(crate) struct SpawnSource {
-    pub spawns: Vec<Spawn>,
-    pub at: Location,
-    /// Drawn as an area or a layer (WorkAdventure): its colliding tiles are
-    /// skipped rather than refused.
-    pub area: bool,
-}
-
 /// What the object layers hold, in map order.
 pub(crate) struct Read {
     pub rooms: Vec<Room>,
@@ -44,7 +37,7 @@ pub(crate) struct Read {
     pub spawns: Vec<SpawnSource>,
 }
 
-fn location(o: &Object) -> Location {
+pub(crate) fn location(o: &Object) -> Location {
     Location::Object {
         name: o.name.clone(),
         id: o.id,
@@ -329,247 +322,5 @@ fn room_roles(o: &Object, kind: RoomKind) -> Result<RoleSet, MapError> {
         Some(other) => err(format!(
             "expected a comma-separated string of roles, got {other}"
         )),
-    }
-}
-
-/// Checks one pixel coordinate is a usable number of pixels.
-fn pixels(o: &Object, field: &str, px: f64) -> Result<f64, MapError> {
-    if !px.is_finite() || px < 0.0 {
-        return Err(MapError::on(
-            location(o),
-            field,
-            format!("expected a non-negative number of pixels, got {px}"),
-        ));
-    }
-    Ok(px)
-}
-
-/// The nearest tile edge to a pixel coordinate, and how far it moved (px).
-fn snap(px: f64, tile: u32) -> (f64, f64) {
-    let size = f64::from(tile);
-    let edge = (px / size).round();
-    let moved = edge * size - px;
-    // Tolerate float noise from editors; real misalignment is a pixel or more.
-    if moved.abs() < 1e-3 * size {
-        (edge, 0.0)
-    } else {
-        (edge, moved)
-    }
-}
-
-/// The tile rectangle of a rectangle object, inside the map. A rectangle off
-/// the tile grid is snapped to the nearest tile edges, with a warning that
-/// says by how much.
-fn rect_of(o: &Object, geo: Geometry, out: &mut Problems) -> Result<TileRect, MapError> {
-    let err = |field: &str, problem: String| Err(MapError::on(location(o), field, problem));
-    let shape = if o.point {
-        Some("point")
-    } else if o.ellipse {
-        Some("ellipse")
-    } else if o.polygon.is_some() {
-        Some("polygon")
-    } else if o.polyline.is_some() {
-        Some("polyline")
-    } else {
-        None
-    };
-    if let Some(shape) = shape {
-        return err(
-            shape,
-            format!("expected a rectangle, got a {shape}: draw the room with Insert Rectangle"),
-        );
-    }
-    if o.rotation != 0.0 {
-        return err(
-            "rotation",
-            format!(
-                "expected no rotation, got {}: set Rotation to 0",
-                o.rotation
-            ),
-        );
-    }
-    let (x, y) = (pixels(o, "x", o.x)?, pixels(o, "y", o.y)?);
-    let (w, h) = (pixels(o, "width", o.width)?, pixels(o, "height", o.height)?);
-    let (left, dx) = snap(x, geo.tile_width);
-    let (top, dy) = snap(y, geo.tile_height);
-    let (right, dr) = snap(x + w, geo.tile_width);
-    let (bottom, db) = snap(y + h, geo.tile_height);
-    let moves: Vec<String> = [
-        ("x", dx),
-        ("y", dy),
-        ("width", dr - dx),
-        ("height", db - dy),
-    ]
-    .into_iter()
-    .filter(|(_, d)| *d != 0.0)
-    .map(|(field, d)| format!("{field} {d:+} px"))
-    .collect();
-    if !moves.is_empty() {
-        out.warn(format!(
-            "{}: not aligned to the {}×{} px tile grid, snapped to it: {} \
-             (in Tiled, enable Snap to Grid and redraw it to silence this)",
-            location(o),
-            geo.tile_width,
-            geo.tile_height,
-            moves.join(", ")
-        ));
-    }
-    if right <= left {
-        return err(
-            "width",
-            format!(
-                "expected a width of at least one tile ({} px)",
-                geo.tile_width
-            ),
-        );
-    }
-    if bottom <= top {
-        return err(
-            "height",
-            format!(
-                "expected a height of at least one tile ({} px)",
-                geo.tile_height
-            ),
-        );
-    }
-    if right > f64::from(geo.width) {
-        return err(
-            "width",
-            format!(
-                "tiles {left}..{right} go past the map's right edge ({} tiles): shrink or move it",
-                geo.width
-            ),
-        );
-    }
-    if bottom > f64::from(geo.height) {
-        return err(
-            "height",
-            format!(
-                "tiles {top}..{bottom} go past the map's bottom edge ({} tiles): shrink or move it",
-                geo.height
-            ),
-        );
-    }
-    // Whole numbers within the map, whose sides fit in u16: the casts are exact.
-    let t = |v: f64| v as u16;
-    Ok(TileRect {
-        x: t(left),
-        y: t(top),
-        w: t(right - left),
-        h: t(bottom - top),
-    })
-}
-
-fn read_spawn(o: &Object, geo: Geometry) -> Result<Spawn, MapError> {
-    let err = |field: &str, problem: String| Err(MapError::on(location(o), field, problem));
-    if !o.point {
-        return err("point", "a spawn must be a point object".into());
-    }
-    let tile_of = |px: f64, size: u32, side: u16| -> Option<u16> {
-        let t = (px / f64::from(size)).floor();
-        // Finite, non-negative and below the map side: the cast is exact.
-        (px.is_finite() && t >= 0.0 && t < f64::from(side)).then_some(t as u16)
-    };
-    let Some(x) = tile_of(o.x, geo.tile_width, geo.width) else {
-        return err("x", format!("{} px is outside the map", o.x));
-    };
-    let Some(y) = tile_of(o.y, geo.tile_height, geo.height) else {
-        return err("y", format!("{} px is outside the map", o.y));
-    };
-    let role = match property(&o.properties, "role") {
-        None => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => match s.parse::<Role>() {
-            Ok(role) => Some(role),
-            Err(e) => return err("role", e.to_string()),
-        },
-        Some(other) => return err("role", format!("expected a role name, got {other}")),
-    };
-    Ok(Spawn {
-        tile: Tile::new(x, y),
-        role,
-    })
-}
-
-/// Keeps the spawns that work and reports the others: each stands on a
-/// walkable tile inside a room its role may enter, and every role with an
-/// avatar has somewhere to appear. Tiles of a start area or layer that
-/// collide are skipped (walls drawn over a start zone are common).
-pub(crate) fn check_spawns(
-    venue: &Venue,
-    sources: Vec<SpawnSource>,
-    out: &mut Problems,
-) -> Vec<Spawn> {
-    let mut kept = Vec::new();
-    for source in sources {
-        let walkable: Vec<Spawn> = if source.area {
-            source
-                .spawns
-                .into_iter()
-                .filter(|s| venue.is_walkable(s.tile))
-                .collect()
-        } else {
-            source.spawns
-        };
-        let Some(first) = walkable.first() else {
-            out.error(MapError::at(
-                source.at,
-                "every tile of this start area collides: move it onto the floor",
-            ));
-            continue;
-        };
-        if !source.area && !venue.is_walkable(first.tile) {
-            let t = first.tile;
-            out.error(MapError::on(
-                source.at,
-                "x",
-                format!(
-                    "spawn at tile ({}, {}) is on a colliding tile: move it onto the floor",
-                    t.x, t.y
-                ),
-            ));
-            continue;
-        }
-        if let Some(outside) = walkable.iter().find(|s| venue.room_at(s.tile).is_none()) {
-            let t = outside.tile;
-            out.error(MapError::on(
-                source.at,
-                "x",
-                format!(
-                    "spawn at tile ({}, {}) is outside every room, where nobody could be seen \
-                     or heard: move it into a room, or add a hall room that covers it",
-                    t.x, t.y
-                ),
-            ));
-            continue;
-        }
-        if let Some(role) = first.role
-            && !venue.admits(first.tile, role)
-        {
-            out.error(MapError::on(
-                source.at,
-                "role",
-                format!("role '{role}' may not enter the room this spawn is in: move it or change the room's roles"),
-            ));
-            continue;
-        }
-        kept.extend(walkable);
-    }
-    kept
-}
-
-/// Every role with an avatar can appear somewhere.
-pub(crate) fn check_coverage(venue: &Venue, out: &mut Problems) {
-    for role in Role::ALL.into_iter().filter(|r| r.has_avatar()) {
-        if venue.spawns_for(role).next().is_none() {
-            out.error(MapError::at(
-                Location::Map,
-                format!(
-                    "no spawn point for role '{role}': add a point object of class 'spawn' \
-                     (without a 'role' property it serves everyone), a tile layer named \
-                     'start', or an area with the property start = true"
-                ),
-            ));
-        }
     }
 }

@@ -178,3 +178,18 @@ fn an_unknown_room_kind_names_the_property() {
         "{err}"
     );
 }
+
+#[test]
+fn a_layer_with_the_start_layer_property_gives_spawns() {
+    let mut map = office();
+    map["layers"][2]["name"] = json!("entrances");
+    let r = report(map.clone(), &[]);
+    assert_eq!(
+        r.venue.unwrap().spawns_for(Role::Mentor).count(),
+        2,
+        "only the start area is left"
+    );
+    map["layers"][2]["properties"] = json!([prop("startLayer", json!(true))]);
+    let r = report(map, &[]);
+    assert_eq!(r.venue.unwrap().spawns_for(Role::Mentor).count(), 4);
+}
