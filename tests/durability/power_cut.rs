@@ -248,16 +248,6 @@ fn check(state: &Value, sent: &[Vec<Vec<String>>], acked: &[HashSet<String>], ta
     }
 }
 
-/// The scratch directories of the run: the backing directory (the disk) and
-/// the mount point. Unmounts nothing: [`Mounted`] does on drop.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The data directory inside a disk root: a sub-directory, so that its own
 /// creation must be made durable too.
 fn data_in(root: &Path) -> PathBuf {
@@ -275,7 +265,8 @@ async fn acknowledged_commands_survive_power_cuts_exactly_once() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
     let mut rng = StdRng::seed_from_u64(seed);
-    let scratch = Scratch(crate::common::owned_data_dir());
+    // The disk (backing directory) and the mount point; removed at the end.
+    let scratch = crate::data_dir();
     let (disk, mnt) = (scratch.0.join("disk"), scratch.0.join("mnt"));
     std::fs::create_dir_all(&disk).unwrap();
     std::fs::create_dir_all(&mnt).unwrap();
