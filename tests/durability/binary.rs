@@ -75,7 +75,9 @@ impl Amphi {
         panic!("amphi did not start: {last}");
     }
 
-    fn try_start(
+    /// One attempt at [`Amphi::start`]: `Err` with the reason (and stderr)
+    /// when no links were printed, e.g. a start refused by the store.
+    pub fn try_start(
         data_dir: &Path,
         config: Option<&Path>,
         env: &[(&str, &str)],

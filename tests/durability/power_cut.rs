@@ -8,7 +8,8 @@
 //! `fsync`'d since, so it shows a missing or misplaced fsync. The moments
 //! rotate over: any time, while a snapshot is written, before it is renamed,
 //! before a directory sync, during snapshot and segment pruning, at a
-//! segment rollover, and in the middle of journal writes and syncs; half of
+//! segment rollover, while the server starts (recovery cutting a torn
+//! tail), and in the middle of journal writes and syncs; half of
 //! the cuts are torn (a random prefix of each file's unsynced writes and a
 //! random subset of each directory's unsynced changes survive).
 //!
@@ -160,6 +161,10 @@ enum Moment {
     After(Duration),
     /// Armed: before the operation the trigger names.
     Before(Trigger),
+    /// Armed before the server starts: recovery's own repairs (a torn tail
+    /// cut, a leftover `.tmp` removed), or the first operations under load
+    /// when there is nothing to repair.
+    Starting(Trigger),
 }
 
 /// The moment of cut number `n`: a rotation over the risky steps.
@@ -186,9 +191,17 @@ fn moment(n: usize, rng: &mut StdRng) -> Moment {
         5 => armed(Op::Unlink, "journal-", 0),
         // A segment rollover: the new file created, its header not yet synced.
         6 => armed(Op::Create, "journal-", 0),
+        // Torn, before a journal sync: the next start has a torn tail to cut...
         7 => armed(Op::SyncFile, "journal-", rng.random_range(0..50)),
-        8 => armed(Op::Write, "journal-", rng.random_range(0..50)),
-        _ => Moment::After(Duration::from_millis(rng.random_range(100..1200))),
+        // ... and loses its power as it truncates it (or, with nothing to
+        // repair, as the writer reopens the last segment at its first group).
+        8 => Moment::Starting(Trigger {
+            op: Some(Op::SetLen),
+            name: "journal-".into(),
+            skip: 0,
+            torn,
+        }),
+        _ => armed(Op::Write, "journal-", rng.random_range(0..50)),
     }
 }
 
@@ -198,6 +211,7 @@ struct Tally {
     cuts: usize,
     torn: usize,
     armed_fired: usize,
+    cut_while_starting: usize,
     acked: usize,
     lost: usize,
     duplicated: usize,
@@ -248,20 +262,58 @@ fn check(state: &Value, sent: &[Vec<Vec<String>>], acked: &[HashSet<String>], ta
     }
 }
 
-/// The scratch directories of the run: the backing directory (the disk) and
-/// the mount point. Unmounts nothing: [`Mounted`] does on drop.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The data directory inside a disk root: a sub-directory, so that its own
 /// creation must be made durable too.
 fn data_in(root: &Path) -> PathBuf {
     root.join("amphi")
+}
+
+/// The first start's participant invite.
+fn participant_of(invites: &Option<(String, String)>) -> String {
+    invites.as_ref().map(|i| i.0.clone()).unwrap_or_default()
+}
+
+/// Restarts on a copy of what the disk kept (it must start, with the same
+/// links), then checks the dumped state; fails the test at the first loss.
+/// A copy, so that the disk itself is repaired (a torn tail cut) by the next
+/// start on the power-cut filesystem, where the power can go off again.
+#[allow(clippy::too_many_arguments)]
+async fn restart_and_check(
+    disk: &Path,
+    config: &Path,
+    participant: &str,
+    sent: &[Vec<Vec<String>>],
+    acked: &[HashSet<String>],
+    tally: &mut Tally,
+    round: usize,
+    seed: u64,
+) {
+    let copy = disk.with_file_name("restarted");
+    let _ = std::fs::remove_dir_all(&copy);
+    crate::copy_dir(disk, &copy);
+    let (data, cfg) = (data_in(&copy), config.to_path_buf());
+    let restarted = tokio::task::spawn_blocking(move || Amphi::start(&data, Some(&cfg), &[]))
+        .await
+        .unwrap();
+    if restarted.token("participant") != participant {
+        eprintln!("power cut {round}: the restart made a new event (new join links)");
+        tally.silent_resets += 1;
+    }
+    tokio::task::spawn_blocking(move || restarted.kill())
+        .await
+        .unwrap();
+    let data = data_in(&copy);
+    let state = tokio::task::spawn_blocking(move || binary::dump(&data))
+        .await
+        .unwrap();
+    check(&state, sent, acked, tally);
+    assert!(
+        tally.lost == 0 && tally.duplicated == 0 && tally.silent_resets == 0,
+        "power cut {round} (seed {seed}): {} acknowledged lost, {} duplicated, {} silent resets",
+        tally.lost,
+        tally.duplicated,
+        tally.silent_resets
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -275,7 +327,8 @@ async fn acknowledged_commands_survive_power_cuts_exactly_once() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
     let mut rng = StdRng::seed_from_u64(seed);
-    let scratch = Scratch(crate::common::owned_data_dir());
+    // The disk (backing directory) and the mount point; removed at the end.
+    let scratch = crate::data_dir();
     let (disk, mnt) = (scratch.0.join("disk"), scratch.0.join("mnt"));
     std::fs::create_dir_all(&disk).unwrap();
     std::fs::create_dir_all(&mnt).unwrap();
@@ -303,10 +356,60 @@ async fn acknowledged_commands_survive_power_cuts_exactly_once() {
                 return;
             }
         };
+        let moment = moment(round, &mut rng);
+        let torn_seed = rng.random();
+        let starting = matches!(moment, Moment::Starting(_));
+        if let Moment::Starting(trigger) = &moment {
+            fs.arm(trigger.clone());
+        }
         let (data, cfg) = (data_in(&mnt), config.clone());
-        let server = tokio::task::spawn_blocking(move || Amphi::start(&data, Some(&cfg), &[]))
-            .await
-            .unwrap();
+        let server = tokio::task::spawn_blocking(move || {
+            if starting {
+                // One attempt: the power may go off while it starts.
+                Amphi::try_start(&data, Some(&cfg), &[])
+            } else {
+                Ok(Amphi::start(&data, Some(&cfg), &[]))
+            }
+        })
+        .await
+        .unwrap();
+        let server = match server {
+            Ok(server) => server,
+            Err(why) => {
+                assert!(
+                    fs.cut_record().is_some(),
+                    "amphi did not start on the mount: {why}"
+                );
+                tally.armed_fired += 1;
+                tally.cut_while_starting += 1;
+                let cut = tokio::task::spawn_blocking(move || fs.unmount())
+                    .await
+                    .unwrap()
+                    .expect("unmount and write back the disk")
+                    .expect("the power was cut");
+                tally.cuts += 1;
+                tally.torn += usize::from(cut.torn);
+                for rounds in &mut sent {
+                    rounds.push(Vec::new());
+                }
+                eprintln!(
+                    "power cut {round}: {moment:?} → cut while starting, before {:?}",
+                    cut.before
+                );
+                restart_and_check(
+                    &disk,
+                    &config,
+                    &participant_of(&invites),
+                    &sent,
+                    &acked,
+                    &mut tally,
+                    round,
+                    seed,
+                )
+                .await;
+                continue;
+            }
+        };
         let (participant, moderator) = invites
             .get_or_insert_with(|| (server.token("participant"), server.token("moderator")))
             .clone();
@@ -329,15 +432,15 @@ async fn acknowledged_commands_survive_power_cuts_exactly_once() {
             })
             .collect();
 
-        let moment = moment(round, &mut rng);
-        let torn_seed = rng.random();
         match &moment {
             Moment::After(wait) => {
                 tokio::time::sleep(*wait).await;
                 fs.cut((round % 2 == 1).then_some(torn_seed));
             }
-            Moment::Before(trigger) => {
-                fs.arm(trigger.clone());
+            Moment::Before(trigger) | Moment::Starting(trigger) => {
+                if !starting {
+                    fs.arm(trigger.clone());
+                }
                 let deadline = Instant::now() + ARMED_WAIT;
                 while fs.cut_record().is_none() && Instant::now() < deadline {
                     tokio::time::sleep(Duration::from_millis(5)).await;
@@ -377,37 +480,26 @@ async fn acknowledged_commands_survive_power_cuts_exactly_once() {
             tally.acked - acked_before
         );
 
-        // Restart on what the disk kept: it must start, with the same links.
-        let (data, cfg) = (data_in(&disk), config.clone());
-        let restarted = tokio::task::spawn_blocking(move || Amphi::start(&data, Some(&cfg), &[]))
-            .await
-            .unwrap();
-        if restarted.token("participant") != participant {
-            eprintln!("power cut {round}: the restart made a new event (new join links)");
-            tally.silent_resets += 1;
-        }
-        tokio::task::spawn_blocking(move || restarted.kill())
-            .await
-            .unwrap();
-        let data = data_in(&disk);
-        let state = tokio::task::spawn_blocking(move || binary::dump(&data))
-            .await
-            .unwrap();
-        check(&state, &sent, &acked, &mut tally);
-        assert!(
-            tally.lost == 0 && tally.duplicated == 0 && tally.silent_resets == 0,
-            "power cut {round} (seed {seed}): {} acknowledged lost, {} duplicated, {} silent resets",
-            tally.lost,
-            tally.duplicated,
-            tally.silent_resets
-        );
+        restart_and_check(
+            &disk,
+            &config,
+            &participant,
+            &sent,
+            &acked,
+            &mut tally,
+            round,
+            seed,
+        )
+        .await;
     }
     eprintln!(
-        "power-cut test (seed {seed}): {} cuts ({} torn, {} at their armed operation), \
+        "power-cut test (seed {seed}): {} cuts ({} torn, {} at their armed operation, \
+         {} while the server started), \
          {} commands acknowledged, {} lost, {} duplicated, {} silent resets, {:.1} s",
         tally.cuts,
         tally.torn,
         tally.armed_fired,
+        tally.cut_while_starting,
         tally.acked,
         tally.lost,
         tally.duplicated,
