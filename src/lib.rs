@@ -8,7 +8,10 @@
 //! - [`venue`]: a Tiled map (`.tmj`, `.tmx`) turned into rooms, a collision
 //!   grid, spawn points and paths. Also pure. [`map_files`] is its file-system
 //!   side (the map root, tilesets on disk); [`map_check`] is `amphi check-map`.
-//! - [`protocol`]: the JSON wire messages (see `docs/protocol.md`).
+//! - [`protocol`]: the JSON wire messages (see
+//!   `docs/protocol.md`); the pitch session's requests as the wire carries them
+//!   (`protocol::ops`, turned into domain commands by the hub) and the close
+//!   codes (`protocol::CloseCode`).
 //! - [`hub`]: one actor task per event, the single writer of its state; routes
 //!   effects to sessions and batches positions per area of interest per tick.
 //! - [`net`]: axum router, WebSocket connections, health, metrics, static files.
@@ -16,6 +19,10 @@
 //! - [`startup`]: recovering every stored event at start (or creating the
 //!   demo event), the bootstrap moderator invite, the join links shown.
 //! - [`config`], [`metrics`], [`clock`], [`secret`], [`demo`]: the rest.
+//!
+//! Beside this crate, in the same workspace: `loadgen/` (the load generator,
+//! `amphi-loadgen`) and `tools/powercut/` (the FUSE filesystem the power-cut
+//! test runs the server on). Neither is linked into the server.
 //!
 //! [`Server`] ties them together: `Server::start(config)` binds and prepares,
 //! `run(shutdown)` serves until the shutdown future completes.
