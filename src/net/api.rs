@@ -144,12 +144,13 @@ pub async fn export_results(
     let format = match query.get("format").map(String::as_str).unwrap_or("json") {
         "json" => ExportFormat::Json,
         "csv" => ExportFormat::Csv,
-        "ranking.csv" => ExportFormat::RankingCsv,
+        // The CLI spells it `ranking-csv`: both work everywhere.
+        "ranking.csv" | "ranking-csv" => ExportFormat::RankingCsv,
         other => {
             return error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidMessage,
-                &format!("unknown format '{other}' (json, csv, ranking.csv)"),
+                &format!("unknown format '{other}' (json, csv, ranking.csv or ranking-csv)"),
             );
         }
     };
