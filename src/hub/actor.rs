@@ -249,9 +249,9 @@ impl Hub {
             } => self.export(&session, format, reply),
             HubMsg::ImportRoster {
                 session,
-                csv,
+                roster,
                 reply,
-            } => self.import_roster(&session, &csv, reply),
+            } => self.import_roster(&session, roster, reply),
         }
     }
 

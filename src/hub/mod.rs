@@ -30,7 +30,7 @@ pub mod moderation;
 mod outbox;
 pub mod registry;
 mod requests;
-mod roster;
+pub mod roster;
 mod routing;
 pub mod session;
 mod tick;
@@ -97,7 +97,9 @@ pub enum HubMsg {
     /// A moderator imports a CSV roster (HTTP API).
     ImportRoster {
         session: String,
-        csv: Vec<u8>,
+        /// Parsed and checked off the hub ([`roster::parse`]); its refusal
+        /// is told only once the session proves to be a moderator's.
+        roster: Result<roster::ParsedRoster, Refusal>,
         reply: RosterReply,
     },
 }
