@@ -366,9 +366,14 @@ impl Hub {
     /// A request with a resend key: answered without applying it again when
     /// the same person already applied a request with that key.
     fn request_once(&mut self, conn: ConnId, rid: Option<u64>, key: String, msg: ClientMsg) {
-        let Some(member) = self.sessions.get(&conn).map(|s| s.member) else {
+        let Some(session) = self.sessions.get(&conn) else {
             return self.refuse_watcher(conn, rid);
         };
+        // As in `request`: a connection being closed has no say any more.
+        if session.link.shared().close_reason().is_some() {
+            return;
+        }
+        let member = session.member;
         let now = self.now();
         if let Some(seq) = self.resends.find(member, &key, now) {
             if self.pending.iter().any(|p| p.seq == seq) {
