@@ -57,7 +57,8 @@ struct ExportArgs {
     /// The event to export; may be omitted when the data directory holds one.
     #[arg(long)]
     event: Option<String>,
-    /// json, csv (one row per team × juror × criterion) or ranking-csv.
+    /// json, csv (one row per team × juror × criterion) or ranking-csv
+    /// (also spelled ranking.csv, as over HTTP).
     #[arg(long, default_value = "json")]
     format: ExportFormat,
 }
@@ -66,6 +67,7 @@ struct ExportArgs {
 enum ExportFormat {
     Json,
     Csv,
+    #[value(alias = "ranking.csv")]
     RankingCsv,
 }
 

@@ -31,6 +31,11 @@ pub type Frame = Utf8Bytes;
 pub struct Request {
     #[serde(default)]
     pub rid: Option<u64>,
+    /// A key the client chooses for an idempotent resend: a durable request
+    /// already applied with this key (for this person) is answered, not
+    /// applied again.
+    #[serde(default)]
+    pub once: Option<String>,
     #[serde(flatten)]
     pub msg: ClientMsg,
 }

@@ -132,6 +132,8 @@ pub(super) struct Hub {
     pub phases: Vec<super::tick::Phase>,
     /// The group the next tick serves.
     pub next_phase: usize,
+    /// Keys of recently applied requests, for idempotent resends.
+    pub resends: super::resend::Resends,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -173,6 +175,7 @@ pub fn spawn(
             .map(|_| super::tick::Phase::default())
             .collect(),
         next_phase: 0,
+        resends: super::resend::Resends::default(),
     };
     let span = tracing::info_span!("event", id = %id);
     let task = tokio::spawn(
@@ -240,7 +243,18 @@ impl Hub {
     fn handle(&mut self, msg: HubMsg) {
         match msg {
             HubMsg::Hello { link, hello, reply } => self.hello(link, hello, reply),
-            HubMsg::Request { conn, rid, msg } => self.request(conn, rid, msg),
+            HubMsg::Request {
+                conn,
+                rid,
+                once: None,
+                msg,
+            } => self.request(conn, rid, msg),
+            HubMsg::Request {
+                conn,
+                rid,
+                once: Some(key),
+                msg,
+            } => self.request_once(conn, rid, key, msg),
             HubMsg::Closed { conn } => self.closed(conn),
             HubMsg::Export {
                 session,
@@ -249,9 +263,9 @@ impl Hub {
             } => self.export(&session, format, reply),
             HubMsg::ImportRoster {
                 session,
-                csv,
+                roster,
                 reply,
-            } => self.import_roster(&session, &csv, reply),
+            } => self.import_roster(&session, roster, reply),
         }
     }
 
@@ -346,6 +360,38 @@ impl Hub {
             }
         } else {
             self.reply(conn, rid, outcome);
+        }
+    }
+
+    /// A request with a resend key: answered without applying it again when
+    /// the same person already applied a request with that key.
+    fn request_once(&mut self, conn: ConnId, rid: Option<u64>, key: String, msg: ClientMsg) {
+        let Some(session) = self.sessions.get(&conn) else {
+            return self.refuse_watcher(conn, rid);
+        };
+        // As in `request`: a connection being closed has no say any more.
+        if session.link.shared().close_reason().is_some() {
+            return;
+        }
+        let member = session.member;
+        let now = self.now();
+        if let Some(seq) = self.resends.find(member, &key, now) {
+            if self.pending.iter().any(|p| p.seq == seq) {
+                // Not durable yet: acknowledged with it.
+                self.pending.push_back(Pending {
+                    seq,
+                    effects: Vec::new(),
+                    then: AfterCommit::Ack { conn, rid },
+                });
+            } else {
+                self.reply(conn, rid, Ok(()));
+            }
+            return;
+        }
+        let first = self.journal.next_seq();
+        self.request(conn, rid, msg);
+        if self.journal.next_seq() > first {
+            self.resends.remember(member, key, first, now);
         }
     }
 

@@ -30,7 +30,8 @@ pub mod moderation;
 mod outbox;
 pub mod registry;
 mod requests;
-mod roster;
+mod resend;
+pub mod roster;
 mod routing;
 pub mod session;
 mod tick;
@@ -43,6 +44,7 @@ mod fuzz_tests;
 pub use actor::{HubSettings, spawn};
 pub use export::{ExportFormat, ExportReply};
 pub use registry::Registry;
+pub use resend::MAX_KEY_BYTES as MAX_RESEND_KEY_BYTES;
 pub use roster::{ImportedInvite, RosterReply};
 pub use session::{ConnId, SessionLink, SessionShared};
 
@@ -84,6 +86,8 @@ pub enum HubMsg {
     Request {
         conn: ConnId,
         rid: Option<u64>,
+        /// The client's key for an idempotent resend (see `resend`).
+        once: Option<String>,
         msg: ClientMsg,
     },
     /// The connection ended.
@@ -97,7 +101,9 @@ pub enum HubMsg {
     /// A moderator imports a CSV roster (HTTP API).
     ImportRoster {
         session: String,
-        csv: Vec<u8>,
+        /// Parsed and checked off the hub ([`roster::parse`]); its refusal
+        /// is told only once the session proves to be a moderator's.
+        roster: Result<roster::ParsedRoster, Refusal>,
         reply: RosterReply,
     },
 }

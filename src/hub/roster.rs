@@ -1,9 +1,14 @@
 //! Roster imports: CSV → checked import → one durable command → personal
 //! invite tokens returned to the moderator once the import is on disk.
+//!
+//! Parsing, checking the rows and making a token per row happen off the hub
+//! ([`parse`], run by the HTTP handler on a blocking thread): a 20,000-line
+//! file took the hub about a second, stalling everyone's requests. The hub
+//! only checks who asks, resolves challenge titles and applies.
 
 use super::Refusal;
 use super::actor::{AfterCommit, Hub, Pending};
-use crate::domain::roster::{RosterImport, RosterInvite, RosterTeam, parse_roster};
+use crate::domain::roster::{RosterImport, RosterInvite, RosterRow, RosterTeam, parse_roster};
 use crate::domain::{Command, ErrorCode, Role};
 use crate::secret::{hash_token, new_token};
 use serde::Serialize;
@@ -29,9 +34,29 @@ fn refusal(code: ErrorCode, message: impl Into<String>) -> Refusal {
     }
 }
 
+/// A roster parsed and checked, each row with its new invite token.
+#[derive(Debug)]
+pub struct ParsedRoster {
+    rows: Vec<(RosterRow, String)>,
+}
+
+/// Parses and checks a CSV roster and makes a token per row. Pure and slow
+/// on big files: run it off the hub (a blocking thread).
+pub fn parse(csv: &[u8], max_name_chars: usize) -> Result<ParsedRoster, Refusal> {
+    let rows = parse_roster(csv, max_name_chars).map_err(|e| refusal(e.code(), e.to_string()))?;
+    Ok(ParsedRoster {
+        rows: rows.into_iter().map(|row| (row, new_token())).collect(),
+    })
+}
+
 impl Hub {
-    pub(super) fn import_roster(&mut self, session_token: &str, csv: &[u8], reply: RosterReply) {
-        match self.prepare_import(session_token, csv) {
+    pub(super) fn import_roster(
+        &mut self,
+        session_token: &str,
+        roster: Result<ParsedRoster, Refusal>,
+        reply: RosterReply,
+    ) {
+        match self.prepare_import(session_token, roster) {
             Ok((actor, import, invites)) => {
                 let now = self.now();
                 match self.apply_durable(Some(actor), Command::ImportRoster(import), now) {
@@ -56,7 +81,7 @@ impl Hub {
     fn prepare_import(
         &self,
         session_token: &str,
-        csv: &[u8],
+        roster: Result<ParsedRoster, Refusal>,
     ) -> Result<(crate::domain::MemberId, RosterImport, Vec<ImportedInvite>), Refusal> {
         let actor = self
             .event
@@ -71,13 +96,13 @@ impl Hub {
         use crate::domain::permissions::{Permission, check};
         let role = self.event.member(actor).map_or(Role::Spectator, |m| m.role);
         check(role, Permission::ImportRoster).map_err(|e| refusal(e.code(), e.to_string()))?;
-        let rows = parse_roster(csv, self.event.limits().max_name_chars)
-            .map_err(|e| refusal(e.code(), e.to_string()))?;
+        let rows = roster?.rows;
         let program = &self.event.state().program;
         let mut teams: Vec<RosterTeam> = Vec::new();
+        let mut team_names = std::collections::HashSet::new();
         let mut invites = Vec::new();
         let mut created = Vec::new();
-        for row in rows {
+        for (row, token) in rows {
             let challenge = match &row.challenge {
                 Some(title) => Some(program.challenge_by_title(title).map(|c| c.id).ok_or_else(
                     || {
@@ -93,14 +118,13 @@ impl Hub {
                 None => None,
             };
             if let Some(team) = &row.team
-                && !teams.iter().any(|t| t.name.eq_ignore_ascii_case(team))
+                && team_names.insert(team.to_ascii_lowercase())
             {
                 teams.push(RosterTeam {
                     name: team.clone(),
                     challenge,
                 });
             }
-            let token = new_token();
             invites.push(RosterInvite {
                 name: row.name.clone(),
                 role: row.role,

@@ -83,11 +83,22 @@ pub async fn import_roster(
             "no such event",
         );
     };
+    // Parsed off the hub: a big file must not stall the event.
+    let max_name_chars = state.config.limits.max_name_chars;
+    let parsed =
+        tokio::task::spawn_blocking(move || crate::hub::roster::parse(&body, max_name_chars)).await;
+    let Ok(roster) = parsed else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::InvalidRoster,
+            "the roster could not be read",
+        );
+    };
     let (reply, answer) = oneshot::channel();
     if !event
         .send(HubMsg::ImportRoster {
             session: token.to_string(),
-            csv: body.to_vec(),
+            roster,
             reply,
         })
         .await
@@ -144,12 +155,13 @@ pub async fn export_results(
     let format = match query.get("format").map(String::as_str).unwrap_or("json") {
         "json" => ExportFormat::Json,
         "csv" => ExportFormat::Csv,
-        "ranking.csv" => ExportFormat::RankingCsv,
+        // The CLI spells it `ranking-csv`: both work everywhere.
+        "ranking.csv" | "ranking-csv" => ExportFormat::RankingCsv,
         other => {
             return error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidMessage,
-                &format!("unknown format '{other}' (json, csv, ranking.csv)"),
+                &format!("unknown format '{other}' (json, csv, ranking.csv or ranking-csv)"),
             );
         }
     };

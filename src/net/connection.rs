@@ -452,11 +452,24 @@ async fn forward(
             );
             write(sink, shared, refusal, stall_of(state)).await
         }
+        _ if request
+            .once
+            .as_ref()
+            .is_some_and(|k| k.is_empty() || k.len() > crate::hub::MAX_RESEND_KEY_BYTES) =>
+        {
+            let refusal = error(
+                request.rid,
+                ErrorCode::InvalidMessage,
+                "field `once`: a key of 1 to 64 bytes",
+            );
+            write(sink, shared, refusal, stall_of(state)).await
+        }
         msg => {
             event
                 .send(HubMsg::Request {
                     conn,
                     rid: request.rid,
+                    once: request.once,
                     msg,
                 })
                 .await

@@ -62,6 +62,11 @@ async fn the_cli_exports_scores_ranking_votes_and_labels() {
         "{text}"
     );
     let ranking = export(&dir.0, "ranking-csv");
+    assert_eq!(
+        export(&dir.0, "ranking.csv"),
+        ranking,
+        "the HTTP spelling too"
+    );
     let rows: Vec<&str> = ranking.lines().collect();
     assert!(rows[0].starts_with("rank,team_id,team"), "{ranking}");
     assert!(

@@ -278,6 +278,9 @@ async fn the_moderator_exports_teams_scores_ranking_votes_and_labels() {
     let order: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
     assert_eq!(order, ["2", "1", "3", "4"]);
     assert!(rows.iter().all(|r| r.len() == 10));
+    // The CLI's spelling is accepted too.
+    let same = results(&server, "ranking-csv", Some(&wm.session())).await;
+    assert_eq!((same.status, same.body), (200, response.body));
 
     // Nobody else.
     for token in [None, Some("not-a-session".to_string())] {

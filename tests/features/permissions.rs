@@ -52,6 +52,7 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
         json!({"type": "delete_message", "seq": 999_999}),
         json!({"type": "create_invite", "role": "spectator", "label": "matrice"}),
         json!({"type": "revoke_invite", "invite": 9999}),
+        json!({"type": "rotate_invite", "invite": 9999}),
         json!({"type": "list_invites"}),
         json!({"type": "get_audit_log"}),
         json!({"type": "ping", "t0": 1.5}),

@@ -210,3 +210,40 @@ async fn a_bad_roster_is_refused_naming_the_line_and_nothing_is_created() {
         .len();
     assert_eq!(after, before, "no invite was added");
 }
+
+#[tokio::test]
+async fn a_twenty_thousand_line_roster_is_imported_while_the_event_goes_on() {
+    let server = TestServer::start().await;
+    let (_moderator, wm) = Client::join(&server, Role::Moderator, "Modé").await;
+    let (mut ana, _) = Client::join(&server, Role::Participant, "Ana").await;
+    let mut csv = String::from("name,role\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("Personne {i},participant\n"));
+    }
+    let session = wm.session();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let import = async {
+        let response = post_roster(&server, Some(&session), csv.as_bytes()).await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        response
+    };
+    // Another client's requests are answered meanwhile (the parsing runs off
+    // the hub; the longest wait is shown, not asserted: see BENCHMARKS.md).
+    let chatting = async {
+        let mut longest = std::time::Duration::ZERO;
+        let mut i = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            i += 1;
+            let sent = std::time::Instant::now();
+            ana.call(json!({"type": "chat", "scope": "room", "text": format!("pendant {i}")}))
+                .await;
+            longest = longest.max(sent.elapsed());
+        }
+        longest
+    };
+    let (response, longest) = tokio::join!(import, chatting);
+    eprintln!("longest chat ack during the import: {longest:?}");
+    assert_eq!(response.status, 200, "{}", response.body);
+    let invites = body(&response)["invites"].as_array().unwrap().len();
+    assert_eq!(invites, 20_000);
+}

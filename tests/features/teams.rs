@@ -426,6 +426,11 @@ async fn a_dissolved_team_leaves_every_view_and_each_is_pushed() {
     moderator.call(op("pitch", "next", json!({}))).await;
     wait_for(&mut public, "on_stage", |m| m["team"] == OPEN_MAIRIE).await;
 
+    // Only what comes after the dissolution counts.
+    for client in [&mut cyr, &mut moderator, &mut juror, &mut public] {
+        client.barrier().await;
+        client.skip_unread();
+    }
     // The last member leaves: the team dissolves.
     bea.call(json!({"type": "leave_team"})).await;
     let mine = wait_for(&mut cyr, "my_votes", |m| m["ballot"] == json!([])).await;

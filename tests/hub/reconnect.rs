@@ -1,7 +1,7 @@
 //! Reconnecting: within the grace period the avatar waits in place and the
 //! missed chat is replayed; after it, the avatar is gone and comes back fresh.
 
-use crate::common::{Client, Ended, TestServer, WAIT, as_u16, is_type};
+use crate::common::{Client, Ended, TestServer, WAIT, as_u16, is_chat, is_type};
 use crate::{free_step, neighbour, venue};
 use amphi::domain::Role;
 use amphi::venue::Tile;
@@ -204,4 +204,36 @@ async fn drops_and_returns_are_told_in_one_frame_per_tick() {
     let mut back = told(&observer, "connected");
     back.sort_unstable();
     assert_eq!(back, ids);
+}
+
+#[tokio::test]
+async fn a_resend_with_the_same_once_key_is_answered_not_applied_twice() {
+    let server = TestServer::start().await;
+    let (mut ana, welcome) = Client::join(&server, Role::Participant, "Ana").await;
+    let (mut bob, _) = Client::join(&server, Role::Participant, "Bob").await;
+    let chat = json!({"type": "chat", "scope": "room", "text": "une seule fois", "once": "ana-1"});
+    ana.call(chat.clone()).await;
+    // Resent on the same connection, then after a reconnect: acked again.
+    ana.call(chat.clone()).await;
+    ana.close().await;
+    let (mut back, _) = Client::rejoin(&server, &welcome.session(), 0).await;
+    back.call(chat.clone()).await;
+    // A new key is a new request.
+    back.call(json!({"type": "chat", "scope": "room", "text": "une seule fois", "once": "ana-2"}))
+        .await;
+    bob.barrier().await;
+    assert_eq!(
+        bob.count_received(|m| is_chat(m, "une seule fois")),
+        2,
+        "applied once per key"
+    );
+    // Another person's identical key is theirs.
+    bob.call(json!({"type": "chat", "scope": "room", "text": "Bob", "once": "ana-1"}))
+        .await;
+    back.recv_until(|m| is_chat(m, "Bob"), WAIT).await;
+    assert_eq!(
+        back.call_err(json!({"type": "chat", "scope": "room", "text": "x", "once": ""}))
+            .await,
+        "invalid_message"
+    );
 }
