@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+mod media;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};

@@ -14,6 +14,7 @@
 //   pitch.js       pitch timer overlay (timer.js), favourite vote
 //   mentor.js      mentor panel: profile, help queue, claim/resolve, stats
 //   jury.js        jury grid (teams × criteria), staff leaderboard
+//   media.js       voice, video, screen sharing (WebRTC to the media server)
 //   status.js      presence status select
 //   i18n.js        every string, French and English
 //   ui.js          DOM helpers (text only, never HTML), toasts, live region
@@ -34,6 +35,7 @@ import { HelpPanel } from './help.js';
 import { PitchPanel } from './pitch.js';
 import { MentorPanel } from './mentor.js';
 import { JuryPanel } from './jury.js';
+import { Media } from './media.js';
 import { $, toast, announce } from './ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -181,6 +183,7 @@ const mentor = new MentorPanel({
   },
 });
 const jury = new JuryPanel({ store, conn, onError: showError });
+const media = new Media({ store, conn, onError: showError });
 
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
@@ -395,6 +398,14 @@ function receive(msg) {
       renderer.centerOnMe();
       break;
     }
+    case 'media_answer':
+    case 'media_offer':
+    case 'media_conversation':
+    case 'media_muted':
+    case 'media_closed':
+    case 'media_ice_servers':
+      media.handle(msg);
+      break;
     case 'mute_changed':
       if (store.me && msg.id === store.me.id) toast(t(msg.muted ? 'mod.youMuted' : 'mod.youUnmuted'), msg.muted ? 'error' : 'info');
       break;
@@ -420,7 +431,7 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, media };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.
