@@ -96,7 +96,9 @@ async fn bad_signalling_is_refused_and_changes_nothing() {
     let (mut b, _) = Client::join(&server, Role::Participant, "Bea").await;
     b.call(json!({"type": "media_offer", "sdp": offer()})).await;
     b.recv_until(|m| is_type(m, "media_answer"), WAIT).await;
-    b.send_json(answer).await;
+    // (Valid SDP, so that only the missing offer is wrong.)
+    b.send_json(json!({"type": "media_answer", "sdp": offer()}))
+        .await;
     b.recv_until(
         |m| is_type(m, "error") && m["code"] == "no_pending_offer",
         WAIT,
