@@ -38,6 +38,8 @@ pub(super) struct MediaState {
     peers: HashMap<ConnId, Millis>,
     conversations: Conversations,
     ids: HashMap<ConversationKey, ConversationId>,
+    /// The members each conversation's media layer was last told.
+    sent: HashMap<ConversationId, Vec<PeerId>>,
     /// What each connection was last told about its conversation.
     told: HashMap<ConnId, (Option<ConversationKey>, Vec<MemberId>, bool)>,
     /// Members whose microphone a moderator muted.
@@ -56,6 +58,7 @@ impl MediaState {
             peers: HashMap::new(),
             conversations: Conversations::default(),
             ids: HashMap::new(),
+            sent: HashMap::new(),
             told: HashMap::new(),
             muted: HashSet::new(),
             last_update: 0,
@@ -322,6 +325,7 @@ impl Hub {
             .collect();
         for key in ended {
             if let Some(id) = self.media.ids.remove(&key) {
+                self.media.sent.remove(&id);
                 media.send(MediaCommand::Conversation {
                     id,
                     members: Vec::new(),
@@ -339,12 +343,13 @@ impl Hub {
                     id
                 }
             };
-            // Sent every time: members' connections may have changed even
-            // when the members did not.
-            media.send(MediaCommand::Conversation {
-                id,
-                members: peers_of(members),
-            });
+            // Compared as connections: a member's connection may change
+            // while the members do not.
+            let peers = peers_of(members);
+            if self.media.sent.get(&id) != Some(&peers) {
+                self.media.sent.insert(id, peers.clone());
+                media.send(MediaCommand::Conversation { id, members: peers });
+            }
         }
         self.media.conversations = next;
         self.tell_conversations(&conns_of);

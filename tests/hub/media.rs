@@ -4,7 +4,9 @@
 //! send-only m-lines); no media flows here (see the browser tests for that).
 
 use crate::common::{Client, TestServer, WAIT, is_type};
+use crate::{DIRECTIONS, nearest, neighbour, venue};
 use amphi::domain::Role;
+use amphi::venue::Tile;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -115,4 +117,58 @@ async fn bad_signalling_is_refused_and_changes_nothing() {
     let told = a.recv_until(|m| is_type(m, "media_muted"), WAIT).await;
     assert_eq!(told["member"], wa.id());
     assert_eq!(told["muted"], true);
+}
+
+/// Walks `client` (member `id`) to `to` and waits until it stands there.
+async fn walk(client: &mut Client, id: u32, to: Tile) {
+    client
+        .call(json!({"type": "walk_to", "x": to.x, "y": to.y}))
+        .await;
+    client.wait_position(id, to.x, to.y).await;
+}
+
+#[tokio::test]
+async fn the_jury_room_is_its_own_conversation_even_through_a_wall() {
+    let server = TestServer::with_config(|c| c.limits.steps_per_second = 60).await;
+    let v = venue();
+    let jury = v.room_by_id("jury").unwrap();
+    let (mut a, wa) = Client::join(&server, Role::Participant, "Ana").await;
+    let (mut j, wj) = Client::join(&server, Role::Jury, "Juré").await;
+    // Ana stands at the jury room's door, the juror just inside it.
+    let (_, x, y) = wa.position();
+    let door = nearest(&v, Tile::new(x, y), Role::Participant, |t| {
+        v.room_at(t) != Some(jury)
+            && DIRECTIONS.iter().any(|d| {
+                neighbour(&v, t, *d).is_some_and(|n| v.is_walkable(n) && v.room_at(n) == Some(jury))
+            })
+    });
+    let inside = DIRECTIONS
+        .iter()
+        .find_map(|d| neighbour(&v, door, *d).filter(|n| v.room_at(*n) == Some(jury)))
+        .unwrap();
+    walk(&mut a, wa.id(), door).await;
+    j.call(json!({"type": "teleport", "room": "jury"})).await;
+    walk(&mut j, wj.id(), inside).await;
+    for c in [&mut a, &mut j] {
+        c.call(json!({"type": "media_offer", "sdp": offer()})).await;
+    }
+    let got = j
+        .recv_until(|m| is_conversation_of(m, &[wj.id()]), WAIT)
+        .await;
+    assert_eq!(got["conversation"]["room"], "jury");
+    assert_eq!(got["conversation"]["kind"], "jury_room");
+    // Ana, one tile away through the wall, is in no conversation.
+    let got = a
+        .recv_until(|m| is_type(m, "media_conversation"), WAIT)
+        .await;
+    assert!(got["conversation"].is_null(), "{got}");
+    // And stays so: nothing else was said to her.
+    a.barrier().await;
+    assert!(
+        !a.log
+            .iter()
+            .any(|m| is_type(m, "media_conversation") && !m["conversation"].is_null()),
+        "{:?}",
+        a.log
+    );
 }
