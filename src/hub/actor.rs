@@ -456,6 +456,7 @@ impl Hub {
             return;
         };
         self.media_gone(conn);
+        self.media_forget(conn);
         if self.by_member.get(&session.member) == Some(&conn) {
             self.by_member.remove(&session.member);
             let now = self.now();

@@ -36,6 +36,9 @@ pub(super) struct MediaState {
     events: mpsc::UnboundedReceiver<MediaEvent>,
     /// Connections with a media connection, and when they last offered.
     peers: HashMap<ConnId, Millis>,
+    /// When each connection last offered (kept when its media connection
+    /// ends, so a refused offer cannot be retried in a loop).
+    last_offer: HashMap<ConnId, Millis>,
     conversations: Conversations,
     ids: HashMap<ConversationKey, ConversationId>,
     /// The members each conversation's media layer was last told.
@@ -56,6 +59,7 @@ impl MediaState {
             sink,
             events,
             peers: HashMap::new(),
+            last_offer: HashMap::new(),
             conversations: Conversations::default(),
             ids: HashMap::new(),
             sent: HashMap::new(),
@@ -98,16 +102,21 @@ impl Hub {
             .event
             .member(member)
             .map_or(Role::Spectator, |m| m.role);
+        // Talking goes with standing on the map; muting others is moderation.
+        let needed = match msg {
+            ClientMsg::MediaMute { .. } => Permission::Moderate,
+            _ => Permission::Move,
+        };
+        check(role, needed)?;
         let now = self.now();
         let peer = peer_of(conn);
         match msg {
             ClientMsg::MediaOffer { sdp } => {
-                check(role, Permission::Move)?;
                 if self.event.presence().get(member).is_none() {
                     return Err((ErrorCode::NoAvatar, "you are not on the map".into()));
                 }
                 check_sdp(&sdp)?;
-                if let Some(last) = self.media.peers.get(&conn)
+                if let Some(last) = self.media.last_offer.get(&conn)
                     && now.saturating_sub(*last) < OFFER_GAP_MS
                 {
                     return Err((
@@ -116,6 +125,7 @@ impl Hub {
                     ));
                 }
                 self.media.peers.insert(conn, now);
+                self.media.last_offer.insert(conn, now);
                 media.send(MediaCommand::Offer {
                     peer,
                     sdp,
@@ -149,7 +159,6 @@ impl Hub {
                 member: target,
                 muted,
             } => {
-                check(role, Permission::Moderate)?;
                 let target = MemberId(target);
                 if self.event.member(target).is_none() {
                     return Err((ErrorCode::UnknownMember, format!("no member {}", target.0)));
@@ -215,6 +224,11 @@ impl Hub {
                 peer: peer_of(conn),
             });
         }
+    }
+
+    /// The connection closed: nothing of it is kept.
+    pub(super) fn media_forget(&mut self, conn: ConnId) {
+        self.media.last_offer.remove(&conn);
     }
 
     /// An event from the media layer about one of this hub's connections.

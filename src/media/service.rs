@@ -178,8 +178,15 @@ impl Service {
     }
 
     fn offer(&mut self, id: PeerId, sdp: &str, events: EventSink, now: Instant) {
-        let refuse = |error| {
+        // A refused first offer leaves no connection: say so, so the hub
+        // forgets it. A refused new offer leaves the old connection as it was.
+        let exists = self.peers.contains_key(&id);
+        let refuse = |error: MediaError| {
+            let reason = error.to_string();
             let _ = events.send(MediaEvent::Refused { peer: id, error });
+            if !exists {
+                let _ = events.send(MediaEvent::Closed { peer: id, reason });
+            }
         };
         let offer = match SdpOffer::from_sdp_string(sdp) {
             Ok(offer) => offer,

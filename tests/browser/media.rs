@@ -1,12 +1,15 @@
 //! Voice and video through the media server, seen from real browsers: fake
 //! camera and microphone (Chromium's `--use-fake-device-for-media-stream`),
 //! and what each page *receives*, read from `RTCPeerConnection.getStats()`
-//! (`inbound-rtp` bytes per sender and kind).
+//! (`inbound-rtp` bytes per sender and kind). The relay test starts Debian's
+//! coturn (`turnserver`) on loopback and forces the pages through it.
 
 use super::{Setup, my_id, setup};
-use crate::common::{Client, WAIT};
-use crate::harness::Browser;
+use crate::common::{Client, TestServer, WAIT};
+use crate::harness::{Browser, CATCH_ERRORS, Driver, ONE_AT_A_TIME, tools_or_skip};
+use amphi::config::SecretString;
 use amphi::domain::Role;
+use amphi::media::turn::TurnConfig;
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -197,5 +200,129 @@ async fn a_muted_person_stops_arriving() {
     // Her camera still arrives: only the microphone is muted.
     let seen = bytes(&received(&bob).await, &format!("{a}/camera/video"));
     wait_receiving(&bob, &format!("{a}/camera/video"), seen).await;
+    s.done();
+}
+
+/// A coturn on loopback, started for one test, killed (by its pid) on drop.
+struct Coturn {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TURN_SECRET: &str = "relay-test-shared-secret";
+
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// Starts Debian's `turnserver` with shared-secret authentication, or says
+/// why not (missing locally: skip; under CI: fail).
+fn coturn(test: &str) -> Option<Coturn> {
+    let Some(path) = which("turnserver") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("{test}: CI is set but turnserver is missing (install Debian's coturn)");
+        }
+        println!("skipped: {test}: no turnserver (install Debian's coturn)");
+        return None;
+    };
+    let port = free_udp_port();
+    let relay_min = free_udp_port().max(20000);
+    let child = std::process::Command::new(path)
+        .args([
+            "-n",
+            "--listening-ip=127.0.0.1",
+            "--relay-ip=127.0.0.1",
+            &format!("--listening-port={port}"),
+            &format!("--min-port={relay_min}"),
+            &format!("--max-port={}", relay_min.saturating_add(200).min(65000)),
+            "--use-auth-secret",
+            &format!("--static-auth-secret={TURN_SECRET}"),
+            "--realm=amphi.test",
+            "--allow-loopback-peers",
+            "--no-tls",
+            "--no-dtls",
+            "--no-cli",
+            "--log-file=stdout",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("turnserver starts");
+    Some(Coturn { child, port })
+}
+
+fn which(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+#[tokio::test]
+async fn relay_only_ice_through_coturn_carries_the_table() {
+    let name = "relay_only_ice_through_coturn_carries_the_table";
+    let Some((chrome, driver)) = tools_or_skip(name) else {
+        return;
+    };
+    let Some(turn) = coturn(name) else {
+        return;
+    };
+    let lock = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let urls = vec![format!("turn:127.0.0.1:{}?transport=udp", turn.port)];
+    let server = TestServer::with_config(move |c| {
+        c.media.turn = Some(TurnConfig {
+            urls,
+            secret: SecretString::new(TURN_SECRET),
+            ttl_secs: 600,
+        });
+    })
+    .await;
+    let driver = Driver::start(chrome, driver).await;
+    let mut s = Setup {
+        server,
+        driver,
+        started,
+        name,
+        _lock: lock,
+    };
+    let mut people = Vec::new();
+    for who in ["Alice", "Bob"] {
+        let b = s.driver.browser(who).await;
+        b.goto(&format!("{}&relay=1", s.join_url(Role::Participant, who)))
+            .await;
+        b.js(CATCH_ERRORS, vec![]).await;
+        b.wait(
+            "the welcome",
+            "return Boolean(window.amphi && amphi.store.me && amphi.renderer.map);",
+            vec![],
+        )
+        .await;
+        teleport(&b, "table-01").await;
+        talk(&b).await;
+        people.push(b);
+    }
+    let (alice, bob) = (&people[0], &people[1]);
+    let b = my_id(bob).await;
+    wait_receiving(alice, &format!("{b}/mic/audio"), 0).await;
+    // The pair carrying it is a relayed one.
+    let kind = alice
+        .js(
+            "return (async () => { const st = await amphi.media.pc.getStats(); for (const p of st.values()) { if (p.type === 'candidate-pair' && p.nominated && p.state === 'succeeded') return st.get(p.localCandidateId).candidateType; } return 'none'; })();",
+            vec![],
+        )
+        .await;
+    assert_eq!(kind, "relay");
+    assert!(s.server.metric("amphi_media_turn_credentials_total").await >= 2.0);
     s.done();
 }

@@ -103,7 +103,9 @@ export class Media {
     const iceServers = await this.iceServers();
     this.joining = false;
     if (this.pc) return;
-    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    // `?relay=1` forces the TURN relay, to check it works from a network.
+    const relay = new URLSearchParams(location.search).get('relay') === '1';
+    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle', iceTransportPolicy: relay ? 'relay' : 'all' });
     this.pc = pc;
     this.senders = {
       mic: pc.addTransceiver('audio', { direction: 'sendonly' }),
