@@ -80,6 +80,8 @@ pub struct Config {
     pub bootstrap_token: Option<SecretString>,
     /// Domain limits: text lengths, speed, grace period, team size.
     pub limits: Limits,
+    /// Voice and video: the media server's socket, bubbles (`[media]`).
+    pub media: crate::media::MediaConfig,
 }
 
 /// A secret string from the configuration: never shown by `Debug`.
@@ -118,7 +120,9 @@ impl Default for Config {
             tick_hz: 10,
             tick_phases: 4,
             interest_cell_tiles: 8,
-            max_frame_bytes: 16 * 1024,
+            // Room for SDP: an answer for a full bubble's tracks runs to
+            // tens of kilobytes.
+            max_frame_bytes: 64 * 1024,
             ws_read_buffer_bytes: 2 * 1024,
             ws_write_buffer_bytes: 4 * 1024,
             outbound_queue: 1024,
@@ -134,6 +138,7 @@ impl Default for Config {
             rate_limits: RateLimits::default(),
             connection_limits: ConnectionLimits::default(),
             limits: Limits::default(),
+            media: crate::media::MediaConfig::default(),
         }
     }
 }
@@ -222,6 +227,9 @@ impl Config {
         }
         if self.interest_cell_tiles > 256 {
             return bad("interest_cell_tiles must be between 0 (off) and 256");
+        }
+        if self.media.bubble_radius == 0 || self.media.bubble_max < 2 {
+            return bad("media.bubble_radius must be at least 1 and media.bubble_max at least 2");
         }
         if self.snapshot_interval_secs == 0 {
             return bad("snapshot_interval_secs must be at least 1");

@@ -15,6 +15,8 @@
 //! - [`hub`]: one actor task per event, the single writer of its state; routes
 //!   effects to sessions and batches positions per area of interest per tick.
 //! - [`net`]: axum router, WebSocket connections, health, metrics, static files.
+//! - [`media`]: the media server (SFU) for voice, video and screen sharing;
+//!   it forwards what the hub's conversations allow (see `docs/media.md`).
 //! - [`store`]: the journal of durable commands, snapshots, recovery.
 //! - [`startup`]: recovering every stored event at start (or creating the
 //!   demo event), the bootstrap moderator invite, the join links shown.
@@ -36,6 +38,7 @@ pub mod domain;
 pub mod hub;
 pub mod map_check;
 pub mod map_files;
+pub mod media;
 pub mod metrics;
 pub mod net;
 pub mod protocol;
@@ -79,6 +82,11 @@ pub enum StartError {
     Map { path: String, problems: MapProblems },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the media socket {addr}: {source}")]
+    Media {
         addr: SocketAddr,
         source: std::io::Error,
     },
@@ -183,6 +191,17 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let registry = Arc::new(Registry::default());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let media = if config.media.enabled {
+            let (handle, _task) = media::spawn(&config.media, metrics.clone(), shutdown_rx.clone())
+                .await
+                .map_err(|source| StartError::Media {
+                    addr: config.media.udp,
+                    source,
+                })?;
+            Some(handle)
+        } else {
+            None
+        };
         let settings = HubSettings {
             tick_hz: config.tick_hz,
             tick_phases: config.tick_phases,
@@ -193,6 +212,12 @@ impl Server {
             live_page: config.live_page,
             snapshot_interval: std::time::Duration::from_secs(config.snapshot_interval_secs),
             interest_cell_tiles: config.interest_cell_tiles,
+            media,
+            bubbles: domain::conversations::BubbleRules {
+                radius: config.media.bubble_radius,
+                max: config.media.bubble_max,
+            },
+            turn: config.media.turn.clone(),
         };
 
         let base = config.base_url(addr);

@@ -19,6 +19,8 @@ type HealthSeries = (&'static str, &'static str, fn(&StoreHealth) -> u64);
 /// Every series the server exports.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// The media layer's counters (voice and video).
+    pub media: crate::media::MediaStats,
     pub connections_open: AtomicI64,
     pub connections_total: AtomicU64,
     messages_in: DashMap<&'static str, AtomicU64>,
@@ -178,6 +180,7 @@ impl Metrics {
             self.connections_refused.load(Ordering::Relaxed),
         );
         self.render_stores(&mut out);
+        self.media.render(&mut out);
         out
     }
 }

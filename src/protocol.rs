@@ -239,6 +239,29 @@ pub enum ClientMsg {
     Ping {
         t0: f64,
     },
+    // Voice and video (see docs/media.md): signalling for the media server.
+    /// Start (or restart) one's media connection: an SDP offer whose
+    /// m-lines are, in order, microphone (audio), camera and screen (video).
+    MediaOffer {
+        sdp: String,
+    },
+    /// The answer to the server's last `media_offer`.
+    MediaAnswer {
+        sdp: String,
+    },
+    /// Hang up: no more sending or receiving.
+    MediaLeave,
+    /// Receive no video (audio-only mode).
+    MediaSettings {
+        audio_only: bool,
+    },
+    /// Stop (or resume) forwarding someone's microphone (moderator).
+    MediaMute {
+        member: u32,
+        muted: bool,
+    },
+    /// The ICE servers (TURN relays) to give `RTCPeerConnection`.
+    MediaIceServers,
 }
 
 /// The `type` of every [`ClientMsg`], to tell an unknown type from a bad field.
@@ -670,6 +693,53 @@ pub enum ServerMsg<'a> {
         t1: f64,
         t2: f64,
     },
+    /// The media server's answer to your `media_offer`.
+    MediaAnswer {
+        sdp: String,
+    },
+    /// The media server changes what it sends you: answer with
+    /// `media_answer`. `tracks` says whose each received m-line is.
+    MediaOffer {
+        sdp: String,
+        tracks: Vec<MediaTrackView>,
+    },
+    /// The conversation you are in now (`null`: none), and whether a bubble
+    /// you stand by is full.
+    MediaConversation {
+        conversation: Option<ConversationView>,
+        full: bool,
+    },
+    /// A moderator muted (or unmuted) someone's microphone.
+    MediaMuted {
+        member: u32,
+        muted: bool,
+    },
+    /// The ICE servers to use (empty: none configured), with time-limited
+    /// TURN credentials.
+    MediaIceServers {
+        ice_servers: Vec<crate::media::turn::IceServer>,
+    },
+    /// Your media connection ended (ICE failed or timed out); offer again.
+    MediaClosed {
+        reason: String,
+    },
+}
+
+/// A track you receive: on which m-line, whose, and what it carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaTrackView {
+    pub mid: String,
+    pub member: u32,
+    pub source: crate::media::Source,
+}
+
+/// A conversation: the room it is in, and who is in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationView {
+    pub room: String,
+    pub kind: crate::venue::RoomKind,
+    /// Everyone in it, you included.
+    pub members: Vec<u32>,
 }
 
 /// The `t0` of a `ping` frame exactly as written by the client.

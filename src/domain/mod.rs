@@ -7,6 +7,7 @@
 //! - [`event`]: the [`Event`], its durable [`EventState`], `apply`/`act`/`advance`.
 //! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
 //! - [`movement`]: walls, speed, room access and capacity.
+//! - [`conversations`]: who talks with whom (rooms and bubbles).
 //! - [`chat`], [`member`], [`team`], [`presence`]: the parts of the state.
 //! - [`teams`]: forming teams, tables, dissolution, roster imports, summons.
 //! - [`program`]: challenges, schedule, phases; [`help`]: the mentor help desk;
@@ -20,6 +21,7 @@
 pub mod awards;
 pub mod chat;
 pub mod command;
+pub mod conversations;
 pub mod error;
 pub mod event;
 pub mod help;

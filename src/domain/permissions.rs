@@ -122,7 +122,17 @@ impl Permission {
     /// The wire messages (and chat scopes) governed by this permission.
     pub fn messages(self) -> &'static [&'static str] {
         match self {
-            Permission::Move => &["step", "walk_to", "teleport", "go_to_team"],
+            Permission::Move => &[
+                "step",
+                "walk_to",
+                "teleport",
+                "go_to_team",
+                "media_offer",
+                "media_answer",
+                "media_leave",
+                "media_settings",
+                "media_ice_servers",
+            ],
             Permission::SetStatus => &["set_status"],
             Permission::ChatRoom => &["chat (scope room)"],
             Permission::ChatTeam => &["chat (scope team)"],
@@ -163,6 +173,7 @@ impl Permission {
                 "rotate_invite",
                 "list_invites",
                 "get_audit_log",
+                "media_mute",
             ],
             Permission::RunShow => &[
                 "pitch (every op)",

@@ -48,6 +48,12 @@ pub struct HubSettings {
     pub snapshot_interval: Duration,
     /// Side of the area-of-interest grid's cells, in tiles (0: whole rooms).
     pub interest_cell_tiles: u16,
+    /// The media server, when voice and video are on.
+    pub media: Option<crate::media::MediaHandle>,
+    /// How bubbles form in the hall.
+    pub bubbles: crate::domain::conversations::BubbleRules,
+    /// The TURN relay whose credentials clients are given, if any.
+    pub turn: Option<crate::media::turn::TurnConfig>,
 }
 
 /// A joined connection.
@@ -134,6 +140,8 @@ pub(super) struct Hub {
     pub next_phase: usize,
     /// Keys of recently applied requests, for idempotent resends.
     pub resends: super::resend::Resends,
+    /// Who has a media connection, and the conversations they are in.
+    pub media: super::media::MediaState,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -176,6 +184,7 @@ pub fn spawn(
             .collect(),
         next_phase: 0,
         resends: super::resend::Resends::default(),
+        media: super::media::MediaState::new(),
     };
     let span = tracing::info_span!("event", id = %id);
     let task = tokio::spawn(
@@ -201,6 +210,7 @@ pub fn spawn(
                     // it cannot starve the inbox either).
                     _ = ticker.tick() => hub.guarded("tick", Hub::tick),
                     _ = snapshots.tick() => hub.snapshot(),
+                    Some(event) = hub.media.next_event() => hub.guarded("media", |hub| hub.media_event(event)),
                     msg = inbox.recv() => match msg {
                         Some(msg) => {
                             hub.guarded("message", |hub| hub.handle(msg));
@@ -349,6 +359,7 @@ impl Hub {
                 }
                 Ok(())
             }
+            Ok(Intent::Media(msg)) => self.media_request(conn, member, msg),
             Ok(Intent::Nothing) => Ok(()),
             Err(refusal) => Err(refusal),
         };
@@ -506,6 +517,8 @@ impl Hub {
         let Some(session) = self.sessions.remove(&conn) else {
             return;
         };
+        self.media_gone(conn);
+        self.media_forget(conn);
         if self.by_member.get(&session.member) == Some(&conn) {
             self.by_member.remove(&session.member);
             let now = self.now();

@@ -14,6 +14,7 @@
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
+//! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
@@ -26,6 +27,7 @@ mod hello;
 mod help;
 mod interest;
 mod judging;
+mod media;
 pub mod moderation;
 mod outbox;
 pub mod registry;

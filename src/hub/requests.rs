@@ -37,6 +37,8 @@ pub(super) enum Intent {
     GetAuditLog,
     /// What the client's screen shows: sets its area of interest.
     View(super::interest::View),
+    /// Voice and video signalling, handled by [`super::media`].
+    Media(ClientMsg),
     /// Answered by the connection task (hello, ping); nothing to do here.
     Nothing,
 }
@@ -171,5 +173,11 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::Award { op } => Ok(Durable(Command::Award(op.into()))),
         ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
+        media @ (ClientMsg::MediaOffer { .. }
+        | ClientMsg::MediaAnswer { .. }
+        | ClientMsg::MediaLeave
+        | ClientMsg::MediaSettings { .. }
+        | ClientMsg::MediaMute { .. }
+        | ClientMsg::MediaIceServers) => Ok(Intent::Media(media)),
     }
 }

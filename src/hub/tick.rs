@@ -148,6 +148,7 @@ impl Hub {
         self.next_phase = (phase + 1) % groups;
         if phase == 0 {
             self.flush_presence_changes();
+            self.update_conversations(now);
         }
         let moved = self.event.take_moved();
         for group in &mut self.phases {

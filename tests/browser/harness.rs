@@ -154,6 +154,10 @@ impl Driver {
                     "--no-first-run",
                     "--hide-scrollbars",
                     "--lang=fr-FR",
+                    // A fake camera and microphone, allowed without asking.
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    "--autoplay-policy=no-user-gesture-required",
                     format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.display()),
                 ],

@@ -19,6 +19,7 @@ mod layout;
 mod notices;
 mod results;
 mod typography;
+mod media;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};

@@ -56,6 +56,12 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
         json!({"type": "list_invites"}),
         json!({"type": "get_audit_log"}),
         json!({"type": "ping", "t0": 1.5}),
+        json!({"type": "media_ice_servers"}),
+        json!({"type": "media_offer", "sdp": "v=0\r\n"}),
+        json!({"type": "media_answer", "sdp": "v=0\r\n"}),
+        json!({"type": "media_settings", "audio_only": true}),
+        json!({"type": "media_leave"}),
+        json!({"type": "media_mute", "member": 9999, "muted": true}),
     ];
     let session: [(&str, &str, Value); 36] = [
         ("pitch", "set_order", json!({"order": [1, 2, 3]})),

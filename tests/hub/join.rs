@@ -85,7 +85,7 @@ async fn welcome_carries_protocol_identity_venue_people_chat_and_limits() {
     assert_eq!(
         w["limits"],
         json!({"max_chat_chars": 1000, "max_name_chars": 40, "steps_per_second": 8,
-               "tick_hz": 60, "tick_phases": 4, "max_frame_bytes": 16384})
+               "tick_hz": 60, "tick_phases": 4, "max_frame_bytes": 65536})
     );
 
     // The first person hears of the second.

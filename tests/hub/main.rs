@@ -8,6 +8,7 @@
 //! - [`reconnect`]: resuming within and after the grace period.
 //! - [`bad_input`]: malformed and hostile frames.
 //! - [`slow_client`]: a client that stops reading is cut off; others miss nothing.
+//! - [`media`]: voice and video signalling, conversations.
 //! - [`http`]: health, metrics, security headers, origin check, clock sync.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +21,7 @@ mod chat;
 mod http;
 mod interest;
 mod join;
+mod media;
 mod movement;
 mod reconnect;
 mod slow_client;

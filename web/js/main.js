@@ -14,6 +14,7 @@
 //   pitch.js       pitch timer overlay (timer.js), favourite vote
 //   mentor.js      mentor panel: profile, help queue, claim/resolve, stats
 //   jury.js        jury grid (teams × criteria), staff leaderboard
+//   media.js       voice, video, screen sharing (WebRTC to the media server)
 //   status.js      presence status select
 //   i18n.js        every string, French and English
 //   results.js     the published leaderboard and the ceremony, link to /live
@@ -38,6 +39,7 @@ import { MentorPanel } from './mentor.js';
 import { JuryPanel } from './jury.js';
 import { Notices } from './notices.js';
 import { ResultsPanel } from './results.js';
+import { Media } from './media.js';
 import { $, toast } from './ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -214,6 +216,7 @@ const results = new ResultsPanel({
     });
   },
 });
+const media = new Media({ store, conn, onError: showError });
 
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
@@ -444,6 +447,15 @@ function receive(msg) {
       notices.show({ id: 'summon', kind: 'summon', body: { key: 'summon.notice', params: { name: msg.by_name } }, button: 'common.ok' });
       renderer.centerOnMe();
       break;
+    }
+    case 'media_answer':
+    case 'media_offer':
+    case 'media_conversation':
+    case 'media_muted':
+    case 'media_closed':
+    case 'media_ice_servers':
+      media.handle(msg);
+      break;
     case 'mute_changed':
       if (store.me && msg.id === store.me.id) toast(t(msg.muted ? 'mod.youMuted' : 'mod.youUnmuted'), msg.muted ? 'error' : 'info');
       break;
@@ -506,7 +518,7 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices, results };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices, results, media };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.

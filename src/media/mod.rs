@@ -1,0 +1,173 @@
+//! The media layer: a selective forwarding unit (SFU) for voice, video and
+//! screen sharing, built on str0m (ICE, DTLS, SRTP and RTP are never written
+//! here).
+//!
+//! It only forwards: each client has one WebRTC connection ([`str0m::Rtc`])
+//! over the server's one UDP socket, publishes up to three tracks (microphone,
+//! camera, screen) and receives the tracks of the others in its conversation.
+//! It never decides who is in which conversation: the hub does, and tells it
+//! through the narrow interface below ([`MediaCommand`] in, [`MediaEvent`]
+//! out, no shared state), so the media layer could run in another process.
+//!
+//! - [`service`]: the task that owns the socket and every peer, and routes.
+//! - [`peer`]: one client's connection: its tracks in and out, renegotiation.
+//! - [`stats`]: counters for `/metrics`.
+//! - [`turn`]: time-limited credentials for a coturn relay.
+
+pub mod peer;
+pub mod service;
+pub mod stats;
+pub mod turn;
+
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use tokio::sync::mpsc;
+
+pub use service::{MediaHandle, spawn};
+pub use stats::MediaStats;
+
+/// One client's media connection, named by the hub (its connection id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PeerId(pub u64);
+
+/// A conversation, named by the hub: everyone in it hears everyone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationId(pub u64);
+
+/// What a published track carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Mic,
+    Camera,
+    Screen,
+}
+
+/// A track a peer receives: on which `mid` of its connection, from whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackInfo {
+    pub mid: String,
+    pub from: PeerId,
+    pub source: Source,
+}
+
+/// Why the media layer refused a peer's request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    #[error("malformed SDP: {0}")]
+    BadSdp(String),
+    #[error("the offer was refused: {0}")]
+    OfferRefused(String),
+    #[error("no offer of the server is waiting for an answer")]
+    NoPendingOffer,
+    #[error("no media connection: send media_offer first")]
+    NoPeer,
+}
+
+impl MediaError {
+    /// The wire error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MediaError::BadSdp(_) => "bad_sdp",
+            MediaError::OfferRefused(_) => "offer_refused",
+            MediaError::NoPendingOffer => "no_pending_offer",
+            MediaError::NoPeer => "no_media_connection",
+        }
+    }
+}
+
+/// What the hub tells the media layer.
+#[derive(Debug)]
+pub enum MediaCommand {
+    /// A client's offer: starts its connection (or starts it afresh). Its
+    /// m-lines, in order, are the microphone, the camera and the screen.
+    Offer {
+        peer: PeerId,
+        sdp: String,
+        events: EventSink,
+    },
+    /// A client's answer to the server's last [`MediaEvent::Offer`].
+    Answer { peer: PeerId, sdp: String },
+    /// Who is in a conversation now (empty: it ended). A peer is in at most
+    /// one conversation; being named in a new one takes it out of the old.
+    Conversation {
+        id: ConversationId,
+        members: Vec<PeerId>,
+    },
+    /// Stop (or resume) forwarding a peer's microphone (a moderator's mute).
+    Mute { peer: PeerId, muted: bool },
+    /// Forward no video to this peer (audio-only mode).
+    AudioOnly { peer: PeerId, audio_only: bool },
+    /// The client hung up or left.
+    Leave { peer: PeerId },
+}
+
+/// What the media layer tells the hub about a peer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaEvent {
+    /// The answer to the peer's offer.
+    Answer { peer: PeerId, sdp: String },
+    /// The server changes what it sends: the peer must answer. `tracks` is
+    /// every track the peer receives once it has.
+    Offer {
+        peer: PeerId,
+        sdp: String,
+        tracks: Vec<TrackInfo>,
+    },
+    /// A request of the peer was refused; nothing changed.
+    Refused { peer: PeerId, error: MediaError },
+    /// ICE and DTLS are up: media flows.
+    Connected { peer: PeerId },
+    /// The connection ended (hang-up, ICE failure or timeout).
+    Closed { peer: PeerId, reason: String },
+}
+
+/// Where the media layer sends a peer's events (the hub that owns it).
+pub type EventSink = mpsc::UnboundedSender<MediaEvent>;
+
+/// How the media server listens.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Voice and video at all. Off: `media_offer` is refused.
+    pub enabled: bool,
+    /// The UDP address every peer's media goes through (port 0: any free one).
+    pub udp: SocketAddr,
+    /// The address given to browsers when `udp` listens on every interface
+    /// (0.0.0.0), e.g. the server's public IP.
+    pub public_ip: Option<IpAddr>,
+    /// Seconds a peer has to complete ICE and DTLS before it is dropped.
+    pub connect_timeout_secs: u64,
+    /// Two people in the hall are in one bubble when neither coordinate of
+    /// their tiles differs by more than this.
+    pub bubble_radius: u16,
+    /// Most people in one bubble.
+    pub bubble_max: usize,
+    /// A TURN relay (coturn, `use-auth-secret`) whose credentials clients
+    /// are given, for networks that block UDP (`[media.turn]`).
+    pub turn: Option<turn::TurnConfig>,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            enabled: true,
+            udp: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_ip: None,
+            connect_timeout_secs: 20,
+            bubble_radius: 3,
+            bubble_max: 8,
+            turn: None,
+        }
+    }
+}
+
+impl MediaConfig {
+    /// The address browsers are told to send to, given the bound one.
+    pub fn announced(&self, bound: SocketAddr) -> SocketAddr {
+        match self.public_ip {
+            Some(ip) => SocketAddr::new(ip, bound.port()),
+            None => bound,
+        }
+    }
+}

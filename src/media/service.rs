@@ -1,0 +1,642 @@
+//! The media task: one UDP socket for every peer, one [`Rtc`] per peer, and
+//! the forwarding of each published frame to the others in its
+//! conversation. Nothing here decides a conversation: [`MediaCommand`]s do.
+//!
+//! str0m is sans-IO: this task reads datagrams and hands them to the peer
+//! whose connection accepts them, feeds time in, and sends what each peer
+//! has to send. Forwarding writes a sender's frame into each receiver's
+//! connection, which packetizes, encrypts and paces it.
+
+use super::peer::{Peer, TrackIn};
+use super::{
+    ConversationId, EventSink, MediaCommand, MediaConfig, MediaError, MediaEvent, PeerId, Source,
+};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::crypto::CryptoProvider;
+use str0m::media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Largest datagram read (WebRTC keeps packets under the path MTU).
+const DATAGRAM_MAX: usize = 2000;
+/// Longest wait between two turns of the loop, even with nothing due.
+const IDLE_TURN: Duration = Duration::from_millis(100);
+/// Least time between two keyframe requests for one published track.
+const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(500);
+
+/// How the hub reaches the media layer. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct MediaHandle {
+    tx: mpsc::UnboundedSender<MediaCommand>,
+    /// The address browsers send media to.
+    pub addr: SocketAddr,
+}
+
+impl MediaHandle {
+    /// Queues a command; false when the media task has stopped.
+    pub fn send(&self, command: MediaCommand) -> bool {
+        self.tx.send(command).is_ok()
+    }
+}
+
+/// Binds the media socket and starts the media task.
+pub async fn spawn(
+    config: &MediaConfig,
+    stats: Arc<crate::metrics::Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<(MediaHandle, JoinHandle<()>)> {
+    let socket = UdpSocket::bind(config.udp).await?;
+    let bound = socket.local_addr()?;
+    let announced = config.announced(bound);
+    if announced.ip().is_unspecified() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "media.udp listens on every interface: set media.public_ip to the address browsers reach",
+        ));
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut service = Service {
+        local: bound,
+        announced,
+        crypto: Arc::new(str0m::crypto::from_feature_flags()),
+        peers: HashMap::new(),
+        by_addr: HashMap::new(),
+        conversations: HashMap::new(),
+        conversation_of: HashMap::new(),
+        muted: HashSet::new(),
+        audio_only: HashSet::new(),
+        due: HashMap::new(),
+        touched: HashSet::new(),
+        connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
+        stats,
+    };
+    tracing::info!(%bound, %announced, "media server listening (UDP)");
+    let task = tokio::spawn(async move {
+        let mut buf = vec![0u8; DATAGRAM_MAX];
+        loop {
+            let next = service.drive(&socket, Instant::now());
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                command = rx.recv() => match command {
+                    Some(command) => service.command(command, Instant::now()),
+                    None => break,
+                },
+                received = socket.recv_from(&mut buf) => match received {
+                    Ok((n, source)) => {
+                        if let Some(bytes) = buf.get(..n) {
+                            service.receive(bytes, source, Instant::now());
+                        }
+                    }
+                    Err(err) => tracing::debug!(%err, "media socket read"),
+                },
+                _ = tokio::time::sleep_until(next.into()) => {}
+            }
+        }
+        tracing::info!("media server stopped");
+    });
+    Ok((
+        MediaHandle {
+            tx,
+            addr: announced,
+        },
+        task,
+    ))
+}
+
+/// Something a peer produced that concerns another peer.
+// Frames only pass through the queue; boxing them would cost an allocation
+// per forwarded frame.
+#[allow(clippy::large_enum_variant)]
+enum Propagated {
+    Data(PeerId, MediaData),
+    Keyframe(PeerId, KeyframeRequest),
+}
+
+struct Service {
+    local: SocketAddr,
+    announced: SocketAddr,
+    crypto: Arc<CryptoProvider>,
+    peers: HashMap<PeerId, Peer>,
+    /// Which peer each remote address belongs to, once one accepted it.
+    by_addr: HashMap<SocketAddr, PeerId>,
+    conversations: HashMap<ConversationId, Vec<PeerId>>,
+    conversation_of: HashMap<PeerId, ConversationId>,
+    muted: HashSet<PeerId>,
+    audio_only: HashSet<PeerId>,
+    /// When each peer next needs time fed in.
+    due: HashMap<PeerId, Instant>,
+    /// Peers that got input and must be polled.
+    touched: HashSet<PeerId>,
+    connect_timeout: Duration,
+    /// The server's metrics; the media counters are `stats.media`.
+    stats: Arc<crate::metrics::Metrics>,
+}
+
+impl Service {
+    fn command(&mut self, command: MediaCommand, now: Instant) {
+        match command {
+            MediaCommand::Offer { peer, sdp, events } => self.offer(peer, &sdp, events, now),
+            MediaCommand::Answer { peer, sdp } => self.answer(peer, &sdp),
+            MediaCommand::Conversation { id, members } => self.conversation(id, members),
+            MediaCommand::Mute { peer, muted } => {
+                if muted {
+                    self.muted.insert(peer);
+                } else {
+                    self.muted.remove(&peer);
+                }
+            }
+            MediaCommand::AudioOnly { peer, audio_only } => {
+                let changed = if audio_only {
+                    self.audio_only.insert(peer)
+                } else {
+                    self.audio_only.remove(&peer)
+                };
+                if changed && let Some(id) = self.conversation_of.get(&peer).copied() {
+                    self.route(id);
+                }
+            }
+            MediaCommand::Leave { peer } => {
+                self.remove(peer);
+                self.muted.remove(&peer);
+                self.audio_only.remove(&peer);
+                if let Some(id) = self.conversation_of.remove(&peer) {
+                    if let Some(members) = self.conversations.get_mut(&id) {
+                        members.retain(|m| *m != peer);
+                    }
+                    self.route(id);
+                }
+            }
+        }
+    }
+
+    fn offer(&mut self, id: PeerId, sdp: &str, events: EventSink, now: Instant) {
+        // A refused first offer leaves no connection: say so, so the hub
+        // forgets it. A refused new offer leaves the old connection as it was.
+        let exists = self.peers.contains_key(&id);
+        let refuse = |error: MediaError| {
+            let reason = error.to_string();
+            let _ = events.send(MediaEvent::Refused { peer: id, error });
+            if !exists {
+                let _ = events.send(MediaEvent::Closed { peer: id, reason });
+            }
+        };
+        let offer = match SdpOffer::from_sdp_string(sdp) {
+            Ok(offer) => offer,
+            Err(err) => return refuse(MediaError::BadSdp(err.to_string())),
+        };
+        let mut rtc = Rtc::builder()
+            .set_crypto_provider(self.crypto.clone())
+            .set_ice_lite(true)
+            // One audio and one video codec for everyone, so any published
+            // frame can be forwarded to any receiver as it is.
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .set_stats_interval(Some(Duration::from_secs(2)))
+            .build(now);
+        match Candidate::host(self.announced, "udp") {
+            Ok(candidate) => {
+                rtc.add_local_candidate(candidate);
+            }
+            Err(err) => return refuse(MediaError::OfferRefused(err.to_string())),
+        }
+        let answer = match rtc.sdp_api().accept_offer(offer) {
+            Ok(answer) => answer,
+            Err(err) => return refuse(MediaError::OfferRefused(err.to_string())),
+        };
+        // A new offer starts the connection afresh.
+        self.remove(id);
+        let peer = Peer::new(id, rtc, events, now);
+        peer.tell(MediaEvent::Answer {
+            peer: id,
+            sdp: answer.to_sdp_string(),
+        });
+        self.peers.insert(id, peer);
+        self.touched.insert(id);
+        self.stats
+            .media
+            .peers
+            .store(self.peers.len() as u64, Relaxed);
+    }
+
+    fn answer(&mut self, id: PeerId, sdp: &str) {
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        let answer = match SdpAnswer::from_sdp_string(sdp) {
+            Ok(answer) => answer,
+            Err(err) => {
+                let error = MediaError::BadSdp(err.to_string());
+                return peer.tell(MediaEvent::Refused { peer: id, error });
+            }
+        };
+        let Some(pending) = peer.pending.take() else {
+            let error = MediaError::NoPendingOffer;
+            return peer.tell(MediaEvent::Refused { peer: id, error });
+        };
+        if let Err(err) = peer.rtc.sdp_api().accept_answer(pending, answer) {
+            // The offer is spent either way: start over with a fresh one.
+            let error = MediaError::OfferRefused(err.to_string());
+            peer.tell(MediaEvent::Refused { peer: id, error });
+            peer.rtc.disconnect();
+            self.touched.insert(id);
+            return;
+        }
+        let opened = peer.answered();
+        self.touched.insert(id);
+        // A new receiver needs a keyframe to start decoding.
+        for track in opened.iter().filter(|t| t.kind == MediaKind::Video) {
+            self.request_keyframe(track.from, track.from_mid, KeyframeRequestKind::Pli);
+        }
+        self.offer_changes(id);
+        self.count_roles();
+    }
+
+    fn conversation(&mut self, id: ConversationId, members: Vec<PeerId>) {
+        let mut affected = vec![id];
+        let before = self.conversations.remove(&id).unwrap_or_default();
+        for left in before.iter().filter(|m| !members.contains(m)) {
+            if self.conversation_of.get(left) == Some(&id) {
+                self.conversation_of.remove(left);
+            }
+        }
+        for member in &members {
+            if let Some(old) = self.conversation_of.insert(*member, id)
+                && old != id
+            {
+                if let Some(list) = self.conversations.get_mut(&old) {
+                    list.retain(|m| m != member);
+                }
+                affected.push(old);
+            }
+        }
+        if !members.is_empty() {
+            self.conversations.insert(id, members);
+        }
+        for gone in before {
+            if !self.conversation_of.contains_key(&gone) {
+                self.set_wanted(gone, Vec::new());
+            }
+        }
+        for conversation in affected {
+            self.route(conversation);
+        }
+    }
+
+    /// Sets what every member of a conversation receives: the tracks of
+    /// every other member (no video for audio-only members).
+    fn route(&mut self, id: ConversationId) {
+        let members = self.conversations.get(&id).cloned().unwrap_or_default();
+        let published: Vec<(PeerId, TrackIn)> = members
+            .iter()
+            .filter_map(|m| self.peers.get(m))
+            .flat_map(|p| p.tracks_in.iter().map(move |t| (p.id, *t)))
+            .collect();
+        for member in members {
+            let audio_only = self.audio_only.contains(&member);
+            let wanted = published
+                .iter()
+                .filter(|(from, t)| *from != member && !(audio_only && t.kind == MediaKind::Video))
+                .copied()
+                .collect();
+            self.set_wanted(member, wanted);
+        }
+    }
+
+    fn set_wanted(&mut self, id: PeerId, wanted: Vec<(PeerId, TrackIn)>) {
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        if peer.want(&wanted) {
+            self.offer_changes(id);
+        }
+    }
+
+    /// Sends the peer an offer when its received tracks changed and none is out.
+    fn offer_changes(&mut self, id: PeerId) {
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        if let Some(offer) = peer.renegotiate() {
+            peer.tell(offer);
+            self.stats.media.renegotiations.fetch_add(1, Relaxed);
+            self.touched.insert(id);
+        }
+    }
+
+    fn receive(&mut self, bytes: &[u8], source: SocketAddr, now: Instant) {
+        let Ok(contents) = bytes.try_into() else {
+            return;
+        };
+        let input = Input::Receive(
+            now,
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination: self.local,
+                contents,
+            },
+        );
+        let known = self
+            .by_addr
+            .get(&source)
+            .copied()
+            .filter(|id| self.peers.get(id).is_some_and(|p| p.rtc.accepts(&input)));
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let Some(id) = self
+                    .peers
+                    .values()
+                    .find(|p| p.rtc.accepts(&input))
+                    .map(|p| p.id)
+                else {
+                    return;
+                };
+                self.by_addr.insert(source, id);
+                id
+            }
+        };
+        if let Some(peer) = self.peers.get_mut(&id) {
+            if let Err(err) = peer.rtc.handle_input(input) {
+                tracing::debug!(peer = id.0, %err, "media input refused; dropping the peer");
+                peer.rtc.disconnect();
+            }
+            self.touched.insert(id);
+        }
+    }
+
+    /// Feeds time to the peers that are due, polls every touched peer,
+    /// forwards what they produced, drops dead peers. Returns when to come
+    /// back.
+    fn drive(&mut self, socket: &UdpSocket, now: Instant) -> Instant {
+        for (id, due) in &self.due {
+            if *due <= now {
+                self.touched.insert(*id);
+            }
+        }
+        for id in &self.touched {
+            if let Some(peer) = self.peers.get_mut(id)
+                && peer.rtc.is_alive()
+                && let Err(err) = peer.rtc.handle_input(Input::Timeout(now))
+            {
+                tracing::debug!(peer = id.0, %err, "media timeout handling failed");
+                peer.rtc.disconnect();
+            }
+        }
+        let mut queue = VecDeque::new();
+        while !self.touched.is_empty() {
+            let touched: Vec<PeerId> = self.touched.drain().collect();
+            for id in touched {
+                self.poll(id, socket, &mut queue);
+            }
+            while let Some(item) = queue.pop_front() {
+                self.propagate(item);
+            }
+        }
+        self.reap(now);
+        let next = self.due.values().min().copied().unwrap_or(now + IDLE_TURN);
+        next.min(now + IDLE_TURN)
+            .max(now + Duration::from_millis(1))
+    }
+
+    /// Polls one peer until it has nothing more to do now.
+    fn poll(&mut self, id: PeerId, socket: &UdpSocket, queue: &mut VecDeque<Propagated>) {
+        let mut routed = false;
+        let mut connected = false;
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        loop {
+            if !peer.rtc.is_alive() {
+                self.due.remove(&id);
+                break;
+            }
+            let output = match peer.rtc.poll_output() {
+                Ok(output) => output,
+                Err(err) => {
+                    tracing::debug!(peer = id.0, %err, "media poll failed; dropping the peer");
+                    peer.rtc.disconnect();
+                    continue;
+                }
+            };
+            match output {
+                Output::Timeout(at) => {
+                    self.due.insert(id, at);
+                    break;
+                }
+                Output::Transmit(transmit) => {
+                    let _ = socket.try_send_to(&transmit.contents, transmit.destination);
+                }
+                Output::Event(event) => match event {
+                    Event::Connected => {
+                        peer.connected = true;
+                        connected = true;
+                        peer.tell(MediaEvent::Connected { peer: id });
+                    }
+                    // A loaded client or network may miss a few checks: it
+                    // is dropped only if it stays lost (see `reap`).
+                    Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                        peer.disconnected_since.get_or_insert(Instant::now());
+                    }
+                    Event::IceConnectionStateChange(_) => peer.disconnected_since = None,
+                    Event::MediaAdded(added) => {
+                        if matches!(added.direction, Direction::RecvOnly | Direction::SendRecv) {
+                            peer.media_added(added.mid, added.kind);
+                            routed = true;
+                        }
+                    }
+                    Event::MediaData(data) => queue.push_back(Propagated::Data(id, data)),
+                    Event::KeyframeRequest(request) => {
+                        queue.push_back(Propagated::Keyframe(id, request))
+                    }
+                    Event::MediaEgressStats(stats) => {
+                        let seen = peer.nacks_seen.entry(stats.mid).or_insert(0);
+                        let new = stats.nacks.saturating_sub(*seen);
+                        *seen = stats.nacks;
+                        self.stats.media.nacks.fetch_add(new, Relaxed);
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if routed && let Some(conversation) = self.conversation_of.get(&id).copied() {
+            self.route(conversation);
+        }
+        if connected {
+            self.offer_changes(id);
+            self.count_roles();
+        }
+    }
+
+    fn propagate(&mut self, item: Propagated) {
+        match item {
+            Propagated::Data(from, data) => self.forward(from, &data),
+            Propagated::Keyframe(receiver, request) => {
+                let source = self.peers.get(&receiver).and_then(|p| {
+                    p.tracks_out
+                        .iter()
+                        .find(|t| t.mid() == Some(request.mid))
+                        .map(|t| (t.from, t.from_mid))
+                });
+                if let Some((from, from_mid)) = source {
+                    self.request_keyframe(from, from_mid, request.kind);
+                }
+            }
+        }
+    }
+
+    /// Writes one published frame into every receiver's connection.
+    fn forward(&mut self, from: PeerId, data: &MediaData) {
+        let Some(track) = self
+            .peers
+            .get(&from)
+            .and_then(|p| p.track_in(data.mid))
+            .copied()
+        else {
+            return;
+        };
+        if track.source == Source::Mic && self.muted.contains(&from) {
+            self.stats.media.muted_frames.fetch_add(1, Relaxed);
+            return;
+        }
+        if !data.contiguous && track.kind == MediaKind::Video {
+            self.request_keyframe(from, data.mid, KeyframeRequestKind::Fir);
+        }
+        let Some(conversation) = self.conversation_of.get(&from) else {
+            return;
+        };
+        let Some(members) = self.conversations.get(conversation) else {
+            return;
+        };
+        for member in members {
+            if *member == from {
+                continue;
+            }
+            let Some(receiver) = self.peers.get_mut(member) else {
+                continue;
+            };
+            let Some(mid) = receiver.open_mid_for(from, data.mid) else {
+                continue;
+            };
+            let Some(writer) = receiver.rtc.writer(mid) else {
+                continue;
+            };
+            let Some(pt) = writer.match_params(data.params) else {
+                continue;
+            };
+            if let Err(err) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
+                tracing::debug!(peer = member.0, %err, "media write failed; dropping the peer");
+                receiver.rtc.disconnect();
+            } else {
+                self.stats
+                    .media
+                    .forwarded_bytes
+                    .fetch_add(data.data.len() as u64, Relaxed);
+                self.stats.media.forwarded_frames.fetch_add(1, Relaxed);
+            }
+            self.touched.insert(*member);
+        }
+    }
+
+    fn request_keyframe(&mut self, from: PeerId, mid: Mid, kind: KeyframeRequestKind) {
+        let Some(peer) = self.peers.get_mut(&from) else {
+            return;
+        };
+        let now = Instant::now();
+        if peer
+            .last_keyframe_request
+            .get(&mid)
+            .is_some_and(|at| now.duration_since(*at) < KEYFRAME_REQUEST_GAP)
+        {
+            return;
+        }
+        if let Some(mut writer) = peer.rtc.writer(mid)
+            && writer.request_keyframe(None, kind).is_ok()
+        {
+            peer.last_keyframe_request.insert(mid, now);
+            self.stats.media.keyframe_requests.fetch_add(1, Relaxed);
+            self.touched.insert(from);
+        }
+    }
+
+    /// Drops peers whose connection ended or never came up in time.
+    fn reap(&mut self, now: Instant) {
+        let timeout = self.connect_timeout;
+        let gone: Vec<(PeerId, &'static str)> = self
+            .peers
+            .values()
+            .filter_map(|p| {
+                if !p.rtc.is_alive() {
+                    Some((p.id, "connection closed"))
+                } else if !p.connected && now.duration_since(p.created) > timeout {
+                    Some((p.id, "ICE did not complete in time"))
+                } else if p
+                    .disconnected_since
+                    .is_some_and(|since| now.duration_since(since) > timeout)
+                {
+                    Some((p.id, "ICE lost the connection"))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (id, reason) in gone {
+            if reason.starts_with("ICE") {
+                self.stats.media.connect_timeouts.fetch_add(1, Relaxed);
+            }
+            if let Some(peer) = self.remove(id) {
+                peer.tell(MediaEvent::Closed {
+                    peer: id,
+                    reason: reason.to_string(),
+                });
+            }
+            // The others stop receiving its tracks.
+            if let Some(conversation) = self.conversation_of.get(&id).copied() {
+                self.route(conversation);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: PeerId) -> Option<Peer> {
+        let peer = self.peers.remove(&id)?;
+        self.by_addr.retain(|_, p| *p != id);
+        self.due.remove(&id);
+        self.touched.remove(&id);
+        self.stats
+            .media
+            .peers
+            .store(self.peers.len() as u64, Relaxed);
+        self.count_roles();
+        Some(peer)
+    }
+
+    fn count_roles(&self) {
+        let publishers = self
+            .peers
+            .values()
+            .filter(|p| p.connected && !p.tracks_in.is_empty())
+            .count();
+        let subscribers = self
+            .peers
+            .values()
+            .filter(|p| p.tracks_out.iter().any(|t| t.mid().is_some()))
+            .count();
+        self.stats
+            .media
+            .publishers
+            .store(publishers as u64, Relaxed);
+        self.stats
+            .media
+            .subscribers
+            .store(subscribers as u64, Relaxed);
+    }
+}

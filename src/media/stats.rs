@@ -1,0 +1,129 @@
+//! Media counters, written by the media task and read by `/metrics`.
+
+use crate::venue::RoomKind;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// Gauges and counters of the media layer.
+#[derive(Debug, Default)]
+pub struct MediaStats {
+    /// Conversations now, by the kind of room they are in (order of
+    /// [`RoomKind::ALL`]); kept by the hubs.
+    pub conversations: [AtomicI64; 5],
+    /// Connected peers now.
+    pub peers: AtomicU64,
+    /// Peers publishing at least one track now.
+    pub publishers: AtomicU64,
+    /// Peers receiving at least one track now.
+    pub subscribers: AtomicU64,
+    /// Media payload bytes forwarded (one count per receiver).
+    pub forwarded_bytes: AtomicU64,
+    /// Media frames forwarded (one count per receiver).
+    pub forwarded_frames: AtomicU64,
+    /// Frames not forwarded because their sender is muted.
+    pub muted_frames: AtomicU64,
+    /// Keyframe requests (PLI/FIR) sent to publishers.
+    pub keyframe_requests: AtomicU64,
+    /// NACKs received from subscribers (retransmission requests).
+    pub nacks: AtomicU64,
+    /// Offers the server sent to renegotiate.
+    pub renegotiations: AtomicU64,
+    /// Peers dropped for not completing ICE in time.
+    pub connect_timeouts: AtomicU64,
+    /// TURN credentials handed to clients.
+    pub turn_credentials: AtomicU64,
+}
+
+impl MediaStats {
+    /// Appends the Prometheus text of these counters.
+    pub fn render(&self, out: &mut String) {
+        let rows: [(&str, &str, &str, &AtomicU64); 11] = [
+            (
+                "amphi_media_peers",
+                "gauge",
+                "Media connections now.",
+                &self.peers,
+            ),
+            (
+                "amphi_media_publishers",
+                "gauge",
+                "Peers publishing a track.",
+                &self.publishers,
+            ),
+            (
+                "amphi_media_subscribers",
+                "gauge",
+                "Peers receiving a track.",
+                &self.subscribers,
+            ),
+            (
+                "amphi_media_forwarded_bytes_total",
+                "counter",
+                "Media bytes forwarded, per receiver.",
+                &self.forwarded_bytes,
+            ),
+            (
+                "amphi_media_forwarded_frames_total",
+                "counter",
+                "Media frames forwarded, per receiver.",
+                &self.forwarded_frames,
+            ),
+            (
+                "amphi_media_muted_frames_total",
+                "counter",
+                "Frames held back because their sender is muted.",
+                &self.muted_frames,
+            ),
+            (
+                "amphi_media_keyframe_requests_total",
+                "counter",
+                "Keyframe requests sent to publishers.",
+                &self.keyframe_requests,
+            ),
+            (
+                "amphi_media_nacks_total",
+                "counter",
+                "NACKs received from subscribers.",
+                &self.nacks,
+            ),
+            (
+                "amphi_media_renegotiations_total",
+                "counter",
+                "Offers sent by the server.",
+                &self.renegotiations,
+            ),
+            (
+                "amphi_media_connect_timeouts_total",
+                "counter",
+                "Peers dropped before connecting.",
+                &self.connect_timeouts,
+            ),
+            (
+                "amphi_media_turn_credentials_total",
+                "counter",
+                "TURN credentials issued.",
+                &self.turn_credentials,
+            ),
+        ];
+        let name = "amphi_media_conversations";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Conversations now, by kind of room.\n# TYPE {name} gauge"
+        );
+        for (kind, value) in RoomKind::ALL.iter().zip(&self.conversations) {
+            let _ = writeln!(
+                out,
+                "{name}{{kind=\"{}\"}} {}",
+                kind.tiled_class(),
+                value.load(Relaxed)
+            );
+        }
+        for (name, kind, help, value) in rows {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                value.load(Relaxed)
+            );
+        }
+    }
+}
