@@ -567,7 +567,9 @@ impl Hub {
         }
         self.snapshot();
         for session in self.sessions.values().chain(self.watchers.values()) {
-            session.link.close(CloseCode::GoingAway, "server shutting down");
+            session
+                .link
+                .close(CloseCode::GoingAway, "server shutting down");
         }
         let members = self.event.state().members.len();
         let Hub {

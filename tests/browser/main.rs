@@ -16,10 +16,10 @@ mod harness;
 mod idle;
 mod labels;
 mod layout;
+mod media;
 mod notices;
 mod results;
 mod typography;
-mod media;
 
 use amphi::domain::Role;
 use common::{Client, TestServer};
