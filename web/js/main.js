@@ -447,7 +447,6 @@ function receive(msg) {
       notices.show({ id: 'summon', kind: 'summon', body: { key: 'summon.notice', params: { name: msg.by_name } }, button: 'common.ok' });
       renderer.centerOnMe();
       break;
-    }
     case 'media_answer':
     case 'media_offer':
     case 'media_conversation':
