@@ -11,6 +11,7 @@ mod access;
 mod audit;
 #[path = "../common/mod.rs"]
 mod common;
+mod console_teams;
 mod english;
 mod harness;
 mod idle;
