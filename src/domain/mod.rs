@@ -6,7 +6,8 @@
 //!
 //! - [`event`]: the [`Event`], its durable [`EventState`], `apply`/`act`/`advance`.
 //! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
-//! - [`movement`]: walls, speed, room access and capacity.
+//! - [`movement`]: walls, speed, room access and capacity; [`placement`]:
+//!   never two avatars put on one tile.
 //! - [`chat`], [`member`], [`team`], [`presence`]: the parts of the state.
 //! - [`teams`]: forming teams, tables, dissolution, roster imports, summons.
 //! - [`program`]: challenges, schedule, phases; [`help`]: the mentor help desk;
@@ -33,6 +34,7 @@ pub mod moderation;
 mod movement;
 pub mod permissions;
 pub mod pitch;
+mod placement;
 pub mod presence;
 pub mod program;
 pub mod results;
