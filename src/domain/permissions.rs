@@ -163,6 +163,7 @@ impl Permission {
                 "delete_message",
                 "create_invite",
                 "revoke_invite",
+                "rotate_invite",
                 "list_invites",
                 "get_audit_log",
             ],
