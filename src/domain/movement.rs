@@ -75,7 +75,12 @@ impl Event {
     }
 
     /// Moves the avatar one tile and reports a room change.
-    fn move_avatar(&mut self, member: MemberId, tile: Tile, room: RoomIdx) -> Vec<Effect> {
+    pub(super) fn move_avatar(
+        &mut self,
+        member: MemberId,
+        tile: Tile,
+        room: RoomIdx,
+    ) -> Vec<Effect> {
         match self.presence.relocate(member, tile, room) {
             Some(from) => vec![Effect::RoomChanged {
                 member,

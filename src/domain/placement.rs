@@ -1,10 +1,14 @@
 //! Where the server puts an avatar it moves by itself (spawn, respawn,
 //! teleport, summon, go to a team's table) or walks to a tile: never onto a
 //! tile another avatar stands on or is walking to, so no one is hidden
-//! under someone else.
+//! under someone else. Summoned people are seated on the amphitheatre's
+//! seats while there are free ones.
 
+use super::command::Effect;
+use super::error::DomainError;
 use super::event::Event;
 use super::ids::MemberId;
+use super::role::Role;
 use crate::venue::{RoomIdx, Tile};
 use std::collections::{HashSet, VecDeque};
 
@@ -47,6 +51,36 @@ impl Event {
         }
         wanted
     }
+
+    /// Seats `member` on the first free seat of the room `room_id` (the
+    /// venue's seat order); teleports them into it as usual when it has no
+    /// free seat left.
+    pub(super) fn seat(
+        &mut self,
+        member: MemberId,
+        role: Role,
+        room_id: &str,
+    ) -> Result<Vec<Effect>, DomainError> {
+        let room = self
+            .venue
+            .room_by_id(room_id)
+            .ok_or_else(|| DomainError::UnknownRoom(room_id.to_string()))?;
+        let taken = self.taken_tiles(member, room);
+        let seat = self.venue.seats.iter().copied().find(|seat| {
+            self.venue.room_at(*seat) == Some(room)
+                && !taken.contains(seat)
+                && self.may_stand_on_stage(member, *seat)
+        });
+        let Some(seat) = seat else {
+            return self.teleport(member, role, room_id);
+        };
+        let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
+        self.check_entry(role, Some(avatar.room), room)?;
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.path.clear();
+        }
+        Ok(self.move_avatar(member, seat, room))
+    }
 }
 
 #[cfg(test)]
@@ -56,6 +90,7 @@ mod tests {
     use crate::domain::ids::MemberId;
     use crate::domain::limits::Limits;
     use crate::domain::role::Role;
+    use crate::domain::teams::SummonTarget;
     use crate::venue::{Tile, Venue};
     use std::collections::HashSet;
     use std::sync::Arc;
@@ -138,5 +173,32 @@ mod tests {
             i64::from(end.y) - i64::from(target.y),
         );
         assert_eq!(dx.abs() + dy.abs(), 1, "next to the taken tile: {end:?}");
+    }
+
+    #[test]
+    fn summoned_people_sit_on_free_seats_front_row_first() {
+        let mut e = event();
+        let moderator = arrive_as(&mut e, "mod", Role::Moderator);
+        let people: Vec<MemberId> = (0..12).map(|i| arrive(&mut e, &format!("p{i}"))).collect();
+        // Someone already sits on the first seat: nobody is put on them.
+        let first = e.venue().seats[0];
+        e.act(
+            people[0],
+            &Action::Teleport {
+                room: "amphi".into(),
+            },
+            0,
+        )
+        .unwrap();
+        let amphi = e.venue().room_by_id("amphi").unwrap();
+        e.presence.relocate(people[0], first, amphi);
+        e.summon(moderator, SummonTarget::Role(Role::Participant), 0)
+            .unwrap();
+        let seats: HashSet<Tile> = e.venue().seats.iter().copied().collect();
+        let tiles: HashSet<Tile> = people.iter().map(|m| tile_of(&e, *m)).collect();
+        assert_eq!(tiles.len(), people.len(), "one seat each");
+        assert!(tiles.is_subset(&seats), "everyone seated: {tiles:?}");
+        let front = e.venue().seats.iter().map(|s| s.y).min().unwrap();
+        assert!(tiles.iter().all(|t| t.y == front), "the front row first");
     }
 }

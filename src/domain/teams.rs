@@ -379,8 +379,9 @@ impl Event {
         let mut effects = Vec::new();
         for (member, role) in summoned {
             effects.push(Effect::Summoned { member, by: actor });
-            // Someone who cannot enter (amphitheatre full) still gets the notice.
-            if let Ok(moved) = self.teleport(member, role, &amphi) {
+            // Seated while seats are free. Someone who cannot enter
+            // (amphitheatre full) still gets the notice.
+            if let Ok(moved) = self.seat(member, role, &amphi) {
                 effects.extend(moved);
             }
         }

@@ -509,7 +509,7 @@ async fn arrival(watcher: &mut Client, id: u32, room: &str) -> (u64, u64) {
 }
 
 #[tokio::test]
-async fn go_to_team_and_summon_never_put_two_avatars_on_one_tile() {
+async fn go_to_team_and_summon_never_put_two_avatars_on_one_tile_and_summons_seat_people() {
     let server = TestServer::start().await;
     let (mut moderator, _) = Client::join(&server, Role::Moderator, "Modé").await;
     let (mut ana, wa) = Client::join(&server, Role::Participant, "Ana").await;
@@ -564,4 +564,12 @@ async fn go_to_team_and_summon_never_put_two_avatars_on_one_tile() {
     assert_ne!(ana_at, bea_at, "Ana summoned onto Bea");
     assert_ne!(cid_at, bea_at, "Cid summoned onto Bea");
     assert_ne!(ana_at, cid_at, "Ana and Cid summoned onto one tile");
+    // Summoned people are seated, in the front row.
+    let seats = venue().seats;
+    let front = seats.iter().map(|s| s.y).min().unwrap();
+    for (x, y) in [ana_at, cid_at] {
+        let tile = Tile::new(x as u16, y as u16);
+        assert!(seats.contains(&tile), "{tile:?} is not a seat");
+        assert_eq!(tile.y, front, "{tile:?} is not in the front row");
+    }
 }
