@@ -19,6 +19,7 @@ mod labels;
 mod layout;
 mod notices;
 mod results;
+mod seats;
 mod typography;
 
 use amphi::domain::Role;
