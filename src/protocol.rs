@@ -132,6 +132,17 @@ pub enum ClientMsg {
     SetTeamFormation {
         self_service: bool,
     },
+    /// Create an empty team (its members join later).
+    AddTeam {
+        name: String,
+        #[serde(default)]
+        challenge: Option<u32>,
+    },
+    /// Give a team a challenge (`challenge: null` takes it away).
+    SetTeamChallenge {
+        team: u32,
+        challenge: Option<u32>,
+    },
     /// Bring everyone, one role, or one team to the amphitheatre.
     Summon {
         #[serde(default)]

@@ -373,6 +373,11 @@ def amphitheatre(v):
     v.obj("amphi", "amphitheatre", 1, 1, 32, 22,
           {"label": "Amphithéâtre", "capacity": 400})
     v.obj("", "stage", 8, 1, 18, 4)
+    # Rows of seats on the carpet rows, split by a central aisle: summoned
+    # people are seated there, front rows first.
+    for y in range(6, 21, 2):
+        v.obj("", "seats", 2, y, 14, 1)
+        v.obj("", "seats", 18, y, 14, 1)
 
 
 def jury_room(v, x):

@@ -50,6 +50,18 @@ pub enum Command {
         #[serde(default)]
         challenge: Option<u32>,
     },
+    /// The moderator creates an empty team (members join it later, e.g.
+    /// through a team invite). The team gets a free team table.
+    AddTeam {
+        name: String,
+        #[serde(default)]
+        challenge: Option<u32>,
+    },
+    /// The moderator gives a team a challenge (`None`: takes it away).
+    SetTeamChallenge {
+        team: TeamId,
+        challenge: Option<u32>,
+    },
     /// A participant joins an existing team.
     JoinTeam { team: TeamId },
     /// A participant leaves their team. An emptied team is dissolved.

@@ -323,6 +323,8 @@ impl Event {
                 }
             }
             Command::CreateTeam { .. }
+            | Command::AddTeam { .. }
+            | Command::SetTeamChallenge { .. }
             | Command::JoinTeam { .. }
             | Command::LeaveTeam
             | Command::ImportRoster(_) => self.check_team_command(actor_member, command)?,
@@ -418,6 +420,8 @@ impl Event {
                 vec![Effect::ChatPosted { seq }]
             }
             Command::CreateTeam { .. }
+            | Command::AddTeam { .. }
+            | Command::SetTeamChallenge { .. }
             | Command::JoinTeam { .. }
             | Command::LeaveTeam
             | Command::ImportRoster(_) => self.commit_team_command(actor, command, now),

@@ -6,7 +6,8 @@
 //!
 //! - [`event`]: the [`Event`], its durable [`EventState`], `apply`/`act`/`advance`.
 //! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
-//! - [`movement`]: walls, speed, room access and capacity.
+//! - [`movement`]: walls, speed, room access and capacity; [`placement`]:
+//!   never two avatars put on one tile.
 //! - [`conversations`]: who talks with whom (rooms and bubbles).
 //! - [`chat`], [`member`], [`team`], [`presence`]: the parts of the state.
 //! - [`teams`]: forming teams, tables, dissolution, roster imports, summons.
@@ -35,6 +36,7 @@ pub mod moderation;
 mod movement;
 pub mod permissions;
 pub mod pitch;
+mod placement;
 pub mod presence;
 pub mod program;
 pub mod results;

@@ -75,7 +75,12 @@ impl Event {
     }
 
     /// Moves the avatar one tile and reports a room change.
-    fn move_avatar(&mut self, member: MemberId, tile: Tile, room: RoomIdx) -> Vec<Effect> {
+    pub(super) fn move_avatar(
+        &mut self,
+        member: MemberId,
+        tile: Tile,
+        room: RoomIdx,
+    ) -> Vec<Effect> {
         match self.presence.relocate(member, tile, room) {
             Some(from) => vec![Effect::RoomChanged {
                 member,
@@ -144,6 +149,8 @@ impl Event {
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (from_tile, from_room) = (avatar.tile, avatar.room);
         self.check_entry(role, Some(from_room), target_room)?;
+        // Someone stands (or is heading) there: stop beside them instead.
+        let target = self.free_tile_near(member, target, target_room);
         // Capacity is checked step by step while walking, not when planning.
         let may_enter =
             |room: RoomIdx| room == from_room || self.venue.room(room).roles.contains(role);
@@ -182,8 +189,9 @@ impl Event {
         if tiles.is_empty() {
             return Err(DomainError::UnknownRoom(room_id.to_string()));
         }
-        // Spread arrivals over the room's tiles instead of stacking them.
-        let tile = tiles[self.presence.population(room) as usize % tiles.len()];
+        // Spread arrivals over the room's tiles, never onto someone.
+        let wanted = tiles[self.presence.population(room) as usize % tiles.len()];
+        let tile = self.free_tile_near(member, wanted, room);
         if let Some(avatar) = self.presence.get_mut(member) {
             avatar.path.clear();
         }
@@ -249,7 +257,7 @@ impl Event {
     }
 
     /// Where a newly connected avatar appears: one of the role's spawn points,
-    /// chosen by id so arrivals spread out.
+    /// chosen by id so arrivals spread out, or the nearest free tile to it.
     pub(super) fn spawn_point(&self, member: MemberId, role: Role) -> Option<(Tile, RoomIdx)> {
         let spawns: Vec<(Tile, RoomIdx)> = self
             .venue
@@ -260,6 +268,7 @@ impl Event {
         if spawns.is_empty() {
             return None;
         }
-        Some(spawns[member.0 as usize % spawns.len()])
+        let (wanted, room) = spawns[member.0 as usize % spawns.len()];
+        Some((self.free_tile_near(member, wanted, room), room))
     }
 }

@@ -23,7 +23,8 @@ pub enum Permission {
     AskHelp,
     /// Set mentor skills; claim, unclaim and resolve requests.
     HandleHelp,
-    /// Challenges, schedule, phases, team formation mode.
+    /// Challenges, schedule, phases, team formation mode, teams and their
+    /// challenges.
     ManageProgram,
     /// Import participants and teams from a CSV roster.
     ImportRoster,
@@ -155,6 +156,8 @@ impl Permission {
                 "set_schedule",
                 "set_phase",
                 "set_team_formation",
+                "add_team",
+                "set_team_challenge",
             ],
             Permission::ImportRoster => &["POST /api/events/{id}/roster"],
             Permission::Summon => &["summon"],

@@ -41,6 +41,15 @@ impl Event {
                 }
                 self.check_new_team(name, *challenge)?;
             }
+            Command::AddTeam { name, challenge } => {
+                need(Permission::ManageProgram)?;
+                self.check_new_team(name, *challenge)?;
+            }
+            Command::SetTeamChallenge { team, challenge } => {
+                need(Permission::ManageProgram)?;
+                self.team(*team).ok_or(DomainError::UnknownTeam(team.0))?;
+                self.check_challenge(*challenge)?;
+            }
             Command::JoinTeam { team } => {
                 self_service(Permission::JoinTeam)?;
                 if let Some(current) = actor.and_then(|m| m.team) {
@@ -68,14 +77,17 @@ impl Event {
         if self.team_by_name(&name).is_some() {
             return Err(DomainError::DuplicateTeamName(name));
         }
-        if let Some(challenge) = challenge {
-            self.state
-                .program
-                .challenges
-                .get(&challenge)
-                .ok_or(DomainError::UnknownChallenge(challenge))?;
+        self.check_challenge(challenge)
+    }
+
+    /// Refuses a challenge id the programme does not list (`None` is fine).
+    fn check_challenge(&self, challenge: Option<u32>) -> Result<(), DomainError> {
+        match challenge {
+            Some(id) if !self.state.program.challenges.contains_key(&id) => {
+                Err(DomainError::UnknownChallenge(id))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     fn check_import(&self, import: &RosterImport) -> Result<(), DomainError> {
@@ -153,6 +165,14 @@ impl Event {
                 }
                 effects
             }
+            Command::AddTeam { name, challenge } => self.create_team(name, *challenge).1,
+            Command::SetTeamChallenge { team, challenge } => match self.state.teams.get_mut(team) {
+                Some(found) => {
+                    found.challenge = *challenge;
+                    vec![Effect::TeamChanged { team: *team }]
+                }
+                None => vec![],
+            },
             Command::JoinTeam { team } => actor
                 .map(|m| self.put_in_team(m, *team))
                 .unwrap_or_default(),
@@ -359,8 +379,9 @@ impl Event {
         let mut effects = Vec::new();
         for (member, role) in summoned {
             effects.push(Effect::Summoned { member, by: actor });
-            // Someone who cannot enter (amphitheatre full) still gets the notice.
-            if let Ok(moved) = self.teleport(member, role, &amphi) {
+            // Seated while seats are free. Someone who cannot enter
+            // (amphitheatre full) still gets the notice.
+            if let Ok(moved) = self.seat(member, role, &amphi) {
                 effects.extend(moved);
             }
         }
@@ -484,6 +505,70 @@ mod tests {
             e.apply(Some(founder), &Command::LeaveTeam, 0),
             Err(DomainError::TeamFormationClosed)
         );
+    }
+
+    #[test]
+    fn the_moderator_adds_teams_and_gives_them_challenges() {
+        let mut e = event();
+        let moderator = join(&mut e, "mod", Role::Moderator);
+        let p = join(&mut e, "p", Role::Participant);
+        e.apply(
+            Some(moderator),
+            &Command::Program(ProgramCommand::AddChallenge {
+                title: "Open data".into(),
+                description: String::new(),
+            }),
+            0,
+        )
+        .unwrap();
+        let challenge = *e.state().program.challenges.keys().next().unwrap();
+        let add = Command::AddTeam {
+            name: "Open Mairie".into(),
+            challenge: None,
+        };
+        assert!(matches!(
+            e.apply(Some(p), &add, 0),
+            Err(DomainError::Forbidden { .. })
+        ));
+        let effects = e.apply(Some(moderator), &add, 0).unwrap();
+        let [Effect::TeamChanged { team }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        let team = *team;
+        assert!(e.team(team).unwrap().members.is_empty());
+        assert_eq!(e.member(moderator).unwrap().team, None);
+        assert_eq!(
+            e.apply(Some(moderator), &add, 0),
+            Err(DomainError::DuplicateTeamName("Open Mairie".into()))
+        );
+        let give = |challenge| Command::SetTeamChallenge { team, challenge };
+        assert!(matches!(
+            e.apply(Some(p), &give(Some(challenge)), 0),
+            Err(DomainError::Forbidden { .. })
+        ));
+        assert_eq!(
+            e.apply(Some(moderator), &give(Some(99)), 0),
+            Err(DomainError::UnknownChallenge(99))
+        );
+        assert_eq!(
+            e.apply(
+                Some(moderator),
+                &Command::SetTeamChallenge {
+                    team: TeamId(42),
+                    challenge: None
+                },
+                0
+            ),
+            Err(DomainError::UnknownTeam(42))
+        );
+        assert_eq!(e.team(team).unwrap().challenge, None);
+        assert_eq!(
+            e.apply(Some(moderator), &give(Some(challenge)), 0),
+            Ok(vec![Effect::TeamChanged { team }])
+        );
+        assert_eq!(e.team(team).unwrap().challenge, Some(challenge));
+        e.apply(Some(moderator), &give(None), 0).unwrap();
+        assert_eq!(e.team(team).unwrap().challenge, None);
     }
 
     #[test]

@@ -92,6 +92,11 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::SetTeamFormation { self_service } => {
             program(ProgramCommand::SetTeamFormation { self_service })
         }
+        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam { name, challenge })),
+        ClientMsg::SetTeamChallenge { team, challenge } => Ok(Durable(Command::SetTeamChallenge {
+            team: TeamId(team),
+            challenge,
+        })),
         ClientMsg::Summon { role, team } => match (role, team) {
             (None, None) => Ok(Intent::Summon(SummonTarget::Everyone)),
             (Some(role), None) => Ok(Intent::Summon(SummonTarget::Role(role))),

@@ -253,9 +253,11 @@ fn load(text: &str, format: MapFormat, resolver: Option<Resolver<'_>>) -> MapRep
             rooms: read.rooms,
             spawns: Vec::new(),
             stage: read.stage,
+            seats: Vec::new(),
             grid,
             by_id,
         };
+        venue.seats = venue.seats_of(&read.seats);
         venue.spawns = spawns::check_spawns(&venue, spawns, &mut out);
         spawns::check_coverage(&venue, &mut out);
         if out.is_clean() {

@@ -15,7 +15,8 @@
 //! - `load.rs`: the load, map checks, tilesets, tile layers → collision, and
 //!   the map clients draw ([`MapReport`]); `objects.rs`: rooms and the stage
 //!   from object layers, `rects.rs` their rectangles, `spawns.rs` spawn
-//!   points; `workadventure.rs`: WorkAdventure conventions.
+//!   points, `seats.rs` the amphitheatre's seats; `workadventure.rs`:
+//!   WorkAdventure conventions.
 //! - `tilesets.rs`: embedded and external tilesets, for collision and drawing.
 //! - `problems.rs`: every problem and warning of one load, gathered.
 //! - `grid.rs`: per-tile collision and room tables (O(1) lookups).
@@ -37,6 +38,7 @@ mod paths;
 mod problems;
 mod rects;
 mod room;
+mod seats;
 mod spawns;
 mod tiled;
 mod tilesets;
@@ -78,6 +80,11 @@ pub struct Venue {
     pub spawns: Vec<Spawn>,
     /// The stage of the amphitheatre, where speakers stand, if the map has one.
     pub stage: Option<TileRect>,
+    /// The amphitheatre's seats, in the order they are given to summoned
+    /// people: rows in map order, each from its middle outwards. Only
+    /// walkable tiles of an amphitheatre are seats.
+    #[serde(skip)]
+    pub seats: Vec<Tile>,
     #[serde(skip)]
     grid: grid::Grid,
     #[serde(skip)]

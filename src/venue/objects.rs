@@ -1,5 +1,6 @@
-//! Object layers → rooms and the stage, each checked field by field, and the
-//! spawn points they hold (read in `spawns.rs`).
+//! Object layers → rooms, the stage and the amphitheatre's seats, each
+//! checked field by field, and the spawn points they hold (read in
+//! `spawns.rs`).
 //!
 //! Objects without a class are decorations and are ignored; so are objects
 //! whose class Amphi does not use (WorkAdventure's `area`, `website`, ...),
@@ -34,6 +35,8 @@ pub(crate) const ROOM_PROPERTY: &str = "amphi-room";
 pub(crate) struct Read {
     pub rooms: Vec<Room>,
     pub stage: Option<TileRect>,
+    /// Rows of seats (class `seats`), each inside an amphitheatre.
+    pub seats: Vec<TileRect>,
     pub spawns: Vec<SpawnSource>,
 }
 
@@ -49,6 +52,7 @@ pub(crate) fn read(objects: &[&Object], geo: Geometry, out: &mut Problems) -> Re
     let mut rooms: Vec<Room> = Vec::new();
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut stage: Option<(TileRect, &Object)> = None;
+    let mut seats: Vec<(TileRect, &Object)> = Vec::new();
     let mut spawns = Vec::new();
     let mut decorations: BTreeMap<&str, usize> = BTreeMap::new();
     for o in objects {
@@ -134,6 +138,10 @@ pub(crate) fn read(objects: &[&Object], geo: Geometry, out: &mut Problems) -> Re
                 }
                 Err(e) => out.error(e),
             },
+            "seats" => match rect_of(o, geo, out) {
+                Ok(rect) => seats.push((rect, o)),
+                Err(e) => out.error(e),
+            },
             "spawn" => match read_spawn(o, geo) {
                 Ok(spawn) => spawns.push(SpawnSource {
                     spawns: vec![spawn],
@@ -157,21 +165,33 @@ pub(crate) fn read(objects: &[&Object], geo: Geometry, out: &mut Problems) -> Re
             list.join(", ")
         ));
     }
-    if let Some((rect, o)) = stage {
-        let inside = rooms
+    let in_amphitheatre = |rect: &TileRect| {
+        rooms
             .iter()
-            .any(|r| r.kind == RoomKind::Amphitheatre && r.rect.contains_rect(&rect));
-        if !inside {
+            .any(|r| r.kind == RoomKind::Amphitheatre && r.rect.contains_rect(rect))
+    };
+    if let Some((rect, o)) = stage
+        && !in_amphitheatre(&rect)
+    {
+        out.error(MapError::on(
+            location(o),
+            "x",
+            "the stage must lie entirely inside an amphitheatre: move it or enlarge the amphitheatre",
+        ));
+    }
+    for (rect, o) in &seats {
+        if !in_amphitheatre(rect) {
             out.error(MapError::on(
                 location(o),
                 "x",
-                "the stage must lie entirely inside an amphitheatre: move it or enlarge the amphitheatre",
+                "seats must lie entirely inside an amphitheatre: move them or enlarge the amphitheatre",
             ));
         }
     }
     Read {
         rooms,
         stage: stage.map(|(rect, _)| rect),
+        seats: seats.into_iter().map(|(rect, _)| rect).collect(),
         spawns,
     }
 }

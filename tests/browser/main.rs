@@ -11,6 +11,7 @@ mod access;
 mod audit;
 #[path = "../common/mod.rs"]
 mod common;
+mod console_teams;
 mod english;
 mod harness;
 mod idle;
@@ -19,6 +20,7 @@ mod layout;
 mod media;
 mod notices;
 mod results;
+mod seats;
 mod typography;
 
 use amphi::domain::Role;

@@ -34,6 +34,8 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
         json!({"type": "set_schedule", "schedule": [{"phase": "opening", "starts_at": 1}]}),
         json!({"type": "set_phase", "phase": "hacking"}),
         json!({"type": "set_team_formation", "self_service": true}),
+        json!({"type": "add_team", "name": format!("Équipe {name}")}),
+        json!({"type": "set_team_challenge", "team": 2, "challenge": null}),
         json!({"type": "summon", "role": "jury"}),
         json!({"type": "ask_help", "tags": ["data"], "description": "À l'aide"}),
         json!({"type": "claim_help", "request": 999}),

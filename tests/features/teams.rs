@@ -445,3 +445,80 @@ async fn a_dissolved_team_leaves_every_view_and_each_is_pushed() {
     assert_eq!(sheet["progress"]["scored"], 0);
     wait_for(&mut public, "on_stage", |m| m["team"] == CARTOGRAPHES).await;
 }
+
+#[tokio::test]
+async fn the_moderator_adds_a_team_and_gives_the_demo_teams_challenges() {
+    let server = TestServer::start().await;
+    let (mut moderator, welcome) = Client::join(&server, Role::Moderator, "Modé").await;
+    let (mut ana, _) = Client::join(&server, Role::Participant, "Ana").await;
+    let demo = welcome.0["teams"][0]["id"].clone();
+    assert_eq!(
+        welcome.0["teams"][0]["challenge"],
+        Value::Null,
+        "{welcome:?}"
+    );
+
+    moderator
+        .call(json!({"type": "add_challenge", "title": "Open data"}))
+        .await;
+    let program = moderator
+        .recv_until(
+            |m| is_type(m, "program") && m["program"]["challenges"][0]["id"].is_u64(),
+            WAIT,
+        )
+        .await;
+    let challenge = program["program"]["challenges"][0]["id"].clone();
+
+    let give = json!({"type": "set_team_challenge", "team": demo, "challenge": challenge});
+    assert_eq!(ana.call_err(give.clone()).await, "forbidden");
+    moderator.call(give).await;
+    let given = ana
+        .recv_until(
+            |m| is_type(m, "team_updated") && m["team"]["id"] == demo,
+            WAIT,
+        )
+        .await;
+    assert_eq!(given["team"]["challenge"], challenge, "pushed to everyone");
+    assert_eq!(
+        moderator
+            .call_err(json!({"type": "set_team_challenge", "team": demo, "challenge": 99}))
+            .await,
+        "unknown_challenge"
+    );
+    assert_eq!(
+        moderator
+            .call_err(json!({"type": "set_team_challenge", "team": 99, "challenge": null}))
+            .await,
+        "unknown_team"
+    );
+
+    let add = json!({"type": "add_team", "name": "Les Licornes", "challenge": challenge});
+    assert_eq!(ana.call_err(add.clone()).await, "forbidden");
+    moderator
+        .call(json!({"type": "set_team_formation", "self_service": false}))
+        .await;
+    moderator.call(add.clone()).await;
+    let added = ana.recv_until(team_named("Les Licornes"), WAIT).await;
+    assert_eq!(
+        added["team"]["members"],
+        json!([]),
+        "the moderator does not join it"
+    );
+    assert_eq!(added["team"]["challenge"], challenge);
+    assert!(
+        added["team"]["table"].is_string(),
+        "it gets a table: {added}"
+    );
+    assert_eq!(moderator.call_err(add).await, "duplicate_team_name");
+
+    let taken =
+        json!({"type": "set_team_challenge", "team": added["team"]["id"], "challenge": null});
+    moderator.call(taken).await;
+    let cleared = ana
+        .recv_until(
+            |m| team_named("Les Licornes")(m) && m["team"]["challenge"].is_null(),
+            WAIT,
+        )
+        .await;
+    assert_eq!(cleared["team"]["members"], json!([]));
+}

@@ -496,3 +496,80 @@ async fn status_changes_are_told_to_others() {
     let (_c, wc) = Client::join(&server, Role::Participant, "Cyr").await;
     assert_eq!(wc.people_with(wa.id())[0]["status"], "busy");
 }
+
+/// Waits for `id`'s arrival in `room` as `watcher` sees it; returns the tile.
+async fn arrival(watcher: &mut Client, id: u32, room: &str) -> (u64, u64) {
+    let seen = watcher
+        .recv_until(
+            |m| is_type(m, "room_changed") && m["id"] == id && m["to"] == room,
+            WAIT,
+        )
+        .await;
+    (seen["x"].as_u64().unwrap(), seen["y"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn go_to_team_and_summon_never_put_two_avatars_on_one_tile_and_summons_seat_people() {
+    let server = TestServer::start().await;
+    let (mut moderator, _) = Client::join(&server, Role::Moderator, "Modé").await;
+    let (mut ana, wa) = Client::join(&server, Role::Participant, "Ana").await;
+    let (mut bea, wb) = Client::join(&server, Role::Participant, "Bea").await;
+    let (mut cid, wc) = Client::join(&server, Role::Participant, "Cid").await;
+    ana.call(json!({"type": "create_team", "name": "Les Voisins"}))
+        .await;
+    let team = ana
+        .recv_until(
+            |m| is_type(m, "team_updated") && m["team"]["name"] == "Les Voisins",
+            WAIT,
+        )
+        .await["team"]["id"]
+        .clone();
+    let table = moderator
+        .recv_until(
+            |m| is_type(m, "team_updated") && m["team"]["id"] == team,
+            WAIT,
+        )
+        .await["team"]["table"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for c in [&mut bea, &mut cid] {
+        c.call(json!({"type": "join_team", "team": team})).await;
+    }
+
+    // Ana and Bea go to their table, Ana leaves it again: one person in the
+    // room, so Cid's turn in the spreading order is Bea's tile.
+    ana.call(json!({"type": "go_to_team", "team": team})).await;
+    arrival(&mut moderator, wa.id(), &table).await;
+    bea.call(json!({"type": "go_to_team", "team": team})).await;
+    let bea_at = arrival(&mut moderator, wb.id(), &table).await;
+    ana.call(json!({"type": "teleport", "room": "hall"})).await;
+    arrival(&mut moderator, wa.id(), "hall").await;
+    cid.call(json!({"type": "go_to_team", "team": team})).await;
+    let cid_at = arrival(&mut moderator, wc.id(), &table).await;
+    assert_ne!(cid_at, bea_at, "Cid landed on Bea");
+
+    // The same in the amphitheatre, through a summon.
+    ana.call(json!({"type": "teleport", "room": "amphi"})).await;
+    arrival(&mut moderator, wa.id(), "amphi").await;
+    bea.call(json!({"type": "teleport", "room": "amphi"})).await;
+    let bea_at = arrival(&mut moderator, wb.id(), "amphi").await;
+    ana.call(json!({"type": "teleport", "room": "hall"})).await;
+    arrival(&mut moderator, wa.id(), "hall").await;
+    moderator
+        .call(json!({"type": "summon", "role": "participant"}))
+        .await;
+    let ana_at = arrival(&mut moderator, wa.id(), "amphi").await;
+    let cid_at = arrival(&mut moderator, wc.id(), "amphi").await;
+    assert_ne!(ana_at, bea_at, "Ana summoned onto Bea");
+    assert_ne!(cid_at, bea_at, "Cid summoned onto Bea");
+    assert_ne!(ana_at, cid_at, "Ana and Cid summoned onto one tile");
+    // Summoned people are seated, in the front row.
+    let seats = venue().seats;
+    let front = seats.iter().map(|s| s.y).min().unwrap();
+    for (x, y) in [ana_at, cid_at] {
+        let tile = Tile::new(x as u16, y as u16);
+        assert!(seats.contains(&tile), "{tile:?} is not a seat");
+        assert_eq!(tile.y, front, "{tile:?} is not in the front row");
+    }
+}

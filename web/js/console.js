@@ -363,18 +363,54 @@ function toLocalInput(ms) {
 }
 
 // ----- teams -----
+/** A challenge picker: "no challenge" then the programme's challenges. */
+function challengeSelect(attrs, selected) {
+  const select = h('select', { class: 'select select-small', ...attrs },
+    h('option', { value: '' }, t('teams.noChallenge')),
+    (store.program?.challenges ?? []).map((c) => h('option', { value: String(c.id) }, c.title)));
+  select.value = selected == null ? '' : String(selected);
+  return select;
+}
+const challengeOf = (select) => (select.value === '' ? null : Number(select.value));
+
 function renderTeams() {
-  const teams = [...store.teams.values()].sort((a, b) => a.name.localeCompare(b.name));
-  fill($('#teams'), teams.length
-    ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'teams-table' },
-      h('thead', null, h('tr', null, ['teams.name', 'teams.members', 'teams.challenge', 'teams.table', 'teams.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
-      h('tbody', null, teams.map((tm) => h('tr', null,
+  keepFocus(() => {
+    const teams = [...store.teams.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const row = (tm) => {
+      const challenge = challengeSelect({ id: `team-challenge-${tm.id}`, 'aria-label': t('teams.challengeLabel', { name: tm.name }) }, tm.challenge);
+      challenge.addEventListener('change', () => act({ type: 'set_team_challenge', team: tm.id, challenge: challengeOf(challenge) }, t('teams.challengeSet')).catch(() => {}));
+      return h('tr', null,
         h('th', { scope: 'row' }, tm.name),
         h('td', { title: tm.members.map((m) => store.nameOf(m)).join(', ') }, String(tm.members.length)),
-        h('td', null, store.challenge(tm.challenge)?.title ?? '—'),
+        h('td', null, challenge),
         h('td', null, tm.table ? store.roomLabel(tm.table) : '—'),
-        h('td', null, btn(t('teams.summon'), () => act({ type: 'summon', team: tm.id }, t('announce.summoned')).catch(() => {}), { 'aria-label': t('teams.summonLabel', { name: tm.name }) })))))))
-    : h('p', { class: 'empty' }, t('team.noTeams')));
+        h('td', null, btn(t('teams.summon'), () => act({ type: 'summon', team: tm.id }, t('announce.summoned')).catch(() => {}), { 'aria-label': t('teams.summonLabel', { name: tm.name }) })));
+    };
+    // A push redraws the card: what is half typed survives it.
+    const typed = $('#new-team-name')?.value ?? '';
+    const picked = $('#new-team-challenge')?.value || null;
+    const name = h('input', { class: 'input', id: 'new-team-name', maxlength: 40, placeholder: t('teams.newName'), value: typed });
+    const challenge = challengeSelect({ id: 'new-team-challenge' }, picked);
+    const addForm = h('form', { class: 'inline-form', id: 'team-form' },
+      h('label', { class: 'sr-only', for: 'new-team-name' }, t('teams.newName')), name,
+      h('label', { class: 'sr-only', for: 'new-team-challenge' }, t('teams.newChallenge')), challenge,
+      h('button', { type: 'submit', class: 'small-btn', id: 'new-team-add' }, t('teams.add')));
+    addForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!name.value.trim()) return;
+      // The push of the new team redraws the card before the ack: clear
+      // the form that is on screen then.
+      act({ type: 'add_team', name: name.value.trim(), challenge: challengeOf(challenge) }, t('teams.added')).then(() => {
+        for (const el of [$('#new-team-name'), $('#new-team-challenge')]) if (el) el.value = '';
+      }, () => {});
+    });
+    fill($('#teams'), teams.length
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'teams-table' },
+        h('thead', null, h('tr', null, ['teams.name', 'teams.members', 'teams.challenge', 'teams.table', 'teams.actions'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', null, teams.map(row))))
+      : h('p', { class: 'empty' }, t('team.noTeams')),
+    addForm);
+  });
 }
 
 // ----- announcements and summon -----

@@ -434,3 +434,32 @@ fn the_minimal_map_in_the_docs_loads() {
     assert!(!v.is_walkable(Tile::new(2, 0)));
     assert!(v.is_walkable(Tile::new(2, 1)));
 }
+
+#[test]
+fn seats_lie_inside_an_amphitheatre_and_only_walkable_tiles_count() {
+    let mut map = base();
+    objects(&mut map).push(rect_object(10, "amphi", "amphitheatre", [0, 0, 4, 4]));
+    objects(&mut map).push(rect_object(11, "", "seats", [0, 2, 4, 1]));
+    let v = load(map.clone()).unwrap();
+    let amphi = v.room_by_id("amphi").unwrap();
+    assert!(!v.seats.is_empty());
+    assert!(
+        v.seats
+            .iter()
+            .all(|t| t.y == 2 && v.is_walkable(*t) && v.room_at(*t) == Some(amphi)),
+        "{:?}",
+        v.seats
+    );
+    let walkable = (0..4)
+        .filter(|x| v.is_walkable(crate::venue::Tile::new(*x, 2)))
+        .count();
+    assert_eq!(v.seats.len(), walkable, "every walkable tile of the row");
+
+    object(&mut map, 11)["x"] = json!(96);
+    assert_err(
+        &refused(map),
+        &obj("", 11),
+        Some("x"),
+        "inside an amphitheatre",
+    );
+}
