@@ -57,7 +57,7 @@ export class Media {
       button('media-audio-only', 'media.audioOnly', () => this.setAudioOnly(!this.audioOnly)),
       h('span', { class: 'media-where', id: 'media-where', role: 'status' }),
     );
-    this.grid = h('div', { class: 'media-grid', id: 'media-grid', 'aria-label': t('media.videos') });
+    this.grid = h('div', { class: 'media-grid', id: 'media-grid', role: 'group', 'aria-label': t('media.videos') });
     this.sounds = h('div', { hidden: true });
     document.body.append(this.bar, this.grid, this.sounds);
     this.renderBar();
