@@ -10,7 +10,7 @@
 //
 // Shortcuts: Ctrl+D microphone, Ctrl+E camera (as in common meeting tools).
 
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
 
 /** Most videos shown at once; screens first, then the latest speakers. */
@@ -81,7 +81,7 @@ export class Media {
     else if (!this.conversation) where.textContent = t('media.alone');
     else {
       const others = this.conversation.members.length - 1;
-      where.textContent = t('media.with', { room: this.store.roomLabel(this.conversation.room), n: others });
+      where.textContent = tn('media.with', others, { room: this.store.roomLabel(this.conversation.room) });
     }
   }
 
