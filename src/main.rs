@@ -9,6 +9,7 @@
 //! whatever `RUST_BACKTRACE` says): an operator reads them, not a debugger.
 
 use amphi::config::{Config, Overrides, SecretString};
+use amphi::domain::results::ExportFormat;
 use amphi::{Server, StartError};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -59,16 +60,8 @@ struct ExportArgs {
     event: Option<String>,
     /// json, csv (one row per team × juror × criterion) or ranking-csv
     /// (also spelled ranking.csv, as over HTTP).
-    #[arg(long, default_value = "json")]
+    #[arg(long, default_value = "json", value_parser = export_format)]
     format: ExportFormat,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ExportFormat {
-    Json,
-    Csv,
-    #[value(alias = "ranking.csv")]
-    RankingCsv,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -229,23 +222,19 @@ async fn shutdown_signal() {
 async fn export(args: ServeArgs, export_args: ExportArgs) -> anyhow::Result<()> {
     let config = configuration(args)?;
     config.validate()?;
-    let state = amphi::startup::dump_event(&config, export_args.event.as_deref())
-        .await
-        .map_err(explain)
-        .context("cannot read the event")?;
-    let venue = amphi::startup::load_venue(config.map.as_deref(), config.map_root.as_deref())
-        .map_err(explain)?
-        .venue;
-    let event = amphi::domain::Event::new(state, std::sync::Arc::new(venue), config.limits.clone());
-    let results = event.results(amphi::clock::Clock::System.now());
-    let text = match export_args.format {
-        ExportFormat::Json => results.to_json()? + "\n",
-        ExportFormat::Csv => results.to_csv(),
-        ExportFormat::RankingCsv => results.ranking_csv(),
-    };
+    let text =
+        amphi::startup::export_event(&config, export_args.event.as_deref(), export_args.format)
+            .await
+            .map_err(explain)
+            .context("cannot export the event")?;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// `--format`: one of [`ExportFormat::NAMES`].
+fn export_format(name: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(name).ok_or_else(|| format!("expected {}", ExportFormat::NAMES))
 }

@@ -33,6 +33,7 @@ use crate::MapProblems;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::demo::{self, SetupCommand};
+use crate::domain::results::ExportFormat;
 use crate::domain::{Command, Event, EventState, Limits, Millis, Role};
 use crate::map_files::MapRoot;
 use crate::secret::hash_token;
@@ -151,6 +152,22 @@ pub async fn open_events(
         links,
         notes,
     })
+}
+
+/// The results of one event, recovered offline, in `format` (`amphi
+/// export`): the same body the moderator's HTTP export gives.
+pub async fn export_event(
+    config: &Config,
+    event: Option<&str>,
+    format: ExportFormat,
+) -> Result<String, StartError> {
+    let state = dump_event(config, event).await?;
+    let venue = load_venue(config.map.as_deref(), config.map_root.as_deref())?.venue;
+    let event = Event::new(state, Arc::new(venue), config.limits.clone());
+    event
+        .results(Clock::System.now())
+        .render(format)
+        .map_err(|e| StartError::Task(format!("cannot encode the results: {e}")))
 }
 
 /// Recovers one event offline and returns its state (`amphi dump`): the same

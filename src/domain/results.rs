@@ -25,6 +25,40 @@ use super::votes::Votes;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+/// The forms of the results export, the same over HTTP and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    /// One row per team × juror × criterion.
+    Csv,
+    /// One row per team.
+    RankingCsv,
+}
+
+impl ExportFormat {
+    /// The names a client or an operator may use; `ranking.csv` and
+    /// `ranking-csv` are the same.
+    pub const NAMES: &'static str = "json, csv, ranking.csv or ranking-csv";
+
+    /// The format called `name`, if any.
+    pub fn parse(name: &str) -> Option<ExportFormat> {
+        match name {
+            "json" => Some(ExportFormat::Json),
+            "csv" => Some(ExportFormat::Csv),
+            "ranking.csv" | "ranking-csv" => Some(ExportFormat::RankingCsv),
+            _ => None,
+        }
+    }
+
+    /// The HTTP content type of the body.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "application/json",
+            ExportFormat::Csv | ExportFormat::RankingCsv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
 /// A challenge, as the results name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeRef {
@@ -230,6 +264,15 @@ impl Results {
                 })
                 .collect(),
         }
+    }
+
+    /// The export in `format`, as the HTTP API and `amphi export` give it.
+    pub fn render(&self, format: ExportFormat) -> Result<String, serde_json::Error> {
+        Ok(match format {
+            ExportFormat::Json => self.to_json()? + "\n",
+            ExportFormat::Csv => self.to_csv(),
+            ExportFormat::RankingCsv => self.ranking_csv(),
+        })
     }
 
     /// The JSON export, pretty-printed.

@@ -8,15 +8,7 @@ use crate::domain::permissions::{Permission, check};
 use crate::secret::hash_token;
 use tokio::sync::oneshot;
 
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Json,
-    /// One row per team × juror × criterion.
-    Csv,
-    /// One row per team.
-    RankingCsv,
-}
+pub use crate::domain::results::ExportFormat;
 
 /// The hub's answer: content type and body.
 pub type ExportReply = oneshot::Sender<Result<(&'static str, String), Refusal>>;
@@ -43,17 +35,14 @@ impl Hub {
             code: e.code(),
             message: e.to_string(),
         })?;
-        let results = self.event.results(self.now());
-        Ok(match format {
-            ExportFormat::Json => {
-                let body = results.to_json().map_err(|e| Refusal {
-                    code: ErrorCode::InvalidMessage,
-                    message: e.to_string(),
-                })?;
-                ("application/json", body)
-            }
-            ExportFormat::Csv => ("text/csv; charset=utf-8", results.to_csv()),
-            ExportFormat::RankingCsv => ("text/csv; charset=utf-8", results.ranking_csv()),
-        })
+        let body = self
+            .event
+            .results(self.now())
+            .render(format)
+            .map_err(|e| Refusal {
+                code: ErrorCode::InvalidMessage,
+                message: e.to_string(),
+            })?;
+        Ok((format.content_type(), body))
     }
 }

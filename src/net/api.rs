@@ -152,18 +152,13 @@ pub async fn export_results(
             "send the moderator's session token as `Authorization: Bearer <token>`",
         );
     };
-    let format = match query.get("format").map(String::as_str).unwrap_or("json") {
-        "json" => ExportFormat::Json,
-        "csv" => ExportFormat::Csv,
-        // The CLI spells it `ranking-csv`: both work everywhere.
-        "ranking.csv" | "ranking-csv" => ExportFormat::RankingCsv,
-        other => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidMessage,
-                &format!("unknown format '{other}' (json, csv, ranking.csv or ranking-csv)"),
-            );
-        }
+    let name = query.get("format").map(String::as_str).unwrap_or("json");
+    let Some(format) = ExportFormat::parse(name) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            &format!("unknown format '{name}' ({})", ExportFormat::NAMES),
+        );
     };
     let Some(event) = state.registry.lookup(Some(&id)) else {
         return error(
