@@ -142,6 +142,19 @@ pub struct JoinLink {
     pub token: String,
 }
 
+/// What a server starts with besides its [`Config`]: things an operator
+/// never sets in a file, only a program (tests, or `main` for a flag that
+/// must not be sticky).
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Where "now" comes from: the system clock, or a manual one in tests.
+    pub clock: Clock,
+    /// The events' store: e.g. cutting a corrupt last record on the
+    /// operator's word, or write failures injected by tests
+    /// ([`store::StoreOptions::faults`]).
+    pub store: store::StoreOptions,
+}
+
 /// A bound, ready server. [`Server::run`] serves it.
 pub struct Server {
     listener: TcpListener,
@@ -156,21 +169,15 @@ pub struct Server {
 impl Server {
     /// Loads the venue, prepares the events and binds the listener.
     pub async fn start(config: Config) -> Result<Server, StartError> {
-        Server::start_with_clock(config, Clock::System).await
+        Server::start_with(config, ServerOptions::default()).await
     }
 
-    /// As [`Server::start`], with an injectable clock (tests).
-    pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
-        Server::start_with_store(config, clock, store::StoreOptions::default()).await
-    }
-
-    /// As [`Server::start_with_clock`], with the events' store options (tests
-    /// inject write failures through [`store::StoreOptions::faults`]).
-    pub async fn start_with_store(
-        config: Config,
-        clock: Clock,
-        store_options: store::StoreOptions,
-    ) -> Result<Server, StartError> {
+    /// As [`Server::start`], with a clock and store options of one's own.
+    pub async fn start_with(config: Config, options: ServerOptions) -> Result<Server, StartError> {
+        let ServerOptions {
+            clock,
+            store: store_options,
+        } = options;
         config.validate()?;
         let loaded = startup::load_venue(config.map.as_deref(), config.map_root.as_deref())?;
         for warning in &loaded.warnings {

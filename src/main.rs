@@ -10,7 +10,7 @@
 
 use amphi::config::{Config, Overrides, SecretString};
 use amphi::domain::results::ExportFormat;
-use amphi::{Server, StartError};
+use amphi::{Server, ServerOptions, StartError};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -155,12 +155,15 @@ fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = amphi::store::StoreOptions {
-        cut_corrupt_last_record: args.cut_corrupt_last_record,
-        ..amphi::store::StoreOptions::default()
+    let options = ServerOptions {
+        store: amphi::store::StoreOptions {
+            cut_corrupt_last_record: args.cut_corrupt_last_record,
+            ..amphi::store::StoreOptions::default()
+        },
+        ..ServerOptions::default()
     };
     let config = configuration(args)?;
-    let server = Server::start_with_store(config, amphi::clock::Clock::System, store)
+    let server = Server::start_with(config, options)
         .await
         .map_err(explain)
         .context("cannot start amphi")?;

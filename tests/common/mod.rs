@@ -22,7 +22,7 @@ pub mod maps;
 
 use amphi::config::Config;
 use amphi::domain::Role;
-use amphi::{JoinLink, Server};
+use amphi::{JoinLink, Server, ServerOptions};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -91,20 +91,41 @@ impl TestServer {
     /// and data directory are set here; ticks default to 60 Hz so position
     /// batches come quickly.
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestServer {
-        init_logs();
         let data_dir = temp_data_dir();
+        let mut server = TestServer::launch(&data_dir, ServerOptions::default(), adjust).await;
+        server.data_dir = data_dir;
+        server
+    }
+
+    /// The test configuration on `data_dir`, changed by `adjust`: a free
+    /// port, 60 Hz ticks so position batches come quickly, a short hello
+    /// timeout, generous rate limits (tests send bursts no person would; the
+    /// rate-limit tests set tight budgets themselves).
+    fn config(data_dir: &std::path::Path, adjust: impl FnOnce(&mut Config)) -> Config {
         let mut config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: data_dir.clone(),
+            data_dir: data_dir.to_path_buf(),
             tick_hz: 60,
             hello_timeout_secs: 5,
-            // Tests send bursts no person would; the rate-limit tests set
-            // tight budgets explicitly.
             rate_limits: generous_rate_limits(),
             ..Config::default()
         };
         adjust(&mut config);
-        let server = Server::start(config).await.expect("server starts");
+        config
+    }
+
+    /// Starts and serves a server on `data_dir`; the returned value does not
+    /// own the directory (`data_dir` empty: `Drop` removes nothing).
+    async fn launch(
+        data_dir: &std::path::Path,
+        options: ServerOptions,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        init_logs();
+        let config = TestServer::config(data_dir, adjust);
+        let server = Server::start_with(config, options)
+            .await
+            .expect("server starts");
         let addr = server.local_addr();
         let links = server.join_links().to_vec();
         let (tx, rx) = oneshot::channel::<()>();
@@ -119,7 +140,7 @@ impl TestServer {
         TestServer {
             addr,
             links,
-            data_dir,
+            data_dir: PathBuf::new(),
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -812,38 +833,11 @@ impl TestServer {
         store: amphi::store::StoreOptions,
         adjust: impl FnOnce(&mut Config),
     ) -> TestServer {
-        init_logs();
-        let mut config = Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: data_dir.to_path_buf(),
-            tick_hz: 60,
-            hello_timeout_secs: 5,
-            rate_limits: generous_rate_limits(),
-            ..Config::default()
+        let options = ServerOptions {
+            store,
+            ..ServerOptions::default()
         };
-        adjust(&mut config);
-        let server = Server::start_with_store(config, amphi::clock::Clock::System, store)
-            .await
-            .expect("server starts");
-        let addr = server.local_addr();
-        let links = server.join_links().to_vec();
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = rx.await;
-            };
-            if let Err(err) = server.run(shutdown).await {
-                panic!("server failed: {err}");
-            }
-        });
-        TestServer {
-            addr,
-            links,
-            // Empty: `Drop` has nothing to remove, the caller owns the directory.
-            data_dir: PathBuf::new(),
-            shutdown: Some(tx),
-            task: Some(task),
-        }
+        TestServer::launch(data_dir, options, adjust).await
     }
 
     /// The join links this start showed.
@@ -887,39 +881,14 @@ impl TestServer {
         start: u64,
         adjust: impl FnOnce(&mut Config),
     ) -> (TestServer, ManualClock) {
-        init_logs();
-        let data_dir = temp_data_dir();
-        let mut config = Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: data_dir.clone(),
-            tick_hz: 60,
-            hello_timeout_secs: 5,
-            rate_limits: generous_rate_limits(),
-            ..Config::default()
-        };
-        adjust(&mut config);
         let (clock, handle) = amphi::clock::Clock::manual(start);
-        let server = Server::start_with_clock(config, clock)
-            .await
-            .expect("server starts");
-        let addr = server.local_addr();
-        let links = server.join_links().to_vec();
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = rx.await;
-            };
-            if let Err(err) = server.run(shutdown).await {
-                panic!("server failed: {err}");
-            }
-        });
-        let server = TestServer {
-            addr,
-            links,
-            data_dir,
-            shutdown: Some(tx),
-            task: Some(task),
+        let options = ServerOptions {
+            clock,
+            ..ServerOptions::default()
         };
+        let data_dir = temp_data_dir();
+        let mut server = TestServer::launch(&data_dir, options, adjust).await;
+        server.data_dir = data_dir;
         (server, ManualClock(handle))
     }
 
