@@ -1003,6 +1003,15 @@ impl Client {
         .await
     }
 
+    /// The newest message of `kind` once every frame the hub sent before
+    /// a barrier is read (the latest view of a pushed state).
+    pub async fn latest(&mut self, kind: &str) -> Value {
+        self.barrier().await;
+        self.last_received(|m| is_type(m, kind))
+            .unwrap_or_else(|| panic!("no {kind} received"))
+            .clone()
+    }
+
     /// The newest message received so far satisfying `pred`, if any.
     pub fn last_received(&self, pred: impl Fn(&Value) -> bool) -> Option<&Value> {
         self.log.iter().rev().find(|m| pred(m))

@@ -7,16 +7,6 @@ use crate::{CARTOGRAPHES, OPEN_MAIRIE, T0, wait_for};
 use amphi::domain::Role;
 use serde_json::{Value, json};
 
-/// The newest message of `kind` once everything the hub sent before has
-/// been read (see [`Client::barrier`]).
-async fn latest(client: &mut Client, kind: &str) -> Value {
-    client.barrier().await;
-    client
-        .last_received(|m| is_type(m, kind))
-        .unwrap_or_else(|| panic!("no {kind} received"))
-        .clone()
-}
-
 /// The request ids of a `help_queue`, in order.
 fn queue_ids(queue: &Value) -> Vec<u64> {
     queue["requests"]
@@ -95,21 +85,15 @@ async fn the_whole_help_flow_with_two_teams_and_two_mentors() {
     let second = 2;
 
     // Each mentor sees the requests matching their skills first.
-    assert_eq!(
-        queue_ids(&latest(&mut lea, "help_queue").await),
-        [second, first]
-    );
-    assert_eq!(
-        queue_ids(&latest(&mut marc, "help_queue").await),
-        [first, second]
-    );
-    let queue = latest(&mut moderator, "help_queue").await;
+    assert_eq!(queue_ids(&lea.latest("help_queue").await), [second, first]);
+    assert_eq!(queue_ids(&marc.latest("help_queue").await), [first, second]);
+    let queue = moderator.latest("help_queue").await;
     assert_eq!(
         queue_ids(&queue),
         [first, second],
         "the moderator: oldest first"
     );
-    let stats = latest(&mut moderator, "help_stats").await;
+    let stats = moderator.latest("help_stats").await;
     assert_eq!(stats["stats"]["open"], 2);
     assert_eq!(stats["stats"]["mentors_available"], 2);
 
@@ -163,16 +147,16 @@ async fn the_whole_help_flow_with_two_teams_and_two_mentors() {
     assert_eq!(status["request"]["mentor_name"], winner_name);
     assert_eq!(status["request"]["claimed_at"], T0 + 1_000);
     assert!(status["position"].is_null() && status["estimated_wait_ms"].is_null());
-    let status = latest(&mut bea, "help_status").await;
+    let status = bea.latest("help_status").await;
     assert_eq!(status["position"], 1);
-    let queue = latest(winner, "help_queue").await;
+    let queue = winner.latest("help_queue").await;
     assert_eq!(
         queue_ids(&queue),
         [first, second],
         "the claimed request on top"
     );
     assert_eq!(queue["requests"][0]["state"], "claimed");
-    assert_eq!(queue_ids(&latest(loser, "help_queue").await), [second]);
+    assert_eq!(queue_ids(&loser.latest("help_queue").await), [second]);
 
     assert_eq!(
         winner
@@ -211,11 +195,11 @@ async fn the_whole_help_flow_with_two_teams_and_two_mentors() {
     winner
         .call(json!({"type": "unclaim_help", "request": first}))
         .await;
-    let status = latest(&mut ana, "help_status").await;
+    let status = ana.latest("help_status").await;
     assert_eq!(status["request"]["state"], "open");
     assert!(status["request"]["mentor"].is_null());
     assert_eq!(status["position"], 1);
-    assert_eq!(latest(&mut bea, "help_status").await["position"], 2);
+    assert_eq!(bea.latest("help_status").await["position"], 2);
 
     // The other mentor takes it and resolves it two minutes later.
     loser
@@ -234,7 +218,7 @@ async fn the_whole_help_flow_with_two_teams_and_two_mentors() {
     assert_eq!(status["request"]["resolved_at"], resolved_at);
     assert!(status["position"].is_null());
     // The estimate now uses the measured handling time (2 min).
-    let status = latest(&mut bea, "help_status").await;
+    let status = bea.latest("help_status").await;
     assert_eq!(status["position"], 1);
     assert_eq!(status["estimated_wait_ms"], 60_000);
 
@@ -266,13 +250,10 @@ async fn the_whole_help_flow_with_two_teams_and_two_mentors() {
             .await,
         "already_rated"
     );
-    assert_eq!(
-        latest(&mut alix, "help_status").await["request"]["rating"],
-        5
-    );
+    assert_eq!(alix.latest("help_status").await["request"]["rating"], 5);
 
     // The moderator's live statistics.
-    let stats = latest(&mut moderator, "help_stats").await;
+    let stats = moderator.latest("help_stats").await;
     assert_eq!(
         stats["stats"],
         json!({
@@ -320,11 +301,11 @@ async fn the_whole_help_flow_with_two_teams_and_two_mentors() {
         "unknown_request"
     );
     assert_eq!(
-        queue_ids(&latest(&mut moderator, "help_queue").await),
+        queue_ids(&moderator.latest("help_queue").await),
         Vec::<u64>::new()
     );
     assert_eq!(
-        queue_ids(&latest(winner, "help_queue").await),
+        queue_ids(&winner.latest("help_queue").await),
         Vec::<u64>::new()
     );
 }
@@ -480,7 +461,7 @@ async fn the_help_desk_checks_who_asks_claims_cancels_and_rates() {
     }
     marc.barrier().await;
     marc.assert_never_received("the statistics", |m| is_type(m, "help_stats"));
-    let stats = latest(&mut moderator, "help_stats").await;
+    let stats = moderator.latest("help_stats").await;
     assert_eq!(stats["stats"]["resolved"], 1);
     assert_eq!(stats["stats"]["per_mentor"][0]["average_rating"], 4.0);
 }

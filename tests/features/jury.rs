@@ -17,15 +17,6 @@ fn score(team: u32, criterion: &str, value: u32) -> Value {
     )
 }
 
-/// The newest message of `kind` once the hub's earlier frames are read.
-async fn latest(client: &mut Client, kind: &str) -> Value {
-    client.barrier().await;
-    client
-        .last_received(|m| is_type(m, kind))
-        .unwrap_or_else(|| panic!("no {kind}"))
-        .clone()
-}
-
 fn criterion(id: &str, weight: f64, max: u32) -> Value {
     json!({"id": id, "label": id.to_uppercase(), "weight": weight, "max": max})
 }
@@ -39,7 +30,7 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
     let (mut participant, _) = Client::join(&server, Role::Participant, "Ana").await;
 
     // On joining, a juror gets their (empty) sheet on the default rubric.
-    let sheet = latest(&mut un, "jury_sheet").await;
+    let sheet = un.latest("jury_sheet").await;
     assert_eq!(sheet["judging_open"], false);
     assert_eq!(sheet["published"], false);
     assert_eq!(sheet["scores"], json!({}));
@@ -78,33 +69,30 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
     moderator
         .call(jury("set_rubric", json!({"criteria": rubric})))
         .await;
-    assert_eq!(
-        latest(&mut un, "jury_sheet").await["rubric"]["criteria"],
-        rubric
-    );
+    assert_eq!(un.latest("jury_sheet").await["rubric"]["criteria"], rubric);
 
     assert_eq!(
         un.call_err(score(CARTOGRAPHES, "impact", 8)).await,
         "judging_closed"
     );
     moderator.call(jury("open_judging", json!({}))).await;
-    assert_eq!(latest(&mut un, "jury_sheet").await["judging_open"], true);
+    assert_eq!(un.latest("jury_sheet").await["judging_open"], true);
 
     // Scores, one criterion at a time; progress counts complete sheets.
     un.call(score(CARTOGRAPHES, "impact", 8)).await;
-    let sheet = latest(&mut un, "jury_sheet").await;
+    let sheet = un.latest("jury_sheet").await;
     assert_eq!(sheet["scores"], json!({"1": {"impact": 8}}));
     assert_eq!(sheet["progress"], json!({"scored": 0, "remaining": 3}));
     un.call(score(CARTOGRAPHES, "innovation", 6)).await;
     un.call(score(CARTOGRAPHES, "pitch", 15)).await;
-    let sheet = latest(&mut un, "jury_sheet").await;
+    let sheet = un.latest("jury_sheet").await;
     assert_eq!(
         sheet["scores"],
         json!({"1": {"impact": 8, "innovation": 6, "pitch": 15}})
     );
     assert_eq!(sheet["progress"], json!({"scored": 1, "remaining": 2}));
     // (2·8 + 6 + 15·10/20) / 4 = 7.375
-    let board = latest(&mut moderator, "staff_leaderboard").await;
+    let board = moderator.latest("staff_leaderboard").await;
     let row = &board["board"]["rows"][0];
     assert_eq!(
         (row["team"].clone(), row["raw"].clone()),
@@ -123,21 +111,21 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
 
     // An edit replaces the score; withdrawing one makes the sheet incomplete.
     un.call(score(CARTOGRAPHES, "impact", 6)).await;
-    let board = latest(&mut moderator, "staff_leaderboard").await;
+    let board = moderator.latest("staff_leaderboard").await;
     assert_eq!(board["board"]["rows"][0]["raw"], 6.375);
     let clear = jury(
         "clear_score",
         json!({"team": CARTOGRAPHES, "criterion": "pitch"}),
     );
     un.call(clear.clone()).await;
-    let sheet = latest(&mut un, "jury_sheet").await;
+    let sheet = un.latest("jury_sheet").await;
     assert_eq!(
         sheet["scores"],
         json!({"1": {"impact": 6, "innovation": 6}})
     );
     assert_eq!(sheet["progress"], json!({"scored": 0, "remaining": 3}));
     assert_eq!(un.call_err(clear).await, "not_scored");
-    let board = latest(&mut moderator, "staff_leaderboard").await;
+    let board = moderator.latest("staff_leaderboard").await;
     assert!(
         board["board"]["rows"]
             .as_array()
@@ -151,7 +139,7 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
     for (c, v) in [("impact", 7), ("innovation", 7), ("pitch", 14)] {
         deux.call(score(OPEN_MAIRIE, c, v)).await;
     }
-    let sheet = latest(&mut deux, "jury_sheet").await;
+    let sheet = deux.latest("jury_sheet").await;
     assert_eq!(sheet["progress"], json!({"scored": 1, "remaining": 2}));
     assert_eq!(
         sheet["scores"],
@@ -161,7 +149,7 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
     un.assert_never_received("another juror's scores", |m| {
         is_type(m, "jury_sheet") && !m["scores"]["2"].is_null()
     });
-    let status = latest(&mut moderator, "jury_status").await;
+    let status = moderator.latest("jury_status").await;
     assert_eq!(status["judging_open"], true);
     assert_eq!(
         status["jurors"],
@@ -189,7 +177,7 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
 
     // Closed: scores are final.
     moderator.call(jury("close_judging", json!({}))).await;
-    assert_eq!(latest(&mut deux, "jury_sheet").await["judging_open"], false);
+    assert_eq!(deux.latest("jury_sheet").await["judging_open"], false);
     assert_eq!(
         un.call_err(score(CARTOGRAPHES, "pitch", 10)).await,
         "judging_closed"
@@ -203,14 +191,14 @@ async fn jurors_score_edit_and_follow_their_progress_until_judging_closes() {
         "judging_closed"
     );
     moderator.call(jury("publish", json!({}))).await;
-    assert_eq!(latest(&mut un, "jury_sheet").await["published"], true);
-    let status = latest(&mut moderator, "jury_status").await;
+    assert_eq!(un.latest("jury_sheet").await["published"], true);
+    let status = moderator.latest("jury_status").await;
     assert_eq!(
         (status["judging_open"].clone(), status["published"].clone()),
         (json!(false), json!(true))
     );
     assert_eq!(
-        latest(&mut deux, "jury_sheet").await["scores"]["2"]["pitch"],
+        deux.latest("jury_sheet").await["scores"]["2"]["pitch"],
         14,
         "nothing changed after closing"
     );

@@ -18,14 +18,6 @@ fn mark(team: u32, value: u32) -> Value {
     )
 }
 
-async fn latest(client: &mut Client, kind: &str) -> Value {
-    client.barrier().await;
-    client
-        .last_received(|m| is_type(m, kind))
-        .unwrap_or_else(|| panic!("no {kind}"))
-        .clone()
-}
-
 #[tokio::test]
 async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
     let server = TestServer::start().await;
@@ -52,17 +44,17 @@ async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
         ]
     });
     for client in [&mut ana, &mut watcher] {
-        assert_eq!(latest(client, "leaderboard").await["board"], expected_live);
+        assert_eq!(client.latest("leaderboard").await["board"], expected_live);
     }
 
     // Frozen: the public keeps this view while the jury changes a score.
     moderator.call(board("freeze")).await;
-    let frozen = latest(&mut watcher, "leaderboard").await["board"].clone();
+    let frozen = watcher.latest("leaderboard").await["board"].clone();
     assert_eq!(frozen["mode"], "frozen");
     assert_eq!(frozen["rows"], expected_live["rows"]);
     let seen_before = watcher.log.len();
     juror.call(mark(DATA_GOUV, 10)).await;
-    let staff = latest(&mut moderator, "staff_leaderboard").await;
+    let staff = moderator.latest("staff_leaderboard").await;
     assert_eq!(
         row_teams(&staff["board"]["rows"]),
         [3, 2, 1],
@@ -80,7 +72,7 @@ async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
     for msg in after {
         assert_eq!(msg["board"], frozen, "the frozen view does not move");
     }
-    assert_eq!(latest(&mut ana, "leaderboard").await["board"], frozen);
+    assert_eq!(ana.latest("leaderboard").await["board"], frozen);
 
     // Freezing again refreshes the view, labels included.
     moderator
@@ -98,7 +90,7 @@ async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
         ))
         .await;
     moderator.call(board("freeze")).await;
-    let refrozen = latest(&mut watcher, "leaderboard").await["board"].clone();
+    let refrozen = watcher.latest("leaderboard").await["board"].clone();
     assert_eq!(row_teams(&refrozen["rows"]), [3, 2, 1]);
     assert_eq!(refrozen["rows"][0]["score"], 10.0);
     assert_eq!(
@@ -115,7 +107,7 @@ async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
     );
     moderator.call(op("jury", "close_judging", json!({}))).await;
     moderator.call(board("reveal")).await;
-    let start = latest(&mut watcher, "leaderboard").await["board"].clone();
+    let start = watcher.latest("leaderboard").await["board"].clone();
     assert_eq!(
         (
             start["mode"].clone(),
@@ -128,8 +120,8 @@ async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
     let mut revealed = Vec::new();
     for step in 1..=3u64 {
         moderator.call(board("reveal_next")).await;
-        let shown = latest(&mut watcher, "leaderboard").await["board"].clone();
-        assert_eq!(latest(&mut ana, "leaderboard").await["board"], shown);
+        let shown = watcher.latest("leaderboard").await["board"].clone();
+        assert_eq!(ana.latest("leaderboard").await["board"], shown);
         assert_eq!(shown["revealed"], step);
         assert_eq!(shown["rows"].as_array().unwrap().len() as u64, step);
         let newest = &shown["rows"][0];
@@ -144,6 +136,6 @@ async fn frozen_boards_stay_put_and_the_reveal_goes_from_last_to_first() {
 
     // Hidden again: nothing public.
     moderator.call(board("hide")).await;
-    assert!(latest(&mut watcher, "leaderboard").await["board"].is_null());
-    assert!(latest(&mut ana, "leaderboard").await["board"].is_null());
+    assert!(watcher.latest("leaderboard").await["board"].is_null());
+    assert!(ana.latest("leaderboard").await["board"].is_null());
 }

@@ -9,14 +9,6 @@ fn vote(name: &str, fields: Value) -> Value {
     op("vote", name, fields)
 }
 
-async fn latest(client: &mut Client, kind: &str) -> Value {
-    client.barrier().await;
-    client
-        .last_received(|m| is_type(m, kind))
-        .unwrap_or_else(|| panic!("no {kind}"))
-        .clone()
-}
-
 #[tokio::test]
 async fn participants_vote_for_other_teams_while_voting_is_open() {
     let server = TestServer::start().await;
@@ -33,7 +25,7 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
     moderator.call(vote("open", json!({}))).await;
     for client in [&mut ana, &mut watcher] {
         assert_eq!(
-            latest(client, "votes").await,
+            client.latest("votes").await,
             json!({"type": "votes", "open": true, "per_voter": 1, "show_counts": false, "counts": null})
         );
     }
@@ -42,7 +34,7 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
     assert_eq!(ana.call_err(cast(99)).await, "unknown_team");
     ana.call(cast(OPEN_MAIRIE)).await;
     assert_eq!(
-        latest(&mut ana, "my_votes").await,
+        ana.latest("my_votes").await,
         json!({"type": "my_votes", "ballot": [OPEN_MAIRIE], "votes_left": 0})
     );
     assert_eq!(ana.call_err(cast(OPEN_MAIRIE)).await, "already_voted");
@@ -50,19 +42,13 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
     bea.call(cast(OPEN_MAIRIE)).await;
 
     // Counts: always for the moderator; for others only when shown.
-    assert_eq!(
-        latest(&mut moderator, "votes").await["counts"],
-        json!({"2": 2})
-    );
-    assert!(latest(&mut watcher, "votes").await["counts"].is_null());
-    assert!(latest(&mut bea, "votes").await["counts"].is_null());
+    assert_eq!(moderator.latest("votes").await["counts"], json!({"2": 2}));
+    assert!(watcher.latest("votes").await["counts"].is_null());
+    assert!(bea.latest("votes").await["counts"].is_null());
     moderator
         .call(vote("show_counts", json!({"show": true})))
         .await;
-    assert_eq!(
-        latest(&mut watcher, "votes").await["counts"],
-        json!({"2": 2})
-    );
+    assert_eq!(watcher.latest("votes").await["counts"], json!({"2": 2}));
 
     // More votes each; a vote can be taken back.
     assert_eq!(
@@ -75,11 +61,11 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
         .call(vote("set_per_voter", json!({"per_voter": 2})))
         .await;
     ana.call(cast(DATA_GOUV)).await;
-    assert_eq!(latest(&mut ana, "my_votes").await["ballot"], json!([2, 3]));
+    assert_eq!(ana.latest("my_votes").await["ballot"], json!([2, 3]));
     ana.call(vote("retract", json!({"team": OPEN_MAIRIE})))
         .await;
     assert_eq!(
-        latest(&mut ana, "my_votes").await,
+        ana.latest("my_votes").await,
         json!({"type": "my_votes", "ballot": [DATA_GOUV], "votes_left": 1})
     );
     assert_eq!(
@@ -88,7 +74,7 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
         "not_voted"
     );
     assert_eq!(
-        latest(&mut watcher, "votes").await["counts"],
+        watcher.latest("votes").await["counts"],
         json!({"2": 1, "3": 1})
     );
     ana.call(cast(OPEN_MAIRIE)).await;
@@ -107,7 +93,7 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
 
     // Closed: ballots are final.
     moderator.call(vote("close", json!({}))).await;
-    assert_eq!(latest(&mut watcher, "votes").await["open"], false);
+    assert_eq!(watcher.latest("votes").await["open"], false);
     assert_eq!(bea.call_err(cast(DATA_GOUV)).await, "voting_closed");
     assert_eq!(
         ana.call_err(vote("retract", json!({"team": DATA_GOUV})))
@@ -115,7 +101,7 @@ async fn participants_vote_for_other_teams_while_voting_is_open() {
         "voting_closed"
     );
     assert_eq!(
-        latest(&mut moderator, "votes").await["counts"],
+        moderator.latest("votes").await["counts"],
         json!({"2": 2, "3": 1})
     );
     // Each ballot went to its voter only.
