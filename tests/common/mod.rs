@@ -334,6 +334,14 @@ pub fn texts(messages: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The invite token inside a join link.
+pub fn token_of(url: &str) -> String {
+    url.split("invite=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no invite in {url}"))
+        .to_string()
+}
+
 pub fn as_u32(v: &Value) -> u32 {
     v.as_u64()
         .and_then(|n| u32::try_from(n).ok())
@@ -890,6 +898,26 @@ impl TestServer {
         let mut server = TestServer::launch(&data_dir, options, adjust).await;
         server.data_dir = data_dir;
         (server, ManualClock(handle))
+    }
+
+    /// `POST /api/events/demo/roster` with a CSV roster, as the moderator
+    /// whose session `token` is given (or anonymously).
+    pub async fn post_roster(&self, token: Option<&str>, csv: &[u8]) -> HttpResponse {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "text/csv")];
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth.as_str()));
+        }
+        self.http("POST", "/api/events/demo/roster", &headers, csv)
+            .await
+    }
+
+    /// A roster import that must succeed; its JSON answer.
+    pub async fn import_roster(&self, session: &str, csv: &str) -> Value {
+        let response = self.post_roster(Some(session), csv.as_bytes()).await;
+        assert_eq!(response.status, 200, "roster import: {}", response.body);
+        serde_json::from_str(&response.body)
+            .unwrap_or_else(|e| panic!("roster answer {}: {e}", response.body))
     }
 
     /// Any HTTP/1.1 request with extra headers and a body.

@@ -186,21 +186,6 @@ async fn a_recovered_fixture_serves_its_people() {
     server.stop().await;
 }
 
-/// `POST /api/events/demo/roster`; panics unless it succeeds.
-async fn import_roster(server: &TestServer, session: &str, csv: &str) -> Value {
-    let bearer = format!("Bearer {session}");
-    let response = server
-        .http(
-            "POST",
-            "/api/events/demo/roster",
-            &[("Authorization", &bearer), ("Content-Type", "text/csv")],
-            csv.as_bytes(),
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.body);
-    serde_json::from_str(&response.body).unwrap()
-}
-
 /// Writes a new fixture with the current code (see the module doc).
 #[tokio::test]
 #[ignore = "writes a fixture; run by hand when the storage format changes"]
@@ -299,12 +284,12 @@ async fn full_day(server: &TestServer) {
         .await;
     m.call(json!({"type": "ban", "member": wc.id(), "reason": "abus"}))
         .await;
-    import_roster(
-        server,
-        &wm.session(),
-        "name,role,team\nDavid Roster,participant,Équipe Roster\nEmma Roster,jury,\n",
-    )
-    .await;
+    server
+        .import_roster(
+            &wm.session(),
+            "name,role,team\nDavid Roster,participant,Équipe Roster\nEmma Roster,jury,\n",
+        )
+        .await;
 
     m.call(json!({"type": "jury", "op": "open_judging"})).await;
     j.call(json!({"type": "jury", "op": "score", "team": team, "criterion": "impact", "value": 8}))

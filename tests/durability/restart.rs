@@ -1,39 +1,12 @@
 //! A graceful restart on the same data directory restores every kind of
 //! durable state, and the journal alone replays to the live hub's state.
 
-use crate::common::{Client, TestServer, is_type};
+use crate::common::{Client, TestServer, is_type, token_of};
 use crate::{copy_dir, data_dir, dump};
 use amphi::domain::Role;
 use amphi::store::StoreOptions;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// `POST /api/events/demo/roster` with the moderator's session; the JSON answer.
-async fn post_roster(addr: SocketAddr, session: &str, csv: &str) -> Value {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST /api/events/demo/roster HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {session}\r\n\
-         Content-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{csv}",
-        csv.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
-    assert!(text.starts_with("HTTP/1.1 200"), "roster import: {text}");
-    let body = text.split_once("\r\n\r\n").unwrap().1;
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("roster answer {body:?}: {e}"))
-}
-
-/// The token of a join URL.
-fn token_of(url: &str) -> String {
-    url.split("invite=").nth(1).unwrap().to_string()
-}
 
 /// Texts of the chat messages of one channel in a dumped state.
 fn channel_texts(state: &Value, channel: &str) -> Vec<String> {
@@ -133,12 +106,12 @@ async fn scenario(server: &TestServer) -> People {
         .await;
 
     // Roster import (HTTP API).
-    let roster = post_roster(
-        server.addr(),
-        &wm.session(),
-        "name,role,team\nDavid Roster,participant,Équipe Roster\nEmma Roster,jury,\n",
-    )
-    .await;
+    let roster = server
+        .import_roster(
+            &wm.session(),
+            "name,role,team\nDavid Roster,participant,Équipe Roster\nEmma Roster,jury,\n",
+        )
+        .await;
     let roster_token = token_of(roster["invites"][0]["url"].as_str().unwrap());
 
     let people = People {

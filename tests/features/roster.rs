@@ -1,33 +1,14 @@
 //! Roster import over HTTP: personal join links for a good file; a typed
 //! 400 naming the line, and nothing created, for a bad one.
 
-use crate::common::{Client, HttpResponse, TestServer, WAIT, is_type};
+use crate::common::{Client, HttpResponse, TestServer, WAIT, is_type, token_of};
 use crate::wait_for;
 use amphi::domain::Role;
 use serde_json::{Value, json};
 
-const ROSTER: &str = "/api/events/demo/roster";
-
-async fn post_roster(server: &TestServer, token: Option<&str>, csv: &[u8]) -> HttpResponse {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![("Content-Type", "text/csv")];
-    if let Some(auth) = &auth {
-        headers.push(("Authorization", auth.as_str()));
-    }
-    server.http("POST", ROSTER, &headers, csv).await
-}
-
 fn body(response: &HttpResponse) -> Value {
     serde_json::from_str(&response.body)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", response.body))
-}
-
-/// The invite token inside a join link.
-fn token_of(url: &Value) -> String {
-    url.as_str()
-        .and_then(|u| u.split("invite=").nth(1))
-        .unwrap_or_else(|| panic!("no invite in {url}"))
-        .to_string()
 }
 
 #[tokio::test]
@@ -44,7 +25,9 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
                \"Dupont, Jean\",participant,Open Mairie,\r\n\
                Léa Moreau,mentor,,\r\n\
                Paul Girard,juré,,\r\n";
-    let response = post_roster(&server, Some(&wm.session()), csv.as_bytes()).await;
+    let response = server
+        .post_roster(Some(&wm.session()), csv.as_bytes())
+        .await;
     assert_eq!(response.status, 200, "{}", response.body);
     let invites = body(&response)["invites"].as_array().unwrap().clone();
     let summary: Vec<Value> = invites
@@ -82,7 +65,7 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
     // A personal link joins with the preset name, role and team, even if the
     // client offers another name.
     let mut zoe = Client::connect(&server).await;
-    zoe.send_json(json!({"type": "hello", "protocol": 2, "invite": token_of(&invites[0]["url"])}))
+    zoe.send_json(json!({"type": "hello", "protocol": 2, "invite": token_of(invites[0]["url"].as_str().unwrap())}))
         .await;
     let welcome = zoe.recv_type("welcome").await;
     assert_eq!(
@@ -95,7 +78,9 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
         "a team member hears its help status: {status}"
     );
     let mut karim = Client::connect(&server).await;
-    let welcome = karim.hello_invite(&token_of(&invites[1]["url"]), "K").await;
+    let welcome = karim
+        .hello_invite(&token_of(invites[1]["url"].as_str().unwrap()), "K")
+        .await;
     assert_eq!(welcome.0["you"]["name"], "Karim Benali");
     assert_eq!(welcome.0["you"]["team"], team_id);
     let joined = wait_for(&mut watcher, "team_updated", |m| {
@@ -105,7 +90,7 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
     assert_eq!(joined["team"]["name"], "Les Nouveaux");
     let mut jean = Client::connect(&server).await;
     let welcome = jean
-        .hello_invite(&token_of(&invites[2]["url"]), "Jean")
+        .hello_invite(&token_of(invites[2]["url"].as_str().unwrap()), "Jean")
         .await;
     assert_eq!(
         welcome.0["you"]["team"],
@@ -114,7 +99,7 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
     );
     let mut paul = Client::connect(&server).await;
     let welcome = paul
-        .hello_invite(&token_of(&invites[4]["url"]), "Paul")
+        .hello_invite(&token_of(invites[4]["url"].as_str().unwrap()), "Paul")
         .await;
     assert_eq!(welcome.0["you"]["role"], "jury");
     assert!(welcome.0["you"]["team"].is_null());
@@ -122,7 +107,7 @@ async fn a_good_roster_gives_personal_single_use_links_with_name_role_and_team()
     // Single use.
     let mut again = Client::connect(&server).await;
     again
-        .send_json(json!({"type": "hello", "protocol": 2, "invite": token_of(&invites[0]["url"]), "name": "Zoé bis"}))
+        .send_json(json!({"type": "hello", "protocol": 2, "invite": token_of(invites[0]["url"].as_str().unwrap()), "name": "Zoé bis"}))
         .await;
     let refused = again.recv_until(|m| is_type(m, "error"), WAIT).await;
     assert_eq!(refused["code"], "invite_used_up", "{refused}");
@@ -172,7 +157,7 @@ async fn a_bad_roster_is_refused_naming_the_line_and_nothing_is_created() {
         ),
     ];
     for (what, csv, expected) in cases {
-        let response = post_roster(&server, Some(&wm.session()), csv).await;
+        let response = server.post_roster(Some(&wm.session()), csv).await;
         assert_eq!(response.status, 400, "{what}: {}", response.body);
         let error = body(&response);
         assert_eq!(error["code"], "invalid_roster", "{what}");
@@ -186,13 +171,13 @@ async fn a_bad_roster_is_refused_naming_the_line_and_nothing_is_created() {
     // Not a moderator: 401 without a valid session, 403 for another role.
     let good = b"name,team\nZed,Equipe Z\n";
     for token in [None, Some("not-a-session")] {
-        let response = post_roster(&server, token, good).await;
+        let response = server.post_roster(token, good).await;
         assert_eq!(response.status, 401, "{token:?}: {}", response.body);
         assert_eq!(body(&response)["code"], "unauthorized");
     }
     // Another role learns nothing about the file, good or bad.
     for csv in [&good[..], b"nom_complet\nZed\n"] {
-        let response = post_roster(&server, Some(&wa.session()), csv).await;
+        let response = server.post_roster(Some(&wa.session()), csv).await;
         assert_eq!(response.status, 403, "{}", response.body);
         assert_eq!(body(&response)["code"], "forbidden");
     }
@@ -223,7 +208,7 @@ async fn a_twenty_thousand_line_roster_is_imported_while_the_event_goes_on() {
     let session = wm.session();
     let done = std::sync::atomic::AtomicBool::new(false);
     let import = async {
-        let response = post_roster(&server, Some(&session), csv.as_bytes()).await;
+        let response = server.post_roster(Some(&session), csv.as_bytes()).await;
         done.store(true, std::sync::atomic::Ordering::SeqCst);
         response
     };
