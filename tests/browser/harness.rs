@@ -10,9 +10,9 @@
 //! - Every wait is a condition polled with a timeout ([`Browser::wait`]),
 //!   never a fixed sleep. A failed wait saves a screenshot first.
 
+use crate::common::free_port;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,13 +77,6 @@ pub fn screenshot_dir() -> PathBuf {
     let dir = target_dir().join("screenshots");
     let _ = std::fs::create_dir_all(&dir);
     dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn unique_dir(what: &str) -> PathBuf {

@@ -334,6 +334,15 @@ pub fn texts(messages: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A TCP port free on the loopback interface right now (for a process or a
+/// driver that must be told its port before it starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// The invite token inside a join link.
 pub fn token_of(url: &str) -> String {
     url.split("invite=")

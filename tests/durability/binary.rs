@@ -2,10 +2,11 @@
 //! the printed join links are parsed, stderr is kept for assertions, and the
 //! process is killed with SIGKILL (`Child::kill`) or stopped with the test.
 
+use crate::common::free_port;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -31,14 +32,6 @@ pub fn load_config(dir: &Path) -> PathBuf {
 }
 
 /// A free local port: bind port 0, note the port, close the socket.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn amphi() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_amphi"));
     command
