@@ -14,7 +14,7 @@
 //! --test durability write_a_fixture -- --ignored`.
 
 use crate::common::{Client, TestServer, is_type};
-use crate::{copy_dir, data_dir, dump};
+use crate::{copy_dir, data_dir, day, dump};
 use amphi::domain::Role;
 use amphi::store::StoreOptions;
 use serde_json::{Value, json};
@@ -218,72 +218,17 @@ async fn full_day(server: &TestServer) {
     let (c, wc) = Client::join(server, Role::Participant, "Chloé").await;
     let (mut z, _) = Client::join(server, Role::Participant, "Zoé").await;
 
-    m.call(json!({"type": "add_challenge", "title": "Open data", "description": "Publier"}))
-        .await;
-    m.call(json!({"type": "set_schedule", "schedule": [
-        {"phase": "opening", "starts_at": 1_795_500_000_000_u64},
-        {"phase": "hacking", "starts_at": 1_795_503_600_000_u64}]}))
-        .await;
-    m.call(json!({"type": "set_phase", "phase": "hacking"}))
-        .await;
-
-    a.call(json!({"type": "create_team", "name": "Les Restaurés", "challenge": 1}))
-        .await;
-    let team = a
-        .recv_until(
-            |msg| is_type(msg, "team_updated") && msg["team"]["name"] == "Les Restaurés",
-            WAIT,
-        )
-        .await["team"]["id"]
-        .as_u64()
-        .unwrap();
+    day::programme(&mut m).await;
+    let team = day::found_team(&mut a).await;
     b.call(json!({"type": "join_team", "team": team})).await;
     z.call(json!({"type": "join_team", "team": 1})).await;
-
-    a.call(json!({"type": "chat", "scope": "room", "text": "salle: bonjour"}))
-        .await;
-    a.call(json!({"type": "chat", "scope": "team", "text": "équipe: on y va"}))
-        .await;
-    a.call(json!({"type": "chat", "scope": "direct", "to": wb.id(), "text": "dm: ça va ?"}))
-        .await;
-    m.call(json!({"type": "chat", "scope": "announcement", "text": "annonce: 16 h"}))
-        .await;
-    a.call(json!({"type": "chat", "scope": "room", "text": "salle: oups"}))
-        .await;
-    let oops = a
-        .recv_until(
-            |msg| is_type(msg, "chat") && msg["message"]["text"] == "salle: oups",
-            WAIT,
-        )
-        .await["message"]["seq"]
-        .as_u64()
-        .unwrap();
-    m.call(json!({"type": "delete_message", "seq": oops, "reason": "test"}))
-        .await;
-
-    t.call(json!({"type": "set_mentor_profile", "skills": ["data", "legal"], "available": true}))
-        .await;
-    a.call(json!({"type": "ask_help", "tags": ["data"], "description": "Quelle licence ?"}))
-        .await;
-    let request = a
-        .recv_until(
-            |msg| is_type(msg, "help_status") && !msg["request"].is_null(),
-            WAIT,
-        )
-        .await["request"]["id"]
-        .as_u64()
-        .unwrap();
-    t.call(json!({"type": "claim_help", "request": request}))
-        .await;
+    day::chat_in_every_scope(&mut a, &mut m, wb.id()).await;
+    let request = day::ask_and_claim_help(&mut a, &mut t).await;
     t.call(json!({"type": "resolve_help", "request": request}))
         .await;
     a.call(json!({"type": "rate_help", "request": request, "stars": 5, "comment": "Merci"}))
         .await;
-
-    m.call(json!({"type": "mute", "member": wb.id(), "reason": "flood"}))
-        .await;
-    m.call(json!({"type": "ban", "member": wc.id(), "reason": "abus"}))
-        .await;
+    day::mute_and_ban(&mut m, wb.id(), wc.id()).await;
     server
         .import_roster(
             &wm.session(),

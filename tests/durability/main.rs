@@ -24,6 +24,7 @@
 //!   published leaderboard survive a restart.
 //! - [`snapshot_cost`]: how long the hub spends cloning the state for a snapshot.
 //!
+//! [`day`] holds the steps of a day shared by [`restart`] and [`fixtures`].
 //! [`binary`] drives the real `amphi` executable (crash and start-up tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -33,6 +34,7 @@ mod common;
 
 mod binary;
 mod crash;
+mod day;
 mod export;
 mod faults;
 mod fixtures;
