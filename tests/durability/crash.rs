@@ -12,31 +12,22 @@
 //! After every restart each client resumes with its session token.
 //! `AMPHI_CRASH_ROUNDS` changes the number of rounds (default 20).
 
+use crate::acked_load;
 use crate::binary::{self, Amphi};
 use crate::data_dir;
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
 const CLIENTS: usize = 4;
-/// Requests a client keeps in flight at most.
-const WINDOW: usize = 16;
 /// A client sends at most one message per `PACE` (about 2,000 messages a
 /// second in all), so the load is running whenever the kill comes while
 /// the event's history stays small enough to recover quickly.
 const PACE: Duration = Duration::from_millis(2);
-
-/// What one client did in one round.
-struct Outcome {
-    session: Option<String>,
-    resumed: bool,
-    sent: Vec<String>,
-    acked: Vec<String>,
-}
 
 /// The text of message `i` of `client` in `round`; unique over the test.
 fn text(client: usize, round: usize, i: u64) -> String {
@@ -50,92 +41,6 @@ fn parse(text: &str) -> Option<(usize, usize, u64)> {
     let r = parts.next()?.strip_prefix('r')?.parse().ok()?;
     let i = parts.next()?.strip_prefix('m')?.parse().ok()?;
     Some((c, r, i))
-}
-
-/// Joins (first time) or resumes, then sends chat with `rid`s, keeping
-/// `WINDOW` in flight, until the server goes away.
-async fn drive(
-    url: String,
-    session: Option<String>,
-    invite: String,
-    client: usize,
-    round: usize,
-) -> Outcome {
-    let mut outcome = Outcome {
-        session: session.clone(),
-        resumed: false,
-        sent: Vec::new(),
-        acked: Vec::new(),
-    };
-    let Ok(Ok((ws, _))) = tokio::time::timeout(Duration::from_secs(5), connect_async(&url)).await
-    else {
-        return outcome;
-    };
-    let (mut tx, mut rx) = ws.split();
-    let hello = match &session {
-        Some(token) => json!({"type": "hello", "protocol": 2, "resume": token, "last_seq": 0}),
-        None => json!({"type": "hello", "protocol": 2, "invite": invite,
-                       "name": format!("c{client}-r{round}")}),
-    };
-    if tx.send(Message::text(hello.to_string())).await.is_err() {
-        return outcome;
-    }
-    let mut next: u64 = 0;
-    let mut in_flight: HashMap<u64, String> = HashMap::new();
-    let mut welcomed = false;
-    let mut pace = tokio::time::interval(PACE);
-    loop {
-        let received = tokio::select! {
-            _ = pace.tick() => {
-                if welcomed && in_flight.len() < WINDOW {
-                    let body = text(client, round, next);
-                    let request =
-                        json!({"type": "chat", "scope": "room", "text": body, "rid": next});
-                    if tx.send(Message::text(request.to_string())).await.is_err() {
-                        return outcome;
-                    }
-                    in_flight.insert(next, body.clone());
-                    outcome.sent.push(body);
-                    next += 1;
-                }
-                continue;
-            }
-            received = tokio::time::timeout(Duration::from_secs(10), rx.next()) => received,
-        };
-        let message = match received {
-            Ok(Some(Ok(Message::Text(frame)))) => frame,
-            Ok(Some(Ok(_))) => continue,
-            _ => return outcome,
-        };
-        let value: Value = serde_json::from_str(frame_str(&message)).unwrap();
-        match value["type"].as_str() {
-            Some("welcome") => {
-                welcomed = true;
-                outcome.resumed = session.is_some();
-                assert!(
-                    session.is_none() || value["resumed"] == true,
-                    "a resume gives a resumed welcome: {value}"
-                );
-                if let Some(token) = value["session"].as_str() {
-                    outcome.session = Some(token.to_string());
-                }
-            }
-            Some("ack") => {
-                let rid = value["rid"].as_u64().unwrap();
-                let body = in_flight.remove(&rid).expect("ack for a request in flight");
-                outcome.acked.push(body);
-            }
-            Some("error") if value["rid"].is_null() && !welcomed => {
-                panic!("client {client} round {round}: hello refused: {value}");
-            }
-            Some("error") => panic!("client {client} round {round}: chat refused: {value}"),
-            _ => {}
-        }
-    }
-}
-
-fn frame_str(frame: &tokio_tungstenite::tungstenite::Utf8Bytes) -> &str {
-    frame.as_str()
 }
 
 /// Checks a dumped state against everything sent and acknowledged so far.
@@ -207,13 +112,18 @@ async fn acknowledged_messages_survive_sigkill_exactly_once_and_in_order() {
         let url = server.ws_url();
         let tasks: Vec<_> = (0..CLIENTS)
             .map(|c| {
-                tokio::spawn(drive(
-                    url.clone(),
-                    sessions[c].clone(),
-                    invite.clone(),
-                    c,
-                    round,
-                ))
+                let load = acked_load::Load {
+                    url: url.clone(),
+                    session: sessions[c].clone(),
+                    invite: invite.clone(),
+                    name: format!("c{c}-r{round}"),
+                    pace: PACE,
+                };
+                tokio::spawn(acked_load::drive(load, move |i| {
+                    let body = text(c, round, i);
+                    let frame = json!({"type": "chat", "scope": "room", "text": body, "rid": i});
+                    (body, frame)
+                }))
             })
             .collect();
         let kill_after = Duration::from_millis(rng.random_range(50..1500));

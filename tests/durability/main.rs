@@ -25,6 +25,7 @@
 //! - [`snapshot_cost`]: how long the hub spends cloning the state for a snapshot.
 //!
 //! [`day`] holds the steps of a day shared by [`restart`] and [`fixtures`].
+//! [`acked_load`] is the client of the crash and power-cut tests.
 //! [`binary`] drives the real `amphi` executable (crash and start-up tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -32,6 +33,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod acked_load;
 mod binary;
 mod crash;
 mod day;

@@ -22,9 +22,9 @@
 //! `AMPHI_POWER_SEED` replays a run. Skipped, with the reason printed, only
 //! when FUSE cannot be mounted here.
 
+use crate::acked_load;
 use crate::binary::{self, Amphi};
 use amphi_powercut::{Mounted, Op, Trigger};
-use futures_util::{SinkExt, StreamExt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -32,13 +32,9 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tokio_tungstenite::connect_async;
-use tokio_tungstenite::tungstenite::Message;
 
 /// Participants posting chat messages, plus one moderator adding challenges.
 const CHATTERS: usize = 3;
-/// Requests a client keeps in flight at most.
-const WINDOW: usize = 16;
 /// One request per client per `PACE`: a steady load whose history stays
 /// small enough to recover quickly after many cuts.
 const PACE: Duration = Duration::from_millis(4);
@@ -53,13 +49,6 @@ enum Kind {
     Challenge,
 }
 
-/// What one client did in one round.
-struct Outcome {
-    session: Option<String>,
-    sent: Vec<String>,
-    acked: Vec<String>,
-}
-
 fn text(kind: Kind, client: usize, round: usize, i: u64) -> String {
     match kind {
         Kind::Chat => format!("c{client}-r{round}-m{i}"),
@@ -71,86 +60,6 @@ fn request(kind: Kind, body: &str, rid: u64) -> Value {
     match kind {
         Kind::Chat => json!({"type": "chat", "scope": "room", "text": body, "rid": rid}),
         Kind::Challenge => json!({"type": "add_challenge", "title": body, "rid": rid}),
-    }
-}
-
-/// Joins (or resumes), then sends commands with `rid`s, `WINDOW` in flight,
-/// until the server goes away. Errors are expected only once the power is
-/// off (`storage_unavailable`), and nothing they answer counts as acked.
-async fn drive(
-    url: String,
-    session: Option<String>,
-    invite: String,
-    kind: Kind,
-    client: usize,
-    round: usize,
-) -> Outcome {
-    let mut outcome = Outcome {
-        session: session.clone(),
-        sent: Vec::new(),
-        acked: Vec::new(),
-    };
-    let Ok(Ok((ws, _))) = tokio::time::timeout(Duration::from_secs(5), connect_async(&url)).await
-    else {
-        return outcome;
-    };
-    let (mut tx, mut rx) = ws.split();
-    let hello = match &session {
-        Some(token) => json!({"type": "hello", "protocol": 2, "resume": token, "last_seq": 0}),
-        None => json!({"type": "hello", "protocol": 2, "invite": invite,
-                       "name": format!("p{client}-r{round}")}),
-    };
-    if tx.send(Message::text(hello.to_string())).await.is_err() {
-        return outcome;
-    }
-    let mut next: u64 = 0;
-    let mut in_flight: HashMap<u64, String> = HashMap::new();
-    let mut welcomed = false;
-    let mut pace = tokio::time::interval(PACE);
-    loop {
-        let received = tokio::select! {
-            _ = pace.tick() => {
-                if welcomed && in_flight.len() < WINDOW {
-                    let body = text(kind, client, round, next);
-                    let frame = request(kind, &body, next).to_string();
-                    if tx.send(Message::text(frame)).await.is_err() {
-                        return outcome;
-                    }
-                    in_flight.insert(next, body.clone());
-                    outcome.sent.push(body);
-                    next += 1;
-                }
-                continue;
-            }
-            received = tokio::time::timeout(Duration::from_secs(10), rx.next()) => received,
-        };
-        let frame = match received {
-            Ok(Some(Ok(Message::Text(frame)))) => frame,
-            Ok(Some(Ok(_))) => continue,
-            _ => return outcome,
-        };
-        let value: Value = serde_json::from_str(frame.as_str()).unwrap();
-        match value["type"].as_str() {
-            Some("welcome") => {
-                welcomed = true;
-                if let Some(token) = value["session"].as_str() {
-                    outcome.session = Some(token.to_string());
-                }
-            }
-            Some("ack") => {
-                let rid = value["rid"].as_u64().unwrap();
-                let body = in_flight.remove(&rid).expect("ack for a request in flight");
-                outcome.acked.push(body);
-            }
-            Some("error") if value["code"] == "storage_unavailable" => {
-                // The power is off: this request is refused, never acked.
-                if let Some(rid) = value["rid"].as_u64() {
-                    in_flight.remove(&rid);
-                }
-            }
-            Some("error") => panic!("client {client} round {round}: refused: {value}"),
-            _ => {}
-        }
     }
 }
 
@@ -421,14 +330,18 @@ async fn acknowledged_commands_survive_power_cuts_exactly_once() {
                 } else {
                     (Kind::Challenge, moderator.clone())
                 };
-                tokio::spawn(drive(
-                    url.clone(),
-                    sessions[c].clone(),
+                let load = acked_load::Load {
+                    url: url.clone(),
+                    session: sessions[c].clone(),
                     invite,
-                    kind,
-                    c,
-                    round,
-                ))
+                    name: format!("p{c}-r{round}"),
+                    pace: PACE,
+                };
+                tokio::spawn(acked_load::drive(load, move |i| {
+                    let body = text(kind, c, round, i);
+                    let frame = request(kind, &body, i);
+                    (body, frame)
+                }))
             })
             .collect();
 
