@@ -70,17 +70,7 @@ async fn every_page_passes_the_automated_accessibility_audit() {
     let stage = s.screen("/stage").await;
     found.push(("/stage", audit(&stage, &axe).await));
 
-    let claire = s.person(Role::Moderator, "Claire").await;
-    claire
-        .goto(&s.url("/console.html?event=demo&lang=fr&debug=1"))
-        .await;
-    claire
-        .wait(
-            "the console's welcome",
-            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
-            vec![],
-        )
-        .await;
+    let claire = s.console("Claire").await;
     found.push(("/console.html", audit(&claire, &axe).await));
 
     for (page, violations) in &found {

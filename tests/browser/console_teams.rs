@@ -19,18 +19,7 @@ async fn the_moderator_creates_a_team_and_gives_a_demo_team_a_challenge_in_the_c
         .unwrap()["id"]
         .as_u64()
         .unwrap();
-    let claire = s.person(Role::Moderator, "Claire").await;
-    claire
-        .goto(&s.url("/console.html?event=demo&lang=fr&debug=1"))
-        .await;
-    claire.js(CATCH_ERRORS, vec![]).await;
-    claire
-        .wait(
-            "the console's welcome",
-            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
-            vec![],
-        )
-        .await;
+    let claire = s.console("Claire").await;
     claire.fill("#challenge-title", "Open data").await;
     claire.click("#challenge-form button[type=submit]").await;
     let challenge = claire

@@ -40,17 +40,7 @@ async fn switching_to_english_leaves_no_french_and_the_console_cards_hold() {
     let left = live.js(FRENCH_LEFT, vec![]).await;
     assert_eq!(left, json!([]), "/live in English");
 
-    let claire = s.person(Role::Moderator, "Claire").await;
-    claire
-        .goto(&s.url("/console.html?event=demo&lang=fr&debug=1"))
-        .await;
-    claire
-        .wait(
-            "the console's welcome",
-            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
-            vec![],
-        )
-        .await;
+    let claire = s.console("Claire").await;
     claire.js(TO_ENGLISH, vec![]).await;
     let left = claire.js(FRENCH_LEFT, vec![]).await;
     assert_eq!(left, json!([]), "the console in English");

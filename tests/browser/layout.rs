@@ -120,17 +120,7 @@ async fn live_fits_a_phone_and_no_page_overflows_at_390_px() {
     zoe.click("#side-tab-team").await;
     assert_no_sideways_overflow(&zoe, "/ (venue, team tab)").await;
 
-    let claire = s.person(Role::Moderator, "Camille").await;
-    claire
-        .goto(&s.url("/console.html?event=demo&lang=fr&debug=1"))
-        .await;
-    claire
-        .wait(
-            "the console's welcome",
-            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
-            vec![],
-        )
-        .await;
+    let claire = s.console("Camille").await;
     viewport(&claire, 390, 844).await;
     assert_no_sideways_overflow(&claire, "/console.html").await;
     for b in [live, stage, zoe, claire] {

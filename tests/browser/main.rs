@@ -80,6 +80,22 @@ impl Setup {
         b
     }
 
+    /// A moderator who joins on the venue page, then opens the console in
+    /// the same browser (same session) and waits for its welcome.
+    async fn console(&mut self, name: &str) -> Browser {
+        let b = self.person(Role::Moderator, name).await;
+        b.goto(&self.url("/console.html?event=demo&lang=fr&debug=1"))
+            .await;
+        b.js(CATCH_ERRORS, vec![]).await;
+        b.wait(
+            "the console's welcome",
+            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
+            vec![],
+        )
+        .await;
+        b
+    }
+
     /// Opens a public screen (`/live` or `/stage`).
     async fn screen(&mut self, path: &str) -> Browser {
         let b = self.driver.browser(path.trim_start_matches('/')).await;
@@ -349,18 +365,7 @@ async fn the_moderator_starts_a_pitch_and_live_and_stage_show_the_same_countdown
     let stage = s.screen("/stage").await;
 
     // The moderator joins, then opens the console (same session).
-    let claire = s.person(Role::Moderator, "Claire").await;
-    claire
-        .goto(&s.url("/console.html?event=demo&lang=fr&debug=1"))
-        .await;
-    claire.js(CATCH_ERRORS, vec![]).await;
-    claire
-        .wait(
-            "the console's welcome",
-            "return Boolean(window.amphi && amphi.store.me && amphi.S.pitch);",
-            vec![],
-        )
-        .await;
+    let claire = s.console("Claire").await;
     // "Publish detailed scores" asks first; declined, nothing is sent.
     let asked = claire
         .js(
