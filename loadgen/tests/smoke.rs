@@ -35,17 +35,26 @@ async fn loadgen(args: &[&str], json: &PathBuf) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loadgen_smoke_s1_and_s3() {
     let dir = std::env::temp_dir().join(format!("amphi-loadgen-smoke-{}", std::process::id()));
-    // Generous speed limits: the test may run on a busy machine, where steps
-    // sent on schedule can reach the server in bunches.
+    // Generous speed and chat limits: the test may run on a busy machine,
+    // where steps and chat sent on schedule can reach the server in bunches
+    // (a client that stalled catches up at once).
     let limits = amphi::domain::Limits {
         steps_per_second: 100,
         step_burst: 100,
         ..amphi::domain::Limits::default()
     };
+    let rate_limits = amphi::net::rate::RateLimits {
+        chat: amphi::net::rate::Budget {
+            per_second: 1_000.0,
+            burst: 1_000,
+        },
+        ..amphi::net::rate::RateLimits::default()
+    };
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.join("data"),
         limits,
+        rate_limits,
         ..Config::default()
     };
     let server = Server::start(config).await.expect("server starts");
