@@ -85,37 +85,21 @@ impl Event {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::command::{Action, Command, Effect};
-    use crate::domain::event::{Event, EventState};
+    use crate::domain::command::Action;
+    use crate::domain::event::Event;
     use crate::domain::ids::MemberId;
-    use crate::domain::limits::Limits;
     use crate::domain::role::Role;
     use crate::domain::teams::SummonTarget;
-    use crate::venue::{Tile, Venue};
+    use crate::domain::teams::tests::{event, join};
+    use crate::venue::Tile;
     use std::collections::HashSet;
-    use std::sync::Arc;
-
-    fn event() -> Event {
-        let venue = Arc::new(Venue::default_venue().unwrap());
-        Event::new(EventState::new("t", "Test"), venue, Limits::default())
-    }
 
     fn arrive(event: &mut Event, name: &str) -> MemberId {
         arrive_as(event, name, Role::Participant)
     }
 
     fn arrive_as(event: &mut Event, name: &str, role: Role) -> MemberId {
-        let command = Command::Join {
-            name: name.into(),
-            role,
-            team: None,
-            session_hash: format!("session-{name}"),
-            invite: None,
-        };
-        let effects = event.apply(None, &command, 0).unwrap();
-        let Some(Effect::MemberJoined { member }) = effects.first().cloned() else {
-            panic!("{effects:?}")
-        };
+        let member = join(event, name, role);
         event.act(member, &Action::Connect, 0).unwrap();
         member
     }

@@ -399,7 +399,7 @@ pub enum SummonTarget {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::command::Action;
     use crate::domain::event::EventState;
@@ -409,12 +409,13 @@ mod tests {
     use crate::venue::Venue;
     use std::sync::Arc;
 
-    fn event() -> Event {
+    pub(crate) fn event() -> Event {
         let venue = Arc::new(Venue::default_venue().unwrap());
         Event::new(EventState::new("t", "Test"), venue, Limits::default())
     }
 
-    fn join(event: &mut Event, name: &str, role: Role) -> MemberId {
+    /// A member who joined through an invite (not connected yet).
+    pub(crate) fn join(event: &mut Event, name: &str, role: Role) -> MemberId {
         let command = Command::Join {
             name: name.into(),
             role,
