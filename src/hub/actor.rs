@@ -280,15 +280,9 @@ impl Hub {
     }
 
     fn request(&mut self, conn: ConnId, rid: Option<u64>, msg: ClientMsg) {
-        let Some(session) = self.sessions.get(&conn) else {
-            return self.refuse_watcher(conn, rid);
-        };
-        // A connection being closed (kicked, banned, replaced) has no say any
-        // more, even for frames it sent before the close reached it.
-        if session.link.shared().close_reason().is_some() {
+        let Some(member) = self.requester(conn, rid) else {
             return;
-        }
-        let member = session.member;
+        };
         #[cfg(feature = "test-hooks")]
         if let ClientMsg::Chat { text, .. } = &msg
             && text == crate::TEST_PANIC_HUB
@@ -374,17 +368,27 @@ impl Hub {
         }
     }
 
+    /// The member a request on `conn` speaks for, if it may speak: a
+    /// watcher is refused, and a connection being closed (kicked, banned,
+    /// replaced) has no say any more, even for frames it sent before the
+    /// close reached it.
+    fn requester(&self, conn: ConnId, rid: Option<u64>) -> Option<MemberId> {
+        let Some(session) = self.sessions.get(&conn) else {
+            self.refuse_watcher(conn, rid);
+            return None;
+        };
+        if session.link.shared().close_reason().is_some() {
+            return None;
+        }
+        Some(session.member)
+    }
+
     /// A request with a resend key: answered without applying it again when
     /// the same person already applied a request with that key.
     fn request_once(&mut self, conn: ConnId, rid: Option<u64>, key: String, msg: ClientMsg) {
-        let Some(session) = self.sessions.get(&conn) else {
-            return self.refuse_watcher(conn, rid);
-        };
-        // As in `request`: a connection being closed has no say any more.
-        if session.link.shared().close_reason().is_some() {
+        let Some(member) = self.requester(conn, rid) else {
             return;
-        }
-        let member = session.member;
+        };
         let now = self.now();
         if let Some(seq) = self.resends.find(member, &key, now) {
             if self.pending.iter().any(|p| p.seq == seq) {
