@@ -59,7 +59,9 @@ export class Media {
     );
     this.grid = h('div', { class: 'media-grid', id: 'media-grid', role: 'group', 'aria-label': t('media.videos') });
     this.sounds = h('div', { hidden: true });
-    document.body.append(this.bar, this.grid, this.sounds);
+    // Over the map, never over the side panel or its chat input.
+    ($('#map-wrap') ?? document.body).append(this.bar, this.grid);
+    document.body.append(this.sounds);
     this.renderBar();
   }
 
