@@ -251,9 +251,10 @@ async fn open_one(
         for warning in &recovered.warnings {
             tracing::warn!(event = %id, "recovery: {warning}");
         }
-        let event = recovered
+        let mut event = recovered
             .event(fresh_state(&id), venue, limits)
             .map_err(|e| store_error(&task_dir, e))?;
+        event.remember_places(store::places::read(&task_dir));
         tracing::info!(
             event = %id,
             snapshot = recovered.covers_seq,

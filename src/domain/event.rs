@@ -111,6 +111,8 @@ pub struct Event {
     pub(super) by_invite: HashMap<String, usize>,
     /// Name skeletons in use, so no two people look alike.
     by_skeleton: HashMap<String, MemberId>,
+    /// Where people stood before a restart, until they come back (`places`).
+    pub(super) last_places: HashMap<MemberId, crate::venue::Tile>,
 }
 
 impl Event {
@@ -143,6 +145,7 @@ impl Event {
             by_session,
             by_invite,
             by_skeleton,
+            last_places: HashMap::new(),
         }
     }
 
@@ -503,7 +506,10 @@ impl Event {
             avatar.disconnected_at = None;
             return vec![Effect::AvatarResumed { member }];
         }
-        match self.spawn_point(member, role) {
+        let place = self
+            .returning_place(member, role)
+            .or_else(|| self.spawn_point(member, role));
+        match place {
             Some((tile, room)) => {
                 self.presence.place(member, tile, room, now);
                 vec![Effect::AvatarAppeared { member }]

@@ -7,7 +7,8 @@
 //! - [`event`]: the [`Event`], its durable [`EventState`], `apply`/`act`/`advance`.
 //! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
 //! - [`movement`]: walls, speed, room access and capacity; [`placement`]:
-//!   never two avatars put on one tile.
+//!   never two avatars put on one tile; [`places`]: where people stood,
+//!   kept across a restart.
 //! - [`conversations`]: who talks with whom (rooms and bubbles).
 //! - [`chat`], [`member`], [`team`], [`presence`]: the parts of the state.
 //! - [`teams`]: forming teams, tables, dissolution, roster imports, summons.
@@ -37,6 +38,7 @@ mod movement;
 pub mod permissions;
 pub mod pitch;
 mod placement;
+pub mod places;
 pub mod presence;
 pub mod program;
 pub mod results;

@@ -535,7 +535,10 @@ impl Hub {
     /// Asks the snapshot thread for a snapshot when something changed since
     /// the last one written. Only the clone of the state happens here;
     /// encoding and writing are on the snapshot thread.
+    /// Asks for a snapshot when something durable changed, and saves where
+    /// people stand when that changed (best effort, see `store::places`).
     pub(super) fn snapshot(&mut self) {
+        self.snapshotter.save_places(self.event.places());
         let covers = self.journal.next_seq().saturating_sub(1);
         if covers > self.snapshotter.snapshot_seq() {
             self.snapshotter.request(self.event.state().clone(), covers);

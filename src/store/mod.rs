@@ -12,7 +12,8 @@
 //!
 //! Files: [`layout`] (names), [`framing`] (journal bytes), [`snapshot`]
 //! (snapshot bytes), [`writer`] (group commit thread), [`snapshotter`]
-//! (snapshot thread), [`recovery`] (reading back), [`fault`] (test faults).
+//! (snapshot thread), [`recovery`] (reading back), [`fault`] (test faults),
+//! [`places`] (where people stood, best effort, outside the journal).
 //! The formats are documented byte by byte in `docs/storage.md`.
 
 mod error;
@@ -21,6 +22,7 @@ pub mod framing;
 mod health;
 mod journal;
 pub mod layout;
+pub mod places;
 pub mod record;
 mod recovery;
 mod replay;

@@ -7,12 +7,16 @@
 //! could still lose), writes the file atomically, keeps the newest
 //! `snapshots_kept`, deletes the segments entirely covered by the oldest kept
 //! one, and asks the writer to start a new segment.
+//!
+//! The same thread writes the event's places file (`places`), which needs no
+//! journal: it is best effort and never waits.
 
 use super::fault::FaultInjector;
 use super::health::StoreHealth;
 use super::writer::{Shared, Wait};
-use super::{StoreError, layout, snapshot};
+use super::{StoreError, layout, places, snapshot};
 use crate::domain::EventState;
+use crate::domain::places::Place;
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,10 +33,19 @@ struct Request {
     covers_seq: u64,
 }
 
+/// What the thread is asked to write.
+enum Job {
+    Snapshot(Box<Request>),
+    /// The bytes of the places file.
+    Places(Vec<u8>),
+}
+
 /// Handle for requesting snapshots of one event.
 #[derive(Debug)]
 pub struct Snapshotter {
-    tx: Option<Sender<Request>>,
+    tx: Option<Sender<Job>>,
+    /// The places last handed to the thread, to skip unchanged ones.
+    last_places: Vec<Place>,
     thread: Option<std::thread::JoinHandle<()>>,
     closing: Arc<AtomicBool>,
     health: Arc<StoreHealth>,
@@ -61,6 +74,7 @@ impl Snapshotter {
     pub fn disabled() -> Snapshotter {
         Snapshotter {
             tx: None,
+            last_places: Vec::new(),
             thread: None,
             closing: Arc::new(AtomicBool::new(false)),
             health: Arc::new(StoreHealth::default()),
@@ -95,6 +109,7 @@ impl Snapshotter {
             .spawn(move || worker.run())?;
         Ok(Snapshotter {
             tx: Some(tx),
+            last_places: Vec::new(),
             thread: Some(thread),
             closing,
             health,
@@ -107,8 +122,20 @@ impl Snapshotter {
     /// only the newest is written.
     pub fn request(&self, state: EventState, covers_seq: u64) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(Request { state, covers_seq });
+            let _ = tx.send(Job::Snapshot(Box::new(Request { state, covers_seq })));
         }
+    }
+
+    /// Saves where people stand (`places.json`) unless it is what was saved
+    /// last. Returns at once.
+    pub fn save_places(&mut self, places: Vec<Place>) {
+        if places == self.last_places {
+            return;
+        }
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Job::Places(places::encode(&places)));
+        }
+        self.last_places = places;
     }
 
     /// `covers_seq` of the newest snapshot written since open (0: none), so
@@ -137,55 +164,77 @@ impl Drop for Snapshotter {
 struct Worker {
     config: Config,
     shared: Arc<Shared>,
-    rx: Receiver<Request>,
+    rx: Receiver<Job>,
     closing: Arc<AtomicBool>,
     _lock: Arc<File>,
 }
 
 impl Worker {
     fn run(mut self) {
-        while let Ok(mut request) = self.rx.recv() {
-            while let Ok(newer) = self.rx.try_recv() {
-                request = newer;
-            }
-            if self
-                .config
-                .last_written
-                .is_some_and(|last| request.covers_seq <= last)
-            {
-                continue;
-            }
-            if !self.wait_durable(request.covers_seq) {
-                continue;
-            }
-            let started = Instant::now();
-            match self.write(&request) {
-                Ok(bytes) => {
-                    self.config.last_written = Some(request.covers_seq);
-                    if let Err(err) = self.compact() {
-                        tracing::warn!(
-                            error = %err,
-                            "could not prune old snapshots or journal segments"
-                        );
-                    }
-                    self.shared.rotate.store(true, Ordering::Release);
-                    self.shared.health.snapshot_written(request.covers_seq);
-                    tracing::info!(
-                        covers_seq = request.covers_seq,
-                        bytes,
-                        ms = started.elapsed().as_millis() as u64,
-                        "snapshot written"
-                    );
+        while let Ok(job) = self.rx.recv() {
+            // Only the newest of each kind matters when jobs pile up.
+            let (mut snapshot, mut places) = (None, None);
+            for job in std::iter::once(job).chain(std::iter::from_fn(|| self.rx.try_recv().ok())) {
+                match job {
+                    Job::Snapshot(request) => snapshot = Some(*request),
+                    Job::Places(bytes) => places = Some(bytes),
                 }
-                Err(err) => {
-                    tracing::error!(
+            }
+            if let Some(bytes) = places {
+                self.write_places(&bytes);
+            }
+            if let Some(request) = snapshot {
+                self.snapshot(request);
+            }
+        }
+    }
+
+    fn write_places(&self, bytes: &[u8]) {
+        if let Err(err) = places::write(&self.config.dir, bytes, self.config.fsync) {
+            tracing::warn!(error = %err, "could not save where people stand");
+        }
+    }
+
+    /// Writes one requested snapshot unless a newer one exists, once the
+    /// journal holds what it covers; then prunes.
+    fn snapshot(&mut self, request: Request) {
+        if self
+            .config
+            .last_written
+            .is_some_and(|last| request.covers_seq <= last)
+        {
+            return;
+        }
+        if !self.wait_durable(request.covers_seq) {
+            return;
+        }
+        let started = Instant::now();
+        match self.write(&request) {
+            Ok(bytes) => {
+                self.config.last_written = Some(request.covers_seq);
+                if let Err(err) = self.compact() {
+                    tracing::warn!(
                         error = %err,
-                        covers_seq = request.covers_seq,
-                        "snapshot failed; the journal still holds everything; \
-                         retried at the next request"
+                        "could not prune old snapshots or journal segments"
                     );
-                    self.shared.health.snapshot_failed(err.to_string());
                 }
+                self.shared.rotate.store(true, Ordering::Release);
+                self.shared.health.snapshot_written(request.covers_seq);
+                tracing::info!(
+                    covers_seq = request.covers_seq,
+                    bytes,
+                    ms = started.elapsed().as_millis() as u64,
+                    "snapshot written"
+                );
+            }
+            Err(err) => {
+                tracing::error!(
+                    error = %err,
+                    covers_seq = request.covers_seq,
+                    "snapshot failed; the journal still holds everything; \
+                     retried at the next request"
+                );
+                self.shared.health.snapshot_failed(err.to_string());
             }
         }
     }

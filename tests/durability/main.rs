@@ -42,6 +42,7 @@ mod faults;
 mod fixtures;
 mod graceful_stop;
 mod judging;
+mod places;
 mod power_cut;
 mod restart;
 mod snapshot_cost;
