@@ -19,6 +19,7 @@ mod labels;
 mod layout;
 mod media;
 mod notices;
+mod restart;
 mod results;
 mod seats;
 mod typography;
