@@ -11,14 +11,16 @@ use crate::domain::leaderboard::{PublicLeaderboard, StaffLeaderboard};
 use crate::domain::moderation::AuditEntry;
 use crate::domain::pitch::TimerView;
 use crate::domain::program::{Challenge, Phase, ScheduledPhase};
-use crate::domain::{ErrorCode, Role, Status};
+use crate::domain::{Role, Status};
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 mod close;
 mod ops;
+mod refusal;
 pub use close::CloseCode;
 pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
+pub use refusal::ErrorCode;
 
 /// Version a client must announce in `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;

@@ -56,13 +56,15 @@ pub enum AwardCommand {
 }
 
 /// Why a label command was refused. Nothing changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum AwardError {
     #[error("label id '{0}' must be 1 to 32 characters among a-z, 0-9 and _")]
     InvalidAwardId(String),
     #[error("a label name is 1 to 60 characters")]
     InvalidAwardName,
     #[error("a label description is at most 500 characters")]
+    #[strum(serialize = "text_too_long")]
     DescriptionTooLong,
     #[error("an event has at most {0} labels")]
     TooManyAwards(usize),
@@ -79,19 +81,9 @@ pub enum AwardError {
 }
 
 impl AwardError {
-    /// Stable snake_case wire code.
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            AwardError::InvalidAwardId(_) => "invalid_award_id",
-            AwardError::InvalidAwardName => "invalid_award_name",
-            AwardError::DescriptionTooLong => "text_too_long",
-            AwardError::TooManyAwards(_) => "too_many_awards",
-            AwardError::UnknownAward(_) => "unknown_award",
-            AwardError::UnknownTeam(_) => "unknown_team",
-            AwardError::AlreadyAwarded { .. } => "already_awarded",
-            AwardError::AwardTaken { .. } => "award_taken",
-            AwardError::NotAwarded { .. } => "not_awarded",
-        }
+        self.into()
     }
 }
 

@@ -1,12 +1,21 @@
-//! Typed refusals of the domain. Each has a stable wire `code`.
+//! Typed refusals of the domain. Each has a stable wire code: its variant's
+//! name in snake_case (derived, never hand-kept), or for a feature's refusal
+//! (pitch, jury, votes, awards, leaderboard) the code of the nested error.
 //!
 //! A refused command changes nothing: every check runs before any mutation.
+//! Codes of the transport (bad JSON, rate limits, …) are not here: they are
+//! the protocol's (`protocol::ErrorCode`).
 
-use serde::Serialize;
+use super::awards::AwardError;
+use super::jury::JuryError;
+use super::leaderboard::LeaderboardError;
+use super::pitch::PitchError;
+use super::votes::VoteError;
 
 /// Why a command was refused. [`DomainError::code`] is the stable machine-readable
 /// name sent to clients; the `Display` text is for humans.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum DomainError {
     #[error("your role ({role}) may not {action}")]
     Forbidden {
@@ -88,6 +97,9 @@ pub enum DomainError {
     },
     #[error("no team has a table called '{0}'")]
     UnknownTable(String),
+    #[error("team {0} has no table")]
+    #[strum(serialize = "unknown_table")]
+    TeamWithoutTable(u32),
     #[error("roster: {0}")]
     InvalidRoster(String),
     #[error("the moderator has muted you")]
@@ -104,127 +116,57 @@ pub enum DomainError {
     NameTaken(String),
     #[error("the stage is reserved to the team pitching now")]
     StageReserved,
-    /// A refusal of the pitch, jury, vote, award or leaderboard rules, with
-    /// the stable code those modules define.
-    #[error("{message}")]
-    Judging { code: &'static str, message: String },
-}
-
-/// Stable error codes, shared by domain refusals and protocol errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    BadJson,
-    UnknownType,
-    InvalidMessage,
-    NotJoined,
-    AlreadyJoined,
-    ProtocolVersion,
-    UnknownEvent,
-    InvalidInvite,
-    InvalidSession,
-    InvalidName,
-    Forbidden,
-    OutOfBounds,
-    Blocked,
-    InvalidStep,
-    TooFast,
-    NoPath,
-    RoomForbidden,
-    RoomFull,
-    UnknownRoom,
-    UnknownMember,
-    UnknownTeam,
-    NoAvatar,
-    EmptyText,
-    TextTooLong,
-    NoTeam,
-    AlreadyInTeam,
-    TeamFull,
-    DuplicateTeamName,
-    MessageToSelf,
-    UnknownChallenge,
-    InvalidSchedule,
-    TeamFormationClosed,
-    HelpAlreadyOpen,
-    UnknownRequest,
-    AlreadyClaimed,
-    AlreadyClaiming,
-    OwnTeamRequest,
-    HelpClosed,
-    NotYourClaim,
-    NotYourTeamRequest,
-    NotResolved,
-    AlreadyRated,
-    OutOfRange,
-    UnknownTable,
-    InvalidRoster,
-    Muted,
-    ProtectedMember,
-    UnknownMessage,
-    UnknownInvite,
-    InviteExpired,
-    InviteRevoked,
-    InviteUsedUp,
-    Banned,
-    RateLimited,
-    NameTaken,
-    StorageUnavailable,
-    Overloaded,
-    Unauthorized,
-    StageReserved,
-    /// Codes of the judging modules (`judging_closed`, `own_team_vote`, …).
-    #[serde(untagged)]
-    Named(&'static str),
+    #[error(transparent)]
+    Pitch(#[from] PitchError),
+    #[error(transparent)]
+    Jury(#[from] JuryError),
+    #[error(transparent)]
+    Vote(#[from] VoteError),
+    #[error(transparent)]
+    Award(#[from] AwardError),
+    #[error(transparent)]
+    Leaderboard(#[from] LeaderboardError),
 }
 
 impl DomainError {
-    /// The wire code for this refusal.
-    pub fn code(&self) -> ErrorCode {
+    /// The stable wire code for this refusal.
+    pub fn code(&self) -> &'static str {
         match self {
-            DomainError::Forbidden { .. } => ErrorCode::Forbidden,
-            DomainError::OutOfBounds { .. } => ErrorCode::OutOfBounds,
-            DomainError::Blocked { .. } => ErrorCode::Blocked,
-            DomainError::InvalidStep { .. } => ErrorCode::InvalidStep,
-            DomainError::TooFast { .. } => ErrorCode::TooFast,
-            DomainError::NoPath { .. } => ErrorCode::NoPath,
-            DomainError::RoomForbidden { .. } => ErrorCode::RoomForbidden,
-            DomainError::RoomFull { .. } => ErrorCode::RoomFull,
-            DomainError::UnknownRoom(_) => ErrorCode::UnknownRoom,
-            DomainError::UnknownMember(_) => ErrorCode::UnknownMember,
-            DomainError::UnknownTeam(_) => ErrorCode::UnknownTeam,
-            DomainError::NoAvatar => ErrorCode::NoAvatar,
-            DomainError::EmptyText { .. } => ErrorCode::EmptyText,
-            DomainError::TextTooLong { .. } => ErrorCode::TextTooLong,
-            DomainError::NoTeam => ErrorCode::NoTeam,
-            DomainError::AlreadyInTeam(_) => ErrorCode::AlreadyInTeam,
-            DomainError::TeamFull { .. } => ErrorCode::TeamFull,
-            DomainError::DuplicateTeamName(_) => ErrorCode::DuplicateTeamName,
-            DomainError::MessageToSelf => ErrorCode::MessageToSelf,
-            DomainError::UnknownChallenge(_) => ErrorCode::UnknownChallenge,
-            DomainError::InvalidSchedule(_) => ErrorCode::InvalidSchedule,
-            DomainError::TeamFormationClosed => ErrorCode::TeamFormationClosed,
-            DomainError::HelpAlreadyOpen(_) => ErrorCode::HelpAlreadyOpen,
-            DomainError::UnknownRequest(_) => ErrorCode::UnknownRequest,
-            DomainError::AlreadyClaimed(_) => ErrorCode::AlreadyClaimed,
-            DomainError::AlreadyClaiming(_) => ErrorCode::AlreadyClaiming,
-            DomainError::OwnTeamRequest => ErrorCode::OwnTeamRequest,
-            DomainError::HelpClosed(_) => ErrorCode::HelpClosed,
-            DomainError::NotYourClaim(_) => ErrorCode::NotYourClaim,
-            DomainError::NotYourTeamRequest(_) => ErrorCode::NotYourTeamRequest,
-            DomainError::NotResolved(_) => ErrorCode::NotResolved,
-            DomainError::AlreadyRated(_) => ErrorCode::AlreadyRated,
-            DomainError::OutOfRange { .. } => ErrorCode::OutOfRange,
-            DomainError::UnknownTable(_) => ErrorCode::UnknownTable,
-            DomainError::InvalidRoster(_) => ErrorCode::InvalidRoster,
-            DomainError::Muted => ErrorCode::Muted,
-            DomainError::ProtectedMember(_) => ErrorCode::ProtectedMember,
-            DomainError::UnknownMessage(_) => ErrorCode::UnknownMessage,
-            DomainError::UnknownInvite(_) => ErrorCode::UnknownInvite,
-            DomainError::InvalidInvite => ErrorCode::InvalidInvite,
-            DomainError::NameTaken(_) => ErrorCode::NameTaken,
-            DomainError::Judging { code, .. } => ErrorCode::Named(code),
-            DomainError::StageReserved => ErrorCode::StageReserved,
+            DomainError::Pitch(e) => e.into(),
+            DomainError::Jury(e) => e.into(),
+            DomainError::Vote(e) => e.into(),
+            DomainError::Award(e) => e.into(),
+            DomainError::Leaderboard(e) => e.into(),
+            other => other.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_variant_names_or_the_nested_feature_codes() {
+        assert_eq!(DomainError::NoAvatar.code(), "no_avatar");
+        assert_eq!(DomainError::UnknownTeam(3).code(), "unknown_team");
+        assert_eq!(
+            DomainError::TextTooLong {
+                field: "text",
+                len: 9,
+                max: 1
+            }
+            .code(),
+            "text_too_long"
+        );
+        assert_eq!(
+            DomainError::from(PitchError::NoNextTeam).code(),
+            "no_next_team"
+        );
+        assert_eq!(
+            DomainError::from(PitchError::NoNextTeam).to_string(),
+            PitchError::NoNextTeam.to_string(),
+            "a feature's message is shown as it is"
+        );
     }
 }

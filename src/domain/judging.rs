@@ -19,14 +19,6 @@ use super::role::Role;
 use super::votes::{VoteChange, VoteCommand};
 use crate::venue::Tile;
 
-/// Wraps a feature module's refusal with its stable code.
-fn refused(code: &'static str, message: impl ToString) -> DomainError {
-    DomainError::Judging {
-        code,
-        message: message.to_string(),
-    }
-}
-
 impl Event {
     /// The teams of the event, in id order (what is ranked and voted for).
     pub fn team_ids(&self) -> Vec<TeamId> {
@@ -76,34 +68,30 @@ impl Event {
         let exists = |team: TeamId| self.state.teams.contains_key(&team);
         let actor = actor.unwrap_or(MemberId(0));
         match command {
-            Command::Pitch(c) => self
-                .state
-                .show
-                .check(c, exists)
-                .map_err(|e| refused(e.code(), e)),
+            Command::Pitch(c) => self.state.show.check(c, exists).map_err(DomainError::from),
             Command::Jury(c) => self
                 .state
                 .jury
                 .check(actor, c, exists)
-                .map_err(|e| refused(e.code(), e)),
+                .map_err(DomainError::from),
             Command::Vote(c) => {
                 let team = member.and_then(|m| m.team);
                 self.state
                     .votes
                     .check(actor, team, c, exists)
-                    .map_err(|e| refused(e.code(), e))
+                    .map_err(DomainError::from)
             }
             Command::Award(c) => self
                 .state
                 .awards
                 .check(c, exists)
-                .map_err(|e| refused(e.code(), e)),
+                .map_err(DomainError::from),
             Command::Leaderboard(c) => {
                 let teams = self.team_ids();
                 self.state
                     .leaderboard
                     .check(c, &self.standings(&teams))
-                    .map_err(|e| refused(e.code(), e))
+                    .map_err(DomainError::from)
             }
             _ => Ok(()),
         }

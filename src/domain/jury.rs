@@ -193,7 +193,8 @@ pub enum JuryCommand {
 }
 
 /// Why a jury command was refused. Nothing changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum JuryError {
     #[error("the rubric needs at least one criterion")]
     EmptyRubric,
@@ -226,24 +227,9 @@ pub enum JuryError {
 }
 
 impl JuryError {
-    /// Stable snake_case wire code.
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            JuryError::EmptyRubric => "empty_rubric",
-            JuryError::TooManyCriteria(_) => "too_many_criteria",
-            JuryError::InvalidCriterionId(_) => "invalid_criterion_id",
-            JuryError::DuplicateCriterion(_) => "duplicate_criterion",
-            JuryError::InvalidCriterionLabel(_) => "invalid_criterion_label",
-            JuryError::WeightOutOfRange(_) => "weight_out_of_range",
-            JuryError::MaxOutOfRange(_) => "max_out_of_range",
-            JuryError::WeightsSumToZero => "weights_sum_to_zero",
-            JuryError::UnknownCriterion(_) => "unknown_criterion",
-            JuryError::UnknownTeam(_) => "unknown_team",
-            JuryError::ScoreOutOfRange { .. } => "score_out_of_range",
-            JuryError::JudgingClosed => "judging_closed",
-            JuryError::JudgingOpen => "judging_open",
-            JuryError::NotScored { .. } => "not_scored",
-        }
+        self.into()
     }
 }
 

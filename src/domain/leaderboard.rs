@@ -150,7 +150,8 @@ pub enum LeaderboardCommand {
 }
 
 /// Why a leaderboard command was refused. Nothing changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum LeaderboardError {
     #[error("judging is still open; close it before the reveal")]
     JudgingOpen,
@@ -161,13 +162,9 @@ pub enum LeaderboardError {
 }
 
 impl LeaderboardError {
-    /// Stable snake_case wire code.
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            LeaderboardError::JudgingOpen => "judging_open",
-            LeaderboardError::NotRevealing => "not_revealing",
-            LeaderboardError::RevealComplete => "reveal_complete",
-        }
+        self.into()
     }
 }
 

@@ -51,7 +51,7 @@ pub mod votes;
 
 pub use chat::{Channel, ChatLog, ChatMessage};
 pub use command::{Action, Command, Effect};
-pub use error::{DomainError, ErrorCode};
+pub use error::DomainError;
 pub use event::{ChatTarget, Event, EventState};
 pub use ids::{MemberId, Millis, TeamId};
 pub use limits::Limits;

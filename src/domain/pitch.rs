@@ -150,7 +150,8 @@ pub enum PitchCommand {
 }
 
 /// Why a run-of-show command was refused. Nothing changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum PitchError {
     #[error("the run of show has no teams")]
     EmptyOrder,
@@ -202,25 +203,9 @@ fn started_hint(state: &str) -> &'static str {
 }
 
 impl PitchError {
-    /// Stable snake_case wire code.
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            PitchError::EmptyOrder => "empty_order",
-            PitchError::UnknownTeam(_) => "unknown_team",
-            PitchError::DuplicateTeam(_) => "duplicate_team",
-            PitchError::OrderTooLong(_) => "order_too_long",
-            PitchError::DurationOutOfRange { .. } => "duration_out_of_range",
-            PitchError::ThresholdsOutOfOrder => "thresholds_out_of_order",
-            PitchError::TimerAlreadyStarted(_) => "timer_already_started",
-            PitchError::TimerNotRunning => "timer_not_running",
-            PitchError::TimerNotPaused(_) => "timer_not_paused",
-            PitchError::NoCurrentTeam => "no_current_team",
-            PitchError::NoNextTeam => "no_next_team",
-            PitchError::NoPreviousTeam => "no_previous_team",
-            PitchError::NoQa => "no_qa",
-            PitchError::QaAlreadyStarted => "qa_already_started",
-            PitchError::TextTooLong { .. } => "text_too_long",
-        }
+        self.into()
     }
 }
 

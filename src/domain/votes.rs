@@ -34,7 +34,8 @@ pub enum VoteCommand {
 }
 
 /// Why a vote command was refused. Nothing changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum VoteError {
     #[error("voting is closed")]
     VotingClosed,
@@ -55,18 +56,9 @@ pub enum VoteError {
 }
 
 impl VoteError {
-    /// Stable snake_case wire code.
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            VoteError::VotingClosed => "voting_closed",
-            VoteError::UnknownTeam(_) => "unknown_team",
-            VoteError::OwnTeamVote => "own_team_vote",
-            VoteError::AlreadyVoted(_) => "already_voted",
-            VoteError::NoVotesLeft(_) => "no_votes_left",
-            VoteError::NotVoted(_) => "not_voted",
-            VoteError::PerVoterOutOfRange { .. } => "per_voter_out_of_range",
-            VoteError::TooManyVotesCast(_) => "too_many_votes_cast",
-        }
+        self.into()
     }
 }
 

@@ -8,8 +8,9 @@ use super::session::{ConnId, SessionLink};
 use super::views::{venue_json, venue_url};
 use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
-use crate::domain::{Action, Command, DomainError, Effect, ErrorCode, Event, MemberId, Millis};
+use crate::domain::{Action, Command, DomainError, Effect, Event, MemberId, Millis};
 use crate::metrics::Metrics;
+use crate::protocol::ErrorCode;
 use crate::protocol::{ClientMsg, CloseCode, Frame, ServerMsg, encode};
 use crate::store::{Journal, Snapshotter};
 use crate::venue::RoomIdx;
@@ -319,10 +320,8 @@ impl Hub {
                     Err(err) => Err(err.into()),
                     Ok(()) => match self.event.team(team).map(|t| t.table.clone()) {
                         Some(Some(room)) => self.act(member, Action::Teleport { room }, now),
-                        Some(None) => {
-                            Err((ErrorCode::UnknownTable, format!("team {team} has no table")))
-                        }
-                        None => Err((ErrorCode::UnknownTeam, format!("no team has id {team}"))),
+                        Some(None) => Err(DomainError::TeamWithoutTable(team.0).into()),
+                        None => Err(DomainError::UnknownTeam(team.0).into()),
                     },
                 }
             }
@@ -600,7 +599,7 @@ impl Hub {
 
 impl From<DomainError> for (ErrorCode, String) {
     fn from(err: DomainError) -> Self {
-        (err.code(), err.to_string())
+        (ErrorCode::from(&err), err.to_string())
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::Refusal;
 use super::actor::Hub;
-use crate::domain::ErrorCode;
 use crate::domain::permissions::{Permission, check};
+use crate::protocol::ErrorCode;
 use crate::secret::hash_token;
 use tokio::sync::oneshot;
 
@@ -32,7 +32,7 @@ impl Hub {
                 message: "a moderator's session token is required".into(),
             })?;
         check(member.role, Permission::RunShow).map_err(|e| Refusal {
-            code: e.code(),
+            code: ErrorCode::from(&e),
             message: e.to_string(),
         })?;
         let body = self

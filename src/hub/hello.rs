@@ -8,8 +8,9 @@ use super::actor::{AfterCommit, Hub, Pending, Session};
 use super::session::SessionLink;
 use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;
-use crate::domain::{Action, Command, Effect, ErrorCode, MemberId, text};
+use crate::domain::{Action, Command, Effect, MemberId, text};
 use crate::protocol::CloseCode;
+use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
 use tokio::sync::oneshot;
 

@@ -11,8 +11,9 @@ use super::actor::Hub;
 use super::session::ConnId;
 use crate::domain::conversations::{ConversationKey, Conversations, Placed};
 use crate::domain::permissions::{Permission, check};
-use crate::domain::{ErrorCode, MemberId, Millis, Role};
+use crate::domain::{MemberId, Millis, Role};
 use crate::media::{ConversationId, EventSink, MediaCommand, MediaEvent, PeerId};
+use crate::protocol::ErrorCode;
 use crate::protocol::{ClientMsg, ConversationView, MediaTrackView, ServerMsg, encode};
 use crate::venue::RoomKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -77,7 +78,7 @@ impl MediaState {
 }
 
 fn named(code: &'static str, message: impl Into<String>) -> (ErrorCode, String) {
-    (ErrorCode::Named(code), message.into())
+    (ErrorCode::Refused(code), message.into())
 }
 
 fn peer_of(conn: ConnId) -> PeerId {
@@ -113,7 +114,7 @@ impl Hub {
         match msg {
             ClientMsg::MediaOffer { sdp } => {
                 if self.event.presence().get(member).is_none() {
-                    return Err((ErrorCode::NoAvatar, "you are not on the map".into()));
+                    return Err(crate::domain::DomainError::NoAvatar.into());
                 }
                 check_sdp(&sdp)?;
                 if let Some(last) = self.media.last_offer.get(&conn)
@@ -161,7 +162,7 @@ impl Hub {
             } => {
                 let target = MemberId(target);
                 if self.event.member(target).is_none() {
-                    return Err((ErrorCode::UnknownMember, format!("no member {}", target.0)));
+                    return Err(crate::domain::DomainError::UnknownMember(target.0).into());
                 }
                 let changed = if muted {
                     self.media.muted.insert(target)
@@ -263,7 +264,7 @@ impl Hub {
                 "error",
                 ServerMsg::Error {
                     rid: None,
-                    code: ErrorCode::Named(error.code()),
+                    code: ErrorCode::Refused(error.code()),
                     message: error.to_string(),
                 },
             ),

@@ -50,8 +50,9 @@ pub use resend::MAX_KEY_BYTES as MAX_RESEND_KEY_BYTES;
 pub use roster::{ImportedInvite, RosterReply};
 pub use session::{ConnId, SessionLink, SessionShared};
 
-use crate::domain::{ErrorCode, MemberId};
+use crate::domain::MemberId;
 use crate::protocol::ClientMsg;
+use crate::protocol::ErrorCode;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -68,11 +69,20 @@ pub struct Hello {
     pub companion: bool,
 }
 
-/// Why a `hello` was refused.
+/// Why a `hello` (or an HTTP request handled by the hub) was refused.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
+}
+
+impl From<crate::domain::DomainError> for Refusal {
+    fn from(error: crate::domain::DomainError) -> Refusal {
+        Refusal {
+            code: ErrorCode::from(&error),
+            message: error.to_string(),
+        }
+    }
 }
 
 /// What a connection can ask of an event's hub.

@@ -6,7 +6,8 @@ use super::actor::{AfterCommit, Hub, Pending, Session};
 use super::session::ConnId;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
-use crate::domain::{Command, Effect, ErrorCode, MemberId, Millis, Role, TeamId};
+use crate::domain::{Command, Effect, MemberId, Millis, Role, TeamId};
+use crate::protocol::ErrorCode;
 use crate::protocol::{CloseCode, InviteView, ServerMsg, encode};
 use crate::secret::{hash_token, new_token};
 

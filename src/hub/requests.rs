@@ -6,7 +6,8 @@
 use crate::domain::help::HelpCommand;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
-use crate::domain::{Action, ChatTarget, Command, ErrorCode, MemberId, Role, SummonTarget, TeamId};
+use crate::domain::{Action, ChatTarget, Command, MemberId, Role, SummonTarget, TeamId};
+use crate::protocol::ErrorCode;
 use crate::protocol::{ChatScope, ClientMsg};
 
 /// A request, translated.
@@ -161,13 +162,17 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
         ClientMsg::View { w, h } => match super::interest::View::new(w, h) {
             Some(view) => Ok(Intent::View(view)),
-            None => Err((
-                ErrorCode::OutOfRange,
-                format!(
-                    "a view is 1 to {} tiles per side",
-                    super::interest::View::MAX_SIDE
-                ),
-            )),
+            None => Err(crate::domain::DomainError::OutOfRange {
+                field: "view",
+                min: 1,
+                max: i64::from(super::interest::View::MAX_SIDE),
+                got: if (1..=i64::from(super::interest::View::MAX_SIDE)).contains(&w) {
+                    h
+                } else {
+                    w
+                },
+            }
+            .into()),
         },
         // The hub draws a shuffle's seed; it is journaled, so replay agrees.
         ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(

@@ -9,7 +9,8 @@
 use super::Refusal;
 use super::actor::{AfterCommit, Hub, Pending};
 use crate::domain::roster::{RosterImport, RosterInvite, RosterRow, RosterTeam, parse_roster};
-use crate::domain::{Command, ErrorCode, Role};
+use crate::domain::{Command, DomainError, Role};
+use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
 use serde::Serialize;
 use tokio::sync::oneshot;
@@ -43,7 +44,7 @@ pub struct ParsedRoster {
 /// Parses and checks a CSV roster and makes a token per row. Pure and slow
 /// on big files: run it off the hub (a blocking thread).
 pub fn parse(csv: &[u8], max_name_chars: usize) -> Result<ParsedRoster, Refusal> {
-    let rows = parse_roster(csv, max_name_chars).map_err(|e| refusal(e.code(), e.to_string()))?;
+    let rows = parse_roster(csv, max_name_chars).map_err(Refusal::from)?;
     Ok(ParsedRoster {
         rows: rows.into_iter().map(|row| (row, new_token())).collect(),
     })
@@ -95,7 +96,7 @@ impl Hub {
         // The role first: only a moderator learns anything about the file.
         use crate::domain::permissions::{Permission, check};
         let role = self.event.member(actor).map_or(Role::Spectator, |m| m.role);
-        check(role, Permission::ImportRoster).map_err(|e| refusal(e.code(), e.to_string()))?;
+        check(role, Permission::ImportRoster).map_err(Refusal::from)?;
         let rows = roster?.rows;
         let program = &self.event.state().program;
         let mut teams: Vec<RosterTeam> = Vec::new();
@@ -106,13 +107,10 @@ impl Hub {
             let challenge = match &row.challenge {
                 Some(title) => Some(program.challenge_by_title(title).map(|c| c.id).ok_or_else(
                     || {
-                        refusal(
-                            ErrorCode::InvalidRoster,
-                            format!(
-                                "roster: line {}: no challenge is called '{title}'",
-                                row.line
-                            ),
-                        )
+                        Refusal::from(DomainError::InvalidRoster(format!(
+                            "line {}: no challenge is called '{title}'",
+                            row.line
+                        )))
                     },
                 )?),
                 None => None,

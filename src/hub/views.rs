@@ -100,10 +100,11 @@ impl Hub {
                 team: m.team.map(|t| t.0),
             },
             None => {
+                let error = crate::domain::DomainError::UnknownMember(member.0);
                 return encode(&ServerMsg::Error {
                     rid: None,
-                    code: crate::domain::ErrorCode::UnknownMember,
-                    message: "unknown member".into(),
+                    code: crate::protocol::ErrorCode::from(&error),
+                    message: error.to_string(),
                 });
             }
         };

@@ -8,7 +8,8 @@
 use super::Refusal;
 use super::actor::{Hub, Session};
 use super::session::{ConnId, SessionLink};
-use crate::domain::{Channel, ErrorCode, MemberId};
+use crate::domain::{Channel, MemberId};
+use crate::protocol::ErrorCode;
 use crate::protocol::{ChatView, EventView, PROTOCOL_VERSION, ServerMsg, encode};
 use tokio::sync::oneshot;
 

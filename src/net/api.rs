@@ -4,8 +4,9 @@
 //! as `Authorization: Bearer <token>`.
 
 use super::AppState;
-use crate::domain::ErrorCode;
+use crate::domain::DomainError;
 use crate::hub::{ExportFormat, HubMsg};
+use crate::protocol::ErrorCode;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -27,11 +28,16 @@ fn error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     (status, axum::Json(ApiError { code, message })).into_response()
 }
 
+/// A domain refusal as an HTTP error.
+fn refused(status: StatusCode, error: &DomainError) -> Response {
+    self::error(status, ErrorCode::from(error), &error.to_string())
+}
+
 fn status_of(code: ErrorCode) -> StatusCode {
-    match code {
-        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        ErrorCode::StorageUnavailable | ErrorCode::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+    match code.as_str() {
+        "unauthorized" => StatusCode::UNAUTHORIZED,
+        "forbidden" => StatusCode::FORBIDDEN,
+        "storage_unavailable" | "overloaded" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -70,11 +76,8 @@ pub async fn import_roster(
         );
     };
     if body.len() > MAX_ROSTER_BYTES {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::InvalidRoster,
-            "the roster is larger than 1 MiB",
-        );
+        let too_large = DomainError::InvalidRoster("the file is larger than 1 MiB".into());
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, &too_large);
     }
     let Some(event) = state.registry.lookup(Some(&id)) else {
         return error(
@@ -88,11 +91,8 @@ pub async fn import_roster(
     let parsed =
         tokio::task::spawn_blocking(move || crate::hub::roster::parse(&body, max_name_chars)).await;
     let Ok(roster) = parsed else {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::InvalidRoster,
-            "the roster could not be read",
-        );
+        let unread = DomainError::InvalidRoster("the file could not be read".into());
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, &unread);
     };
     let (reply, answer) = oneshot::channel();
     if !event

@@ -7,9 +7,9 @@
 use super::AppState;
 use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
-use crate::domain::ErrorCode;
 use crate::hub::session::{CloseReason, ConnId, Outbox, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
+use crate::protocol::ErrorCode;
 use crate::protocol::{
     ClientMsg, CloseCode, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode,
 };
