@@ -23,8 +23,9 @@
 //! - [`config`], [`metrics`], [`clock`], [`secret`], [`demo`]: the rest.
 //!
 //! Beside this crate, in the same workspace: `loadgen/` (the load generator,
-//! `amphi-loadgen`) and `tools/powercut/` (the FUSE filesystem the power-cut
-//! test runs the server on). Neither is linked into the server.
+//! `amphi-loadgen`), `tools/powercut/` (the FUSE filesystem the power-cut
+//! test runs the server on) and `testkit/` (`amphi-testkit`, the integration
+//! tests' shared helpers). None is linked into the server.
 //!
 //! [`Server`] ties them together: `Server::start(config)` binds and prepares,
 //! `run(shutdown)` serves until the shutdown future completes.

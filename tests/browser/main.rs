@@ -9,8 +9,7 @@
 
 mod access;
 mod audit;
-#[path = "../common/mod.rs"]
-mod common;
+use amphi_testkit as common;
 mod console_teams;
 mod english;
 mod harness;

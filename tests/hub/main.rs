@@ -13,8 +13,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
+use amphi_testkit as common;
 
 mod bad_input;
 mod chat;

@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: a real server on a free port and
-//! a typed WebSocket client.
+//! a typed WebSocket client. A crate of its own, compiled once for every test
+//! binary (each imports it as `common`).
 //!
 //! - [`TestServer`] starts [`amphi::Server`] on `127.0.0.1:0` with its own
 //!   temporary data directory, serves it on a spawned task, and shuts it down
@@ -15,8 +16,6 @@
 //!   the barrier has been read by then.
 //!
 //! Logs are silent unless `AMPHI_TEST_LOG` is set (e.g. `AMPHI_TEST_LOG=debug`).
-
-#![allow(dead_code)]
 
 pub mod maps;
 
