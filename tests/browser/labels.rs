@@ -41,10 +41,11 @@ async fn name_labels_never_overlap_and_yours_and_the_hovered_come_first() {
         "some names give way in a crowd: {seen}"
     );
 
-    // A name left out shows when its avatar is hovered.
+    // A name left out shows when its avatar is hovered (the nearest such
+    // avatar, so that it is on the screen).
     let hidden = zoe
         .js(
-            "const named = new Set(amphi.renderer.labels.map((l) => l.id)); const p = [...amphi.store.people.values()].find((p) => p.id >= 20000 && !named.has(p.id)); amphi.renderer.hoverPerson = p; amphi.renderer.labels = null; amphi.renderer.invalidate(); return p.id;",
+            "const named = new Set(amphi.renderer.labels.map((l) => l.id)); const me = amphi.store.myPerson; const far = (p) => Math.hypot(p.x - me.x, p.y - me.y); const p = [...amphi.store.people.values()].filter((p) => p.id >= 20000 && !named.has(p.id)).sort((a, b) => far(a) - far(b))[0]; amphi.renderer.hoverPerson = p; amphi.renderer.labels = null; amphi.renderer.invalidate(); return p.id;",
             vec![],
         )
         .await;

@@ -532,11 +532,12 @@ export class Renderer {
       ctx.stroke();
       // name label: a candidate, placed after every avatar is drawn
       const near = !crowded || (me && Math.abs(p.rx - me.rx) <= 4 && Math.abs(p.ry - me.ry) <= 3);
-      const named = isMe || p === hovered || this.highlight?.id === p.id || (near && (!dim || showDimLabels));
+      const isHovered = hovered != null && p.id === hovered.id;
+      const named = isMe || isHovered || this.highlight?.id === p.id || (near && (!dim || showDimLabels));
       if (named) {
         // Pointed at or located beats everything (even your own name, for
         // that moment), then yours, then the nearest.
-        const rank = p === hovered || this.highlight?.id === p.id ? -3 : isMe ? -2 : me ? Math.hypot(p.rx - me.rx, p.ry - me.ry) : 0;
+        const rank = isHovered || this.highlight?.id === p.id ? -3 : isMe ? -2 : me ? Math.hypot(p.rx - me.rx, p.ry - me.ry) : 0;
         labels.push({ p, s, isMe, rank });
       }
       discs.push({ x0: s.x - r, y0: s.y - r, x1: s.x + r, y1: s.y + r, id: p.id });
