@@ -333,6 +333,21 @@ pub fn texts(messages: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A walkable tile of the default map in the room of (`x`, `y`), 4 to 8
+/// steps away from it: somewhere to walk to that is not where one starts.
+pub fn default_map_tile_a_few_steps_from(x: u16, y: u16) -> (u16, u16) {
+    use amphi::venue::{Tile, Venue};
+    let venue = Venue::default_venue().expect("the default map loads");
+    let from = Tile { x, y };
+    let room = venue.room_at(from);
+    (0..venue.height)
+        .flat_map(|y| (0..venue.width).map(move |x| Tile { x, y }))
+        .filter(|t| venue.is_walkable(*t) && venue.room_at(*t) == room)
+        .find(|t| (4..=8).contains(&(t.x.abs_diff(from.x) + t.y.abs_diff(from.y))))
+        .map(|t| (t.x, t.y))
+        .expect("a tile a few steps away in the same room")
+}
+
 /// A TCP port free on the loopback interface right now (for a process or a
 /// driver that must be told its port before it starts).
 pub fn free_port() -> u16 {

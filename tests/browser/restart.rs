@@ -4,18 +4,6 @@
 
 use super::*;
 use amphi::store::StoreOptions;
-use amphi::venue::{Tile, Venue};
-
-/// A walkable tile of `from`'s room, a few steps away from it.
-fn a_few_steps_away(from: Tile) -> Tile {
-    let venue = Venue::default_venue().unwrap();
-    let room = venue.room_at(from);
-    (0..venue.height)
-        .flat_map(|y| (0..venue.width).map(move |x| Tile { x, y }))
-        .filter(|t| venue.is_walkable(*t) && venue.room_at(*t) == room)
-        .find(|t| (4..=8).contains(&(t.x.abs_diff(from.x) + t.y.abs_diff(from.y))))
-        .unwrap()
-}
 
 const MY_TILE: &str = "const p = amphi.store.myPerson; return p ? [p.x, p.y] : null;";
 const TOPBAR_HEIGHT: &str =
@@ -42,16 +30,13 @@ async fn after_a_restart_the_page_reconnects_and_people_stand_where_they_stood()
     alice.js(CATCH_ERRORS, vec![]).await;
     let spawn = alice.wait("the welcome", MY_TILE, vec![]).await;
     let online_height = alice.js(TOPBAR_HEIGHT, vec![]).await.as_f64().unwrap();
-    let spawn = Tile {
-        x: spawn[0].as_u64().unwrap() as u16,
-        y: spawn[1].as_u64().unwrap() as u16,
-    };
-    let target = a_few_steps_away(spawn);
-    let there = json!([target.x, target.y]);
+    let (x, y) = (spawn[0].as_u64().unwrap(), spawn[1].as_u64().unwrap());
+    let (tx, ty) = common::default_map_tile_a_few_steps_from(x as u16, y as u16);
+    let there = json!([tx, ty]);
     alice
         .js(
             "amphi.conn.request({ type: 'walk_to', x: arguments[0], y: arguments[1] });",
-            vec![json!(target.x), json!(target.y)],
+            vec![json!(tx), json!(ty)],
         )
         .await;
     alice
