@@ -16,8 +16,10 @@ use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 mod close;
+pub mod ideas;
 mod ops;
 pub use close::CloseCode;
+pub use ideas::{BoardView, IdeaOp, IdeaView};
 pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
 
 /// Version a client must announce in `hello`.
@@ -245,6 +247,11 @@ pub enum ClientMsg {
     Leaderboard {
         #[serde(flatten)]
         op: LeaderboardOp,
+    },
+    /// The idea board, selected by `op` (see [`ideas`]).
+    Idea {
+        #[serde(flatten)]
+        op: IdeaOp,
     },
     /// Clock sync: `t0` is the client's send time (ms).
     Ping {
@@ -733,6 +740,11 @@ pub enum ServerMsg<'a> {
     /// Your media connection ended (ICE failed or timed out); offer again.
     MediaClosed {
         reason: String,
+    },
+    /// The idea board, ranked (to everyone, on joining and on every change).
+    Ideas {
+        #[serde(flatten)]
+        board: BoardView,
     },
 }
 

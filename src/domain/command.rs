@@ -8,6 +8,7 @@
 use super::awards::AwardCommand;
 use super::chat::Channel;
 use super::help::HelpCommand;
+use super::ideas::IdeaCommand;
 use super::ids::{MemberId, TeamId};
 use super::jury::JuryCommand;
 use super::leaderboard::LeaderboardCommand;
@@ -84,6 +85,8 @@ pub enum Command {
     Award(AwardCommand),
     /// Leaderboard visibility and ceremony reveal (moderator).
     Leaderboard(LeaderboardCommand),
+    /// The idea board.
+    Idea(IdeaCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -220,4 +223,6 @@ pub enum Effect {
     AwardsChanged,
     /// The ranking or its visibility may have changed.
     LeaderboardChanged,
+    /// The idea board changed (an idea, a support, an interest, its settings).
+    IdeasChanged,
 }

@@ -108,6 +108,10 @@ pub enum DomainError {
     /// the stable code those modules define.
     #[error("{message}")]
     Judging { code: &'static str, message: String },
+    /// A refusal of the idea board or project rules, with the stable code
+    /// those modules define.
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -225,6 +229,7 @@ impl DomainError {
             DomainError::NameTaken(_) => ErrorCode::NameTaken,
             DomainError::Judging { code, .. } => ErrorCode::Named(code),
             DomainError::StageReserved => ErrorCode::StageReserved,
+            DomainError::Rule { code, .. } => ErrorCode::Named(code),
         }
     }
 }

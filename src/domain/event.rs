@@ -12,6 +12,7 @@ use super::chat::{Channel, ChatLog};
 use super::command::{Action, Command, Effect};
 use super::error::DomainError;
 use super::help::{HelpCommand, HelpDesk};
+use super::ideas::IdeaBoard;
 use super::ids::{MemberId, Millis, TeamId};
 use super::jury::Jury;
 use super::leaderboard::Leaderboard;
@@ -59,6 +60,9 @@ pub struct EventState {
     pub awards: Awards,
     #[serde(default)]
     pub leaderboard: Leaderboard,
+    /// The idea board.
+    #[serde(default)]
+    pub ideas: IdeaBoard,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -81,6 +85,7 @@ impl EventState {
             votes: Votes::default(),
             awards: Awards::default(),
             leaderboard: Leaderboard::default(),
+            ideas: IdeaBoard::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -347,6 +352,7 @@ impl Event {
             | Command::Leaderboard(_) => {
                 self.check_judging(actor, command)?;
             }
+            Command::Idea(idea) => self.check_idea(actor_member, idea)?,
         }
         Ok(())
     }
@@ -438,6 +444,7 @@ impl Event {
             | Command::Vote(_)
             | Command::Award(_)
             | Command::Leaderboard(_) => self.commit_judging(actor, command, now),
+            Command::Idea(idea) => self.commit_idea(actor, idea, now),
             Command::Help(help) => {
                 let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
                     return vec![];

@@ -17,6 +17,7 @@
 //! - [`judging`]: the pitch session bound to the event: [`pitch`] (run of
 //!   show, timer), [`jury`], [`votes`], [`awards`], [`leaderboard`], [`results`].
 //! - [`permissions`]: the role × action table.
+//! - [`ideas`]: the idea board, and ideas turned into teams.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
 pub mod awards;
@@ -26,6 +27,7 @@ pub mod conversations;
 pub mod error;
 pub mod event;
 pub mod help;
+pub mod ideas;
 pub mod ids;
 pub mod judging;
 pub mod jury;

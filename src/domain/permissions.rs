@@ -41,11 +41,13 @@ pub enum Permission {
     Score,
     /// Vote for a favourite team.
     Vote,
+    /// Post ideas, support them, say one would like to work on one.
+    ShareIdeas,
 }
 
 impl Permission {
     /// Every permission, in table order.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::Move,
         Permission::SetStatus,
         Permission::ChatRoom,
@@ -65,6 +67,7 @@ impl Permission {
         Permission::RunShow,
         Permission::Score,
         Permission::Vote,
+        Permission::ShareIdeas,
     ];
 
     /// Lower-case verb phrase, used in error messages ("may not …").
@@ -89,6 +92,7 @@ impl Permission {
             Permission::RunShow => "run the pitch session",
             Permission::Score => "score teams",
             Permission::Vote => "vote for a favourite",
+            Permission::ShareIdeas => "share ideas",
         }
     }
 
@@ -115,6 +119,7 @@ impl Permission {
             | Permission::RunShow => RoleSet::of(&[Moderator]),
             Permission::Score => RoleSet::of(&[Jury]),
             Permission::Vote => RoleSet::of(&[Participant]),
+            Permission::ShareIdeas => RoleSet::of(&[Participant]),
         }
     }
 }
@@ -158,6 +163,7 @@ impl Permission {
                 "set_team_formation",
                 "add_team",
                 "set_team_challenge",
+                "idea (close, reopen, set_budget, make_team)",
             ],
             Permission::ImportRoster => &["POST /api/events/{id}/roster"],
             Permission::Summon => &["summon"],
@@ -188,6 +194,7 @@ impl Permission {
             ],
             Permission::Score => &["jury (score, clear_score)"],
             Permission::Vote => &["vote (cast, retract)"],
+            Permission::ShareIdeas => &["idea (post, support, withdraw, interest)"],
         }
     }
 }

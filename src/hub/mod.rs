@@ -15,6 +15,7 @@
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
+//! - [`ideas`]: the idea board's pushes.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
@@ -25,6 +26,7 @@ mod actor;
 mod export;
 mod hello;
 mod help;
+mod ideas;
 mod interest;
 mod judging;
 mod media;

@@ -134,6 +134,7 @@ impl Hub {
             Effect::VotesChanged { voter } => self.push_votes(voter),
             Effect::AwardsChanged => self.push_awards(),
             Effect::LeaderboardChanged => self.push_leaderboard(),
+            Effect::IdeasChanged => self.push_ideas(),
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
             | Effect::Kicked { .. }

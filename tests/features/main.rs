@@ -17,6 +17,7 @@
 //! - [`check_map`]: `amphi check-map` and the start error of a broken map.
 //! - [`export`]: results as JSON and CSV over HTTP.
 //! - [`no_leak`]: no score reaches a participant or a watcher before publication.
+//! - [`ideas`]: the idea board, from ideas to teams.
 //! - [`permissions`]: every message × every role against the permission table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -27,6 +28,7 @@ mod common;
 mod check_map;
 mod export;
 mod help;
+mod ideas;
 mod jury;
 mod leaderboard;
 mod no_leak;
