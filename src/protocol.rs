@@ -18,9 +18,11 @@ use serde::{Deserialize, Serialize};
 mod close;
 pub mod ideas;
 mod ops;
+pub mod projects;
 pub use close::CloseCode;
 pub use ideas::{BoardView, IdeaOp, IdeaView};
 pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
+pub use projects::{FileView, ProjectOp, ProjectView};
 
 /// Version a client must announce in `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -252,6 +254,11 @@ pub enum ClientMsg {
     Idea {
         #[serde(flatten)]
         op: IdeaOp,
+    },
+    /// Project pages, selected by `op` (see [`projects`]).
+    Project {
+        #[serde(flatten)]
+        op: ProjectOp,
     },
     /// Clock sync: `t0` is the client's send time (ms).
     Ping {
@@ -745,6 +752,14 @@ pub enum ServerMsg<'a> {
     Ideas {
         #[serde(flatten)]
         board: BoardView,
+    },
+    /// A team's project page (to its team, the jurors and the moderator).
+    Project {
+        project: ProjectView,
+    },
+    /// When project pages freeze (`null`: no deadline).
+    Submission {
+        deadline: Option<u64>,
     },
 }
 

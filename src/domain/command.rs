@@ -16,6 +16,7 @@ use super::moderation::ModerationCommand;
 use super::pitch::PitchCommand;
 use super::presence::Status;
 use super::program::ProgramCommand;
+use super::projects::ProjectCommand;
 use super::role::Role;
 use super::roster::RosterImport;
 use super::votes::VoteCommand;
@@ -87,6 +88,8 @@ pub enum Command {
     Leaderboard(LeaderboardCommand),
     /// The idea board.
     Idea(IdeaCommand),
+    /// Project pages and the submission deadline.
+    Project(ProjectCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -225,4 +228,10 @@ pub enum Effect {
     LeaderboardChanged,
     /// The idea board changed (an idea, a support, an interest, its settings).
     IdeasChanged,
+    /// A team's project page changed.
+    ProjectChanged {
+        team: TeamId,
+    },
+    /// The submission deadline changed.
+    SubmissionChanged,
 }

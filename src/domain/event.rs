@@ -23,6 +23,7 @@ use super::permissions::{Permission, check};
 use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
+use super::projects::Projects;
 use super::role::Role;
 use super::team::Team;
 use super::text;
@@ -63,6 +64,9 @@ pub struct EventState {
     /// The idea board.
     #[serde(default)]
     pub ideas: IdeaBoard,
+    /// Project pages and the submission deadline.
+    #[serde(default)]
+    pub projects: Projects,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -86,6 +90,7 @@ impl EventState {
             awards: Awards::default(),
             leaderboard: Leaderboard::default(),
             ideas: IdeaBoard::default(),
+            projects: Projects::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -248,6 +253,9 @@ impl Event {
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
         self.check_command(actor, command)?;
+        if let Command::Project(project) = command {
+            self.check_project_time(project, now)?;
+        }
         Ok(self.commit(actor, command, now))
     }
 
@@ -353,6 +361,7 @@ impl Event {
                 self.check_judging(actor, command)?;
             }
             Command::Idea(idea) => self.check_idea(actor_member, idea)?,
+            Command::Project(project) => self.check_project(actor_member, project)?,
         }
         Ok(())
     }
@@ -445,6 +454,7 @@ impl Event {
             | Command::Award(_)
             | Command::Leaderboard(_) => self.commit_judging(actor, command, now),
             Command::Idea(idea) => self.commit_idea(actor, idea, now),
+            Command::Project(project) => self.commit_project(actor, project, now),
             Command::Help(help) => {
                 let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
                     return vec![];

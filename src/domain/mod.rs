@@ -17,7 +17,8 @@
 //! - [`judging`]: the pitch session bound to the event: [`pitch`] (run of
 //!   show, timer), [`jury`], [`votes`], [`awards`], [`leaderboard`], [`results`].
 //! - [`permissions`]: the role × action table.
-//! - [`ideas`]: the idea board, and ideas turned into teams.
+//! - [`ideas`]: the idea board, and ideas turned into teams;
+//!   [`projects`]: each team's project page, frozen at the deadline.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
 pub mod awards;
@@ -41,6 +42,7 @@ pub mod pitch;
 mod placement;
 pub mod presence;
 pub mod program;
+pub mod projects;
 pub mod results;
 pub mod role;
 pub mod roster;

@@ -43,11 +43,13 @@ pub enum Permission {
     Vote,
     /// Post ideas, support them, say one would like to work on one.
     ShareIdeas,
+    /// Edit one's team's project page, upload its files, opt in to the gallery.
+    EditProject,
 }
 
 impl Permission {
     /// Every permission, in table order.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::Move,
         Permission::SetStatus,
         Permission::ChatRoom,
@@ -68,6 +70,7 @@ impl Permission {
         Permission::Score,
         Permission::Vote,
         Permission::ShareIdeas,
+        Permission::EditProject,
     ];
 
     /// Lower-case verb phrase, used in error messages ("may not …").
@@ -93,6 +96,7 @@ impl Permission {
             Permission::Score => "score teams",
             Permission::Vote => "vote for a favourite",
             Permission::ShareIdeas => "share ideas",
+            Permission::EditProject => "edit the team's project page",
         }
     }
 
@@ -120,6 +124,7 @@ impl Permission {
             Permission::Score => RoleSet::of(&[Jury]),
             Permission::Vote => RoleSet::of(&[Participant]),
             Permission::ShareIdeas => RoleSet::of(&[Participant]),
+            Permission::EditProject => RoleSet::of(&[Participant]),
         }
     }
 }
@@ -164,6 +169,7 @@ impl Permission {
                 "add_team",
                 "set_team_challenge",
                 "idea (close, reopen, set_budget, make_team)",
+                "project (set_deadline)",
             ],
             Permission::ImportRoster => &["POST /api/events/{id}/roster"],
             Permission::Summon => &["summon"],
@@ -195,6 +201,10 @@ impl Permission {
             Permission::Score => &["jury (score, clear_score)"],
             Permission::Vote => &["vote (cast, retract)"],
             Permission::ShareIdeas => &["idea (post, support, withdraw, interest)"],
+            Permission::EditProject => &[
+                "project (update, set_public, remove_file)",
+                "POST /api/events/{id}/project/files",
+            ],
         }
     }
 }

@@ -315,6 +315,7 @@ impl Event {
             if state.ideas.forget_team(team) {
                 effects.push(Effect::IdeasChanged);
             }
+            state.projects.forget_team(team);
             if pitch {
                 effects.push(Effect::PitchChanged);
                 if on_stage == Some(team) {

@@ -48,5 +48,6 @@ impl Hub {
     /// Sends a newly joined session the board.
     pub(super) fn send_ideas_on_join(&self, session: &Session) {
         self.deliver("ideas", self.ideas_frame(), std::iter::once(session));
+        self.send_projects_on_join(session);
     }
 }

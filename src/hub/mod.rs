@@ -15,7 +15,7 @@
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
-//! - [`ideas`]: the idea board's pushes.
+//! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
@@ -32,6 +32,7 @@ mod judging;
 mod media;
 pub mod moderation;
 mod outbox;
+mod projects;
 pub mod registry;
 mod requests;
 mod resend;

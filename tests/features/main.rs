@@ -18,6 +18,7 @@
 //! - [`export`]: results as JSON and CSV over HTTP.
 //! - [`no_leak`]: no score reaches a participant or a watcher before publication.
 //! - [`ideas`]: the idea board, from ideas to teams.
+//! - [`projects`]: project pages, their checks and their deadline.
 //! - [`permissions`]: every message × every role against the permission table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,6 +35,7 @@ mod leaderboard;
 mod no_leak;
 mod permissions;
 mod pitch;
+mod projects;
 mod roster;
 mod teams;
 mod votes;

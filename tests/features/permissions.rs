@@ -144,6 +144,17 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
     for (op, fields) in ideas {
         all.push(crate::op("idea", op, fields));
     }
+    // Project pages: nobody here is in a team, so a permitted edit is
+    // refused with `no_team`, after the role check.
+    let projects = [
+        ("set_deadline", json!({"at": null})),
+        ("update", json!({"name": "Matrice"})),
+        ("set_public", json!({"public": true})),
+        ("remove_file", json!({"sha256": "00"})),
+    ];
+    for (op, fields) in projects {
+        all.push(crate::op("project", op, fields));
+    }
     all
 }
 
