@@ -252,11 +252,23 @@ impl Event {
         command: &Command,
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
+        self.check_at(actor, command, now)?;
+        Ok(self.commit(actor, command, now))
+    }
+
+    /// Every check of [`Event::apply`] at time `now`, with no change: those
+    /// of [`Event::check_command`], and the submission deadline.
+    pub fn check_at(
+        &self,
+        actor: Option<MemberId>,
+        command: &Command,
+        now: Millis,
+    ) -> Result<(), DomainError> {
         self.check_command(actor, command)?;
         if let Command::Project(project) = command {
             self.check_project_time(project, now)?;
         }
-        Ok(self.commit(actor, command, now))
+        Ok(())
     }
 
     /// Every check of [`Event::apply`], with no change.

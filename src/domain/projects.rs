@@ -29,6 +29,12 @@ pub const MAX_URL_CHARS: usize = 500;
 pub const MAX_DATASETS: usize = 10;
 /// Most screenshots on one page.
 pub const MAX_SCREENSHOTS: usize = 5;
+/// Largest slides file (PDF).
+pub const MAX_SLIDES_BYTES: u64 = 20 * 1024 * 1024;
+/// Largest screenshot.
+pub const MAX_SCREENSHOT_BYTES: u64 = 5 * 1024 * 1024;
+/// Most bytes of files one event keeps, all pages together.
+pub const MAX_EVENT_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// What a team writes on its page; replaced whole by each edit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -72,6 +78,15 @@ impl FileKind {
             FileKind::Png => "png",
             FileKind::Jpeg => "jpg",
             FileKind::Webp => "webp",
+        }
+    }
+
+    /// The largest file of this kind.
+    pub fn max_bytes(self) -> u64 {
+        if self.is_image() {
+            MAX_SCREENSHOT_BYTES
+        } else {
+            MAX_SLIDES_BYTES
         }
     }
 
@@ -144,6 +159,10 @@ pub enum ProjectError {
     TooManyScreenshots,
     #[error("the submission deadline has passed; the page is frozen")]
     DeadlinePassed,
+    #[error("this file is {got} bytes; the limit is {max}")]
+    FileTooLarge { got: u64, max: u64 },
+    #[error("the event's files are at their limit ({MAX_EVENT_FILE_BYTES} bytes)")]
+    EventFilesFull,
     #[error("this file is already on the page")]
     DuplicateFile,
     #[error("no file with this checksum is on the page")]
@@ -164,6 +183,8 @@ impl ProjectError {
             ProjectError::TooManyDatasets => "too_many_datasets",
             ProjectError::TooManyScreenshots => "too_many_screenshots",
             ProjectError::DeadlinePassed => "deadline_passed",
+            ProjectError::FileTooLarge { .. } => "file_too_large",
+            ProjectError::EventFilesFull => "event_files_full",
             ProjectError::DuplicateFile => "duplicate_file",
             ProjectError::UnknownFile => "unknown_file",
             ProjectError::NoProject => "no_project",
@@ -304,6 +325,17 @@ impl Projects {
                 }
                 if file.kind.is_image() && page.screenshots.len() >= MAX_SCREENSHOTS {
                     return Err(ProjectError::TooManyScreenshots);
+                }
+                let max = file.kind.max_bytes();
+                if file.bytes > max {
+                    return Err(ProjectError::FileTooLarge {
+                        got: file.bytes,
+                        max,
+                    });
+                }
+                let total: u64 = self.files().map(|f| f.bytes).sum();
+                if total.saturating_add(file.bytes) > MAX_EVENT_FILE_BYTES {
+                    return Err(ProjectError::EventFilesFull);
                 }
                 Ok(())
             }
@@ -648,6 +680,12 @@ mod tests {
                     .unwrap_err()
             ),
             "Named(\"duplicate_file\")"
+        );
+        let mut big = file(9, FileKind::Pdf);
+        big.bytes = MAX_SLIDES_BYTES + 1;
+        assert_eq!(
+            code(e.apply(Some(p), &attach(big), 0).unwrap_err()),
+            "Named(\"file_too_large\")"
         );
         assert_eq!(e.state().projects.files().count(), 6);
         let remove = Command::Project(ProjectCommand::RemoveFile {

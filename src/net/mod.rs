@@ -6,6 +6,7 @@
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
+//! - [`uploads`]: project files, uploaded and served.
 
 pub mod admission;
 pub mod api;
@@ -14,6 +15,7 @@ pub mod headers;
 mod http;
 pub mod rate;
 mod static_files;
+pub mod uploads;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -57,6 +59,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
         )
         .route("/api/events/{id}/results", get(api::export_results))
+        .route(
+            "/api/events/{id}/project/files",
+            post(uploads::upload).layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BODY)),
+        )
+        .route("/api/events/{id}/files/{name}", get(uploads::serve))
         .route("/assets/{*path}", get(static_files::asset))
         .route("/venue/{*path}", get(static_files::venue_file))
         .route("/", get(static_files::index))

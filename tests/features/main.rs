@@ -19,6 +19,7 @@
 //! - [`no_leak`]: no score reaches a participant or a watcher before publication.
 //! - [`ideas`]: the idea board, from ideas to teams.
 //! - [`projects`]: project pages, their checks and their deadline.
+//! - [`uploads`]: project files over HTTP: types, limits, headers.
 //! - [`permissions`]: every message × every role against the permission table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -38,6 +39,7 @@ mod pitch;
 mod projects;
 mod roster;
 mod teams;
+mod uploads;
 mod votes;
 
 use common::{Client, WAIT, is_type};
