@@ -18,7 +18,8 @@
 //!   show, timer), [`jury`], [`votes`], [`awards`], [`leaderboard`], [`results`].
 //! - [`permissions`]: the role × action table.
 //! - [`ideas`]: the idea board, and ideas turned into teams;
-//!   [`projects`]: each team's project page, frozen at the deadline.
+//!   [`projects`]: each team's project page, frozen at the deadline;
+//!   [`gallery`]: the public pages, as JSON, CSV and DCAT-AP.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
 pub mod awards;
@@ -27,6 +28,7 @@ pub mod command;
 pub mod conversations;
 pub mod error;
 pub mod event;
+pub mod gallery;
 pub mod help;
 pub mod ideas;
 pub mod ids;

@@ -286,6 +286,9 @@ impl Hub {
                 step,
                 reply,
             } => self.upload(&session, file, step, reply),
+            HubMsg::Gallery { reply } => {
+                let _ = reply.send(self.gallery());
+            }
         }
     }
 

@@ -115,6 +115,10 @@ pub enum HubMsg {
         roster: Result<roster::ParsedRoster, Refusal>,
         reply: RosterReply,
     },
+    /// The public gallery (no login).
+    Gallery {
+        reply: oneshot::Sender<crate::domain::gallery::Gallery>,
+    },
     /// A team member uploads a project file (HTTP API), in two steps.
     Upload {
         session: String,

@@ -42,6 +42,12 @@ pub fn project_view(event: &str, team: TeamId, team_name: &str, page: &ProjectPa
 }
 
 impl Hub {
+    /// The public gallery now.
+    pub(super) fn gallery(&self) -> crate::domain::gallery::Gallery {
+        let id = &self.event.state().id;
+        self.event.gallery(self.now(), |f| file_url(id, f))
+    }
+
     fn project_frame(&self, team: TeamId) -> Option<Frame> {
         let state = self.event.state();
         let page = state.projects.pages.get(&team)?;

@@ -20,6 +20,7 @@
 //! - [`ideas`]: the idea board, from ideas to teams.
 //! - [`projects`]: project pages, their checks and their deadline.
 //! - [`uploads`]: project files over HTTP: types, limits, headers.
+//! - [`gallery`]: the public gallery and its open data.
 //! - [`permissions`]: every message × every role against the permission table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -29,6 +30,7 @@ mod common;
 
 mod check_map;
 mod export;
+mod gallery;
 mod help;
 mod ideas;
 mod jury;
