@@ -128,6 +128,15 @@ async fn an_idea_becomes_a_team_whose_project_reaches_the_gallery() {
         .await;
     ada.screenshot("project").await;
 
+    // A juror reads the page beside the grid.
+    let jules = s.person(Role::Jury, "Jules").await;
+    jules.click("#side-tab-jury").await;
+    jules
+        .wait_text("#jury-project-list", "Cartes des fontaines")
+        .await;
+    jules.wait_text("#jury-project-list", "EUPL-1.2").await;
+    jules.close().await;
+
     // The public gallery: no login, the project with its links.
     let visitor = s.driver.browser("visitor").await;
     visitor.goto(&s.url("/e/demo/gallery?lang=fr")).await;
@@ -161,6 +170,29 @@ async fn an_idea_becomes_a_team_whose_project_reaches_the_gallery() {
         violations.push(("/e/demo/gallery", audit::audit(&visitor, axe).await));
     }
     visitor.screenshot("gallery").await;
+    // On paper: no buttons, links written out.
+    visitor
+        .cdp("Emulation.setEmulatedMedia", json!({"media": "print"}))
+        .await;
+    let printed = visitor
+        .js(
+            "return [getComputedStyle(document.querySelector('.gallery-actions')).display,
+                     getComputedStyle(document.querySelector('.links a'), '::after').content];",
+            vec![],
+        )
+        .await;
+    assert_eq!(printed[0], "none", "{printed}");
+    assert!(
+        printed[1]
+            .as_str()
+            .unwrap()
+            .contains("https://forge.example.org/fontaines"),
+        "{printed}"
+    );
+    visitor.screenshot("gallery-print").await;
+    visitor
+        .cdp("Emulation.setEmulatedMedia", json!({"media": ""}))
+        .await;
     // English.
     visitor.js("document.querySelector('#lang-select').value = 'en'; document.querySelector('#lang-select').dispatchEvent(new Event('change')); return true;", vec![]).await;
     visitor.wait_text("#gallery-title", "Project gallery").await;

@@ -121,6 +121,9 @@ export class IdeasPanel {
       h('p', { class: 'idea-counts' },
         tn('ideas.supports', idea.supporters.length), ' · ', tn('ideas.interestedCount', idea.interested.length),
         team ? ` · ${t('ideas.becameTeam', { name: team.name })}` : ''),
+      moderator && idea.interested.length
+        ? h('p', { class: 'room-meta' }, t('ideas.who', { names: idea.interested.map((id) => this.store.people.get(id)?.name ?? `#${id}`).join(', ') }))
+        : null,
       actions.length ? h('div', { class: 'row-actions' }, actions) : null);
   }
 }

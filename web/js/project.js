@@ -1,6 +1,7 @@
 // Your team's project page (in the team panel): the fields, the licence,
 // links, slides and screenshots, and the gallery opt-in. Frozen after the
 // submission deadline (the server refuses; the form says so and locks).
+// Jurors read every team's page below their grid, to score from it.
 
 import { t, onLangChange, formatTime } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
@@ -16,17 +17,40 @@ export class ProjectPanel {
     this.page = null;
     this.deadline = null;
     this.draft = null;
+    this.pages = new Map();
     for (const what of ['me', 'teams', 'program']) store.on(what, () => this.render());
     onLangChange(() => this.render());
   }
 
   handle(msg) {
     if (msg.type === 'submission') this.deadline = msg.deadline;
+    if (msg.type === 'project') this.pages.set(msg.project.team, msg.project);
     if (msg.type === 'project' && msg.project.team === this.store.me?.team) {
       this.page = msg.project;
       this.draft = null;
     }
     this.render();
+    this.renderForJurors();
+  }
+
+  /** Every page, read-only, in the jury panel. */
+  renderForJurors() {
+    const box = $('#jury-projects');
+    if (!box || this.store.me?.role !== 'jury') return;
+    box.hidden = this.pages.size === 0;
+    const link = (href, label) => (href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label) : null);
+    const pages = [...this.pages.values()].sort((a, b) => a.team - b.team);
+    fill($('#jury-project-list'), pages.map((p) => h('li', { class: 'idea' },
+      h('h4', { class: 'idea-title' }, p.name || p.team_name),
+      h('p', { class: 'room-meta' }, p.team_name,
+        p.licence ? ` · ${p.licence}${p.osi_approved ? ` (${t('gallery.osi')})` : ''}` : ''),
+      p.summary ? h('p', { class: 'idea-pitch' }, p.summary) : null,
+      h('p', { class: 'row-actions' },
+        link(p.repository, t('gallery.repository')),
+        link(p.demo, t('gallery.demo')),
+        link(p.slides?.url, t('gallery.slides')),
+        p.datasets.map((d, i) => link(d, `${t('gallery.datasets')} ${i + 1}`)),
+        p.screenshots.map((s, i) => link(s.url, t('project.screenshot', { n: i + 1 })))))));
   }
 
   frozen() {
