@@ -18,6 +18,8 @@
 //! - [`media`]: the media server (SFU) for voice, video and screen sharing;
 //!   it forwards what the hub's conversations allow (see `docs/media.md`).
 //! - [`store`]: the journal of durable commands, snapshots, recovery.
+//! - [`uploads`]: project files told from their bytes, stored durably by
+//!   checksum in the event's directory, orphans swept at start.
 //! - [`startup`]: recovering every stored event at start (or creating the
 //!   demo event), the bootstrap moderator invite, the join links shown.
 //! - [`config`], [`metrics`], [`clock`], [`secret`], [`demo`]: the rest.
@@ -46,6 +48,7 @@ pub mod protocol;
 pub mod secret;
 pub mod startup;
 pub mod store;
+pub mod uploads;
 pub mod venue;
 
 use axum::serve::ListenerExt;

@@ -16,10 +16,14 @@ use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 mod close;
+pub mod ideas;
 mod ops;
+pub mod projects;
 mod refusal;
 pub use close::CloseCode;
+pub use ideas::{BoardView, IdeaOp, IdeaView};
 pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
+pub use projects::{FileView, ProjectOp, ProjectView};
 pub use refusal::ErrorCode;
 
 /// Version a client must announce in `hello`.
@@ -247,6 +251,16 @@ pub enum ClientMsg {
     Leaderboard {
         #[serde(flatten)]
         op: LeaderboardOp,
+    },
+    /// The idea board, selected by `op` (see [`ideas`]).
+    Idea {
+        #[serde(flatten)]
+        op: IdeaOp,
+    },
+    /// Project pages, selected by `op` (see [`projects`]).
+    Project {
+        #[serde(flatten)]
+        op: ProjectOp,
     },
     /// Clock sync: `t0` is the client's send time (ms).
     Ping {
@@ -735,6 +749,19 @@ pub enum ServerMsg<'a> {
     /// Your media connection ended (ICE failed or timed out); offer again.
     MediaClosed {
         reason: String,
+    },
+    /// The idea board, ranked (to everyone, on joining and on every change).
+    Ideas {
+        #[serde(flatten)]
+        board: BoardView,
+    },
+    /// A team's project page (to its team, the jurors and the moderator).
+    Project {
+        project: ProjectView,
+    },
+    /// When project pages freeze (`null`: no deadline).
+    Submission {
+        deadline: Option<u64>,
     },
 }
 

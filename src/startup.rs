@@ -234,6 +234,24 @@ pub fn fresh_state(id: &str) -> EventState {
     }
 }
 
+/// Removes the project files the recovered state does not reference, and
+/// reports any it references that are missing (there should be none: a file
+/// is synced before the command referencing it is journaled).
+fn sweep_files(id: &str, event_dir: &Path, event: &Event) {
+    let dir = crate::uploads::files::files_dir(event_dir);
+    match crate::uploads::files::sweep(&dir, event.state().projects.files()) {
+        Ok((removed, missing)) => {
+            if removed > 0 {
+                tracing::info!(event = %id, removed, "unreferenced project files removed");
+            }
+            for name in missing {
+                tracing::error!(event = %id, file = %name, "a referenced project file is missing");
+            }
+        }
+        Err(err) => tracing::warn!(event = %id, %err, "project files could not be swept"),
+    }
+}
+
 /// Opens and recovers `<data_dir>/events/<id>` off the async threads.
 async fn open_one(
     data_dir: &Path,
@@ -255,6 +273,7 @@ async fn open_one(
             .event(fresh_state(&id), venue, limits)
             .map_err(|e| store_error(&task_dir, e))?;
         event.remember_places(store::places::read(&task_dir));
+        sweep_files(&id, &task_dir, &event);
         tracing::info!(
             event = %id,
             snapshot = recovered.covers_seq,

@@ -8,6 +8,7 @@
 use super::awards::AwardCommand;
 use super::chat::Channel;
 use super::help::HelpCommand;
+use super::ideas::IdeaCommand;
 use super::ids::{MemberId, TeamId};
 use super::jury::JuryCommand;
 use super::leaderboard::LeaderboardCommand;
@@ -15,6 +16,7 @@ use super::moderation::ModerationCommand;
 use super::pitch::PitchCommand;
 use super::presence::Status;
 use super::program::ProgramCommand;
+use super::projects::ProjectCommand;
 use super::role::Role;
 use super::roster::RosterImport;
 use super::votes::VoteCommand;
@@ -84,6 +86,10 @@ pub enum Command {
     Award(AwardCommand),
     /// Leaderboard visibility and ceremony reveal (moderator).
     Leaderboard(LeaderboardCommand),
+    /// The idea board.
+    Idea(IdeaCommand),
+    /// Project pages and the submission deadline.
+    Project(ProjectCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -220,4 +226,12 @@ pub enum Effect {
     AwardsChanged,
     /// The ranking or its visibility may have changed.
     LeaderboardChanged,
+    /// The idea board changed (an idea, a support, an interest, its settings).
+    IdeasChanged,
+    /// A team's project page changed.
+    ProjectChanged {
+        team: TeamId,
+    },
+    /// The submission deadline changed.
+    SubmissionChanged,
 }

@@ -7,9 +7,11 @@
 //! the protocol's (`protocol::ErrorCode`).
 
 use super::awards::AwardError;
+use super::ideas::IdeaError;
 use super::jury::JuryError;
 use super::leaderboard::LeaderboardError;
 use super::pitch::PitchError;
+use super::projects::ProjectError;
 use super::votes::VoteError;
 
 /// Why a command was refused. [`DomainError::code`] is the stable machine-readable
@@ -126,6 +128,10 @@ pub enum DomainError {
     Award(#[from] AwardError),
     #[error(transparent)]
     Leaderboard(#[from] LeaderboardError),
+    #[error(transparent)]
+    Idea(Box<IdeaError>),
+    #[error(transparent)]
+    Project(Box<ProjectError>),
 }
 
 impl DomainError {
@@ -137,6 +143,8 @@ impl DomainError {
             DomainError::Vote(e) => e.into(),
             DomainError::Award(e) => e.into(),
             DomainError::Leaderboard(e) => e.into(),
+            DomainError::Idea(e) => e.code(),
+            DomainError::Project(e) => e.code(),
             other => other.into(),
         }
     }

@@ -12,6 +12,7 @@ use super::chat::{Channel, ChatLog};
 use super::command::{Action, Command, Effect};
 use super::error::DomainError;
 use super::help::{HelpCommand, HelpDesk};
+use super::ideas::IdeaBoard;
 use super::ids::{MemberId, Millis, TeamId};
 use super::jury::Jury;
 use super::leaderboard::Leaderboard;
@@ -22,6 +23,7 @@ use super::permissions::{Permission, check};
 use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
+use super::projects::Projects;
 use super::role::Role;
 use super::team::Team;
 use super::text;
@@ -59,6 +61,12 @@ pub struct EventState {
     pub awards: Awards,
     #[serde(default)]
     pub leaderboard: Leaderboard,
+    /// The idea board.
+    #[serde(default)]
+    pub ideas: IdeaBoard,
+    /// Project pages and the submission deadline.
+    #[serde(default)]
+    pub projects: Projects,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -81,6 +89,8 @@ impl EventState {
             votes: Votes::default(),
             awards: Awards::default(),
             leaderboard: Leaderboard::default(),
+            ideas: IdeaBoard::default(),
+            projects: Projects::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -245,8 +255,23 @@ impl Event {
         command: &Command,
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
-        self.check_command(actor, command)?;
+        self.check_at(actor, command, now)?;
         Ok(self.commit(actor, command, now))
+    }
+
+    /// Every check of [`Event::apply`] at time `now`, with no change: those
+    /// of [`Event::check_command`], and the submission deadline.
+    pub fn check_at(
+        &self,
+        actor: Option<MemberId>,
+        command: &Command,
+        now: Millis,
+    ) -> Result<(), DomainError> {
+        self.check_command(actor, command)?;
+        if let Command::Project(project) = command {
+            self.check_project_time(project, now)?;
+        }
+        Ok(())
     }
 
     /// Every check of [`Event::apply`], with no change.
@@ -350,6 +375,8 @@ impl Event {
             | Command::Leaderboard(_) => {
                 self.check_judging(actor, command)?;
             }
+            Command::Idea(idea) => self.check_idea(actor_member, idea)?,
+            Command::Project(project) => self.check_project(actor_member, project)?,
         }
         Ok(())
     }
@@ -441,6 +468,8 @@ impl Event {
             | Command::Vote(_)
             | Command::Award(_)
             | Command::Leaderboard(_) => self.commit_judging(actor, command, now),
+            Command::Idea(idea) => self.commit_idea(actor, idea, now),
+            Command::Project(project) => self.commit_project(actor, project, now),
             Command::Help(help) => {
                 let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
                     return vec![];

@@ -18,6 +18,9 @@
 //! - [`judging`]: the pitch session bound to the event: [`pitch`] (run of
 //!   show, timer), [`jury`], [`votes`], [`awards`], [`leaderboard`], [`results`].
 //! - [`permissions`]: the role × action table.
+//! - [`ideas`]: the idea board, and ideas turned into teams;
+//!   [`projects`]: each team's project page, frozen at the deadline;
+//!   [`gallery`]: the public pages, as JSON, CSV and DCAT-AP.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 
 pub mod awards;
@@ -26,7 +29,9 @@ pub mod command;
 pub mod conversations;
 pub mod error;
 pub mod event;
+pub mod gallery;
 pub mod help;
+pub mod ideas;
 pub mod ids;
 pub mod judging;
 pub mod jury;
@@ -41,6 +46,7 @@ mod placement;
 pub mod places;
 pub mod presence;
 pub mod program;
+pub mod projects;
 pub mod results;
 pub mod role;
 pub mod roster;

@@ -41,11 +41,15 @@ pub enum Permission {
     Score,
     /// Vote for a favourite team.
     Vote,
+    /// Post ideas, support them, say one would like to work on one.
+    ShareIdeas,
+    /// Edit one's team's project page, upload its files, opt in to the gallery.
+    EditProject,
 }
 
 impl Permission {
     /// Every permission, in table order.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::Move,
         Permission::SetStatus,
         Permission::ChatRoom,
@@ -65,6 +69,8 @@ impl Permission {
         Permission::RunShow,
         Permission::Score,
         Permission::Vote,
+        Permission::ShareIdeas,
+        Permission::EditProject,
     ];
 
     /// Lower-case verb phrase, used in error messages ("may not …").
@@ -89,6 +95,8 @@ impl Permission {
             Permission::RunShow => "run the pitch session",
             Permission::Score => "score teams",
             Permission::Vote => "vote for a favourite",
+            Permission::ShareIdeas => "share ideas",
+            Permission::EditProject => "edit the team's project page",
         }
     }
 
@@ -115,6 +123,8 @@ impl Permission {
             | Permission::RunShow => RoleSet::of(&[Moderator]),
             Permission::Score => RoleSet::of(&[Jury]),
             Permission::Vote => RoleSet::of(&[Participant]),
+            Permission::ShareIdeas => RoleSet::of(&[Participant]),
+            Permission::EditProject => RoleSet::of(&[Participant]),
         }
     }
 }
@@ -158,6 +168,8 @@ impl Permission {
                 "set_team_formation",
                 "add_team",
                 "set_team_challenge",
+                "idea (close, reopen, set_budget, make_team)",
+                "project (set_deadline)",
             ],
             Permission::ImportRoster => &["POST /api/events/{id}/roster"],
             Permission::Summon => &["summon"],
@@ -188,6 +200,11 @@ impl Permission {
             ],
             Permission::Score => &["jury (score, clear_score)"],
             Permission::Vote => &["vote (cast, retract)"],
+            Permission::ShareIdeas => &["idea (post, support, withdraw, interest)"],
+            Permission::EditProject => &[
+                "project (update, set_public, remove_file)",
+                "POST /api/events/{id}/project/files",
+            ],
         }
     }
 }

@@ -184,7 +184,11 @@ impl Event {
         }
     }
 
-    fn create_team(&mut self, name: &str, challenge: Option<u32>) -> (TeamId, Vec<Effect>) {
+    pub(super) fn create_team(
+        &mut self,
+        name: &str,
+        challenge: Option<u32>,
+    ) -> (TeamId, Vec<Effect>) {
         let id = TeamId(self.state.next_team);
         self.state.next_team += 1;
         let name =
@@ -308,6 +312,10 @@ impl Event {
             let scores = state.jury.forget_team(team);
             let ballots = state.votes.forget_team(team);
             let labels = state.awards.forget_team(team);
+            if state.ideas.forget_team(team) {
+                effects.push(Effect::IdeasChanged);
+            }
+            state.projects.forget_team(team);
             if pitch {
                 effects.push(Effect::PitchChanged);
                 if on_stage == Some(team) {

@@ -101,6 +101,10 @@ pub(super) enum AfterCommit {
         reply: super::roster::RosterReply,
         invites: Vec<super::roster::ImportedInvite>,
     },
+    /// A project file is attached: the upload is answered.
+    Upload {
+        reply: super::uploads::UploadReply,
+    },
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
@@ -277,6 +281,15 @@ impl Hub {
                 roster,
                 reply,
             } => self.import_roster(&session, roster, reply),
+            HubMsg::Upload {
+                session,
+                file,
+                step,
+                reply,
+            } => self.upload(&session, file, step, reply),
+            HubMsg::Gallery { reply } => {
+                let _ = reply.send(self.gallery());
+            }
         }
     }
 
@@ -493,6 +506,9 @@ impl Hub {
                 }
                 AfterCommit::Roster { reply, invites } => {
                     let _ = reply.send(Ok(invites));
+                }
+                AfterCommit::Upload { reply } => {
+                    let _ = reply.send(Ok(()));
                 }
             }
         }

@@ -149,6 +149,7 @@ impl Hub {
         self.send_help_on_join(member);
         if let Some(session) = self.session_of(member) {
             self.send_judging_on_join(session);
+            self.send_ideas_on_join(session);
         }
         let _ = reply.send(Ok(member));
     }
@@ -177,6 +178,7 @@ impl Hub {
         self.metrics.messages_out("welcome", 1);
         let session = Session::new(link, member);
         self.send_judging_on_join(&session);
+        self.send_ideas_on_join(&session);
         let conn = session.link.conn;
         self.sessions.insert(conn, session);
         if let Some(session) = self.sessions.get(&conn) {

@@ -15,6 +15,8 @@
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
+//! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
+//!   [`uploads`]: project files attached once on disk.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
@@ -25,11 +27,13 @@ mod actor;
 mod export;
 mod hello;
 mod help;
+mod ideas;
 mod interest;
 mod judging;
 mod media;
 pub mod moderation;
 mod outbox;
+pub mod projects;
 pub mod registry;
 mod requests;
 mod resend;
@@ -37,6 +41,7 @@ pub mod roster;
 mod routing;
 pub mod session;
 mod tick;
+mod uploads;
 mod views;
 mod watch;
 
@@ -45,10 +50,12 @@ mod fuzz_tests;
 
 pub use actor::{HubSettings, spawn};
 pub use export::{ExportFormat, ExportReply};
+pub use projects::{file_url, project_view};
 pub use registry::Registry;
 pub use resend::MAX_KEY_BYTES as MAX_RESEND_KEY_BYTES;
 pub use roster::{ImportedInvite, RosterReply};
 pub use session::{ConnId, SessionLink, SessionShared};
+pub use uploads::{UploadReply, UploadStep};
 
 use crate::domain::MemberId;
 use crate::protocol::ClientMsg;
@@ -117,6 +124,17 @@ pub enum HubMsg {
         /// is told only once the session proves to be a moderator's.
         roster: Result<roster::ParsedRoster, Refusal>,
         reply: RosterReply,
+    },
+    /// The public gallery (no login).
+    Gallery {
+        reply: oneshot::Sender<crate::domain::gallery::Gallery>,
+    },
+    /// A team member uploads a project file (HTTP API), in two steps.
+    Upload {
+        session: String,
+        file: crate::domain::projects::StoredFile,
+        step: UploadStep,
+        reply: UploadReply,
     },
 }
 

@@ -182,6 +182,8 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
         ClientMsg::Award { op } => Ok(Durable(Command::Award(op.into()))),
         ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
+        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into()))),
+        ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         media @ (ClientMsg::MediaOffer { .. }
         | ClientMsg::MediaAnswer { .. }

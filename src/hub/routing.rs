@@ -85,6 +85,7 @@ impl Hub {
                 self.broadcast("member_team_changed", frame);
                 if let (Some(session), Some(team)) = (self.session_of(member), to) {
                     self.send_history(session, Channel::Team(team));
+                    self.send_project_to(session, team);
                 }
             }
             Effect::TeamRemoved { team } => {
@@ -95,7 +96,9 @@ impl Hub {
                 );
             }
             Effect::ProgramChanged => {
-                self.deliver("program", self.program_frame(), self.everyone())
+                self.deliver("program", self.program_frame(), self.everyone());
+                // The scheduled pitches may be the submission deadline.
+                self.push_submission();
             }
             Effect::HelpChanged { request } => self.push_help(Some(request)),
             Effect::MentorChanged { mentor } => {
@@ -134,6 +137,9 @@ impl Hub {
             Effect::VotesChanged { voter } => self.push_votes(voter),
             Effect::AwardsChanged => self.push_awards(),
             Effect::LeaderboardChanged => self.push_leaderboard(),
+            Effect::IdeasChanged => self.push_ideas(),
+            Effect::ProjectChanged { team } => self.push_project(team),
+            Effect::SubmissionChanged => self.push_submission(),
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
             | Effect::Kicked { .. }

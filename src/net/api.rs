@@ -33,11 +33,14 @@ fn refused(status: StatusCode, error: &DomainError) -> Response {
     self::error(status, ErrorCode::from(error), &error.to_string())
 }
 
-fn status_of(code: ErrorCode) -> StatusCode {
+/// The HTTP status of a refusal, by its code.
+pub(super) fn status_of(code: ErrorCode) -> StatusCode {
     match code.as_str() {
         "unauthorized" => StatusCode::UNAUTHORIZED,
         "forbidden" => StatusCode::FORBIDDEN,
         "storage_unavailable" | "overloaded" => StatusCode::SERVICE_UNAVAILABLE,
+        "file_too_large" | "event_files_full" => StatusCode::PAYLOAD_TOO_LARGE,
+        "deadline_passed" => StatusCode::CONFLICT,
         _ => StatusCode::BAD_REQUEST,
     }
 }

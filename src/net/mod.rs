@@ -6,14 +6,18 @@
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
+//! - [`uploads`]: project files, uploaded and served; [`gallery`]: the public
+//!   gallery page and its open data.
 
 pub mod admission;
 pub mod api;
 pub mod connection;
+pub mod gallery;
 pub mod headers;
 mod http;
 pub mod rate;
 mod static_files;
+pub mod uploads;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -57,6 +61,15 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
         )
         .route("/api/events/{id}/results", get(api::export_results))
+        .route(
+            "/api/events/{id}/project/files",
+            post(uploads::upload).layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BODY)),
+        )
+        .route("/api/events/{id}/files/{name}", get(uploads::serve))
+        .route("/api/events/{id}/gallery.json", get(gallery::json))
+        .route("/api/events/{id}/gallery.csv", get(gallery::csv))
+        .route("/api/events/{id}/gallery.dcat.json", get(gallery::dcat))
+        .route("/e/{id}/gallery", get(gallery::page))
         .route("/assets/{*path}", get(static_files::asset))
         .route("/venue/{*path}", get(static_files::venue_file))
         .route("/", get(static_files::index))

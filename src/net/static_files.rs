@@ -32,6 +32,12 @@ fn respond(path: &str, file: Option<rust_embed::EmbeddedFile>) -> Response {
     }
 }
 
+/// A page of the web client by its file name (e.g. the gallery, served at
+/// its own route).
+pub fn web_page(name: &str) -> Response {
+    respond(name, WebFiles::get(name))
+}
+
 /// `/`: the venue page.
 pub async fn index() -> Response {
     respond("index.html", WebFiles::get("index.html"))

@@ -7,7 +7,7 @@ use super::*;
 use std::path::PathBuf;
 
 /// axe-core's `axe.min.js`, or `None` after saying why the audit is skipped.
-fn axe_source() -> Option<String> {
+pub(super) fn axe_source() -> Option<String> {
     let path = std::env::var_os("AXE_CORE")
         .map(PathBuf::from)
         .unwrap_or_else(|| harness::target_dir().join("axe/node_modules/axe-core/axe.min.js"));
@@ -30,7 +30,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Runs axe-core on the page as it is; returns its violations, briefly.
-async fn audit(b: &Browser, axe: &str) -> Value {
+pub(super) async fn audit(b: &Browser, axe: &str) -> Value {
     // Through WebDriver the script runs outside the page's CSP.
     b.js(&format!("{axe}\n;return true;"), vec![]).await;
     b.js(

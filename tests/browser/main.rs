@@ -4,6 +4,7 @@
 //! a `chromedriver`, and one Chromium per person (see [`harness`]). Without
 //! Chromium the tests print `skipped: …` and pass, except under `CI`.
 //! Screenshots of every page land in `target/screenshots/`.
+//! [`projects`]: the idea board, the project form with an upload, the gallery.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,6 +19,7 @@ mod labels;
 mod layout;
 mod media;
 mod notices;
+mod projects;
 mod restart;
 mod results;
 mod seats;

@@ -22,6 +22,8 @@
 //! - [`export`]: `amphi export` prints a stopped event's results.
 //! - [`judging`]: a running pitch timer, scores, ballots, labels and the
 //!   published leaderboard survive a restart.
+//! - [`uploads`]: project files uploaded while the binary is killed: every
+//!   acknowledged one is there, every referenced one on disk, orphans swept.
 //! - [`snapshot_cost`]: how long the hub spends cloning the state for a snapshot.
 //!
 //! [`day`] holds the steps of a day shared by [`restart`] and [`fixtures`].
@@ -46,6 +48,7 @@ mod power_cut;
 mod restart;
 mod snapshot_cost;
 mod startup;
+mod uploads;
 
 use amphi::config::Config;
 use serde_json::Value;

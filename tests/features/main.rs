@@ -17,6 +17,10 @@
 //! - [`check_map`]: `amphi check-map` and the start error of a broken map.
 //! - [`export`]: results as JSON and CSV over HTTP.
 //! - [`no_leak`]: no score reaches a participant or a watcher before publication.
+//! - [`ideas`]: the idea board, from ideas to teams.
+//! - [`projects`]: project pages, their checks and their deadline.
+//! - [`uploads`]: project files over HTTP: types, limits, headers.
+//! - [`gallery`]: the public gallery and its open data.
 //! - [`permissions`]: every message × every role against the permission table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -25,14 +29,18 @@ use amphi_testkit as common;
 
 mod check_map;
 mod export;
+mod gallery;
 mod help;
+mod ideas;
 mod jury;
 mod leaderboard;
 mod no_leak;
 mod permissions;
 mod pitch;
+mod projects;
 mod roster;
 mod teams;
+mod uploads;
 mod votes;
 
 use common::{Client, WAIT, is_type};

@@ -126,6 +126,35 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
     for (kind, op, fields) in session {
         all.push(crate::op(kind, op, fields));
     }
+    // The idea board: the moderator's ops leave the board open; the unknown
+    // idea is refused only after the role check.
+    let ideas = [
+        ("close", json!({})),
+        ("reopen", json!({})),
+        ("set_budget", json!({"supports_per_person": 3})),
+        ("make_team", json!({"idea": 999})),
+        (
+            "post",
+            json!({"title": format!("Idée {name}"), "pitch": "Une idée"}),
+        ),
+        ("support", json!({"idea": 999})),
+        ("withdraw", json!({"idea": 999})),
+        ("interest", json!({"idea": 999, "interested": true})),
+    ];
+    for (op, fields) in ideas {
+        all.push(crate::op("idea", op, fields));
+    }
+    // Project pages: nobody here is in a team, so a permitted edit is
+    // refused with `no_team`, after the role check.
+    let projects = [
+        ("set_deadline", json!({"at": null})),
+        ("update", json!({"name": "Matrice"})),
+        ("set_public", json!({"public": true})),
+        ("remove_file", json!({"sha256": "00"})),
+    ];
+    for (op, fields) in projects {
+        all.push(crate::op("project", op, fields));
+    }
     all
 }
 

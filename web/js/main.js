@@ -40,6 +40,8 @@ import { JuryPanel } from './jury.js';
 import { Notices } from './notices.js';
 import { ResultsPanel } from './results.js';
 import { Media } from './media.js';
+import { IdeasPanel } from './ideas.js';
+import { ProjectPanel } from './project.js';
 import { $, toast } from './ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -101,12 +103,12 @@ setInterval(() => sendView(), 500);
 const input = new Input({ canvas, store, renderer, conn, onError: showError });
 
 // ----- side panel tabs -----
-const ALL_SIDE = ['chat', 'people', 'team', 'mentor', 'jury'];
-let SIDE = ['chat', 'people', 'team'];
+const ALL_SIDE = ['chat', 'people', 'team', 'ideas', 'mentor', 'jury'];
+let SIDE = ['chat', 'people', 'team', 'ideas'];
 let sideTab = 'chat';
 /** The tabs a role sees: mentors get the help queue, jurors the grid. */
 function sideTabsFor(role) {
-  SIDE = ['chat', 'people', 'team'];
+  SIDE = ['chat', 'people', 'team', 'ideas'];
   if (role === 'mentor') SIDE.push('mentor');
   if (role === 'jury') SIDE.push('jury');
   for (const n of ALL_SIDE) $(`#side-tab-${n}`).hidden = !SIDE.includes(n);
@@ -173,6 +175,8 @@ new People({
 new StatusPicker({ store, conn, onError: showError });
 new TeamPanel({ store, conn, onError: showError, onLocate: locate, onTeleport: teleport });
 const help = new HelpPanel({ store, conn, onError: showError });
+const ideas = new IdeasPanel({ store, conn, onError: showError });
+const project = new ProjectPanel({ store, conn, onError: showError });
 help.onOpen = () => {
   selectSide('team');
   help.focus();
@@ -455,6 +459,13 @@ function receive(msg) {
     case 'media_ice_servers':
       media.handle(msg);
       break;
+    case 'ideas':
+      ideas.handle(msg);
+      break;
+    case 'project':
+    case 'submission':
+      project.handle(msg);
+      break;
     case 'mute_changed':
       if (store.me && msg.id === store.me.id) toast(t(msg.muted ? 'mod.youMuted' : 'mod.youUnmuted'), msg.muted ? 'error' : 'info');
       break;
@@ -517,7 +528,7 @@ async function startMap(url) {
 
 // Debug/measurement hook: `?debug=1` exposes the renderer's frame rate.
 if (params.get('debug')) {
-  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices, results, media };
+  window.amphi = { store, renderer, conn, clock, chat, help, pitch, mentor, jury, notices, results, media, ideas, project };
 }
 
 // An invite link may carry the name (`&name=`), e.g. from an organiser's mailing.

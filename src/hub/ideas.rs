@@ -1,0 +1,53 @@
+//! Pushing the idea board: one frame, encoded once, for everyone connected,
+//! on joining and on every change.
+
+use super::actor::{Hub, Session};
+use crate::protocol::{BoardView, Frame, IdeaView, ServerMsg, encode};
+
+impl Hub {
+    /// The board, ranked.
+    fn ideas_frame(&self) -> Frame {
+        let board = &self.event.state().ideas;
+        let ideas = board
+            .ranking()
+            .into_iter()
+            .zip(1..)
+            .map(|(idea, rank)| IdeaView {
+                id: idea.id,
+                rank,
+                title: idea.title.clone(),
+                pitch: idea.pitch.clone(),
+                challenge: idea.challenge,
+                skills: idea.skills.clone(),
+                author: idea.author.0,
+                author_name: self
+                    .event
+                    .member(idea.author)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                supporters: idea.supporters.iter().map(|m| m.0).collect(),
+                interested: idea.interested.iter().map(|m| m.0).collect(),
+                team: idea.team.map(|t| t.0),
+                posted_at: idea.posted_at,
+            })
+            .collect();
+        encode(&ServerMsg::Ideas {
+            board: BoardView {
+                open: board.open,
+                supports_per_person: board.supports_per_person,
+                ideas,
+            },
+        })
+    }
+
+    /// Sends everyone the board after a change.
+    pub(super) fn push_ideas(&self) {
+        self.deliver("ideas", self.ideas_frame(), self.sessions.values());
+    }
+
+    /// Sends a newly joined session the board.
+    pub(super) fn send_ideas_on_join(&self, session: &Session) {
+        self.deliver("ideas", self.ideas_frame(), std::iter::once(session));
+        self.send_projects_on_join(session);
+    }
+}
