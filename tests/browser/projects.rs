@@ -137,6 +137,33 @@ async fn an_idea_becomes_a_team_whose_project_reaches_the_gallery() {
     jules.wait_text("#jury-project-list", "EUPL-1.2").await;
     jules.close().await;
 
+    // The moderator sets a deadline already past: Ada's page freezes.
+    let camille = s.person(Role::Moderator, "Claire").await;
+    camille.click("#side-tab-team").await;
+    camille
+        .wait(
+            "the deadline form",
+            "return Boolean(document.querySelector('#deadline-form'));",
+            vec![],
+        )
+        .await;
+    camille
+        .js(
+            "const i = document.querySelector('#deadline-input'); i.value = '2020-01-01T12:00'; return true;",
+            vec![],
+        )
+        .await;
+    camille.click("#deadline-set").await;
+    ada.wait_text("#project-deadline", "figée").await;
+    let locked = ada
+        .js(
+            "return document.querySelector('#project-save').disabled;",
+            vec![],
+        )
+        .await;
+    assert_eq!(locked, json!(true));
+    camille.close().await;
+
     // The public gallery: no login, the project with its links.
     let visitor = s.driver.browser("visitor").await;
     visitor.goto(&s.url("/e/demo/gallery?lang=fr")).await;
