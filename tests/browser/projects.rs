@@ -197,6 +197,28 @@ async fn an_idea_becomes_a_team_whose_project_reaches_the_gallery() {
         violations.push(("/e/demo/gallery", audit::audit(&visitor, axe).await));
     }
     visitor.screenshot("gallery").await;
+    // On a phone: nothing overflows sideways.
+    let phone = s.driver.browser_sized("visitor-phone", 390, 800).await;
+    phone.goto(&s.url("/e/demo/gallery?lang=fr")).await;
+    phone
+        .wait(
+            "the gallery on a phone",
+            "return document.body.dataset.loaded === 'true';",
+            vec![],
+        )
+        .await;
+    let widths = phone
+        .js(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await;
+    assert!(
+        widths[0].as_u64() <= widths[1].as_u64(),
+        "overflows at 390 px: {widths}"
+    );
+    phone.close().await;
+
     // On paper: no buttons, links written out.
     visitor
         .cdp("Emulation.setEmulatedMedia", json!({"media": "print"}))
