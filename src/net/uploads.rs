@@ -11,7 +11,7 @@
 
 use super::AppState;
 use super::api::bearer;
-use crate::domain::projects::{FileKind, MAX_SLIDES_BYTES};
+use crate::domain::projects::{FileKind, MAX_EVENT_FILE_BYTES, MAX_SLIDES_BYTES};
 use crate::hub::{HubMsg, Refusal, UploadStep};
 use crate::protocol::ErrorCode;
 use crate::uploads::{detect, files};
@@ -143,9 +143,25 @@ pub async fn upload(
     if let Err(refusal) = ask(UploadStep::Check).await {
         return refused(refusal);
     }
-    let written = tokio::task::spawn_blocking(move || files::store(&dir, &body, kind)).await;
+    // The disk, orphans included (files replaced or refused since the last
+    // start), stays within the event's limit: a member cannot fill it by
+    // replacing their slides over and over.
+    let written = tokio::task::spawn_blocking(move || {
+        if files::dir_bytes(&dir).saturating_add(body.len() as u64) > MAX_EVENT_FILE_BYTES {
+            return Ok(None);
+        }
+        files::store(&dir, &body, kind).map(Some)
+    })
+    .await;
     match written {
-        Ok(Ok(_)) => {}
+        Ok(Ok(Some(_))) => {}
+        Ok(Ok(None)) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "event_files_full",
+                "the event's files are at their limit",
+            );
+        }
         Ok(Err(err)) => {
             tracing::error!(%err, "project file write failed");
             return error(

@@ -74,6 +74,16 @@ pub fn store(dir: &Path, bytes: &[u8], kind: FileKind) -> std::io::Result<Stored
     Ok(file)
 }
 
+/// Bytes the files in `dir` take, orphans included (0 if it is missing).
+pub fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.metadata().ok())
+        .map(|meta| meta.len())
+        .sum()
+}
+
 /// Removes from `dir` every file no `referenced` name is (and leftover
 /// temporary files); returns how many were removed. Files referenced but
 /// missing are returned too, to be reported: the write order above means
@@ -131,6 +141,7 @@ mod tests {
         let dir = files_dir(&event);
         let png = store(&dir, &samples::png(), FileKind::Png).unwrap();
         let pdf = store(&dir, &samples::pdf(), FileKind::Pdf).unwrap();
+        assert_eq!(dir_bytes(&dir), png.bytes + pdf.bytes);
         assert_eq!(png.sha256, sha256_hex(&samples::png()));
         assert_eq!(
             std::fs::read(dir.join(file_name(&png))).unwrap(),

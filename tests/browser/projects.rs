@@ -137,6 +137,33 @@ async fn an_idea_becomes_a_team_whose_project_reaches_the_gallery() {
     jules.wait_text("#jury-project-list", "EUPL-1.2").await;
     jules.close().await;
 
+    // The moderator sets a deadline already past: Ada's page freezes.
+    let camille = s.person(Role::Moderator, "Claire").await;
+    camille.click("#side-tab-team").await;
+    camille
+        .wait(
+            "the deadline form",
+            "return Boolean(document.querySelector('#deadline-form'));",
+            vec![],
+        )
+        .await;
+    camille
+        .js(
+            "const i = document.querySelector('#deadline-input'); i.value = '2020-01-01T12:00'; return true;",
+            vec![],
+        )
+        .await;
+    camille.click("#deadline-set").await;
+    ada.wait_text("#project-deadline", "figée").await;
+    let locked = ada
+        .js(
+            "return document.querySelector('#project-save').disabled;",
+            vec![],
+        )
+        .await;
+    assert_eq!(locked, json!(true));
+    camille.close().await;
+
     // The public gallery: no login, the project with its links.
     let visitor = s.driver.browser("visitor").await;
     visitor.goto(&s.url("/e/demo/gallery?lang=fr")).await;
@@ -170,6 +197,28 @@ async fn an_idea_becomes_a_team_whose_project_reaches_the_gallery() {
         violations.push(("/e/demo/gallery", audit::audit(&visitor, axe).await));
     }
     visitor.screenshot("gallery").await;
+    // On a phone: nothing overflows sideways.
+    let phone = s.driver.browser_sized("visitor-phone", 390, 800).await;
+    phone.goto(&s.url("/e/demo/gallery?lang=fr")).await;
+    phone
+        .wait(
+            "the gallery on a phone",
+            "return document.body.dataset.loaded === 'true';",
+            vec![],
+        )
+        .await;
+    let widths = phone
+        .js(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await;
+    assert!(
+        widths[0].as_u64() <= widths[1].as_u64(),
+        "overflows at 390 px: {widths}"
+    );
+    phone.close().await;
+
     // On paper: no buttons, links written out.
     visitor
         .cdp("Emulation.setEmulatedMedia", json!({"media": "print"}))

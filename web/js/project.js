@@ -33,6 +33,34 @@ export class ProjectPanel {
     this.renderForJurors();
   }
 
+  /** The moderator's submission deadline (local date and time). */
+  renderDeadline() {
+    this.box.hidden = false;
+    const pad = (n) => String(n).padStart(2, '0');
+    const local = (ms) => {
+      const d = new Date(ms);
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    };
+    const input = h('input', { type: 'datetime-local', class: 'input', id: 'deadline-input' });
+    if (this.deadline != null) input.value = local(this.deadline);
+    const set = (at) => this.act({ type: 'project', op: 'set_deadline', at }).catch(() => {});
+    const submit = (e) => {
+      e.preventDefault();
+      const at = input.value ? new Date(input.value).getTime() : null;
+      set(Number.isFinite(at) ? at : null);
+    };
+    fill(this.box,
+      h('h3', { class: 'group-title', id: 'deadline-h' }, t('project.deadlineTitle')),
+      h('p', { class: 'muted', id: 'project-deadline' },
+        this.deadline == null ? t('project.noDeadline') : t('project.deadline', { time: formatTime(this.deadline) })),
+      h('form', { class: 'project-form', id: 'deadline-form', 'aria-labelledby': 'deadline-h', onsubmit: submit },
+        h('label', { class: 'field' }, h('span', null, t('project.deadlineField')), input),
+        h('div', { class: 'row-actions' },
+          h('button', { type: 'submit', class: 'btn', id: 'deadline-set' }, t('project.deadlineSet')),
+          h('button', { type: 'button', class: 'small-btn', id: 'deadline-clear', onclick: () => set(null) }, t('project.deadlineClear')))),
+      h('p', null, h('a', { href: `/e/${encodeURIComponent(this.store.event?.id ?? 'demo')}/gallery`, target: '_blank', rel: 'noopener' }, t('project.gallery'))));
+  }
+
   /** Every page, read-only, in the jury panel. */
   renderForJurors() {
     const box = $('#jury-projects');
@@ -97,6 +125,10 @@ export class ProjectPanel {
   render() {
     const me = this.store.me;
     if (!this.box) return;
+    if (me?.role === 'moderator') {
+      this.renderDeadline();
+      return;
+    }
     if (!me || me.role !== 'participant' || me.team == null) {
       this.box.hidden = true;
       return;
