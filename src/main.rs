@@ -145,12 +145,17 @@ fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
         .ok()
         .filter(|t| !t.is_empty())
         .map(SecretString::new);
+    let admin_token = std::env::var("AMPHI_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(SecretString::new);
     Ok(file.with_overrides(Overrides {
         listen: args.listen,
         data_dir: args.data_dir,
         map: args.map,
         map_root: args.map_root,
         bootstrap_token,
+        admin_token,
     }))
 }
 
@@ -170,6 +175,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(addr = %server.local_addr(), "amphi is serving");
     for link in server.join_links() {
         println!("{}: {}", link.role, link.url);
+    }
+    if let Some(link) = server.admin_link() {
+        println!("operator: {link}");
     }
     for note in server.notes() {
         eprintln!("note: {note}");

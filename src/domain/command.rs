@@ -11,12 +11,14 @@ use super::help::HelpCommand;
 use super::ids::{MemberId, TeamId};
 use super::jury::JuryCommand;
 use super::leaderboard::LeaderboardCommand;
+use super::lifecycle::EventPhase;
 use super::moderation::ModerationCommand;
 use super::pitch::PitchCommand;
 use super::presence::Status;
 use super::program::ProgramCommand;
 use super::role::Role;
 use super::roster::RosterImport;
+use super::settings::EventSettings;
 use super::votes::VoteCommand;
 use crate::venue::RoomIdx;
 use serde::{Deserialize, Serialize};
@@ -84,6 +86,10 @@ pub enum Command {
     Award(AwardCommand),
     /// Leaderboard visibility and ceremony reveal (moderator).
     Leaderboard(LeaderboardCommand),
+    /// The event's settings (operator at creation, moderators after).
+    Configure { settings: EventSettings },
+    /// Moves the event along its lifecycle (archiving: operator only).
+    SetEventPhase { phase: EventPhase },
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -220,4 +226,6 @@ pub enum Effect {
     AwardsChanged,
     /// The ranking or its visibility may have changed.
     LeaderboardChanged,
+    /// The event's settings or lifecycle phase changed.
+    EventChanged,
 }

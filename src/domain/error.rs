@@ -108,6 +108,14 @@ pub enum DomainError {
     /// the stable code those modules define.
     #[error("{message}")]
     Judging { code: &'static str, message: String },
+    /// An event setting refused, naming the field.
+    #[error("{0}")]
+    Settings(#[from] super::settings::SettingsError),
+    /// Not allowed in the event's lifecycle phase (archived: read-only).
+    #[error("{0}")]
+    Lifecycle(#[from] super::lifecycle::LifecycleError),
+    #[error("the event is full ({capacity} participants)")]
+    EventFull { capacity: u32 },
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -225,6 +233,9 @@ impl DomainError {
             DomainError::NameTaken(_) => ErrorCode::NameTaken,
             DomainError::Judging { code, .. } => ErrorCode::Named(code),
             DomainError::StageReserved => ErrorCode::StageReserved,
+            DomainError::Settings(err) => ErrorCode::Named(err.code()),
+            DomainError::Lifecycle(err) => ErrorCode::Named(err.code()),
+            DomainError::EventFull { .. } => ErrorCode::Named("event_full"),
         }
     }
 }

@@ -18,6 +18,8 @@
 //!   show, timer), [`jury`], [`votes`], [`awards`], [`leaderboard`], [`results`].
 //! - [`permissions`]: the role × action table.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
+//! - [`settings`]: an event's settings and template as data;
+//!   [`lifecycle`]: its phases (draft … archived) and what each allows.
 
 pub mod awards;
 pub mod chat;
@@ -30,6 +32,7 @@ pub mod ids;
 pub mod judging;
 pub mod jury;
 pub mod leaderboard;
+pub mod lifecycle;
 pub mod limits;
 pub mod member;
 pub mod moderation;
@@ -42,6 +45,7 @@ pub mod program;
 pub mod results;
 pub mod role;
 pub mod roster;
+pub mod settings;
 pub mod team;
 mod teams;
 pub mod text;
@@ -52,7 +56,9 @@ pub use command::{Action, Command, Effect};
 pub use error::{DomainError, ErrorCode};
 pub use event::{ChatTarget, Event, EventState};
 pub use ids::{MemberId, Millis, TeamId};
+pub use lifecycle::EventPhase;
 pub use limits::Limits;
 pub use presence::Status;
 pub use role::{Role, RoleSet};
+pub use settings::{EventSettings, EventTemplate};
 pub use teams::SummonTarget;

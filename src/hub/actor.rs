@@ -100,6 +100,11 @@ pub(super) enum AfterCommit {
         reply: super::roster::RosterReply,
         invites: Vec<super::roster::ImportedInvite>,
     },
+    /// Answer the operator (or a moderator over HTTP) with the event's
+    /// description.
+    Operator {
+        reply: super::operator::OperatorReply,
+    },
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
@@ -212,16 +217,24 @@ pub fn spawn(
                     _ = snapshots.tick() => hub.snapshot(),
                     Some(event) = hub.media.next_event() => hub.guarded("media", |hub| hub.media_event(event)),
                     msg = inbox.recv() => match msg {
+                        Some(HubMsg::Stop) | None => break,
                         Some(msg) => {
                             hub.guarded("message", |hub| hub.handle(msg));
                             // Take what else is waiting in the same turn,
                             // bounded so ticks still come on time.
+                            let mut stop = false;
                             for _ in 0..INBOX_BATCH {
                                 let Ok(msg) = inbox.try_recv() else { break };
+                                if matches!(msg, HubMsg::Stop) {
+                                    stop = true;
+                                    break;
+                                }
                                 hub.guarded("message", |hub| hub.handle(msg));
                             }
+                            if stop {
+                                break;
+                            }
                         }
-                        None => break,
                     },
                 }
             }
@@ -276,6 +289,8 @@ impl Hub {
                 roster,
                 reply,
             } => self.import_roster(&session, roster, reply),
+            HubMsg::Operator { session, op, reply } => self.operator(session, op, reply),
+            HubMsg::Stop => {}
         }
     }
 
@@ -494,6 +509,9 @@ impl Hub {
                 }
                 AfterCommit::Roster { reply, invites } => {
                     let _ = reply.send(Ok(invites));
+                }
+                AfterCommit::Operator { reply } => {
+                    let _ = reply.send(Ok(self.info()));
                 }
             }
         }

@@ -19,7 +19,8 @@
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
-//! - [`registry`]: the server's live events.
+//! - [`registry`]: the server's live events; [`operator`]: what the
+//!   instance operator (and moderators over HTTP) ask of an event.
 
 mod actor;
 mod export;
@@ -29,6 +30,7 @@ mod interest;
 mod judging;
 mod media;
 pub mod moderation;
+pub mod operator;
 mod outbox;
 pub mod registry;
 mod requests;
@@ -108,6 +110,16 @@ pub enum HubMsg {
         roster: Result<roster::ParsedRoster, Refusal>,
         reply: RosterReply,
     },
+    /// The operator (`session: None`) or a moderator asks for the event's
+    /// description or changes its settings or phase.
+    Operator {
+        session: Option<String>,
+        op: operator::OperatorOp,
+        reply: operator::OperatorReply,
+    },
+    /// Stop this event's hub (the event is being deleted or replaced),
+    /// as at a server shutdown.
+    Stop,
 }
 
 /// A cheap, cloneable handle on a running event hub.

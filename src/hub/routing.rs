@@ -134,6 +134,11 @@ impl Hub {
             Effect::VotesChanged { voter } => self.push_votes(voter),
             Effect::AwardsChanged => self.push_awards(),
             Effect::LeaderboardChanged => self.push_leaderboard(),
+            Effect::EventChanged => {
+                let event = crate::protocol::EventView::of(self.event.state());
+                let frame = encode(&ServerMsg::EventUpdated { event });
+                self.deliver("event_updated", frame, self.everyone());
+            }
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
             | Effect::Kicked { .. }

@@ -4,9 +4,12 @@
 //! - [`http`]: `/healthz`, `/metrics`, the event map and venue, static pages
 //!   and assets.
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
+//! - [`admin`]: the instance operator's API (events created, changed,
+//!   archived, cloned, deleted) and the moderator's settings routes.
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
 
+pub mod admin;
 pub mod admission;
 pub mod api;
 pub mod connection;
@@ -15,13 +18,15 @@ mod http;
 pub mod rate;
 mod static_files;
 
+pub use static_files::{shipped_map, shipped_map_names};
+
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::hub::Registry;
 use crate::metrics::Metrics;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use tokio::sync::watch;
@@ -42,6 +47,8 @@ pub struct AppState {
     pub bound: std::net::SocketAddr,
     /// Connections per address.
     pub admission: std::sync::Arc<admission::Admission>,
+    /// The events the operator manages, started and stopped at run time.
+    pub instance: Arc<crate::instance::Instance>,
 }
 
 /// The whole HTTP surface of the server.
@@ -57,6 +64,21 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
         )
         .route("/api/events/{id}/results", get(api::export_results))
+        .route("/api/events/{id}/settings", put(admin::moderator_settings))
+        .route("/api/events/{id}/phase", post(admin::moderator_phase))
+        .route(
+            "/api/admin/events",
+            get(admin::list)
+                .post(admin::create)
+                .layer(DefaultBodyLimit::max(admin::MAX_ADMIN_BODY_BYTES)),
+        )
+        .route(
+            "/api/admin/events/{id}",
+            get(admin::show).put(admin::update).delete(admin::delete),
+        )
+        .route("/api/admin/events/{id}/phase", post(admin::phase))
+        .route("/api/admin/events/{id}/archive", post(admin::archive))
+        .route("/api/admin/events/{id}/clone", post(admin::clone))
         .route("/assets/{*path}", get(static_files::asset))
         .route("/venue/{*path}", get(static_files::venue_file))
         .route("/", get(static_files::index))

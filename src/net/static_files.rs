@@ -61,6 +61,25 @@ pub async fn page(
     respond(&html, file)
 }
 
+/// The text of a map shipped in `assets/maps` (`campus` → `maps/campus.tmj`).
+pub fn shipped_map(name: &str) -> Option<String> {
+    let file = AssetFiles::get(&format!("maps/{name}.tmj"))?;
+    String::from_utf8(file.data.into_owned()).ok()
+}
+
+/// The names of the maps shipped in `assets/maps`, sorted.
+pub fn shipped_map_names() -> Vec<String> {
+    let mut names: Vec<String> = AssetFiles::iter()
+        .filter_map(|path| {
+            path.strip_prefix("maps/")?
+                .strip_suffix(".tmj")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// `/assets/...`: maps and tiles.
 pub async fn asset(Path(path): Path<String>) -> Response {
     let file = AssetFiles::get(&path);
