@@ -5,11 +5,13 @@
 //!   event (settings, map and template checked first, then written and
 //!   journaled, then started), stops and deletes one, and forwards the
 //!   operator's settings and phase changes to the event's hub.
-//! - [`maps`]: each event's own venue map; [`operator`]: the operator token.
+//! - [`maps`]: each event's own venue map; [`operator`]: the operator token;
+//!   [`client`]: `amphi event …`, a client of the admin API.
 //!
 //! Creating, cloning and deleting are serialized (one at a time), so two
 //! requests for the same slug cannot both succeed.
 
+pub mod client;
 pub mod maps;
 pub mod operator;
 

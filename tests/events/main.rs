@@ -9,13 +9,19 @@
 //!   tokens and sessions that open nothing elsewhere.
 //! - [`lifecycle`]: phases, archive, scores only while live or judging.
 //! - [`restart`]: created events come back after a restart, maps and all.
+//! - [`cli`]: `amphi event …` against the real binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../common/mod.rs"]
 mod common;
 
+#[path = "../durability/binary.rs"]
+#[allow(dead_code)]
+mod binary;
+
 mod admin;
+mod cli;
 mod isolation;
 mod lifecycle;
 mod restart;
