@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod admin;
 mod audit;
 #[path = "../common/mod.rs"]
 mod common;
