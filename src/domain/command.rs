@@ -16,6 +16,7 @@ use super::moderation::ModerationCommand;
 use super::pitch::PitchCommand;
 use super::presence::Status;
 use super::program::ProgramCommand;
+use super::registration::RegistrationCommand;
 use super::role::Role;
 use super::roster::RosterImport;
 use super::settings::EventSettings;
@@ -90,6 +91,8 @@ pub enum Command {
     Configure { settings: EventSettings },
     /// Moves the event along its lifecycle (archiving: operator only).
     SetEventPhase { phase: EventPhase },
+    /// Public sign-up and the moderator's decisions.
+    Register(RegistrationCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.

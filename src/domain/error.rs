@@ -116,6 +116,9 @@ pub enum DomainError {
     Lifecycle(#[from] super::lifecycle::LifecycleError),
     #[error("the event is full ({capacity} participants)")]
     EventFull { capacity: u32 },
+    /// A sign-up or a moderator's decision on one refused.
+    #[error("{0}")]
+    Registration(#[from] super::registration::RegistrationError),
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -236,6 +239,7 @@ impl DomainError {
             DomainError::Settings(err) => ErrorCode::Named(err.code()),
             DomainError::Lifecycle(err) => ErrorCode::Named(err.code()),
             DomainError::EventFull { .. } => ErrorCode::Named("event_full"),
+            DomainError::Registration(err) => ErrorCode::Named(err.code()),
         }
     }
 }

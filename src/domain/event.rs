@@ -23,6 +23,7 @@ use super::permissions::{Permission, check};
 use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
+use super::registration::Registrations;
 use super::role::Role;
 use super::settings::EventSettings;
 use super::team::Team;
@@ -68,6 +69,9 @@ pub struct EventState {
     /// Where the event is in its lifecycle (live for older events).
     #[serde(default)]
     pub phase: EventPhase,
+    /// Public sign-ups.
+    #[serde(default)]
+    pub registrations: Registrations,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -92,6 +96,7 @@ impl EventState {
             leaderboard: Leaderboard::default(),
             settings: None,
             phase: EventPhase::default(),
+            registrations: Registrations::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -288,6 +293,7 @@ impl Event {
                     None => settings.validate()?,
                 }
             }
+            Command::Register(registration) => self.check_registration(role, registration)?,
             Command::SetEventPhase { phase } => {
                 need(Permission::ManageProgram)?;
                 if let Some(role) = role
@@ -410,6 +416,7 @@ impl Event {
                 self.state.phase = *phase;
                 vec![Effect::EventChanged]
             }
+            Command::Register(registration) => self.commit_registration(registration, now),
             Command::AddInvite {
                 token_hash,
                 role,

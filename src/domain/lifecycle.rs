@@ -132,7 +132,10 @@ impl Activity {
     /// The activity of a command.
     pub fn of(command: &Command) -> Activity {
         match command {
-            Command::Join { .. } => Activity::Join,
+            Command::Join { .. }
+            | Command::Register(super::registration::RegistrationCommand::Submit { .. }) => {
+                Activity::Join
+            }
             Command::PostChat { .. }
             | Command::CreateTeam { .. }
             | Command::JoinTeam { .. }

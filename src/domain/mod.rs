@@ -19,7 +19,8 @@
 //! - [`permissions`]: the role × action table.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 //! - [`settings`]: an event's settings and template as data;
-//!   [`lifecycle`]: its phases (draft … archived) and what each allows.
+//!   [`lifecycle`]: its phases (draft … archived) and what each allows;
+//!   [`registration`]: public sign-up and the moderator's decisions.
 
 pub mod awards;
 pub mod chat;
@@ -42,6 +43,7 @@ pub mod pitch;
 mod placement;
 pub mod presence;
 pub mod program;
+pub mod registration;
 pub mod results;
 pub mod role;
 pub mod roster;

@@ -105,6 +105,11 @@ pub(super) enum AfterCommit {
     Operator {
         reply: super::operator::OperatorReply,
     },
+    /// Answer a sign-up or a moderator's decision on one.
+    Registration {
+        reply: super::registration::RegistrationReply,
+        answer: super::registration::RegistrationAnswer,
+    },
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
@@ -290,6 +295,7 @@ impl Hub {
                 reply,
             } => self.import_roster(&session, roster, reply),
             HubMsg::Operator { session, op, reply } => self.operator(session, op, reply),
+            HubMsg::Registration { session, op, reply } => self.registration(session, op, reply),
             HubMsg::Stop => {}
         }
     }
@@ -512,6 +518,9 @@ impl Hub {
                 }
                 AfterCommit::Operator { reply } => {
                     let _ = reply.send(Ok(self.info()));
+                }
+                AfterCommit::Registration { reply, answer } => {
+                    let _ = reply.send(Ok(self.registration_done(answer)));
                 }
             }
         }

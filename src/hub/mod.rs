@@ -20,7 +20,8 @@
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events; [`operator`]: what the
-//!   instance operator (and moderators over HTTP) ask of an event.
+//!   instance operator (and moderators over HTTP) ask of an event;
+//!   [`registration`]: public sign-up and the moderator's decisions.
 
 mod actor;
 mod export;
@@ -32,6 +33,7 @@ mod media;
 pub mod moderation;
 pub mod operator;
 mod outbox;
+pub mod registration;
 pub mod registry;
 mod requests;
 mod resend;
@@ -116,6 +118,12 @@ pub enum HubMsg {
         session: Option<String>,
         op: operator::OperatorOp,
         reply: operator::OperatorReply,
+    },
+    /// The public sign-up form, or a moderator's decision on a sign-up.
+    Registration {
+        session: Option<String>,
+        op: registration::RegistrationOp,
+        reply: registration::RegistrationReply,
     },
     /// Stop this event's hub (the event is being deleted or replaced),
     /// as at a server shutdown.

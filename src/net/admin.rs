@@ -51,7 +51,7 @@ pub struct ApiRefusal {
 }
 
 impl ApiRefusal {
-    fn new(status: StatusCode, code: ErrorCode, message: &str) -> ApiRefusal {
+    pub(super) fn new(status: StatusCode, code: ErrorCode, message: &str) -> ApiRefusal {
         ApiRefusal {
             status,
             code,
@@ -85,13 +85,27 @@ impl From<AdminError> for ApiRefusal {
     }
 }
 
+impl ApiRefusal {
+    /// A refusal naming the form field it is about.
+    pub(super) fn with_field(mut self, field: Option<&'static str>) -> ApiRefusal {
+        self.field = field;
+        self
+    }
+}
+
+impl From<crate::hub::Refusal> for ApiRefusal {
+    fn from(refusal: crate::hub::Refusal) -> Self {
+        AdminError::Refused(refusal).into()
+    }
+}
+
 impl IntoResponse for ApiRefusal {
     fn into_response(self) -> Response {
         (self.status, Json(&self)).into_response()
     }
 }
 
-type Answer = Result<Response, ApiRefusal>;
+pub(super) type Answer = Result<Response, ApiRefusal>;
 
 /// The operator's check: the bearer token must be the operator's.
 fn operator_only(state: &AppState, headers: &HeaderMap) -> Result<(), ApiRefusal> {
@@ -112,7 +126,7 @@ fn operator_only(state: &AppState, headers: &HeaderMap) -> Result<(), ApiRefusal
 }
 
 /// A JSON body, or a typed refusal naming what is wrong with it.
-fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiRefusal> {
+pub(super) fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiRefusal> {
     serde_json::from_slice(body).map_err(|e| {
         ApiRefusal::new(
             StatusCode::BAD_REQUEST,
@@ -122,7 +136,7 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiRefusal> {
     })
 }
 
-fn ok<T: Serialize>(status: StatusCode, value: T) -> Answer {
+pub(super) fn ok<T: Serialize>(status: StatusCode, value: T) -> Answer {
     Ok((status, Json(value)).into_response())
 }
 
@@ -259,7 +273,7 @@ pub async fn delete(
 }
 
 /// A moderator's session token, or a refusal.
-fn moderator_session(headers: &HeaderMap) -> Result<String, ApiRefusal> {
+pub(super) fn moderator_session(headers: &HeaderMap) -> Result<String, ApiRefusal> {
     bearer(headers).map(str::to_string).ok_or_else(|| {
         ApiRefusal::new(
             StatusCode::UNAUTHORIZED,

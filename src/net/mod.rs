@@ -6,6 +6,7 @@
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
 //! - [`admin`]: the instance operator's API (events created, changed,
 //!   archived, cloned, deleted) and the moderator's settings routes.
+//! - [`registration`]: public sign-up and the moderator's decisions.
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
 
@@ -16,6 +17,7 @@ pub mod connection;
 pub mod headers;
 mod http;
 pub mod rate;
+pub mod registration;
 mod static_files;
 
 pub use static_files::{shipped_map, shipped_map_names};
@@ -66,6 +68,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/events/{id}/results", get(api::export_results))
         .route("/api/events/{id}/settings", put(admin::moderator_settings))
         .route("/api/events/{id}/phase", post(admin::moderator_phase))
+        .route("/api/events/{id}/registration", get(registration::info))
+        .route(
+            "/api/events/{id}/registrations",
+            get(registration::list)
+                .post(registration::submit)
+                .layer(DefaultBodyLimit::max(registration::MAX_SIGN_UP_BYTES)),
+        )
+        .route(
+            "/api/events/{id}/registrations/{number}/{action}",
+            post(registration::decide),
+        )
+        .route("/e/{slug}/register", get(registration::page))
         .route(
             "/api/admin/events",
             get(admin::list)

@@ -61,6 +61,11 @@ pub async fn page(
     respond(&html, file)
 }
 
+/// One page of the web client by its file name (`register.html`).
+pub(super) fn web_page(name: &str) -> Response {
+    respond(name, WebFiles::get(name))
+}
+
 /// The text of a map shipped in `assets/maps` (`campus` → `maps/campus.tmj`).
 pub fn shipped_map(name: &str) -> Option<String> {
     let file = AssetFiles::get(&format!("maps/{name}.tmj"))?;

@@ -22,6 +22,7 @@ mod media;
 mod notices;
 mod results;
 mod seats;
+mod sign_up;
 mod typography;
 
 use amphi::domain::Role;
