@@ -15,6 +15,7 @@ use super::lifecycle::EventPhase;
 use super::moderation::ModerationCommand;
 use super::pitch::PitchCommand;
 use super::presence::Status;
+use super::privacy::PrivacyCommand;
 use super::program::ProgramCommand;
 use super::registration::RegistrationCommand;
 use super::role::Role;
@@ -93,6 +94,8 @@ pub enum Command {
     SetEventPhase { phase: EventPhase },
     /// Public sign-up and the moderator's decisions.
     Register(RegistrationCommand),
+    /// Personal data: a person's erasure, the retention purge.
+    Privacy(PrivacyCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.

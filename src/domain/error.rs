@@ -119,6 +119,9 @@ pub enum DomainError {
     /// A sign-up or a moderator's decision on one refused.
     #[error("{0}")]
     Registration(#[from] super::registration::RegistrationError),
+    /// An erasure or purge refused.
+    #[error("{0}")]
+    Privacy(#[from] super::privacy::PrivacyError),
 }
 
 /// Stable error codes, shared by domain refusals and protocol errors.
@@ -240,6 +243,7 @@ impl DomainError {
             DomainError::Lifecycle(err) => ErrorCode::Named(err.code()),
             DomainError::EventFull { .. } => ErrorCode::Named("event_full"),
             DomainError::Registration(err) => ErrorCode::Named(err.code()),
+            DomainError::Privacy(err) => ErrorCode::Named(err.code()),
         }
     }
 }

@@ -72,6 +72,12 @@ pub struct EventState {
     /// Public sign-ups.
     #[serde(default)]
     pub registrations: Registrations,
+    /// When the event was archived (its retention period starts then).
+    #[serde(default)]
+    pub archived_at: Option<Millis>,
+    /// Its personal data was erased at the end of the retention period.
+    #[serde(default)]
+    pub purged: bool,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -97,6 +103,8 @@ impl EventState {
             settings: None,
             phase: EventPhase::default(),
             registrations: Registrations::default(),
+            archived_at: None,
+            purged: false,
             next_member: 1,
             next_team: 1,
         }
@@ -294,6 +302,7 @@ impl Event {
                 }
             }
             Command::Register(registration) => self.check_registration(role, registration)?,
+            Command::Privacy(privacy) => self.check_privacy(actor, privacy)?,
             Command::SetEventPhase { phase } => {
                 need(Permission::ManageProgram)?;
                 if let Some(role) = role
@@ -414,8 +423,12 @@ impl Event {
             }
             Command::SetEventPhase { phase } => {
                 self.state.phase = *phase;
+                if *phase == EventPhase::Archived {
+                    self.state.archived_at = Some(now);
+                }
                 vec![Effect::EventChanged]
             }
+            Command::Privacy(privacy) => self.commit_privacy(privacy),
             Command::Register(registration) => self.commit_registration(registration, now),
             Command::AddInvite {
                 token_hash,
@@ -614,6 +627,13 @@ impl Event {
 }
 
 impl Event {
+    /// Frees a name's skeleton held by `member` (their name was erased).
+    pub(super) fn forget_skeleton(&mut self, skeleton: &str, member: MemberId) {
+        if self.by_skeleton.get(skeleton) == Some(&member) {
+            self.by_skeleton.remove(skeleton);
+        }
+    }
+
     /// Refuses one more participant when the settings' capacity is reached.
     fn check_capacity(&self) -> Result<(), DomainError> {
         let Some(capacity) = self.state.settings.as_ref().and_then(|s| s.capacity) else {

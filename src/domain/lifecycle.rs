@@ -15,6 +15,7 @@
 //! | results      | yes   | yes  | yes         | no          |
 //! | archived     | no    | no   | no          | no          |
 //!
+//! Erasing personal data (`Command::Privacy`) is allowed in every phase.
 //! An archived event is read-only: its pages still serve and its people may
 //! still look, but every durable change is refused with `event_archived`.
 //! Archiving is the operator's (a moderator may move between the other
@@ -71,6 +72,10 @@ impl EventPhase {
 
     /// Whether this phase allows `activity`.
     pub fn allows(self, activity: Activity) -> bool {
+        if activity == Activity::Privacy {
+            // The right to erasure does not end with the event.
+            return true;
+        }
         match self {
             EventPhase::Archived => false,
             EventPhase::Live | EventPhase::Judging => true,
@@ -126,6 +131,8 @@ pub enum Activity {
     Participate,
     /// Jurors score, people vote.
     Judge,
+    /// A person's erasure, the retention purge: allowed in every phase.
+    Privacy,
 }
 
 impl Activity {
@@ -145,6 +152,7 @@ impl Activity {
             | Command::Vote(VoteCommand::Cast { .. } | VoteCommand::Retract { .. }) => {
                 Activity::Judge
             }
+            Command::Privacy(_) => Activity::Privacy,
             _ => Activity::Setup,
         }
     }
@@ -155,6 +163,7 @@ impl Activity {
             Activity::Join => "join",
             Activity::Participate => "take part",
             Activity::Judge => "score or vote",
+            Activity::Privacy => "erase personal data",
         }
     }
 }

@@ -20,7 +20,8 @@
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 //! - [`settings`]: an event's settings and template as data;
 //!   [`lifecycle`]: its phases (draft … archived) and what each allows;
-//!   [`registration`]: public sign-up and the moderator's decisions.
+//!   [`registration`]: public sign-up and the moderator's decisions;
+//!   [`privacy`]: personal data, erasure and the retention purge.
 
 pub mod awards;
 pub mod chat;
@@ -42,6 +43,7 @@ pub mod permissions;
 pub mod pitch;
 mod placement;
 pub mod presence;
+pub mod privacy;
 pub mod program;
 pub mod registration;
 pub mod results;

@@ -55,6 +55,8 @@ pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_CAPACITY: u32 = 100_000;
 /// Largest team size.
 pub const MAX_TEAM_SIZE: u32 = 50;
+/// Longest retention period after archiving, in days (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 /// The map an event's venue is drawn from: `default` (the server's own map:
 /// `--map`, or the embedded venue), another map shipped in `assets/maps`
@@ -94,6 +96,10 @@ pub struct EventSettings {
     /// People join only through invites, never through public sign-up.
     #[serde(default)]
     pub invite_only: bool,
+    /// Days after archiving when personal data is erased (`None`: kept
+    /// until the operator deletes the event). See `docs/privacy.md`.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
 }
 
 fn default_time_zone() -> String {
@@ -132,6 +138,8 @@ pub enum SettingsError {
     InvalidCapacity,
     #[error("team_size: between 1 and {MAX_TEAM_SIZE}")]
     InvalidTeamSize,
+    #[error("retention_days: between 1 and {MAX_RETENTION_DAYS} days (or none)")]
+    InvalidRetention,
     #[error("map: {0}")]
     InvalidMap(String),
     #[error("map: the map is fixed at creation (is '{current}', got '{got}')")]
@@ -152,6 +160,7 @@ impl SettingsError {
             SettingsError::DatesOutOfOrder { .. } => "dates_out_of_order",
             SettingsError::InvalidCapacity => "invalid_capacity",
             SettingsError::InvalidTeamSize => "invalid_team_size",
+            SettingsError::InvalidRetention => "invalid_retention",
             SettingsError::InvalidMap(_) | SettingsError::MapFixed { .. } => "invalid_map",
         }
     }
@@ -169,6 +178,7 @@ impl SettingsError {
             SettingsError::DatesOutOfOrder { .. } => "ends_on",
             SettingsError::InvalidCapacity => "capacity",
             SettingsError::InvalidTeamSize => "team_size",
+            SettingsError::InvalidRetention => "retention_days",
             SettingsError::InvalidMap(_) | SettingsError::MapFixed { .. } => "map",
         }
     }
@@ -198,6 +208,7 @@ impl EventSettings {
             capacity: None,
             team_size: default_team_size(),
             invite_only: false,
+            retention_days: None,
         }
     }
 
@@ -236,6 +247,12 @@ impl EventSettings {
         }
         if self.team_size == 0 || self.team_size > MAX_TEAM_SIZE {
             return Err(SettingsError::InvalidTeamSize);
+        }
+        if self
+            .retention_days
+            .is_some_and(|d| d == 0 || d > MAX_RETENTION_DAYS)
+        {
+            return Err(SettingsError::InvalidRetention);
         }
         if !valid_map_name(&self.map) {
             return Err(SettingsError::InvalidMap(format!(
@@ -492,6 +509,11 @@ mod tests {
             ),
             (|s| s.capacity = Some(0), "capacity", "invalid_capacity"),
             (|s| s.team_size = 0, "team_size", "invalid_team_size"),
+            (
+                |s| s.retention_days = Some(0),
+                "retention_days",
+                "invalid_retention",
+            ),
             (|s| s.map = "../etc".into(), "map", "invalid_map"),
         ];
         for (change, field, code) in cases {

@@ -110,6 +110,13 @@ pub(super) enum AfterCommit {
         reply: super::registration::RegistrationReply,
         answer: super::registration::RegistrationAnswer,
     },
+    /// Answer a person's erasure.
+    Privacy {
+        reply: super::privacy::PrivacyReply,
+        answer: serde_json::Value,
+    },
+    /// Nobody waits (a change the hub made itself).
+    Nothing,
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
@@ -219,7 +226,10 @@ pub fn spawn(
                     // ticks (a tick runs at most tick_hz times a second, so
                     // it cannot starve the inbox either).
                     _ = ticker.tick() => hub.guarded("tick", Hub::tick),
-                    _ = snapshots.tick() => hub.snapshot(),
+                    _ = snapshots.tick() => {
+                        hub.guarded("purge", Hub::purge_if_due);
+                        hub.snapshot();
+                    }
                     Some(event) = hub.media.next_event() => hub.guarded("media", |hub| hub.media_event(event)),
                     msg = inbox.recv() => match msg {
                         Some(HubMsg::Stop) | None => break,
@@ -296,6 +306,7 @@ impl Hub {
             } => self.import_roster(&session, roster, reply),
             HubMsg::Operator { session, op, reply } => self.operator(session, op, reply),
             HubMsg::Registration { session, op, reply } => self.registration(session, op, reply),
+            HubMsg::Privacy { session, op, reply } => self.privacy(&session, op, reply),
             HubMsg::Stop => {}
         }
     }
@@ -522,6 +533,10 @@ impl Hub {
                 AfterCommit::Registration { reply, answer } => {
                     let _ = reply.send(Ok(self.registration_done(answer)));
                 }
+                AfterCommit::Privacy { reply, answer } => {
+                    let _ = reply.send(Ok(answer));
+                }
+                AfterCommit::Nothing => {}
             }
         }
     }

@@ -21,7 +21,8 @@
 //!   [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events; [`operator`]: what the
 //!   instance operator (and moderators over HTTP) ask of an event;
-//!   [`registration`]: public sign-up and the moderator's decisions.
+//!   [`registration`]: public sign-up and the moderator's decisions;
+//!   [`privacy`]: a person's data and erasure, the retention purge.
 
 mod actor;
 mod export;
@@ -33,6 +34,7 @@ mod media;
 pub mod moderation;
 pub mod operator;
 mod outbox;
+pub mod privacy;
 pub mod registration;
 pub mod registry;
 mod requests;
@@ -124,6 +126,12 @@ pub enum HubMsg {
         session: Option<String>,
         op: registration::RegistrationOp,
         reply: registration::RegistrationReply,
+    },
+    /// A person downloads their data or deletes their account.
+    Privacy {
+        session: String,
+        op: privacy::PrivacyOp,
+        reply: privacy::PrivacyReply,
     },
     /// Stop this event's hub (the event is being deleted or replaced),
     /// as at a server shutdown.

@@ -23,6 +23,8 @@ pub struct EventInfo {
     pub members: usize,
     pub participants: usize,
     pub teams: usize,
+    /// Its personal data was erased at the end of its retention period.
+    pub purged: bool,
 }
 
 /// The hub's answer to an [`OperatorOp`].
@@ -122,6 +124,7 @@ impl Hub {
                 .filter(|m| m.role == crate::domain::Role::Participant)
                 .count(),
             teams: state.teams.len(),
+            purged: state.purged,
         }
     }
 }

@@ -272,13 +272,13 @@ pub async fn delete(
     }
 }
 
-/// A moderator's session token, or a refusal.
+/// The bearer session token (a moderator's, or a person's own), or a refusal.
 pub(super) fn moderator_session(headers: &HeaderMap) -> Result<String, ApiRefusal> {
     bearer(headers).map(str::to_string).ok_or_else(|| {
         ApiRefusal::new(
             StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthorized,
-            "send the moderator's session token as `Authorization: Bearer <token>`",
+            "send your session token (welcome.session) as `Authorization: Bearer <token>`",
         )
     })
 }

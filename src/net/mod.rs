@@ -6,7 +6,8 @@
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
 //! - [`admin`]: the instance operator's API (events created, changed,
 //!   archived, cloned, deleted) and the moderator's settings routes.
-//! - [`registration`]: public sign-up and the moderator's decisions.
+//! - [`registration`]: public sign-up and the moderator's decisions;
+//!   [`privacy`]: a person's data download and account deletion.
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
 
@@ -16,6 +17,7 @@ pub mod api;
 pub mod connection;
 pub mod headers;
 mod http;
+pub mod privacy;
 pub mod rate;
 pub mod registration;
 mod static_files;
@@ -80,6 +82,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(registration::decide),
         )
         .route("/e/{slug}/register", get(registration::page))
+        .route(
+            "/api/events/{id}/me",
+            get(privacy::download).delete(privacy::delete),
+        )
         .route(
             "/api/admin/events",
             get(admin::list)

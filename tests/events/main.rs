@@ -8,6 +8,7 @@
 //! - [`isolation`]: two events with different maps, people in both at once;
 //!   tokens and sessions that open nothing elsewhere.
 //! - [`lifecycle`]: phases, archive, scores only while live or judging.
+//! - [`privacy`]: download my data, delete my account, retention purge.
 //! - [`registration`]: public sign-up, capacity, waiting list, personal links.
 //! - [`restart`]: created events come back after a restart, maps and all.
 //! - [`cli`]: `amphi event …` against the real binary.
@@ -25,6 +26,7 @@ mod admin;
 mod cli;
 mod isolation;
 mod lifecycle;
+mod privacy;
 mod registration;
 mod restart;
 
