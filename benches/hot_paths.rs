@@ -26,7 +26,7 @@ fn event_with_avatar() -> Option<(Event, MemberId)> {
         steps_per_second: 1000,
         ..Limits::default()
     };
-    let (commands, _) = demo::demo_setup();
+    let (commands, _) = demo::demo_setup(&limits);
     let mut event = demo::apply_setup(venue, limits, &commands, 0);
     let join = Command::Join {
         name: "Bench".into(),

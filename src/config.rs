@@ -78,6 +78,10 @@ pub struct Config {
     /// When set, every event gets a moderator invite with this token's hash
     /// (once), and its link is printed at every start.
     pub bootstrap_token: Option<SecretString>,
+    /// The instance operator's token (also `AMPHI_ADMIN_TOKEN`): opens
+    /// `/admin` and the admin API. Unset: one is made at the first start on
+    /// a data directory and its link printed once (only its hash is kept).
+    pub admin_token: Option<SecretString>,
     /// Domain limits: text lengths, speed, grace period, team size.
     pub limits: Limits,
     /// Voice and video: the media server's socket, bubbles (`[media]`).
@@ -133,6 +137,7 @@ impl Default for Config {
             demo: true,
             snapshot_interval_secs: 10,
             bootstrap_token: None,
+            admin_token: None,
             live_page: true,
             allowed_origins: Vec::new(),
             rate_limits: RateLimits::default(),
@@ -151,6 +156,7 @@ pub struct Overrides {
     pub map: Option<PathBuf>,
     pub map_root: Option<PathBuf>,
     pub bootstrap_token: Option<SecretString>,
+    pub admin_token: Option<SecretString>,
 }
 
 /// The configuration file could not be used.
@@ -204,6 +210,9 @@ impl Config {
         if overrides.bootstrap_token.is_some() {
             self.bootstrap_token = overrides.bootstrap_token;
         }
+        if overrides.admin_token.is_some() {
+            self.admin_token = overrides.admin_token;
+        }
         self
     }
 
@@ -234,17 +243,28 @@ impl Config {
         if self.snapshot_interval_secs == 0 {
             return bad("snapshot_interval_secs must be at least 1");
         }
-        if let Some(token) = &self.bootstrap_token {
+        for (name, token) in [
+            ("bootstrap_token", &self.bootstrap_token),
+            ("admin_token", &self.admin_token),
+        ] {
+            let Some(token) = token else { continue };
             let token = token.expose();
             let url_safe = token
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
             if token.chars().count() < MIN_BOOTSTRAP_TOKEN_CHARS || !url_safe {
                 return Err(ConfigError::Invalid(format!(
-                    "bootstrap_token must be at least {MIN_BOOTSTRAP_TOKEN_CHARS} characters among \
+                    "{name} must be at least {MIN_BOOTSTRAP_TOKEN_CHARS} characters among \
                      A-Z, a-z, 0-9, '-', '_', '.' and '~'"
                 )));
             }
+        }
+        if let (Some(a), Some(b)) = (&self.admin_token, &self.bootstrap_token)
+            && a.expose() == b.expose()
+        {
+            return bad(
+                "admin_token and bootstrap_token must differ: one opens /admin, the other an event",
+            );
         }
         Ok(())
     }

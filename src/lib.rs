@@ -22,6 +22,9 @@
 //!   checksum in the event's directory, orphans swept at start.
 //! - [`startup`]: recovering every stored event at start (or creating the
 //!   demo event), the bootstrap moderator invite, the join links shown.
+//! - [`instance`]: the operator's side: events created, cloned, archived
+//!   and deleted while the server runs, each on its own map; the operator
+//!   token.
 //! - [`config`], [`metrics`], [`clock`], [`secret`], [`demo`]: the rest.
 //!
 //! Beside this crate, in the same workspace: `loadgen/` (the load generator,
@@ -39,6 +42,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod hub;
+pub mod instance;
 pub mod map_check;
 pub mod map_files;
 pub mod media;
@@ -63,7 +67,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use venue::MapError;
 
 /// Chat text that makes a connection task panic (feature `test-hooks` only).
@@ -164,9 +167,9 @@ pub struct Server {
     listener: TcpListener,
     state: Arc<net::AppState>,
     shutdown_tx: watch::Sender<bool>,
-    /// Each hub's task; it ends with the count of commands it abandoned.
-    hubs: Vec<JoinHandle<usize>>,
     links: Vec<JoinLink>,
+    /// The operator's admin link, when it can be shown at this start.
+    admin_link: Option<String>,
     notes: Vec<String>,
 }
 
@@ -187,7 +190,7 @@ impl Server {
         for warning in &loaded.warnings {
             tracing::warn!("map: {warning}");
         }
-        let (venue, map_text) = (loaded.venue, loaded.map_text);
+        let server_map = loaded.event_map();
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -233,27 +236,41 @@ impl Server {
 
         let base = config.base_url(addr);
         let opened =
-            startup::open_events(&config, Arc::new(venue), &clock, &store_options, &base).await?;
-        let mut hubs = Vec::with_capacity(opened.events.len());
-        for event in opened.events {
-            let id = event.event.state().id.clone();
-            metrics.register_store(&id, event.journal.health());
-            let mut settings = settings.clone();
-            if loaded.map_url.is_none() {
-                // A custom map is drawn from the checked copy, tilesets embedded.
-                settings.map_url = format!("/api/events/{id}/map");
-            }
-            let (handle, task) = hub::spawn(
-                event.event,
-                event.journal,
-                event.snapshotter,
-                map_text.clone(),
-                settings,
-                metrics.clone(),
-                shutdown_rx.clone(),
+            startup::open_events(&config, &server_map, &clock, &store_options, &base).await?;
+        let operator = instance::operator::OperatorKey::open(
+            &config.data_dir,
+            config.admin_token.as_ref().map(|t| t.expose()),
+        )
+        .map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let admin_link = operator
+            .shown
+            .as_ref()
+            .map(|token| format!("{base}/admin#token={token}"));
+        let mut notes = opened.notes;
+        if admin_link.is_none() {
+            notes.push(
+                "the operator's admin link was printed at first start only; set \
+                 AMPHI_ADMIN_TOKEN (or admin_token) to choose one shown at every start"
+                    .to_string(),
             );
-            registry.insert(handle);
-            hubs.push(task);
+        }
+        let instance = Arc::new(instance::Instance::new(instance::InstanceParts {
+            registry: registry.clone(),
+            hub_settings: settings,
+            metrics: metrics.clone(),
+            shutdown: shutdown_rx.clone(),
+            store: store_options,
+            data_dir: config.data_dir.clone(),
+            limits: config.limits.clone(),
+            clock: clock.clone(),
+            server_map,
+            operator,
+        }));
+        for event in opened.events {
+            instance.launch(event);
         }
         let admission = net::admission::Admission::new(config.connection_limits.clone());
         let state = Arc::new(net::AppState {
@@ -266,14 +283,15 @@ impl Server {
             live_connections: watch::channel(0).0,
             bound: addr,
             admission,
+            instance,
         });
         Ok(Server {
             listener,
             state,
             shutdown_tx,
-            hubs,
             links: opened.links,
-            notes: opened.notes,
+            admin_link,
+            notes,
         })
     }
 
@@ -289,6 +307,13 @@ impl Server {
     /// operator's bootstrap moderator link when configured (see [`startup`]).
     pub fn join_links(&self) -> &[JoinLink] {
         &self.links
+    }
+
+    /// The operator's admin link (`<base>/admin#token=…`): at the first
+    /// start on a data directory, or at every start when the operator chose
+    /// the token (`AMPHI_ADMIN_TOKEN`).
+    pub fn admin_link(&self) -> Option<&str> {
+        self.admin_link.as_deref()
     }
 
     /// Notes for the operator about links that cannot be shown (e.g. the
@@ -340,7 +365,7 @@ impl Server {
         let _ = self.shutdown_tx.send(true);
         let deadline = *stopped.get_or_init(tokio::time::Instant::now) + STOP_BOUND;
         let mut abandoned = 0;
-        for hub in self.hubs {
+        for hub in self.state.instance.take_tasks() {
             abandoned += hub.await.unwrap_or(0);
         }
         // Connections send the acks their hub released, then close.

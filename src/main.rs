@@ -4,6 +4,9 @@
 //! `amphi dump --data-dir DIR [--event ID]` recovers an event offline (the
 //! same recovery as at start, no server) and prints its state as JSON.
 //! `amphi check-map FILE [--map-root DIR]` checks a venue map, offline.
+//! `amphi event list|show|create|clone|phase|archive|delete --server URL`
+//! manages a running server's events through its admin API (the operator
+//! token from `AMPHI_ADMIN_TOKEN`).
 //!
 //! Errors are printed as plain text (each cause once, never a backtrace,
 //! whatever `RUST_BACKTRACE` says): an operator reads them, not a debugger.
@@ -45,6 +48,76 @@ enum Command {
     /// then the rooms, seats, spawn points and tilesets an event would get.
     /// Exit status 0 when the map can be used, 1 when it is refused.
     CheckMap(CheckMapArgs),
+    /// Manage the events of a running server (admin API; the operator
+    /// token is read from AMPHI_ADMIN_TOKEN).
+    Event(EventArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct EventArgs {
+    /// The server, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "AMPHI_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    #[command(subcommand)]
+    action: EventAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum EventAction {
+    /// Every event: slug, phase, people, title.
+    List,
+    /// One event's settings and template, as JSON.
+    Show { slug: String },
+    /// A new event (phase draft); prints its moderator link once.
+    Create(CreateArgs),
+    /// A new event from another's settings, map and template (no people).
+    Clone {
+        slug: String,
+        #[arg(long)]
+        new_slug: String,
+        #[arg(long)]
+        title: String,
+    },
+    /// Move an event to a phase: draft, registration, live, judging,
+    /// results (archive with `archive`).
+    Phase { slug: String, phase: String },
+    /// Make an event read-only, for good.
+    Archive { slug: String },
+    /// Stop an event and delete its data.
+    Delete { slug: String },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct CreateArgs {
+    #[arg(long)]
+    title: String,
+    #[arg(long)]
+    slug: String,
+    /// The venue map: default (the server's map), a shipped map (campus),
+    /// or a Tiled map file (.tmj) to upload. (`--map` is the server's own.)
+    #[arg(long, default_value = "default")]
+    venue: String,
+    #[arg(long, default_value = "Europe/Paris")]
+    time_zone: String,
+    /// Languages, default first: fr,en.
+    #[arg(long, default_value = "fr,en", value_delimiter = ',')]
+    languages: Vec<String>,
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    starts_on: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    ends_on: Option<String>,
+    #[arg(long)]
+    capacity: Option<u32>,
+    #[arg(long, default_value_t = 7)]
+    team_size: u32,
+    #[arg(long)]
+    invite_only: bool,
+    /// A JSON file with the template: pitch_seconds, qa_seconds, rubric,
+    /// labels, challenges.
+    #[arg(long)]
+    template: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -130,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Dump(dump_args)) => dump(cli.serve, dump_args).await,
         Some(Command::Export(export_args)) => export(cli.serve, export_args).await,
+        Some(Command::Event(args)) => event_command(args).await,
         Some(Command::CheckMap(_)) | None => serve(cli.serve).await,
     }
 }
@@ -145,12 +219,17 @@ fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
         .ok()
         .filter(|t| !t.is_empty())
         .map(SecretString::new);
+    let admin_token = std::env::var("AMPHI_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(SecretString::new);
     Ok(file.with_overrides(Overrides {
         listen: args.listen,
         data_dir: args.data_dir,
         map: args.map,
         map_root: args.map_root,
         bootstrap_token,
+        admin_token,
     }))
 }
 
@@ -170,6 +249,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(addr = %server.local_addr(), "amphi is serving");
     for link in server.join_links() {
         println!("{}: {}", link.role, link.url);
+    }
+    if let Some(link) = server.admin_link() {
+        println!("operator: {link}");
     }
     for note in server.notes() {
         eprintln!("note: {note}");
@@ -235,6 +317,100 @@ async fn export(args: ServeArgs, export_args: ExportArgs) -> anyhow::Result<()> 
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// `amphi event …`: one admin API call, its answer on stdout.
+async fn event_command(args: EventArgs) -> anyhow::Result<()> {
+    use amphi::instance::client::{AdminClient, ClientError};
+    use serde_json::{Value, json};
+    let token = std::env::var("AMPHI_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .context("set AMPHI_ADMIN_TOKEN to the operator token")?;
+    let client = AdminClient::new(&args.server, &token)?;
+    let path = |slug: &str, tail: &str| format!("/api/admin/events/{slug}{tail}");
+    let answer = match args.action {
+        EventAction::List => {
+            let list = client.call("GET", "/api/admin/events", None).await?;
+            for event in list["events"].as_array().into_iter().flatten() {
+                println!(
+                    "{}\t{}\t{} people\t{}",
+                    event["id"].as_str().unwrap_or_default(),
+                    event["phase"].as_str().unwrap_or_default(),
+                    event["members"],
+                    event["title"].as_str().unwrap_or_default()
+                );
+            }
+            return Ok(());
+        }
+        EventAction::Show { slug } => client.call("GET", &path(&slug, ""), None).await?,
+        EventAction::Create(create) => {
+            let venue = &create.venue;
+            let (map, map_tmj) = if venue.ends_with(".tmj") || venue.ends_with(".json") {
+                let text = std::fs::read_to_string(venue).map_err(|source| ClientError::File {
+                    path: venue.clone(),
+                    source,
+                })?;
+                ("uploaded".to_string(), Some(text))
+            } else {
+                (venue.clone(), None)
+            };
+            let template: Option<Value> = match &create.template {
+                Some(path) => {
+                    let text =
+                        std::fs::read_to_string(path).map_err(|source| ClientError::File {
+                            path: path.display().to_string(),
+                            source,
+                        })?;
+                    Some(
+                        serde_json::from_str(&text)
+                            .with_context(|| format!("{} is not JSON", path.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let body = json!({
+                "settings": {
+                    "title": create.title, "slug": create.slug, "map": map,
+                    "time_zone": create.time_zone, "languages": create.languages,
+                    "starts_on": create.starts_on, "ends_on": create.ends_on,
+                    "capacity": create.capacity, "team_size": create.team_size,
+                    "invite_only": create.invite_only,
+                },
+                "template": template,
+                "map_tmj": map_tmj,
+            });
+            client
+                .call("POST", "/api/admin/events", Some(&body))
+                .await?
+        }
+        EventAction::Clone {
+            slug,
+            new_slug,
+            title,
+        } => {
+            let body = json!({ "title": title, "slug": new_slug });
+            client
+                .call("POST", &path(&slug, "/clone"), Some(&body))
+                .await?
+        }
+        EventAction::Phase { slug, phase } => {
+            let body = json!({ "phase": phase });
+            client
+                .call("POST", &path(&slug, "/phase"), Some(&body))
+                .await?
+        }
+        EventAction::Archive { slug } => {
+            client.call("POST", &path(&slug, "/archive"), None).await?
+        }
+        EventAction::Delete { slug } => {
+            client.call("DELETE", &path(&slug, ""), None).await?;
+            println!("deleted {slug}");
+            return Ok(());
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
 }
 
 /// `--format`: one of [`ExportFormat::NAMES`].

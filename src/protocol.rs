@@ -763,6 +763,10 @@ pub enum ServerMsg<'a> {
     Submission {
         deadline: Option<u64>,
     },
+    /// The event's title or lifecycle phase changed (settings, phase).
+    EventUpdated {
+        event: EventView<'a>,
+    },
 }
 
 /// A track you receive: on which m-line, whose, and what it carries.
@@ -798,6 +802,19 @@ pub fn raw_ping_t0(text: &str) -> Option<Box<serde_json::value::RawValue>> {
 pub struct EventView<'a> {
     pub id: &'a str,
     pub title: &'a str,
+    /// Where the event is in its lifecycle (`draft` … `archived`).
+    pub phase: crate::domain::EventPhase,
+}
+
+impl<'a> EventView<'a> {
+    /// The view of an event's state.
+    pub fn of(state: &'a crate::domain::EventState) -> EventView<'a> {
+        EventView {
+            id: &state.id,
+            title: &state.title,
+            phase: state.phase,
+        }
+    }
 }
 
 /// Encodes a message once; the frame is then shared by every recipient.

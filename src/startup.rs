@@ -35,6 +35,7 @@ use crate::config::Config;
 use crate::demo::{self, SetupCommand};
 use crate::domain::results::ExportFormat;
 use crate::domain::{Command, Event, EventState, Limits, Millis, Role};
+use crate::instance::maps::EventMap;
 use crate::map_files::MapRoot;
 use crate::secret::hash_token;
 use crate::store::{self, Journal, Snapshotter, StoreError, StoreOptions};
@@ -58,6 +59,8 @@ pub struct OpenedEvent {
     pub event: Event,
     pub journal: Journal,
     pub snapshotter: Snapshotter,
+    /// The event's own map ([`crate::instance::maps`]).
+    pub map: EventMap,
     /// The directory had neither snapshot nor record.
     fresh: bool,
     dir: PathBuf,
@@ -77,7 +80,7 @@ pub struct Opened {
 /// directory, applies the bootstrap token, and gathers the join links.
 pub async fn open_events(
     config: &Config,
-    venue: Arc<Venue>,
+    server_map: &EventMap,
     clock: &Clock,
     options: &StoreOptions,
     base_url: &str,
@@ -93,7 +96,7 @@ pub async fn open_events(
     let ids = store::list_events(data_dir).map_err(|e| store_error(data_dir, e))?;
     let mut events = Vec::with_capacity(ids.len());
     for id in &ids {
-        events.push(open_one(data_dir, id, venue.clone(), &config.limits, options).await?);
+        events.push(open_one(data_dir, id, server_map, &config.limits, options).await?);
     }
 
     let mut links = Vec::new();
@@ -110,7 +113,7 @@ pub async fn open_events(
                 let demo = open_one(
                     data_dir,
                     demo::DEMO_EVENT_ID,
-                    venue,
+                    server_map,
                     &config.limits,
                     options,
                 )
@@ -120,7 +123,15 @@ pub async fn open_events(
             }
         };
         if let Some(demo) = events.get_mut(index) {
-            links = create_demo(demo, data_dir, bootstrap.is_some(), clock.now(), base_url).await?;
+            links = create_demo(
+                demo,
+                &config.limits,
+                data_dir,
+                bootstrap.is_some(),
+                clock.now(),
+                base_url,
+            )
+            .await?;
         }
     } else if events.is_empty() {
         notes.push(format!(
@@ -161,9 +172,8 @@ pub async fn export_event(
     event: Option<&str>,
     format: ExportFormat,
 ) -> Result<String, StartError> {
-    let state = dump_event(config, event).await?;
-    let venue = load_venue(config.map.as_deref(), config.map_root.as_deref())?.venue;
-    let event = Event::new(state, Arc::new(venue), config.limits.clone());
+    let (state, map) = recover_offline(config, event).await?;
+    let event = Event::new(state, map.venue, config.limits.clone());
     event
         .results(Clock::System.now())
         .render(format)
@@ -174,6 +184,14 @@ pub async fn export_event(
 /// recovery as at start, with no hub and no server. Without `event`, the data
 /// directory must hold exactly one event.
 pub async fn dump_event(config: &Config, event: Option<&str>) -> Result<EventState, StartError> {
+    Ok(recover_offline(config, event).await?.0)
+}
+
+/// Recovers one event offline: its state and its map.
+async fn recover_offline(
+    config: &Config,
+    event: Option<&str>,
+) -> Result<(EventState, EventMap), StartError> {
     let data_dir = config.data_dir.as_path();
     if !data_dir.is_dir() {
         return Err(StartError::DataDir {
@@ -201,11 +219,11 @@ pub async fn dump_event(config: &Config, event: Option<&str>) -> Result<EventSta
             )));
         }
     };
-    let venue = load_venue(config.map.as_deref(), config.map_root.as_deref())?.venue;
+    let server_map = load_venue(config.map.as_deref(), config.map_root.as_deref())?.event_map();
     let opened = open_one(
         data_dir,
         &id,
-        Arc::new(venue),
+        &server_map,
         &config.limits,
         &StoreOptions::default(),
     )
@@ -213,7 +231,7 @@ pub async fn dump_event(config: &Config, event: Option<&str>) -> Result<EventSta
     let state = opened.event.state().clone();
     opened.journal.close().await;
     opened.snapshotter.close().await;
-    Ok(state)
+    Ok((state, opened.map))
 }
 
 fn listed(ids: &[String]) -> String {
@@ -252,18 +270,26 @@ fn sweep_files(id: &str, event_dir: &Path, event: &Event) {
     }
 }
 
-/// Opens and recovers `<data_dir>/events/<id>` off the async threads.
-async fn open_one(
+/// Opens and recovers `<data_dir>/events/<id>` off the async threads, on
+/// the map its directory names (or `server_map`).
+pub(crate) async fn open_one(
     data_dir: &Path,
     id: &str,
-    venue: Arc<Venue>,
+    server_map: &EventMap,
     limits: &Limits,
     options: &StoreOptions,
 ) -> Result<OpenedEvent, StartError> {
     let dir = store::event_dir(data_dir, id).map_err(|e| store_error(data_dir, e))?;
     let (id, limits, options) = (id.to_string(), limits.clone(), options.clone());
     let task_dir = dir.clone();
+    let server_map = server_map.clone();
     tokio::task::spawn_blocking(move || {
+        let map =
+            crate::instance::maps::read(&task_dir, &server_map).map_err(|e| StartError::Setup {
+                event: id.clone(),
+                message: e.to_string(),
+            })?;
+        let venue = map.venue.clone();
         let (recovered, journal, snapshotter) =
             store::open_event(&task_dir, &options).map_err(|e| store_error(&task_dir, e))?;
         for warning in &recovered.warnings {
@@ -285,6 +311,7 @@ async fn open_one(
             event,
             journal,
             snapshotter,
+            map,
             fresh: recovered.is_fresh(),
             dir: task_dir,
         })
@@ -298,12 +325,13 @@ async fn open_one(
 /// every link created.
 async fn create_demo(
     demo: &mut OpenedEvent,
+    limits: &Limits,
     data_dir: &Path,
     operator_moderator: bool,
     now: Millis,
     base_url: &str,
 ) -> Result<Vec<JoinLink>, StartError> {
-    let (mut commands, mut tokens) = demo::demo_setup();
+    let (mut commands, mut tokens) = demo::demo_setup(limits);
     if operator_moderator {
         // The operator chose the moderator's secret: no random one besides it.
         let dropped: Vec<String> = tokens
@@ -336,12 +364,15 @@ async fn ensure_bootstrap_invite(
     now: Millis,
 ) -> Result<(), StartError> {
     let hash = hash_token(token);
-    if opened
-        .event
-        .state()
-        .invites
-        .iter()
-        .any(|i| i.token_hash == hash)
+    // An archived event is read-only: no new invite, not even this one.
+    let archived = opened.event.phase() == crate::domain::EventPhase::Archived;
+    if archived
+        || opened
+            .event
+            .state()
+            .invites
+            .iter()
+            .any(|i| i.token_hash == hash)
     {
         return Ok(());
     }
@@ -356,7 +387,7 @@ async fn ensure_bootstrap_invite(
 }
 
 /// Applies setup commands and journals them, then waits until they are durable.
-async fn apply_and_journal(
+pub(crate) async fn apply_and_journal(
     opened: &mut OpenedEvent,
     commands: Vec<SetupCommand>,
     now: Millis,
@@ -404,7 +435,7 @@ async fn apply_and_journal(
 }
 
 /// A join link: `<base>/?event=<id>&invite=<token>`.
-fn join_link(base_url: &str, event: &str, role: Role, token: &str) -> JoinLink {
+pub(crate) fn join_link(base_url: &str, event: &str, role: Role, token: &str) -> JoinLink {
     JoinLink {
         role,
         url: format!("{base_url}/?event={event}&invite={token}"),
@@ -511,7 +542,7 @@ fn parse_link_line(line: &str) -> Option<(Role, String, String)> {
 }
 
 /// A store failure, with the directory it concerns.
-fn store_error(path: &Path, source: StoreError) -> StartError {
+pub(crate) fn store_error(path: &Path, source: StoreError) -> StartError {
     StartError::Store {
         path: path.to_path_buf(),
         source,
@@ -527,6 +558,17 @@ pub struct LoadedVenue {
     pub map_url: Option<String>,
     /// What was adjusted or ignored in the map; print them for the operator.
     pub warnings: Vec<String>,
+}
+
+impl LoadedVenue {
+    /// The server's map as events use it (the `default` map choice).
+    pub fn event_map(&self) -> EventMap {
+        EventMap {
+            venue: Arc::new(self.venue.clone()),
+            map_text: self.map_text.clone(),
+            map_url: self.map_url.clone(),
+        }
+    }
 }
 
 /// The configured map (read inside its map root), or the embedded default

@@ -12,13 +12,17 @@ use super::ideas::IdeaCommand;
 use super::ids::{MemberId, TeamId};
 use super::jury::JuryCommand;
 use super::leaderboard::LeaderboardCommand;
+use super::lifecycle::EventPhase;
 use super::moderation::ModerationCommand;
 use super::pitch::PitchCommand;
 use super::presence::Status;
+use super::privacy::PrivacyCommand;
 use super::program::ProgramCommand;
 use super::projects::ProjectCommand;
+use super::registration::RegistrationCommand;
 use super::role::Role;
 use super::roster::RosterImport;
+use super::settings::EventSettings;
 use super::votes::VoteCommand;
 use crate::venue::RoomIdx;
 use serde::{Deserialize, Serialize};
@@ -90,6 +94,14 @@ pub enum Command {
     Idea(IdeaCommand),
     /// Project pages and the submission deadline.
     Project(ProjectCommand),
+    /// The event's settings (operator at creation, moderators after).
+    Configure { settings: EventSettings },
+    /// Moves the event along its lifecycle (archiving: operator only).
+    SetEventPhase { phase: EventPhase },
+    /// Public sign-up and the moderator's decisions.
+    Register(RegistrationCommand),
+    /// Personal data: a person's erasure, the retention purge.
+    Privacy(PrivacyCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -234,4 +246,6 @@ pub enum Effect {
     },
     /// The submission deadline changed.
     SubmissionChanged,
+    /// The event's settings or lifecycle phase changed.
+    EventChanged,
 }

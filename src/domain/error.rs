@@ -132,6 +132,20 @@ pub enum DomainError {
     Idea(Box<IdeaError>),
     #[error(transparent)]
     Project(Box<ProjectError>),
+    /// An event setting refused, naming the field.
+    #[error(transparent)]
+    Settings(#[from] super::settings::SettingsError),
+    /// Not allowed in the event's lifecycle phase (archived: read-only).
+    #[error(transparent)]
+    Lifecycle(#[from] super::lifecycle::LifecycleError),
+    #[error("the event is full ({capacity} participants)")]
+    EventFull { capacity: u32 },
+    /// A sign-up or a moderator's decision on one refused.
+    #[error(transparent)]
+    Registration(#[from] super::registration::RegistrationError),
+    /// An erasure or purge refused.
+    #[error(transparent)]
+    Privacy(#[from] super::privacy::PrivacyError),
 }
 
 impl DomainError {
@@ -145,6 +159,10 @@ impl DomainError {
             DomainError::Leaderboard(e) => e.into(),
             DomainError::Idea(e) => e.code(),
             DomainError::Project(e) => e.code(),
+            DomainError::Settings(e) => e.code(),
+            DomainError::Lifecycle(e) => e.code(),
+            DomainError::Registration(e) => e.code(),
+            DomainError::Privacy(e) => e.code(),
             other => other.into(),
         }
     }

@@ -16,6 +16,7 @@ use super::ideas::IdeaBoard;
 use super::ids::{MemberId, Millis, TeamId};
 use super::jury::Jury;
 use super::leaderboard::Leaderboard;
+use super::lifecycle::EventPhase;
 use super::limits::Limits;
 use super::member::{Invite, Member};
 use super::moderation::AuditEntry;
@@ -24,7 +25,9 @@ use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
 use super::projects::Projects;
+use super::registration::Registrations;
 use super::role::Role;
+use super::settings::EventSettings;
 use super::team::Team;
 use super::text;
 use super::votes::Votes;
@@ -67,6 +70,22 @@ pub struct EventState {
     /// Project pages and the submission deadline.
     #[serde(default)]
     pub projects: Projects,
+    /// Set by [`Command::Configure`]; `None` for an event stored before
+    /// settings were data (its title is all it has).
+    #[serde(default)]
+    pub settings: Option<EventSettings>,
+    /// Where the event is in its lifecycle (live for older events).
+    #[serde(default)]
+    pub phase: EventPhase,
+    /// Public sign-ups.
+    #[serde(default)]
+    pub registrations: Registrations,
+    /// When the event was archived (its retention period starts then).
+    #[serde(default)]
+    pub archived_at: Option<Millis>,
+    /// Its personal data was erased at the end of the retention period.
+    #[serde(default)]
+    pub purged: bool,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -91,6 +110,11 @@ impl EventState {
             leaderboard: Leaderboard::default(),
             ideas: IdeaBoard::default(),
             projects: Projects::default(),
+            settings: None,
+            phase: EventPhase::default(),
+            registrations: Registrations::default(),
+            archived_at: None,
+            purged: false,
             next_member: 1,
             next_team: 1,
         }
@@ -127,7 +151,10 @@ pub struct Event {
 
 impl Event {
     /// Builds the live event from its durable state (new, or recovered).
-    pub fn new(state: EventState, venue: Arc<Venue>, limits: Limits) -> Event {
+    pub fn new(state: EventState, venue: Arc<Venue>, mut limits: Limits) -> Event {
+        if let Some(settings) = &state.settings {
+            limits.max_team_size = settings.team_size as usize;
+        }
         // A banned member's session never resumes, even after a restart.
         let by_session = state
             .members
@@ -161,6 +188,11 @@ impl Event {
 
     pub fn state(&self) -> &EventState {
         &self.state
+    }
+
+    /// Where the event is in its lifecycle.
+    pub fn phase(&self) -> EventPhase {
+        self.state.phase
     }
 
     pub fn venue(&self) -> &Arc<Venue> {
@@ -288,7 +320,29 @@ impl Event {
             Some(role) => check(role, p),
             None => Ok(()),
         };
+        self.state.phase.check(command)?;
         match command {
+            Command::Configure { settings } => {
+                need(Permission::ManageProgram)?;
+                match &self.state.settings {
+                    Some(current) => current.validate_change(settings)?,
+                    None => settings.validate()?,
+                }
+            }
+            Command::Register(registration) => self.check_registration(role, registration)?,
+            Command::Privacy(privacy) => self.check_privacy(actor, privacy)?,
+            Command::SetEventPhase { phase } => {
+                need(Permission::ManageProgram)?;
+                if let Some(role) = role
+                    && *phase == EventPhase::Archived
+                {
+                    // Archiving is final: the instance operator's decision.
+                    return Err(DomainError::Forbidden {
+                        role: role.as_str(),
+                        action: "archive an event (the instance operator does)",
+                    });
+                }
+            }
             Command::AddInvite { team, .. } => {
                 need(Permission::Announce)?;
                 if let Some(team) = team {
@@ -296,7 +350,11 @@ impl Event {
                 }
             }
             Command::Join {
-                name, team, invite, ..
+                name,
+                role,
+                team,
+                invite,
+                ..
             } => {
                 if let Some(id) = invite {
                     // Expiry depends on the clock and is checked by the hub;
@@ -307,6 +365,9 @@ impl Event {
                     if found.revoked || found.max_uses.is_some_and(|max| found.uses >= max) {
                         return Err(DomainError::InvalidInvite);
                     }
+                }
+                if *role == Role::Participant {
+                    self.check_capacity()?;
                 }
                 let name = text::clean_name("name", name, self.limits.max_name_chars)?;
                 if self.by_skeleton.contains_key(&text::name_skeleton(&name)) {
@@ -384,6 +445,21 @@ impl Event {
     /// The mutation half of [`Event::apply`]; runs only after the checks passed.
     fn commit(&mut self, actor: Option<MemberId>, command: &Command, now: Millis) -> Vec<Effect> {
         match command {
+            Command::Configure { settings } => {
+                self.state.title = settings.title.trim().to_string();
+                self.limits.max_team_size = settings.team_size as usize;
+                self.state.settings = Some(settings.clone());
+                vec![Effect::EventChanged]
+            }
+            Command::SetEventPhase { phase } => {
+                self.state.phase = *phase;
+                if *phase == EventPhase::Archived {
+                    self.state.archived_at = Some(now);
+                }
+                vec![Effect::EventChanged]
+            }
+            Command::Privacy(privacy) => self.commit_privacy(privacy),
+            Command::Register(registration) => self.commit_registration(registration, now),
             Command::AddInvite {
                 token_hash,
                 role,
@@ -586,6 +662,30 @@ impl Event {
 }
 
 impl Event {
+    /// Frees a name's skeleton held by `member` (their name was erased).
+    pub(super) fn forget_skeleton(&mut self, skeleton: &str, member: MemberId) {
+        if self.by_skeleton.get(skeleton) == Some(&member) {
+            self.by_skeleton.remove(skeleton);
+        }
+    }
+
+    /// Refuses one more participant when the settings' capacity is reached.
+    fn check_capacity(&self) -> Result<(), DomainError> {
+        let Some(capacity) = self.state.settings.as_ref().and_then(|s| s.capacity) else {
+            return Ok(());
+        };
+        let participants = self
+            .state
+            .members
+            .values()
+            .filter(|m| m.role == Role::Participant)
+            .count();
+        if participants >= capacity as usize {
+            return Err(DomainError::EventFull { capacity });
+        }
+        Ok(())
+    }
+
     /// The avatars that moved since the last call (for position batches).
     pub fn take_moved(&mut self) -> Vec<MemberId> {
         self.presence.take_moved()

@@ -22,6 +22,10 @@
 //!   [`projects`]: each team's project page, frozen at the deadline;
 //!   [`gallery`]: the public pages, as JSON, CSV and DCAT-AP.
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
+//! - [`settings`]: an event's settings and template as data;
+//!   [`lifecycle`]: its phases (draft … archived) and what each allows;
+//!   [`registration`]: public sign-up and the moderator's decisions;
+//!   [`privacy`]: personal data, erasure and the retention purge.
 
 pub mod awards;
 pub mod chat;
@@ -36,6 +40,7 @@ pub mod ids;
 pub mod judging;
 pub mod jury;
 pub mod leaderboard;
+pub mod lifecycle;
 pub mod limits;
 pub mod member;
 pub mod moderation;
@@ -45,11 +50,14 @@ pub mod pitch;
 mod placement;
 pub mod places;
 pub mod presence;
+pub mod privacy;
 pub mod program;
 pub mod projects;
+pub mod registration;
 pub mod results;
 pub mod role;
 pub mod roster;
+pub mod settings;
 pub mod team;
 mod teams;
 pub mod text;
@@ -60,7 +68,9 @@ pub use command::{Action, Command, Effect};
 pub use error::DomainError;
 pub use event::{ChatTarget, Event, EventState};
 pub use ids::{MemberId, Millis, TeamId};
+pub use lifecycle::EventPhase;
 pub use limits::Limits;
 pub use presence::Status;
 pub use role::{Role, RoleSet};
+pub use settings::{EventSettings, EventTemplate};
 pub use teams::SummonTarget;

@@ -105,6 +105,23 @@ pub(super) enum AfterCommit {
     Upload {
         reply: super::uploads::UploadReply,
     },
+    /// Answer the operator (or a moderator over HTTP) with the event's
+    /// description.
+    Operator {
+        reply: super::operator::OperatorReply,
+    },
+    /// Answer a sign-up or a moderator's decision on one.
+    Registration {
+        reply: super::registration::RegistrationReply,
+        answer: super::registration::RegistrationAnswer,
+    },
+    /// Answer a person's erasure.
+    Privacy {
+        reply: super::privacy::PrivacyReply,
+        answer: serde_json::Value,
+    },
+    /// Nobody waits (a change the hub made itself).
+    Nothing,
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
@@ -214,19 +231,30 @@ pub fn spawn(
                     // ticks (a tick runs at most tick_hz times a second, so
                     // it cannot starve the inbox either).
                     _ = ticker.tick() => hub.guarded("tick", Hub::tick),
-                    _ = snapshots.tick() => hub.snapshot(),
+                    _ = snapshots.tick() => {
+                        hub.guarded("purge", Hub::purge_if_due);
+                        hub.snapshot();
+                    }
                     Some(event) = hub.media.next_event() => hub.guarded("media", |hub| hub.media_event(event)),
                     msg = inbox.recv() => match msg {
+                        Some(HubMsg::Stop) | None => break,
                         Some(msg) => {
                             hub.guarded("message", |hub| hub.handle(msg));
                             // Take what else is waiting in the same turn,
                             // bounded so ticks still come on time.
+                            let mut stop = false;
                             for _ in 0..INBOX_BATCH {
                                 let Ok(msg) = inbox.try_recv() else { break };
+                                if matches!(msg, HubMsg::Stop) {
+                                    stop = true;
+                                    break;
+                                }
                                 hub.guarded("message", |hub| hub.handle(msg));
                             }
+                            if stop {
+                                break;
+                            }
                         }
-                        None => break,
                     },
                 }
             }
@@ -290,6 +318,10 @@ impl Hub {
             HubMsg::Gallery { reply } => {
                 let _ = reply.send(self.gallery());
             }
+            HubMsg::Operator { session, op, reply } => self.operator(session, op, reply),
+            HubMsg::Registration { session, op, reply } => self.registration(session, op, reply),
+            HubMsg::Privacy { session, op, reply } => self.privacy(&session, op, reply),
+            HubMsg::Stop => {}
         }
     }
 
@@ -510,6 +542,16 @@ impl Hub {
                 AfterCommit::Upload { reply } => {
                     let _ = reply.send(Ok(()));
                 }
+                AfterCommit::Operator { reply } => {
+                    let _ = reply.send(Ok(self.info()));
+                }
+                AfterCommit::Registration { reply, answer } => {
+                    let _ = reply.send(Ok(self.registration_done(answer)));
+                }
+                AfterCommit::Privacy { reply, answer } => {
+                    let _ = reply.send(Ok(answer));
+                }
+                AfterCommit::Nothing => {}
             }
         }
     }

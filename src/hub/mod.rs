@@ -21,7 +21,10 @@
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
-//! - [`registry`]: the server's live events.
+//! - [`registry`]: the server's live events; [`operator`]: what the
+//!   instance operator (and moderators over HTTP) ask of an event;
+//!   [`registration`]: public sign-up and the moderator's decisions;
+//!   [`privacy`]: a person's data and erasure, the retention purge.
 
 mod actor;
 mod export;
@@ -32,8 +35,11 @@ mod interest;
 mod judging;
 mod media;
 pub mod moderation;
+pub mod operator;
 mod outbox;
+pub mod privacy;
 pub mod projects;
+pub mod registration;
 pub mod registry;
 mod requests;
 mod resend;
@@ -136,6 +142,28 @@ pub enum HubMsg {
         step: UploadStep,
         reply: UploadReply,
     },
+    /// The operator (`session: None`) or a moderator asks for the event's
+    /// description or changes its settings or phase.
+    Operator {
+        session: Option<String>,
+        op: operator::OperatorOp,
+        reply: operator::OperatorReply,
+    },
+    /// The public sign-up form, or a moderator's decision on a sign-up.
+    Registration {
+        session: Option<String>,
+        op: registration::RegistrationOp,
+        reply: registration::RegistrationReply,
+    },
+    /// A person downloads their data or deletes their account.
+    Privacy {
+        session: String,
+        op: privacy::PrivacyOp,
+        reply: privacy::PrivacyReply,
+    },
+    /// Stop this event's hub (the event is being deleted or replaced),
+    /// as at a server shutdown.
+    Stop,
 }
 
 /// A cheap, cloneable handle on a running event hub.

@@ -32,6 +32,24 @@ impl Registry {
         self.events.get(&id).map(|entry| entry.value().clone())
     }
 
+    /// The event whose slug is `slug` (an event's slug is its id): the one
+    /// lookup for pages under `/e/<slug>/…`.
+    pub fn by_slug(&self, slug: &str) -> Option<EventHandle> {
+        self.lookup(Some(slug))
+    }
+
+    /// Takes an event out (it is being deleted); new lookups miss it.
+    pub fn remove(&self, id: &str) -> Option<EventHandle> {
+        self.events.remove(id).map(|(_, handle)| handle)
+    }
+
+    /// Every event's id, sorted.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.events.iter().map(|e| e.key().clone()).collect();
+        ids.sort();
+        ids
+    }
+
     /// Drops every handle (at shutdown) so hubs see their inbox close.
     pub fn clear(&self) {
         self.events.clear();

@@ -140,6 +140,11 @@ impl Hub {
             Effect::IdeasChanged => self.push_ideas(),
             Effect::ProjectChanged { team } => self.push_project(team),
             Effect::SubmissionChanged => self.push_submission(),
+            Effect::EventChanged => {
+                let event = crate::protocol::EventView::of(self.event.state());
+                let frame = encode(&ServerMsg::EventUpdated { event });
+                self.deliver("event_updated", frame, self.everyone());
+            }
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
             | Effect::Kicked { .. }

@@ -131,10 +131,7 @@ impl Hub {
             you,
             resumed: session.is_none(),
             session,
-            event: EventView {
-                id: &state.id,
-                title: &state.title,
-            },
+            event: EventView::of(state),
             venue_url: self.venue_url.clone(),
             map_url: self.map_url.clone(),
             people,

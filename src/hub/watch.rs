@@ -36,10 +36,7 @@ impl Hub {
         let frame = encode(&ServerMsg::Watching {
             protocol: PROTOCOL_VERSION,
             server_time: self.now(),
-            event: EventView {
-                id: &state.id,
-                title: &state.title,
-            },
+            event: EventView::of(state),
             teams: state
                 .teams
                 .keys()

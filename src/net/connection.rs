@@ -345,6 +345,15 @@ async fn await_hello(
                             "this server speaks protocol {PROTOCOL_VERSION}, not {protocol}: reload the page"
                         ),
                     ))
+                } else if invite
+                    .as_deref()
+                    .is_some_and(|token| state.instance.is_operator_token(token))
+                {
+                    Err((
+                        ErrorCode::OperatorToken,
+                        "this is the instance operator's token: it opens /admin, not an event"
+                            .to_string(),
+                    ))
                 } else {
                     match state.registry.lookup(event.as_deref()) {
                         None => Err((

@@ -4,20 +4,29 @@
 //! - [`http`]: `/healthz`, `/metrics`, the event map and venue, static pages
 //!   and assets.
 //! - [`api`]: the moderator's HTTP API (roster import, results export).
+//! - [`admin`]: the instance operator's API (events created, changed,
+//!   archived, cloned, deleted) and the moderator's settings routes.
+//! - [`registration`]: public sign-up and the moderator's decisions;
+//!   [`privacy`]: a person's data download and account deletion.
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
 //! - [`uploads`]: project files, uploaded and served; [`gallery`]: the public
 //!   gallery page and its open data.
 
+pub mod admin;
 pub mod admission;
 pub mod api;
 pub mod connection;
 pub mod gallery;
 pub mod headers;
 mod http;
+pub mod privacy;
 pub mod rate;
+pub mod registration;
 mod static_files;
 pub mod uploads;
+
+pub use static_files::{shipped_map, shipped_map_names};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -25,7 +34,7 @@ use crate::hub::Registry;
 use crate::metrics::Metrics;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use tokio::sync::watch;
@@ -46,6 +55,8 @@ pub struct AppState {
     pub bound: std::net::SocketAddr,
     /// Connections per address.
     pub admission: std::sync::Arc<admission::Admission>,
+    /// The events the operator manages, started and stopped at run time.
+    pub instance: Arc<crate::instance::Instance>,
 }
 
 /// The whole HTTP surface of the server.
@@ -70,6 +81,37 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/events/{id}/gallery.csv", get(gallery::csv))
         .route("/api/events/{id}/gallery.dcat.json", get(gallery::dcat))
         .route("/e/{id}/gallery", get(gallery::page))
+        .route("/api/events/{id}/settings", put(admin::moderator_settings))
+        .route("/api/events/{id}/phase", post(admin::moderator_phase))
+        .route("/api/events/{id}/registration", get(registration::info))
+        .route(
+            "/api/events/{id}/registrations",
+            get(registration::list)
+                .post(registration::submit)
+                .layer(DefaultBodyLimit::max(registration::MAX_SIGN_UP_BYTES)),
+        )
+        .route(
+            "/api/events/{id}/registrations/{number}/{action}",
+            post(registration::decide),
+        )
+        .route("/e/{slug}/register", get(registration::page))
+        .route(
+            "/api/events/{id}/me",
+            get(privacy::download).delete(privacy::delete),
+        )
+        .route(
+            "/api/admin/events",
+            get(admin::list)
+                .post(admin::create)
+                .layer(DefaultBodyLimit::max(admin::MAX_ADMIN_BODY_BYTES)),
+        )
+        .route(
+            "/api/admin/events/{id}",
+            get(admin::show).put(admin::update).delete(admin::delete),
+        )
+        .route("/api/admin/events/{id}/phase", post(admin::phase))
+        .route("/api/admin/events/{id}/archive", post(admin::archive))
+        .route("/api/admin/events/{id}/clone", post(admin::clone))
         .route("/assets/{*path}", get(static_files::asset))
         .route("/venue/{*path}", get(static_files::venue_file))
         .route("/", get(static_files::index))

@@ -32,8 +32,8 @@ fn respond(path: &str, file: Option<rust_embed::EmbeddedFile>) -> Response {
     }
 }
 
-/// A page of the web client by its file name (e.g. the gallery, served at
-/// its own route).
+/// A page of the web client by its file name, for pages served at their own
+/// route (the gallery, the sign-up page).
 pub fn web_page(name: &str) -> Response {
     respond(name, WebFiles::get(name))
 }
@@ -65,6 +65,25 @@ pub async fn page(
     let html = format!("{path}.html");
     let file = WebFiles::get(&html);
     respond(&html, file)
+}
+
+/// The text of a map shipped in `assets/maps` (`campus` → `maps/campus.tmj`).
+pub fn shipped_map(name: &str) -> Option<String> {
+    let file = AssetFiles::get(&format!("maps/{name}.tmj"))?;
+    String::from_utf8(file.data.into_owned()).ok()
+}
+
+/// The names of the maps shipped in `assets/maps`, sorted.
+pub fn shipped_map_names() -> Vec<String> {
+    let mut names: Vec<String> = AssetFiles::iter()
+        .filter_map(|path| {
+            path.strip_prefix("maps/")?
+                .strip_suffix(".tmj")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// `/assets/...`: maps and tiles.

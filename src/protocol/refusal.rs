@@ -34,6 +34,10 @@ pub enum ErrorCode {
     /// live page) asked for more than watching. A member's refusal by role
     /// is the domain's `forbidden`: the same code.
     Forbidden,
+    /// The instance operator's token used as an event invite.
+    OperatorToken,
+    /// An uploaded or chosen venue map with errors (each listed).
+    InvalidMap,
     /// A refusal of the event's rules: [`DomainError::code`].
     Refused(&'static str),
 }

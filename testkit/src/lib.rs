@@ -75,6 +75,7 @@ pub fn temp_data_dir() -> PathBuf {
 pub struct TestServer {
     addr: SocketAddr,
     links: Vec<JoinLink>,
+    admin_link: Option<String>,
     data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -127,6 +128,7 @@ impl TestServer {
             .expect("server starts");
         let addr = server.local_addr();
         let links = server.join_links().to_vec();
+        let admin_link = server.admin_link().map(str::to_string);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {
@@ -139,6 +141,7 @@ impl TestServer {
         TestServer {
             addr,
             links,
+            admin_link,
             data_dir: PathBuf::new(),
             shutdown: Some(tx),
             task: Some(task),
@@ -874,6 +877,11 @@ impl TestServer {
     /// The join links this start showed.
     pub fn links(&self) -> &[JoinLink] {
         &self.links
+    }
+
+    /// The operator's admin link this start showed, if any.
+    pub fn admin_link(&self) -> Option<&str> {
+        self.admin_link.as_deref()
     }
 }
 

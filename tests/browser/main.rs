@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod admin;
 mod audit;
 use amphi_testkit as common;
 mod console_teams;
@@ -23,6 +24,7 @@ mod projects;
 mod restart;
 mod results;
 mod seats;
+mod sign_up;
 mod typography;
 
 use amphi::domain::Role;

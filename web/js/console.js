@@ -91,12 +91,19 @@ const pitchOp = (op, extra = {}) => act({ type: 'pitch', op, ...extra });
 const teamName = (id) => store.team(id)?.name ?? `#${id}`;
 const btn = (label, onclick, attrs = {}) => h('button', { type: 'button', class: 'small-btn', onclick, ...attrs }, label);
 
+/** The event's title and lifecycle phase in the top bar. */
+function showEvent(event) {
+  $('#event-title').textContent = event.title;
+  $('#event-phase').textContent = t('event.phase', { phase: t(`phase.${event.phase}`) });
+  document.body.classList.toggle('is-archived', event.phase === 'archived');
+}
+
 // ----- messages -----
 function receive(msg) {
   switch (msg.type) {
     case 'welcome':
       store.apply(msg);
-      $('#event-title').textContent = msg.event.title;
+      showEvent(msg.event);
       $('#me-name').textContent = `${msg.you.name} · ${t(`role.${msg.you.role}`)}`;
       // The cards show only to moderators (console.css); anyone else is
       // told so plainly, with the way back, and the page asks nothing more.
@@ -112,6 +119,7 @@ function receive(msg) {
       renderAll();
       return;
     case 'pong': clock.onPong(msg); return;
+    case 'event_updated': showEvent(msg.event); return;
     case 'pitch': S.pitch = msg; timerView.set(msg.timer); renderShow(); return;
     case 'help_queue': S.helpQueue = msg.requests; renderHelp(); return;
     case 'help_stats': S.helpStats = msg.stats; renderHelp(); return;

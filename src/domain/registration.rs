@@ -1,0 +1,417 @@
+//! Public sign-up: people register for an event (name, organisation,
+//! skills, optional email, accessibility needs, consent to the privacy
+//! notice); the moderator accepts or refuses; an accepted person gets a
+//! personal, single-use participant invite (its token is made by the hub,
+//! only its hash is journaled, and the moderator may re-issue it).
+//!
+//! Capacity: once as many registrations are accepted as the event's
+//! capacity, new sign-ups go to the waiting list and accepting is refused
+//! (`event_full`) until a place frees (a refusal of an accepted person).
+//! An invite-only event takes no sign-up. Sign-up is open while the event
+//! is in phase `registration` or `live`.
+
+use super::command::Effect;
+use super::error::DomainError;
+use super::event::Event;
+use super::ids::Millis;
+use super::lifecycle::EventPhase;
+use super::member::Invite;
+use super::permissions::{Permission, check};
+use super::role::Role;
+use super::text;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest organisation name, in characters.
+pub const MAX_ORGANISATION_CHARS: usize = 100;
+/// Most skills a person lists.
+pub const MAX_SKILLS: usize = 10;
+/// Longest skill, in characters.
+pub const MAX_SKILL_CHARS: usize = 40;
+/// Longest email address, in characters.
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest accessibility note, in characters.
+pub const MAX_ACCESSIBILITY_CHARS: usize = 500;
+/// Most registrations an event keeps (a bound on a public form).
+pub const MAX_REGISTRATIONS: usize = 20_000;
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Pending,
+    Waitlisted,
+    Accepted,
+    Refused,
+}
+
+/// One person's sign-up. Personal data: see `docs/privacy.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub id: u32,
+    pub name: String,
+    pub organisation: String,
+    pub skills: Vec<String>,
+    pub email: Option<String>,
+    pub accessibility: String,
+    pub status: RegistrationStatus,
+    pub at: Millis,
+    /// The personal invite of an accepted registration (the latest one).
+    pub invite: Option<u32>,
+}
+
+/// Every registration of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Registrations {
+    pub list: BTreeMap<u32, Registration>,
+    #[serde(default)]
+    pub next: u32,
+}
+
+impl Registrations {
+    /// Accepted registrations: the places promised.
+    pub fn accepted(&self) -> usize {
+        self.list
+            .values()
+            .filter(|r| r.status == RegistrationStatus::Accepted)
+            .count()
+    }
+}
+
+/// The sign-up form as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    pub name: String,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub accessibility: String,
+    /// Consent to the event's privacy notice: required.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// A change to the registrations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RegistrationCommand {
+    /// Someone signs up (public).
+    Submit { form: SignUp },
+    /// The moderator accepts: a personal invite with this token hash.
+    Accept { id: u32, token_hash: String },
+    /// The moderator refuses (an accepted person's invite is revoked).
+    Refuse { id: u32 },
+    /// The moderator replaces an accepted person's invite.
+    Reissue { id: u32, token_hash: String },
+}
+
+/// A registration refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("consent: the event's privacy notice must be accepted")]
+    ConsentRequired,
+    #[error("this event is on invitation only: no public sign-up")]
+    InviteOnly,
+    #[error("sign-up is closed in phase '{0}'")]
+    Closed(EventPhase),
+    #[error("{field}: {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+    #[error("no registration has id {0}")]
+    Unknown(u32),
+    #[error("registration {0} was already decided")]
+    AlreadyDecided(u32),
+    #[error("registration {0} is not accepted")]
+    NotAccepted(u32),
+    #[error("this event takes no more sign-ups")]
+    TooMany,
+}
+
+impl RegistrationError {
+    /// The stable wire code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegistrationError::ConsentRequired => "consent_required",
+            RegistrationError::InviteOnly => "invite_only",
+            RegistrationError::Closed(_) => "registration_closed",
+            RegistrationError::Invalid { .. } => "invalid_registration",
+            RegistrationError::Unknown(_) => "unknown_registration",
+            RegistrationError::AlreadyDecided(_) => "already_decided",
+            RegistrationError::NotAccepted(_) => "not_accepted",
+            RegistrationError::TooMany => "registration_closed",
+        }
+    }
+
+    /// The form field it is about, if one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            RegistrationError::ConsentRequired => Some("consent"),
+            RegistrationError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> RegistrationError {
+    RegistrationError::Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+/// A short free text, trimmed, at most `max` characters.
+fn short(field: &'static str, value: &str, max: usize) -> Result<String, RegistrationError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("at most {max} characters")));
+    }
+    if value.chars().any(char::is_control) && field != "accessibility" {
+        return Err(invalid(field, "no control characters"));
+    }
+    Ok(value.to_string())
+}
+
+impl SignUp {
+    /// The form cleaned, or the first field that is wrong.
+    pub fn cleaned(&self, max_name_chars: usize) -> Result<SignUp, RegistrationError> {
+        if !self.consent {
+            return Err(RegistrationError::ConsentRequired);
+        }
+        let name = text::clean_name("name", &self.name, max_name_chars)
+            .map_err(|e| invalid("name", e.to_string()))?;
+        let organisation = short("organisation", &self.organisation, MAX_ORGANISATION_CHARS)?;
+        if self.skills.len() > MAX_SKILLS {
+            return Err(invalid("skills", format!("at most {MAX_SKILLS}")));
+        }
+        let skills = self
+            .skills
+            .iter()
+            .map(|s| short("skills", s, MAX_SKILL_CHARS))
+            .filter(|s| !matches!(s, Ok(s) if s.is_empty()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let email = match self.email.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(email) => {
+                let plausible = email.chars().count() <= MAX_EMAIL_CHARS
+                    && !email.chars().any(char::is_whitespace)
+                    && email
+                        .split_once('@')
+                        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
+                if !plausible {
+                    return Err(invalid("email", "not an email address"));
+                }
+                Some(email.to_string())
+            }
+        };
+        let accessibility = short(
+            "accessibility",
+            &self.accessibility,
+            MAX_ACCESSIBILITY_CHARS,
+        )?;
+        Ok(SignUp {
+            name,
+            organisation,
+            skills,
+            email,
+            accessibility,
+            consent: true,
+        })
+    }
+}
+
+impl Event {
+    /// Checks a registration command (`actor_role`: `None` for the public
+    /// form or the system).
+    pub(super) fn check_registration(
+        &self,
+        actor_role: Option<Role>,
+        command: &RegistrationCommand,
+    ) -> Result<(), DomainError> {
+        let regs = &self.state.registrations;
+        match command {
+            RegistrationCommand::Submit { form } => {
+                if self.state.settings.as_ref().is_some_and(|s| s.invite_only) {
+                    return Err(RegistrationError::InviteOnly.into());
+                }
+                let phase = self.state.phase;
+                if !matches!(phase, EventPhase::Registration | EventPhase::Live) {
+                    return Err(RegistrationError::Closed(phase).into());
+                }
+                if regs.list.len() >= MAX_REGISTRATIONS {
+                    return Err(RegistrationError::TooMany.into());
+                }
+                form.cleaned(self.limits.max_name_chars)?;
+            }
+            RegistrationCommand::Accept { id, .. } => {
+                if let Some(role) = actor_role {
+                    check(role, Permission::Moderate)?;
+                }
+                let reg = regs.list.get(id).ok_or(RegistrationError::Unknown(*id))?;
+                if !matches!(
+                    reg.status,
+                    RegistrationStatus::Pending | RegistrationStatus::Waitlisted
+                ) {
+                    return Err(RegistrationError::AlreadyDecided(*id).into());
+                }
+                if let Some(capacity) = self.capacity()
+                    && regs.accepted() >= capacity as usize
+                {
+                    return Err(DomainError::EventFull { capacity });
+                }
+            }
+            RegistrationCommand::Refuse { id } => {
+                if let Some(role) = actor_role {
+                    check(role, Permission::Moderate)?;
+                }
+                let reg = regs.list.get(id).ok_or(RegistrationError::Unknown(*id))?;
+                if reg.status == RegistrationStatus::Refused {
+                    return Err(RegistrationError::AlreadyDecided(*id).into());
+                }
+            }
+            RegistrationCommand::Reissue { id, .. } => {
+                if let Some(role) = actor_role {
+                    check(role, Permission::Moderate)?;
+                }
+                let reg = regs.list.get(id).ok_or(RegistrationError::Unknown(*id))?;
+                if reg.status != RegistrationStatus::Accepted {
+                    return Err(RegistrationError::NotAccepted(*id).into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a checked registration command.
+    pub(super) fn commit_registration(
+        &mut self,
+        command: &RegistrationCommand,
+        now: Millis,
+    ) -> Vec<Effect> {
+        match command {
+            RegistrationCommand::Submit { form } => {
+                let Ok(form) = form.cleaned(self.limits.max_name_chars) else {
+                    return vec![];
+                };
+                let full = self
+                    .capacity()
+                    .is_some_and(|c| self.state.registrations.accepted() >= c as usize);
+                let regs = &mut self.state.registrations;
+                regs.next = regs.next.max(1);
+                let id = regs.next;
+                regs.next += 1;
+                regs.list.insert(
+                    id,
+                    Registration {
+                        id,
+                        name: form.name,
+                        organisation: form.organisation,
+                        skills: form.skills,
+                        email: form.email,
+                        accessibility: form.accessibility,
+                        status: if full {
+                            RegistrationStatus::Waitlisted
+                        } else {
+                            RegistrationStatus::Pending
+                        },
+                        at: now,
+                        invite: None,
+                    },
+                );
+                vec![]
+            }
+            RegistrationCommand::Accept { id, token_hash }
+            | RegistrationCommand::Reissue { id, token_hash } => {
+                let Some(name) = self
+                    .state
+                    .registrations
+                    .list
+                    .get(id)
+                    .map(|r| r.name.clone())
+                else {
+                    return vec![];
+                };
+                self.revoke_registration_invite(*id);
+                let invite = self.add_invite(Invite {
+                    id: 0,
+                    token_hash: token_hash.clone(),
+                    role: Role::Participant,
+                    team: None,
+                    name: Some(name),
+                    label: format!("inscription {id}"),
+                    expires_at: None,
+                    max_uses: Some(1),
+                    uses: 0,
+                    revoked: false,
+                });
+                if let Some(reg) = self.state.registrations.list.get_mut(id) {
+                    reg.status = RegistrationStatus::Accepted;
+                    reg.invite = Some(invite);
+                }
+                vec![Effect::InvitesChanged]
+            }
+            RegistrationCommand::Refuse { id } => {
+                self.revoke_registration_invite(*id);
+                if let Some(reg) = self.state.registrations.list.get_mut(id) {
+                    reg.status = RegistrationStatus::Refused;
+                }
+                vec![Effect::InvitesChanged]
+            }
+        }
+    }
+
+    fn revoke_registration_invite(&mut self, id: u32) {
+        let old = self
+            .state
+            .registrations
+            .list
+            .get(&id)
+            .and_then(|r| r.invite);
+        if let Some(invite) = old.and_then(|i| self.state.invites.iter_mut().find(|v| v.id == i)) {
+            invite.revoked = true;
+        }
+    }
+
+    fn capacity(&self) -> Option<u32> {
+        self.state.settings.as_ref().and_then(|s| s.capacity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(name: &str) -> SignUp {
+        SignUp {
+            name: name.into(),
+            organisation: "Région".into(),
+            skills: vec!["data".into(), " ".into()],
+            email: Some("a@b.fr".into()),
+            accessibility: String::new(),
+            consent: true,
+        }
+    }
+
+    #[test]
+    fn the_form_is_cleaned_and_checked_field_by_field() {
+        let cleaned = form(" Inès ").cleaned(40).unwrap();
+        assert_eq!(cleaned.name, "Inès");
+        assert_eq!(cleaned.skills, ["data"]);
+        let mut f = form("A");
+        f.consent = false;
+        assert_eq!(f.cleaned(40).unwrap_err().field(), Some("consent"));
+        let mut f = form("A");
+        f.email = Some("not an email".into());
+        assert_eq!(f.cleaned(40).unwrap_err().field(), Some("email"));
+        let mut f = form("A");
+        f.organisation = "x".repeat(101);
+        assert_eq!(f.cleaned(40).unwrap_err().field(), Some("organisation"));
+        assert_eq!(form("").cleaned(40).unwrap_err().field(), Some("name"));
+    }
+}

@@ -1,0 +1,141 @@
+//! Public sign-up over HTTP, and the moderator's decisions (docs/events.md).
+//!
+//! | method and path | who | does |
+//! |---|---|---|
+//! | `GET /e/{slug}/register` | anyone | the sign-up page |
+//! | `GET /api/events/{id}/registration` | anyone | title, dates, whether sign-up is open |
+//! | `POST /api/events/{id}/registrations` | anyone | sign up: `pending` or `waitlisted` |
+//! | `GET /api/events/{id}/registrations` | its moderator | every registration |
+//! | `POST /api/events/{id}/registrations/{n}/accept` | its moderator | a personal join link, shown once |
+//! | `POST /api/events/{id}/registrations/{n}/reissue` | its moderator | a new link; the old one is revoked |
+//! | `POST /api/events/{id}/registrations/{n}/refuse` | its moderator | refused (a given link is revoked) |
+
+use super::AppState;
+use super::admin::{Answer, ApiRefusal, moderator_session, ok, parse};
+use crate::domain::registration::SignUp;
+use crate::hub::registration::{RegistrationAnswer, RegistrationOp};
+use crate::hub::{HubMsg, Refusal};
+use crate::protocol::ErrorCode;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// Largest sign-up body.
+pub const MAX_SIGN_UP_BYTES: usize = 16 * 1024;
+
+async fn ask(
+    state: &AppState,
+    id: &str,
+    session: Option<String>,
+    op: RegistrationOp,
+) -> Result<RegistrationAnswer, ApiRefusal> {
+    let Some(event) = state.registry.by_slug(id) else {
+        return Err(ApiRefusal::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownEvent,
+            "no such event",
+        ));
+    };
+    let stopped = || Refusal {
+        code: ErrorCode::Overloaded,
+        message: "the event is not running".into(),
+    };
+    let (reply, answer) = oneshot::channel();
+    if !event
+        .send(HubMsg::Registration { session, op, reply })
+        .await
+    {
+        return Err(stopped().into());
+    }
+    Ok(answer.await.map_err(|_| stopped())??)
+}
+
+/// `GET /e/{slug}/register`: the sign-up page of an existing event.
+pub async fn page(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> Response {
+    if state.registry.by_slug(&slug).is_none() {
+        return (StatusCode::NOT_FOUND, "no such event").into_response();
+    }
+    super::static_files::web_page("register.html")
+}
+
+/// `GET /api/events/{id}/registration`.
+pub async fn info(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Answer {
+    ok(
+        StatusCode::OK,
+        ask(&state, &id, None, RegistrationOp::Info).await?,
+    )
+}
+
+/// `POST /api/events/{id}/registrations`: a sign-up.
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let form: SignUp = parse(&body)?;
+    // Checked here first, for an error naming the field; the event checks
+    // again when it applies the sign-up.
+    if let Err(err) = form.cleaned(state.config.limits.max_name_chars) {
+        return Err(ApiRefusal::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::Refused(err.code()),
+            &err.to_string(),
+        )
+        .with_field(err.field()));
+    }
+    ok(
+        StatusCode::CREATED,
+        ask(&state, &id, None, RegistrationOp::Submit(form)).await?,
+    )
+}
+
+/// `GET /api/events/{id}/registrations` (moderator).
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let session = moderator_session(&headers)?;
+    ok(
+        StatusCode::OK,
+        ask(&state, &id, Some(session), RegistrationOp::List).await?,
+    )
+}
+
+/// `POST /api/events/{id}/registrations/{n}/{accept|refuse|reissue}`.
+pub async fn decide(
+    State(state): State<Arc<AppState>>,
+    Path((id, number, action)): Path<(String, u32, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let session = moderator_session(&headers)?;
+    let op = match action.as_str() {
+        "accept" => RegistrationOp::Accept(number),
+        "refuse" => RegistrationOp::Refuse(number),
+        "reissue" => RegistrationOp::Reissue(number),
+        _ => {
+            return Err(ApiRefusal::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::InvalidMessage,
+                "the action is accept, refuse or reissue",
+            ));
+        }
+    };
+    let answer = ask(&state, &id, Some(session), op).await?;
+    if let RegistrationAnswer::Invite {
+        registration,
+        token,
+    } = &answer
+    {
+        let base = state.config.base_url(state.bound);
+        let link = format!("{base}/?event={id}&invite={token}");
+        return ok(
+            StatusCode::OK,
+            serde_json::json!({ "registration": registration, "link": link }),
+        );
+    }
+    ok(StatusCode::OK, answer)
+}

@@ -1,0 +1,68 @@
+//! The public sign-up page (/e/<slug>/register): a missing consent is named
+//! and marked; a complete form is recorded and the person told what comes
+//! next.
+
+use super::*;
+
+#[tokio::test]
+async fn a_person_signs_up_on_the_public_page() {
+    let Some(mut s) = setup("a_person_signs_up_on_the_public_page").await else {
+        return;
+    };
+    let link = s.server.admin_link().expect("an admin link").to_string();
+    let token = link.split("#token=").nth(1).unwrap().to_string();
+    let auth = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = json!({"settings": {"title": "Hackathon Donnée en Région", "slug": "region",
+        "starts_on": "2027-03-12", "ends_on": "2027-03-13"}});
+    let created = common::http_request(
+        s.server.addr(),
+        "POST",
+        "/api/admin/events",
+        &headers,
+        body.to_string().as_bytes(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let phase = json!({"phase": "registration"}).to_string();
+    common::http_request(
+        s.server.addr(),
+        "POST",
+        "/api/admin/events/region/phase",
+        &headers,
+        phase.as_bytes(),
+    )
+    .await;
+
+    let ines = s.driver.browser("ines").await;
+    ines.goto(&s.url("/e/region/register?lang=fr")).await;
+    ines.js(CATCH_ERRORS, vec![]).await;
+    ines.wait_text("#event-title", "Hackathon Donnée en Région")
+        .await;
+    ines.wait_text("#dates", "2027-03-12").await;
+    ines.fill("#r-name", "Inès Caradec").await;
+    ines.fill("#r-organisation", "Région Bretagne").await;
+    ines.fill("#r-skills", "données, cartographie").await;
+    ines.fill("#r-accessibility", "Sous-titres pendant les pitchs")
+        .await;
+    ines.click("#signup-form button[type=submit]").await;
+    ines.wait_text("#signup-error", "consentement").await;
+    let marked = ines
+        .js(
+            "return document.querySelector('#r-consent').getAttribute('aria-invalid');",
+            vec![],
+        )
+        .await;
+    assert_eq!(marked, json!("true"));
+    ines.screenshot("sign-up").await;
+    ines.click("#r-consent").await;
+    ines.click("#signup-form button[type=submit]").await;
+    ines.wait_text("#signup-done", "Inscription reçue").await;
+    let errors = ines.js("return window.__errors;", vec![]).await;
+    assert_eq!(errors, json!([]), "no page errors");
+    ines.close().await;
+    s.done();
+}
