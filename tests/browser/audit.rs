@@ -73,6 +73,21 @@ async fn every_page_passes_the_automated_accessibility_audit() {
     let claire = s.console("Claire").await;
     found.push(("/console.html", audit(&claire, &axe).await));
 
+    let admin_link = s.server.admin_link().expect("an admin link").to_string();
+    let token = admin_link.split("#token=").nth(1).unwrap().to_string();
+    let op = s.driver.browser("operator").await;
+    op.goto(&s.url(&format!("/admin?lang=fr#token={token}")))
+        .await;
+    op.wait_text("#events-body", "Hackathon démo").await;
+    found.push(("/admin", audit(&op, &axe).await));
+    let signer = s.driver.browser("signer").await;
+    signer.goto(&s.url("/e/demo/register?lang=fr")).await;
+    signer.wait_text("#event-title", "Hackathon démo").await;
+    found.push(("/e/demo/register", audit(&signer, &axe).await));
+    zoe.goto(&s.url("/me?event=demo&lang=fr")).await;
+    zoe.wait_text("#summary", "Zoe").await;
+    found.push(("/me", audit(&zoe, &axe).await));
+
     for (page, violations) in &found {
         println!("{page}: {violations}");
     }
@@ -81,7 +96,7 @@ async fn every_page_passes_the_automated_accessibility_audit() {
         .filter(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()))
         .collect();
     assert!(failing.is_empty(), "accessibility violations: {failing:?}");
-    for b in [zoe, live, stage, claire] {
+    for b in [zoe, live, stage, claire, op, signer] {
         b.close().await;
     }
     s.done();

@@ -19,6 +19,7 @@ mod idle;
 mod labels;
 mod layout;
 mod media;
+mod my_data;
 mod notices;
 mod projects;
 mod restart;

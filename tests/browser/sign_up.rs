@@ -63,6 +63,41 @@ async fn a_person_signs_up_on_the_public_page() {
     ines.wait_text("#signup-done", "Inscription reçue").await;
     let errors = ines.js("return window.__errors;", vec![]).await;
     assert_eq!(errors, json!([]), "no page errors");
-    ines.close().await;
+
+    // The event's moderator accepts her from the console: her personal
+    // link is shown once.
+    let created: Value = serde_json::from_str(&created.body).unwrap();
+    let invite = common::token_of(created["moderator_link"].as_str().unwrap());
+    let claire = s.driver.browser("claire").await;
+    claire
+        .goto(&s.url(&format!(
+            "/?event=region&lang=fr&invite={invite}&name=Claire&debug=1"
+        )))
+        .await;
+    claire
+        .wait(
+            "the welcome",
+            "return Boolean(window.amphi && amphi.store.me);",
+            vec![],
+        )
+        .await;
+    claire
+        .goto(&s.url("/console.html?event=region&lang=fr&debug=1"))
+        .await;
+    claire.js(CATCH_ERRORS, vec![]).await;
+    claire.wait_text("#registrations", "Inès Caradec").await;
+    claire
+        .wait_text("#registrations", "Sous-titres pendant les pitchs")
+        .await;
+    claire
+        .click("#regs-list li[data-registration='1'] button")
+        .await;
+    claire.wait_text("#regs-link", "invite=").await;
+    claire.wait_text("#regs-list", "acceptée").await;
+    let errors = claire.js("return window.__errors;", vec![]).await;
+    assert_eq!(errors, json!([]), "no console errors");
+    for b in [ines, claire] {
+        b.close().await;
+    }
     s.done();
 }

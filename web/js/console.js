@@ -14,6 +14,7 @@ import { timerStateText } from './screen.js';
 import { staffBoard } from './jury.js';
 import { HELP_TAGS, formatWait } from './help.js';
 import { h, $, fill, toast, keepFocus } from './ui.js';
+import { renderRegistrations } from './registrations.js';
 
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') || 'demo';
@@ -117,6 +118,7 @@ function receive(msg) {
       conn.send({ type: 'list_invites' });
       conn.send({ type: 'get_audit_log' });
       renderAll();
+      renderRegistrations($('#registrations'), eventId, token);
       return;
     case 'pong': clock.onPong(msg); return;
     case 'event_updated': showEvent(msg.event); return;
