@@ -68,10 +68,13 @@ pub const CSV_COLUMNS: [&str; 13] = [
 ];
 
 impl Event {
-    /// Whether the results are out: switch this one function to the event's
-    /// lifecycle once it has one.
+    /// Whether the results are out: the event's lifecycle reached "results
+    /// published" (or archived after it), or the moderator published the
+    /// jury's scores.
     pub fn results_published(&self) -> bool {
-        self.state.jury.published
+        use super::lifecycle::EventPhase;
+        matches!(self.state.phase, EventPhase::Results | EventPhase::Archived)
+            || self.state.jury.published
     }
 
     /// Whether a team's page is public: results published, or the team
@@ -341,5 +344,18 @@ mod tests {
         assert_eq!(iso_date(0), "1970-01-01");
         assert_eq!(iso_date(1_795_600_000_000), "2026-11-25");
         assert_eq!(iso_date(951_782_400_000), "2000-02-29");
+    }
+
+    #[test]
+    fn the_lifecycle_publishing_results_opens_the_gallery() {
+        use crate::domain::lifecycle::EventPhase;
+        let mut event = crate::domain::teams::tests::event();
+        assert!(!event.results_published());
+        event.state.phase = EventPhase::Judging;
+        assert!(!event.results_published(), "judging is not published");
+        event.state.phase = EventPhase::Results;
+        assert!(event.results_published());
+        event.state.phase = EventPhase::Archived;
+        assert!(event.results_published());
     }
 }
