@@ -168,6 +168,9 @@ impl Event {
                     entry.target.clear();
                     entry.reason.clear();
                 }
+                for request in self.state.help.requests.values_mut() {
+                    erase_help_texts(request);
+                }
                 self.state.purged = true;
                 vec![]
             }
@@ -204,6 +207,11 @@ impl Event {
         for seq in seqs {
             self.state.chat.delete(seq);
         }
+        for request in self.state.help.requests.values_mut() {
+            if request.asked_by == member {
+                erase_help_texts(request);
+            }
+        }
         self.by_session.remove(&old_session);
         self.forget_skeleton(&text::name_skeleton(&old_name), member);
         if let Some(person) = self.state.members.get_mut(&member) {
@@ -212,6 +220,15 @@ impl Event {
             person.session_hash = format!("forgotten-{}", member.0);
             person.banned = true;
         }
+    }
+}
+
+/// Erases what people wrote in a help request (its description and the
+/// rating's comment), keeping its tags, times and stars for the statistics.
+fn erase_help_texts(request: &mut super::help::HelpRequest) {
+    request.description.clear();
+    if let Some(rating) = &mut request.rating {
+        rating.comment.clear();
     }
 }
 
@@ -270,5 +287,30 @@ mod tests {
             invite: None,
         };
         assert!(e.apply(None, &again, 3).is_ok());
+    }
+
+    #[test]
+    fn forgetting_a_person_erases_what_they_wrote_in_help_requests() {
+        use crate::domain::help::HelpCommand;
+        let mut e = crate::domain::teams::tests::event();
+        let me = crate::domain::teams::tests::join(&mut e, "Inès", Role::Participant);
+        let team = Command::CreateTeam {
+            name: "Les Données".into(),
+            challenge: None,
+        };
+        e.apply(Some(me), &team, 0).unwrap();
+        let ask = Command::Help(HelpCommand::Ask {
+            tags: vec![crate::domain::help::HelpTag::Data],
+            description: "Mon adresse : 3 rue des Lilas".into(),
+        });
+        e.apply(Some(me), &ask, 1).unwrap();
+        let forget = Command::Privacy(PrivacyCommand::Forget { member: me });
+        e.apply(Some(me), &forget, 2).unwrap();
+        let request = e.state().help.requests.values().next().unwrap();
+        assert_eq!(request.description, "");
+        assert_eq!(
+            request.asked_by, me,
+            "the request itself stays, for the statistics"
+        );
     }
 }
