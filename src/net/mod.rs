@@ -13,7 +13,9 @@ pub mod connection;
 pub mod headers;
 mod http;
 pub mod rate;
+mod socket;
 mod static_files;
+mod upgrade;
 
 use crate::clock::Clock;
 use crate::config::Config;
