@@ -26,7 +26,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tracing::Instrument;
 
 /// How long a closing connection waits for a slow client to take its last
@@ -223,7 +223,8 @@ async fn close_connection(
 }
 
 enum Incoming {
-    Text(String),
+    /// The frame as read, not copied.
+    Text(Utf8Bytes),
     Skip,
     End,
 }
@@ -235,7 +236,7 @@ async fn incoming_text(
     incoming: Option<Result<Message, WsError>>,
 ) -> Incoming {
     match incoming {
-        Some(Ok(Message::Text(text))) => Incoming::Text(text.to_string()),
+        Some(Ok(Message::Text(text))) => Incoming::Text(text),
         Some(Ok(Message::Binary(_))) => {
             let _ = send_now(
                 socket,

@@ -24,8 +24,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocket, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// Most slices handed to one `writev` (Linux takes at most 1024).
-const MAX_SLICES: usize = 512;
+/// Most slices handed to one `writev` (Linux takes at most 1024); a tick's
+/// burst (its answers and its batch) needs a few.
+const MAX_SLICES: usize = 64;
 /// Parts of frames the write queue keeps room for between bursts.
 const KEEP_PARTS: usize = 4;
 
