@@ -10,6 +10,12 @@
 //! With `direct` as fourth argument there are no sending tasks at all: the
 //! tick itself writes the frame to every socket, one non-blocking write each.
 //!
+//! It also prints the CPU time of the sending side (its runtime's threads,
+//! which also pay for the kernel's loopback receive path, as the server
+//! does in S1) per second of ticks: the floor of S1's server CPU for the
+//! same frames. `SEND_WORKERS` sets the sending runtime's threads (default
+//! 2; 1 matches a server pinned to one core).
+//!
 //! ```sh
 //! ulimit -n 20000
 //! cargo run --release --example fanout_floor -- 2000 3000 100          # N BYTES TICKS
@@ -31,11 +37,38 @@ fn now_us() -> u64 {
         .map_or(0, |d| d.as_micros() as u64)
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+fn runtime(name: &str, workers: usize) -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
+        .thread_name(name)
         .enable_all()
         .build()?)
+}
+
+/// CPU seconds (user + system) used so far by this process's threads named
+/// `name`.
+fn cpu_of_threads(name: &str) -> f64 {
+    let ticks_per_s = 100.0; // USER_HZ
+    let mut total = 0.0;
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if &stat[open + 1..close] != name {
+            continue;
+        }
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+        // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+        total += field(11).unwrap_or(0.0) + field(12).unwrap_or(0.0);
+    }
+    total / ticks_per_s
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,8 +88,12 @@ fn main() -> anyhow::Result<()> {
         bail!("N must be 1 to 10000");
     }
 
-    let sender = runtime()?;
-    let receiver = runtime()?;
+    let send_workers = std::env::var("SEND_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
+    let sender = runtime("floor-send", send_workers)?;
+    let receiver = runtime("floor-recv", 2)?;
     let listener = sender.block_on(TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     let (frames, _) = watch::channel(Bytes::new());
@@ -118,6 +155,8 @@ fn main() -> anyhow::Result<()> {
     sender.block_on(accepting)??;
 
     // The ticks.
+    let cpu_before = cpu_of_threads("floor-send");
+    let ticking = std::time::Instant::now();
     let period = Duration::from_millis(100);
     let mut next = std::time::Instant::now() + period;
     for _ in 0..ticks {
@@ -142,11 +181,13 @@ fn main() -> anyhow::Result<()> {
     for reader in readers {
         receiver.block_on(reader)??;
     }
+    let send_cpu = cpu_of_threads("floor-send") - cpu_before;
+    let send_pct = 100.0 * send_cpu / ticking.elapsed().as_secs_f64();
 
     let h = latencies.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "{n} connections, {bytes} B frames, {ticks} ticks{}: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms",
+        "{n} connections, {bytes} B frames, {ticks} ticks{}: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms; sending side {send_pct:.1}% of a core ({send_workers} workers)",
         if direct { ", direct writes" } else { "" },
         ms(0.5),
         ms(0.99),

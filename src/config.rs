@@ -44,7 +44,9 @@ pub struct Config {
     /// WebSocket read buffer per connection. tungstenite's default is 128 KiB,
     /// far too much for ten thousand mostly idle sockets.
     pub ws_read_buffer_bytes: usize,
-    /// WebSocket write buffer per connection (bytes buffered before a flush).
+    /// Most bytes of control frames (pongs, the close frame) held for a
+    /// connection while its socket is full; the server's own frames are
+    /// written from their shared buffers and never copied there.
     pub ws_write_buffer_bytes: usize,
     /// Frames that must arrive (chat, state) queued per client before it is
     /// closed as too slow.

@@ -5,12 +5,13 @@
 //! allocates its first block of 32 slots (over 1.5 KiB with its shared state)
 //! as soon as it is made, and most connections sit idle for hours. This queue
 //! takes memory only for the frames waiting in it, and gives back what a burst
-//! made it grow once it is empty again.
+//! made it grow once it is empty again. It has no wake-up of its own: the
+//! link wakes the connection through the one signal it shares with position
+//! batches and close requests ([`super::session`]).
 
 use crate::protocol::Frame;
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use tokio::sync::Notify;
 
 /// Capacity (in frames) an empty queue keeps; more is given back.
 const KEEP_WHEN_EMPTY: usize = 8;
@@ -19,8 +20,6 @@ const KEEP_WHEN_EMPTY: usize = 8;
 #[derive(Debug)]
 pub struct Queue {
     state: Mutex<State>,
-    /// Signalled when a frame is queued or the last sender is gone.
-    ready: Notify,
 }
 
 #[derive(Debug)]
@@ -64,7 +63,6 @@ impl Queue {
                 senders: 1,
                 closed: false,
             }),
-            ready: Notify::new(),
         }
     }
 
@@ -74,18 +72,9 @@ impl Queue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues a frame unless the queue is full or the receiver gone. Never waits.
+    /// Queues a frame unless the queue is full or the receiver gone. Never
+    /// waits, and wakes nobody: the caller does.
     pub fn push(&self, frame: Frame) -> Push {
-        let pushed = self.push_quietly(frame);
-        if pushed == Push::Queued {
-            self.ready.notify_one();
-        }
-        pushed
-    }
-
-    /// Like [`Queue::push`], without waking the receiver: for a caller that
-    /// wakes the connection another way right after.
-    pub fn push_quietly(&self, frame: Frame) -> Push {
         let mut state = self.state();
         if state.closed {
             return Push::Closed;
@@ -102,22 +91,10 @@ impl Queue {
         self.state().take()
     }
 
-    /// Waits for the oldest frame; `None` once every sender is gone and the
-    /// queue is empty. Cancel-safe: a frame is only taken when returned.
-    pub async fn pop(&self) -> Option<Frame> {
-        loop {
-            {
-                let mut state = self.state();
-                if let Some(frame) = state.take() {
-                    return Some(frame);
-                }
-                if state.senders == 0 {
-                    return None;
-                }
-            }
-            // A frame queued since the check left a permit: no wake-up is lost.
-            self.ready.notified().await;
-        }
+    /// Whether every sender is gone and nothing is left to read.
+    pub fn is_ended(&self) -> bool {
+        let state = self.state();
+        state.senders == 0 && state.frames.is_empty()
     }
 
     /// One more sender.
@@ -125,16 +102,12 @@ impl Queue {
         self.state().senders += 1;
     }
 
-    /// One sender less; the receiver hears when it was the last.
-    pub fn remove_sender(&self) {
-        let last = {
-            let mut state = self.state();
-            state.senders = state.senders.saturating_sub(1);
-            state.senders == 0
-        };
-        if last {
-            self.ready.notify_one();
-        }
+    /// One sender less; true when it was the last (the caller wakes the
+    /// receiver).
+    pub fn remove_sender(&self) -> bool {
+        let mut state = self.state();
+        state.senders = state.senders.saturating_sub(1);
+        state.senders == 0
     }
 
     /// The receiver is gone: drops what is queued and refuses new frames.

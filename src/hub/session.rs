@@ -32,6 +32,8 @@ pub struct SessionShared {
     /// snapshot of the room, since change-only batches were lost.
     stale: AtomicBool,
     close: Mutex<Option<CloseReason>>,
+    /// The connection's one wake-up: a frame queued, a position batch, a
+    /// close request, or the last link gone.
     wake: Notify,
     /// Signalled by [`SessionLink::close`] only, so a connection stuck writing
     /// to a client that stopped reading can give up without taking `wake`
@@ -51,7 +53,8 @@ impl SessionShared {
         }
     }
 
-    /// Waits until there is a position batch or a close request.
+    /// Waits until there is something to do: frames or a position batch to
+    /// write, a close request, or the last link gone.
     pub async fn woken(&self) {
         self.wake.notified().await
     }
@@ -120,7 +123,9 @@ impl Clone for SessionLink {
 
 impl Drop for SessionLink {
     fn drop(&mut self) {
-        self.shared.queue.remove_sender();
+        if self.shared.queue.remove_sender() {
+            self.shared.wake.notify_one();
+        }
     }
 }
 
@@ -134,14 +139,31 @@ pub struct Outbox {
 
 impl Outbox {
     /// The next frame; `None` once the hub let go of the connection (every
-    /// link dropped) and nothing is left. Cancel-safe.
+    /// link dropped) and nothing is left. Cancel-safe. It waits on the
+    /// connection's one wake-up, which it may take from a position batch:
+    /// a connection that also writes batches waits on
+    /// [`SessionShared::woken`] and reads with [`Outbox::try_recv`].
     pub async fn recv(&mut self) -> Option<Frame> {
-        self.shared.queue.pop().await
+        loop {
+            if let Some(frame) = self.try_recv() {
+                return Some(frame);
+            }
+            if self.is_ended() {
+                return None;
+            }
+            self.shared.wake.notified().await;
+        }
     }
 
     /// The next frame if one is already queued.
     pub fn try_recv(&mut self) -> Option<Frame> {
         self.shared.queue.try_pop()
+    }
+
+    /// Whether the hub let go of the connection (every link dropped) and
+    /// nothing is left to write.
+    pub fn is_ended(&self) -> bool {
+        self.shared.queue.is_ended()
     }
 }
 
@@ -179,16 +201,20 @@ impl SessionLink {
         )
     }
 
-    /// Queues a frame that must arrive. Never waits.
+    /// Queues a frame that must arrive and wakes the connection. Never waits.
     pub fn send(&self, frame: Frame) -> Delivery {
-        self.delivery(self.shared.queue.push(frame))
+        let pushed = self.shared.queue.push(frame);
+        if pushed == Push::Queued {
+            self.shared.wake.notify_one();
+        }
+        self.delivery(pushed)
     }
 
     /// Queues a frame that must arrive, to go out with the position batch
     /// offered right after: the connection is woken once, by
     /// [`SessionLink::offer_positions`], and writes both at once.
     pub fn send_before_positions(&self, frame: Frame) -> Delivery {
-        self.delivery(self.shared.queue.push_quietly(frame))
+        self.delivery(self.shared.queue.push(frame))
     }
 
     fn delivery(&self, pushed: Push) -> Delivery {

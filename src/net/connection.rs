@@ -7,23 +7,26 @@
 use super::AppState;
 use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
+use super::socket::Socket;
+use super::upgrade::Upgrade;
 use crate::hub::session::{CloseReason, ConnId, Outbox, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::ErrorCode;
 use crate::protocol::{
     ClientMsg, CloseCode, Frame, PROTOCOL_VERSION, Request, ServerMsg, decode, encode,
 };
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::FutureExt;
+use hyper::upgrade::Upgraded;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tracing::Instrument;
 
 /// How long a closing connection waits for a slow client to take its last
@@ -35,12 +38,9 @@ pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// the close frame). Larger frames are cut at their header.
 const OVERSIZED_FRAME_READ_FACTOR: usize = 4;
 
-type Sink = SplitSink<WebSocket, Message>;
-type Stream = SplitStream<WebSocket>;
-
 /// `GET /ws`: checks the origin, sizes the buffers, and upgrades.
 pub async fn upgrade(
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<Arc<AppState>>,
@@ -60,20 +60,23 @@ pub async fn upgrade(
     };
     let config = &state.config;
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
-    ws.read_buffer_size(config.ws_read_buffer_bytes)
-        .write_buffer_size(config.ws_write_buffer_bytes)
-        .max_write_buffer_size(config.ws_write_buffer_bytes.max(config.max_frame_bytes) * 64)
-        .max_frame_size(
+    // Only tungstenite's control frames (pongs, close) go through its write
+    // buffer; the server's frames are written by `Socket::send_texts`.
+    let ws_config = WebSocketConfig::default()
+        .read_buffer_size(config.ws_read_buffer_bytes)
+        .write_buffer_size(0)
+        .max_write_buffer_size(config.ws_write_buffer_bytes.max(1024))
+        .max_frame_size(Some(
             config
                 .max_frame_bytes
                 .saturating_mul(OVERSIZED_FRAME_READ_FACTOR),
-        )
-        .max_message_size(config.max_frame_bytes)
-        .on_upgrade(move |socket| {
-            let span = tracing::info_span!("conn", id = conn, %peer);
-            // The admission is held for the connection's whole life.
-            serve(socket, state, conn, admitted).instrument(span)
-        })
+        ))
+        .max_message_size(Some(config.max_frame_bytes));
+    ws.on_upgrade(move |upgraded| {
+        let span = tracing::info_span!("conn", id = conn, %peer);
+        // The admission is held for the connection's whole life.
+        serve(upgraded, ws_config, state, conn, admitted).instrument(span)
+    })
 }
 
 /// Browsers always send `Origin`; it must name this server (the `Host` the
@@ -100,18 +103,17 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-/// Splits the socket, then runs the connection. Not an `async fn`: the
-/// arguments of one are kept in its future for its whole life, and the
-/// unsplit socket (tungstenite's state, several hundred bytes) would stay
-/// there, unused, beside the two halves that replace it.
+/// Wraps the upgraded stream, then runs the connection. Not an `async fn`:
+/// the arguments of one are kept in its future for its whole life, beside
+/// the socket made from them.
 fn serve(
-    socket: WebSocket,
+    upgraded: Upgraded,
+    config: WebSocketConfig,
     state: Arc<AppState>,
     conn: ConnId,
     admitted: Admitted,
 ) -> impl Future<Output = ()> + Send {
-    let (sink, stream) = socket.split();
-    run(sink, stream, state, conn, admitted)
+    run(Socket::new(upgraded, config), state, conn, admitted)
 }
 
 /// One connection's life. It is mostly idle, and its task is allocated for
@@ -119,13 +121,7 @@ fn serve(
 /// boxed (`Box::pin`): an `async fn`'s state is as large as its largest
 /// `.await`, and a boxed step only takes memory while it runs. What stays
 /// resident is the waiting `select!` below.
-async fn run(
-    mut sink: Sink,
-    mut stream: Stream,
-    state: Arc<AppState>,
-    conn: ConnId,
-    _admitted: Admitted,
-) {
+async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: Admitted) {
     let _live = LiveConnection::enter(&state.live_connections);
     state
         .metrics
@@ -136,7 +132,7 @@ async fn run(
         .connections_total
         .fetch_add(1, Ordering::Relaxed);
     let (link, mut outbox, shared) = SessionLink::new(conn, state.config.outbound_queue);
-    if let Some(event) = Box::pin(await_hello(&state, &mut sink, &mut stream, link)).await {
+    if let Some(event) = Box::pin(await_hello(&state, &mut socket, link)).await {
         tracing::debug!("joined");
         let mut limiter = Limiter::new(&state.config.rate_limits);
         let stall = stall_of(&state);
@@ -147,35 +143,25 @@ async fn run(
         let mut stopping: Option<tokio::time::Instant> = None;
         let close = loop {
             tokio::select! {
-                frame = outbox.recv() => match frame {
-                    Some(frame) => if !Box::pin(write_burst(&mut sink, &shared, frame, &mut outbox, stall)).await {
-                        break shared.close_reason();
-                    },
-                    // The hub let go of this connection (e.g. it was replaced);
-                    // it set the reason first.
-                    None => break shared.close_reason(),
-                },
-                _ = shared.woken() => {
+                // One wake-up for everything the hub gives this connection.
+                () = shared.woken() => {
                     if let Some(close) = shared.close_reason() {
                         break Some(close);
                     }
-                    // Frames queued to go out with this batch first.
-                    let written = match outbox.try_recv() {
-                        Some(first) => Box::pin(write_burst(&mut sink, &shared, first, &mut outbox, stall)).await,
-                        None => match shared.take_positions() {
-                            Some(frame) => Box::pin(write(&mut sink, &shared, frame, stall)).await,
-                            None => true,
-                        },
-                    };
-                    if !written {
+                    if !Box::pin(write_pending(&mut socket, &shared, &mut outbox, stall)).await {
+                        break shared.close_reason();
+                    }
+                    // The hub let go of this connection (e.g. it was
+                    // replaced); it set the reason first.
+                    if outbox.is_ended() {
                         break shared.close_reason();
                     }
                 }
-                incoming = stream.next(), if stopping.is_none() => {
-                    let incoming = Box::pin(incoming_text(&state, &mut sink, incoming)).await;
+                incoming = socket.next(), if stopping.is_none() => {
+                    let incoming = Box::pin(incoming_text(&state, &mut socket, incoming)).await;
                     match incoming {
                         Incoming::Text(text) => {
-                            let forwarded = Box::pin(forward(&state, &event, &mut sink, &shared, &mut limiter, conn, &text)).await;
+                            let forwarded = Box::pin(forward(&state, &event, &mut socket, &shared, &mut limiter, conn, &text)).await;
                             if !forwarded {
                                 break shared.close_reason();
                             }
@@ -200,17 +186,9 @@ async fn run(
         }));
         if close.is_some_and(|c| c.code == CloseCode::GoingAway) {
             // The acks the hub released just before closing us.
-            Box::pin(flush_queued(&mut sink, &mut outbox)).await;
+            Box::pin(flush_queued(&mut socket, &mut outbox)).await;
         }
-        Box::pin(close_connection(
-            &state,
-            &event,
-            conn,
-            close,
-            &mut sink,
-            &mut stream,
-        ))
-        .await;
+        Box::pin(close_connection(&state, &event, conn, close, &mut socket)).await;
     }
     state
         .metrics
@@ -226,8 +204,7 @@ async fn close_connection(
     event: &EventHandle,
     conn: ConnId,
     close: Option<CloseReason>,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    socket: &mut Socket,
 ) {
     // The hub forgets the connection at once; the close handshake below
     // may take a moment and must not delay it.
@@ -239,13 +216,15 @@ async fn close_connection(
                 .slow_disconnects
                 .fetch_add(1, Ordering::Relaxed);
         }
-        send_close(sink, close.code, close.reason).await;
-        drain_until_closed(stream).await;
+        if send_close(socket, close.code, close.reason).await {
+            drain_until_closed(socket).await;
+        }
     }
 }
 
 enum Incoming {
-    Text(String),
+    /// The frame as read, not copied.
+    Text(Utf8Bytes),
     Skip,
     End,
 }
@@ -253,14 +232,14 @@ enum Incoming {
 /// Reads the next client frame; answers protocol-level frames itself.
 async fn incoming_text(
     state: &AppState,
-    sink: &mut Sink,
-    incoming: Option<Result<Message, axum::Error>>,
+    socket: &mut Socket,
+    incoming: Option<Result<Message, WsError>>,
 ) -> Incoming {
     match incoming {
-        Some(Ok(Message::Text(text))) => Incoming::Text(text.to_string()),
+        Some(Ok(Message::Text(text))) => Incoming::Text(text),
         Some(Ok(Message::Binary(_))) => {
             let _ = send_now(
-                sink,
+                socket,
                 error(
                     None,
                     ErrorCode::InvalidMessage,
@@ -270,7 +249,7 @@ async fn incoming_text(
             .await;
             Incoming::Skip
         }
-        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Skip,
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Incoming::Skip,
         Some(Ok(Message::Close(_))) | None => Incoming::End,
         Some(Err(err)) => {
             if is_too_big(err) {
@@ -280,38 +259,35 @@ async fn incoming_text(
                     .fetch_add(1, Ordering::Relaxed);
                 let limit = format!("message over {} bytes", state.config.max_frame_bytes);
                 tracing::info!(%limit, "closing: oversized frame");
-                send_close(sink, CloseCode::TooBig, "message too big").await;
+                send_close(socket, CloseCode::TooBig, "message too big").await;
             }
             Incoming::End
         }
     }
 }
 
-fn is_too_big(err: axum::Error) -> bool {
-    use tokio_tungstenite::tungstenite::Error as WsError;
-    let inner = err.into_inner();
-    matches!(inner.downcast_ref::<WsError>(), Some(WsError::Capacity(_)))
+fn is_too_big(err: WsError) -> bool {
+    matches!(err, WsError::Capacity(_))
 }
 
 /// Waits for a valid `hello` and hands the link to the event's hub. Returns
 /// the event once `welcome` is queued.
 async fn await_hello(
     state: &AppState,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    socket: &mut Socket,
     link: SessionLink,
 ) -> Option<EventHandle> {
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(state.config.hello_timeout_secs);
     loop {
-        let incoming = match tokio::time::timeout_at(deadline, stream.next()).await {
+        let incoming = match tokio::time::timeout_at(deadline, socket.next()).await {
             Ok(incoming) => incoming,
             Err(_) => {
-                send_close(sink, CloseCode::HelloTimeout, "no hello in time").await;
+                send_close(socket, CloseCode::HelloTimeout, "no hello in time").await;
                 return None;
             }
         };
-        let text = match incoming_text(state, sink, incoming).await {
+        let text = match incoming_text(state, socket, incoming).await {
             Incoming::Text(text) => text,
             Incoming::Skip => continue,
             Incoming::End => return None,
@@ -320,7 +296,7 @@ async fn await_hello(
             Ok(request) => request,
             Err(err) => {
                 state.metrics.message_in("invalid");
-                send_now(sink, error(err.rid, err.code, &err.message))
+                send_now(socket, error(err.rid, err.code, &err.message))
                     .await
                     .ok()?;
                 continue;
@@ -384,7 +360,7 @@ async fn await_hello(
             Ok(frame) => frame,
             Err((code, message)) => error(request.rid, code, &message),
         };
-        send_now(sink, frame).await.ok()?;
+        send_now(socket, frame).await.ok()?;
     }
 }
 
@@ -411,7 +387,7 @@ async fn join(
 async fn forward(
     state: &AppState,
     event: &EventHandle,
-    sink: &mut Sink,
+    socket: &mut Socket,
     shared: &SessionShared,
     limiter: &mut Limiter,
     conn: ConnId,
@@ -421,7 +397,7 @@ async fn forward(
         Ok(request) => request,
         Err(err) => {
             state.metrics.message_in("invalid");
-            return send_now(sink, error(err.rid, err.code, &err.message))
+            return send_now(socket, error(err.rid, err.code, &err.message))
                 .await
                 .is_ok();
         }
@@ -442,7 +418,7 @@ async fn forward(
                 ErrorCode::RateLimited,
                 "too many messages; slow down",
             );
-            return write(sink, shared, refusal, stall_of(state)).await;
+            return write(socket, shared, refusal, stall_of(state)).await;
         }
         Verdict::Flood => {
             state.metrics.flood_closes.fetch_add(1, Ordering::Relaxed);
@@ -452,14 +428,16 @@ async fn forward(
         }
     }
     match request.msg {
-        ClientMsg::Ping { t0 } => write(sink, shared, pong(state, text, t0), stall_of(state)).await,
+        ClientMsg::Ping { t0 } => {
+            write(socket, shared, pong(state, text, t0), stall_of(state)).await
+        }
         ClientMsg::Hello { .. } => {
             let refusal = error(
                 request.rid,
                 ErrorCode::AlreadyJoined,
                 "this connection has already joined",
             );
-            write(sink, shared, refusal, stall_of(state)).await
+            write(socket, shared, refusal, stall_of(state)).await
         }
         _ if request
             .once
@@ -471,7 +449,7 @@ async fn forward(
                 ErrorCode::InvalidMessage,
                 "field `once`: a key of 1 to 64 bytes",
             );
-            write(sink, shared, refusal, stall_of(state)).await
+            write(socket, shared, refusal, stall_of(state)).await
         }
         msg => {
             event
@@ -522,8 +500,8 @@ fn error(rid: Option<u64>, code: ErrorCode, message: &str) -> Frame {
     })
 }
 
-async fn send_now(sink: &mut Sink, frame: Frame) -> Result<(), axum::Error> {
-    sink.send(Message::Text(frame)).await
+async fn send_now(socket: &mut Socket, frame: Frame) -> std::io::Result<()> {
+    socket.send_texts(&[frame]).await
 }
 
 /// Writes a frame of a joined connection, unless the hub asks to close it
@@ -537,50 +515,67 @@ fn stall_of(state: &AppState) -> Duration {
 /// Close reason of a client whose writes stayed blocked too long.
 const WRITES_STALLED: &str = "too slow: writes stalled";
 
-/// Most frames a burst write takes from the outbound queue before flushing.
+/// Most frames one write takes from the outbound queue.
 const MAX_BURST: usize = 256;
 
-/// Writes `first` and every frame already queued behind it (and a waiting
-/// position batch), then flushes once: one socket write per burst rather
-/// than one per frame. Under a chat burst this is most of the CPU saved.
-async fn write_burst(
-    sink: &mut Sink,
+/// Writes every frame queued and the waiting position batch (after them),
+/// in writes of up to [`MAX_BURST`] frames: one system call per burst rather
+/// than one per frame. False when the connection must end.
+async fn write_pending(
+    socket: &mut Socket,
     shared: &SessionShared,
-    first: Frame,
     outbox: &mut Outbox,
     stall: Duration,
 ) -> bool {
-    let burst = async {
-        sink.feed(Message::Text(first)).await?;
-        for _ in 1..MAX_BURST {
+    loop {
+        let mut frames = Vec::new();
+        while frames.len() < MAX_BURST {
             match outbox.try_recv() {
-                Some(frame) => sink.feed(Message::Text(frame)).await?,
+                Some(frame) => frames.push(frame),
                 None => break,
             }
         }
-        if let Some(positions) = shared.take_positions() {
-            sink.feed(Message::Text(positions)).await?;
+        let more = frames.len() == MAX_BURST;
+        if !more {
+            frames.extend(shared.take_positions());
         }
-        sink.flush().await
-    };
-    tokio::select! {
-        written = burst => written.is_ok(),
-        () = shared.close_requested() => false,
-        () = tokio::time::sleep(stall) => {
-            // The client stopped reading: its socket buffers are full.
-            shared.request_close(CloseCode::TooSlow, WRITES_STALLED);
-            false
+        if frames.is_empty() {
+            return true;
+        }
+        if !write_frames(socket, shared, &frames, stall).await {
+            return false;
+        }
+        if !more {
+            return true;
         }
     }
 }
 
-/// Writes one frame; gives up when the hub asks to close, or when the write
-/// stays blocked longer than `stall` (the client stopped reading).
-async fn write(sink: &mut Sink, shared: &SessionShared, frame: Frame, stall: Duration) -> bool {
+/// Writes one frame (see [`write_frames`]).
+async fn write(socket: &mut Socket, shared: &SessionShared, frame: Frame, stall: Duration) -> bool {
+    write_frames(socket, shared, &[frame], stall).await
+}
+
+/// Writes frames; gives up when the hub asks to close, or when the write
+/// stays blocked longer than `stall` (the client stopped reading). False
+/// when the connection must end.
+async fn write_frames(
+    socket: &mut Socket,
+    shared: &SessionShared,
+    frames: &[Frame],
+    stall: Duration,
+) -> bool {
+    let mut written = std::pin::pin!(socket.send_texts(frames));
+    // Most writes are done at once, with room in the socket's buffer: they
+    // need no timer.
+    if let Some(done) = written.as_mut().now_or_never() {
+        return done.is_ok();
+    }
     tokio::select! {
-        sent = sink.send(Message::Text(frame)) => sent.is_ok(),
+        done = written => done.is_ok(),
         () = shared.close_requested() => false,
         () = tokio::time::sleep(stall) => {
+            // The client stopped reading: its socket buffers are full.
             shared.request_close(CloseCode::TooSlow, WRITES_STALLED);
             false
         }
@@ -617,13 +612,12 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 
 /// Writes every frame still queued (a stopping hub's last acks), for at most
 /// [`CLOSE_FLUSH_TIMEOUT`].
-async fn flush_queued(sink: &mut Sink, outbox: &mut Outbox) {
-    let flush = async {
-        while let Some(frame) = outbox.try_recv() {
-            sink.feed(Message::Text(frame)).await?;
-        }
-        sink.flush().await
-    };
+async fn flush_queued(socket: &mut Socket, outbox: &mut Outbox) {
+    let mut frames = Vec::new();
+    while let Some(frame) = outbox.try_recv() {
+        frames.push(frame);
+    }
+    let flush = socket.send_texts(&frames);
     let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, flush).await;
 }
 
@@ -631,9 +625,9 @@ async fn flush_queued(sink: &mut Sink, outbox: &mut Outbox) {
 /// the client still sends until its close frame, for at most
 /// [`CLOSE_FLUSH_TIMEOUT`]. Dropping a socket with unread input makes the
 /// kernel reset it, and the client would never see our close code.
-async fn drain_until_closed(stream: &mut Stream) {
+async fn drain_until_closed(socket: &mut Socket) {
     let drain = async {
-        while let Some(Ok(message)) = stream.next().await {
+        while let Some(Ok(message)) = socket.next().await {
             if matches!(message, Message::Close(_)) {
                 break;
             }
@@ -644,12 +638,10 @@ async fn drain_until_closed(stream: &mut Stream) {
 
 /// Sends a close frame, giving a slow client [`CLOSE_FLUSH_TIMEOUT`] to take
 /// it (and the frames queued before it); after that the socket is dropped.
-async fn send_close(sink: &mut Sink, code: CloseCode, reason: &'static str) {
-    let frame = CloseFrame {
-        code: code.code(),
-        reason: reason.into(),
-    };
-    let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+/// False when it could not be sent.
+async fn send_close(socket: &mut Socket, code: CloseCode, reason: &'static str) -> bool {
+    let sent = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, socket.close(code.code(), reason)).await;
+    matches!(sent, Ok(Ok(())))
 }
 
 #[cfg(test)]

@@ -23,7 +23,9 @@ mod http;
 pub mod privacy;
 pub mod rate;
 pub mod registration;
+mod socket;
 mod static_files;
+mod upgrade;
 pub mod uploads;
 
 pub use static_files::{shipped_map, shipped_map_names};
