@@ -11,13 +11,18 @@ async fn name_labels_never_overlap_and_yours_and_the_hovered_come_first() {
     };
     let zoe = s.person(Role::Participant, "Zoe").await;
     // Eight people on the tiles around Zoé (a crowd at the entrance).
+    // (Kept as a page function: a reconnection's `welcome` replaces the
+    // people list, so the waits below put the crowd back if it is gone.)
     zoe.js(
-        "const st = amphi.store, me = st.myPerson; let i = 0;
-         for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, 1], [1, -1], [-1, -1]]) {
-           st.upsertPerson({ id: 20000 + i, name: `Personne au nom long ${i}`, role: 'participant', team: null, room: me.room, x: me.x + dx, y: me.y + dy, status: 'available', connected: true });
-           i++;
-         }
-         amphi.renderer.labels = null; amphi.renderer.invalidate(); return true;",
+        "window.__crowd = () => {
+           const st = amphi.store, me = st.myPerson; let i = 0;
+           for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, 1], [1, -1], [-1, -1]]) {
+             st.upsertPerson({ id: 20000 + i, name: `Personne au nom long ${i}`, role: 'participant', team: null, room: me.room, x: me.x + dx, y: me.y + dy, status: 'available', connected: true });
+             i++;
+           }
+           amphi.renderer.labels = null; amphi.renderer.invalidate();
+         };
+         window.__crowd(); return true;",
         vec![],
     )
     .await;
@@ -51,7 +56,10 @@ async fn name_labels_never_overlap_and_yours_and_the_hovered_come_first() {
         .await;
     zoe.wait(
         "the hovered name shown",
-        "const L = amphi.renderer.labels; return Array.isArray(L) && L.some((l) => l.id === arguments[0]);",
+        "if (!amphi.store.people.has(arguments[0])) window.__crowd();
+         const p = amphi.store.people.get(arguments[0]);
+         if (amphi.renderer.hoverPerson?.id !== p.id) { amphi.renderer.hoverPerson = p; amphi.renderer.labels = null; amphi.renderer.invalidate(); }
+         const L = amphi.renderer.labels; return Array.isArray(L) && L.some((l) => l.id === arguments[0]);",
         vec![hidden],
     )
     .await;
