@@ -35,8 +35,9 @@ const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(500);
 /// How the hub reaches the media layer. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct MediaHandle {
-    tx: mpsc::UnboundedSender<MediaCommand>,
-    /// The address browsers send media to.
+    pub(super) tx: mpsc::UnboundedSender<MediaCommand>,
+    /// The embedded media server: the address browsers send media to. A
+    /// separate media process: its control address.
     pub addr: SocketAddr,
 }
 

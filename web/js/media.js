@@ -146,6 +146,27 @@ export class Media {
   leave() {
     if (!this.pc) return;
     for (const source of Object.keys(this.local)) this.stopLocal(source);
+    this.close();
+    this.conn.send({ type: 'media_leave' });
+  }
+
+  /**
+   * The server ended our connection because our conversation lives on
+   * another media server: a new connection (it goes there), devices kept.
+   */
+  async rejoin() {
+    if (!this.pc) return;
+    const kept = { ...this.local };
+    this.local = { mic: null, camera: null, screen: null };
+    this.close();
+    await this.join();
+    for (const [source, track] of Object.entries(kept)) {
+      if (track && track.readyState === 'live') await this.useTrack(source, track);
+    }
+  }
+
+  /** Closes the connection (the server side is already gone or told). */
+  close() {
     this.pc.close();
     this.pc = null;
     this.senders = null;
@@ -153,7 +174,6 @@ export class Media {
     this.remote.clear();
     this.conversation = null;
     this.full = false;
-    this.conn.send({ type: 'media_leave' });
     this.renderMedia();
     this.renderBar();
   }
@@ -198,6 +218,10 @@ export class Media {
         this.renderBar();
         break;
       case 'media_closed':
+        if (msg.rejoin) {
+          this.rejoin();
+          break;
+        }
         toast(t('media.failed'), 'error');
         this.leave();
         break;
