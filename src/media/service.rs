@@ -31,6 +31,9 @@ const DATAGRAM_MAX: usize = 2000;
 const IDLE_TURN: Duration = Duration::from_millis(100);
 /// Least time between two keyframe requests for one published track.
 const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(500);
+/// How often dead and timed-out peers are looked for (a walk over every
+/// peer: not once per datagram).
+const REAP_EVERY: Duration = Duration::from_millis(100);
 
 /// How the hub reaches the media layer. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -77,6 +80,7 @@ pub async fn spawn(
         due: HashMap::new(),
         touched: HashSet::new(),
         connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
+        last_reap: Instant::now(),
         stats,
     };
     tracing::info!(%bound, %announced, "media server listening (UDP)");
@@ -137,6 +141,7 @@ struct Service {
     /// Peers that got input and must be polled.
     touched: HashSet<PeerId>,
     connect_timeout: Duration,
+    last_reap: Instant,
     /// The server's metrics; the media counters are `stats.media`.
     stats: Arc<crate::metrics::Metrics>,
 }
@@ -403,7 +408,10 @@ impl Service {
                 self.propagate(item);
             }
         }
-        self.reap(now);
+        if now.duration_since(self.last_reap) >= REAP_EVERY {
+            self.last_reap = now;
+            self.reap(now);
+        }
         let next = self.due.values().min().copied().unwrap_or(now + IDLE_TURN);
         next.min(now + IDLE_TURN)
             .max(now + Duration::from_millis(1))
