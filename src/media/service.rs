@@ -536,9 +536,15 @@ impl Service {
             let Some(mid) = receiver.open_mid_for(from, data.mid) else {
                 continue;
             };
-            let Some(writer) = receiver.rtc.writer(mid) else {
+            let Some(mut writer) = receiver.rtc.writer(mid) else {
                 continue;
             };
+            // The sender's audio level (RFC 6464) goes along: receivers
+            // show who speaks from it.
+            if let Some(level) = data.ext_vals.audio_level {
+                let voice = data.ext_vals.voice_activity.unwrap_or(false);
+                writer = writer.audio_level(level, voice);
+            }
             let Some(pt) = writer.match_params(data.params) else {
                 continue;
             };

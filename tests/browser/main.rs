@@ -18,6 +18,7 @@ mod idle;
 mod labels;
 mod layout;
 mod media;
+mod media_check;
 mod media_nodes;
 mod notices;
 mod results;

@@ -57,11 +57,13 @@ fn media_process() -> MediaProcess {
     }
 }
 
-/// The port of the server side of the page's media connection.
+/// The port of the server side of the page's media connection, once ICE
+/// has chosen its pair.
 async fn media_port(b: &Browser) -> u64 {
     let port = b
-        .js(
-            "return (async () => { const st = await amphi.media.pc.getStats(); for (const p of st.values()) { if (p.type === 'candidate-pair' && p.nominated && p.state === 'succeeded') return st.get(p.remoteCandidateId).port; } return 0; })();",
+        .wait(
+            "the media connection's chosen pair",
+            "return (async () => { const pc = amphi.media.pc; if (!pc) return 0; const st = await pc.getStats(); for (const p of st.values()) { if (p.type === 'candidate-pair' && p.nominated && p.state === 'succeeded') return st.get(p.remoteCandidateId).port; } return 0; })();",
             vec![],
         )
         .await;

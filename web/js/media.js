@@ -12,6 +12,7 @@
 
 import { t, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
+import { openDevice } from './devices.js';
 
 /** Most videos shown at once; screens first, then the latest speakers. */
 export const MAX_VIDEOS = 9;
@@ -272,10 +273,10 @@ export class Media {
           toast(t('media.youMuted'), 'error');
           return;
         }
-        track = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+        track = await openDevice('mic', true);
       } else if (source === 'camera') {
         if (this.audioOnly) return;
-        track = (await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } })).getVideoTracks()[0];
+        track = await openDevice('camera', { width: 640, height: 360 });
       } else {
         track = (await navigator.mediaDevices.getDisplayMedia({ video: true })).getVideoTracks()[0];
       }
@@ -372,6 +373,7 @@ export class Media {
     const speaking = new Set([...this.lastSpoke].filter(([, at]) => now - at < SPEAKING_HOLD_MS).map(([m]) => m));
     const changed = speaking.size !== this.speaking.size || [...speaking].some((m) => !this.speaking.has(m));
     this.speaking = speaking;
+    this.store.speaking = speaking;
     if (changed) {
       for (const tile of this.grid.querySelectorAll('.media-tile')) {
         tile.classList.toggle('speaking', speaking.has(Number(tile.dataset.member)));
