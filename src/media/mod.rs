@@ -13,6 +13,7 @@
 //! - [`peer`]: one client's connection: its tracks in and out, renegotiation.
 //! - [`stats`]: counters for `/metrics`.
 //! - [`turn`]: time-limited credentials for a coturn relay.
+//! - [`tcp`]: ICE over TCP on the media port (RFC 6544, RFC 4571 framing).
 //! - [`nodes`]: which media server each room's conversations live on.
 //! - [`control`], [`node`], [`remote`]: the media server as a separate
 //!   process (`amphi media`): the control channel's messages, the process
@@ -25,6 +26,7 @@ pub mod peer;
 pub mod remote;
 pub mod service;
 pub mod stats;
+pub mod tcp;
 pub mod turn;
 
 use serde::{Deserialize, Serialize};

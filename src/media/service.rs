@@ -8,6 +8,7 @@
 //! connection, which packetizes, encrypts and paces it.
 
 use super::peer::{Peer, TrackIn};
+use super::tcp::TcpEvent;
 use super::{
     ConversationId, EventSink, MediaCommand, MediaConfig, MediaError, MediaEvent, PeerId, Source,
 };
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::crypto::CryptoProvider;
 use str0m::media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
@@ -66,8 +67,22 @@ pub async fn spawn(
             "media.udp listens on every interface: set media.public_ip to the address browsers reach",
         ));
     }
+    // ICE over TCP on the same port number, when it is free.
+    let (tcp_tx, mut tcp_rx) = mpsc::unbounded_channel();
+    let tcp = match tokio::net::TcpListener::bind(bound).await {
+        Ok(listener) => {
+            super::tcp::spawn(listener, tcp_tx);
+            true
+        }
+        Err(err) => {
+            tracing::warn!(%bound, %err, "no ICE over TCP: the media port is taken for TCP");
+            false
+        }
+    };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut service = Service {
+        tcp,
+        tcp_out: HashMap::new(),
         local: bound,
         announced,
         crypto: Arc::new(str0m::crypto::from_feature_flags()),
@@ -97,10 +112,21 @@ pub async fn spawn(
                 received = socket.recv_from(&mut buf) => match received {
                     Ok((n, source)) => {
                         if let Some(bytes) = buf.get(..n) {
-                            service.receive(bytes, source, Instant::now());
+                            service.receive(bytes, Protocol::Udp, source, Instant::now());
                         }
                     }
                     Err(err) => tracing::debug!(%err, "media socket read"),
+                },
+                Some(event) = tcp_rx.recv() => match event {
+                    TcpEvent::Opened(remote, out) => {
+                        service.tcp_out.insert(remote, out);
+                    }
+                    TcpEvent::Packet(remote, bytes) => {
+                        service.receive(&bytes, Protocol::Tcp, remote, Instant::now());
+                    }
+                    TcpEvent::Closed(remote) => {
+                        service.tcp_out.remove(&remote);
+                    }
                 },
                 _ = tokio::time::sleep_until(next.into()) => {}
             }
@@ -126,6 +152,10 @@ enum Propagated {
 }
 
 struct Service {
+    /// Whether the TCP port is open (a passive TCP candidate is offered).
+    tcp: bool,
+    /// Where packets for each TCP client go.
+    tcp_out: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     local: SocketAddr,
     announced: SocketAddr,
     crypto: Arc<CryptoProvider>,
@@ -213,6 +243,15 @@ impl Service {
                 rtc.add_local_candidate(candidate);
             }
             Err(err) => return refuse(MediaError::OfferRefused(err.to_string())),
+        }
+        if self.tcp
+            && let Ok(candidate) = Candidate::builder()
+                .tcp()
+                .host(self.announced)
+                .tcptype(TcpType::Passive)
+                .build()
+        {
+            rtc.add_local_candidate(candidate);
         }
         let answer = match rtc.sdp_api().accept_offer(offer) {
             Ok(answer) => answer,
@@ -338,14 +377,14 @@ impl Service {
         }
     }
 
-    fn receive(&mut self, bytes: &[u8], source: SocketAddr, now: Instant) {
+    fn receive(&mut self, bytes: &[u8], proto: Protocol, source: SocketAddr, now: Instant) {
         let Ok(contents) = bytes.try_into() else {
             return;
         };
         let input = Input::Receive(
             now,
             Receive {
-                proto: Protocol::Udp,
+                proto,
                 source,
                 destination: self.local,
                 contents,
@@ -443,7 +482,11 @@ impl Service {
                     break;
                 }
                 Output::Transmit(transmit) => {
-                    let _ = socket.try_send_to(&transmit.contents, transmit.destination);
+                    if transmit.proto == Protocol::Udp {
+                        let _ = socket.try_send_to(&transmit.contents, transmit.destination);
+                    } else if let Some(out) = self.tcp_out.get(&transmit.destination) {
+                        let _ = out.try_send(transmit.contents.to_vec());
+                    }
                 }
                 Output::Event(event) => match event {
                     Event::Connected => {
