@@ -42,8 +42,9 @@ pub(super) struct MediaState {
     last_offer: HashMap<ConnId, Millis>,
     conversations: Conversations,
     ids: HashMap<ConversationKey, ConversationId>,
-    /// The members each conversation's media layer was last told.
-    sent: HashMap<ConversationId, Vec<PeerId>>,
+    /// The members (and, on the stage, the speakers) each conversation's
+    /// media layer was last told.
+    sent: HashMap<ConversationId, (Vec<PeerId>, Option<Vec<PeerId>>)>,
     /// What each connection was last told about its conversation.
     told: HashMap<ConnId, (Option<ConversationKey>, Vec<MemberId>, bool)>,
     /// Members whose microphone a moderator muted.
@@ -388,6 +389,7 @@ impl Hub {
                 media.node(node).send(MediaCommand::Conversation {
                     id,
                     members: Vec::new(),
+                    speakers: None,
                 });
                 self.count_conversation(venue.room(key.room()).kind, -1);
             }
@@ -412,11 +414,17 @@ impl Hub {
                 .into_iter()
                 .partition(|p| self.media.node_of.get(&p.0).copied().unwrap_or(0) == node);
             moved.extend(elsewhere);
-            if self.media.sent.get(&id) != Some(&peers) {
-                self.media.sent.insert(id, peers.clone());
-                media
-                    .node(node)
-                    .send(MediaCommand::Conversation { id, members: peers });
+            let speakers = (venue.room(key.room()).kind == RoomKind::Amphitheatre)
+                .then(|| self.stage_speakers(members, &peers));
+            let now = (peers, speakers);
+            if self.media.sent.get(&id) != Some(&now) {
+                self.media.sent.insert(id, now.clone());
+                let (members, speakers) = now;
+                media.node(node).send(MediaCommand::Conversation {
+                    id,
+                    members,
+                    speakers,
+                });
             }
         }
         self.media.conversations = next;
@@ -424,6 +432,34 @@ impl Hub {
             self.move_to_other_node(&media, peer.0);
         }
         self.tell_conversations(&conns_of);
+    }
+
+    /// Who is heard on the stage (the amphitheatre's conversation): whoever
+    /// stands on the stage tiles (the team pitching, placed there by the run
+    /// of show) and the moderators. The audience listens.
+    fn stage_speakers(&self, members: &[MemberId], peers: &[PeerId]) -> Vec<PeerId> {
+        peers
+            .iter()
+            .filter(|peer| {
+                let Some(member) = self.sessions.get(&peer.0).map(|s| s.member) else {
+                    return false;
+                };
+                if !members.contains(&member) {
+                    return false;
+                }
+                let moderator = self
+                    .event
+                    .member(member)
+                    .is_some_and(|m| m.role == Role::Moderator);
+                let on_stage = self
+                    .event
+                    .presence()
+                    .get(member)
+                    .is_some_and(|a| self.event.on_stage(a));
+                moderator || on_stage
+            })
+            .copied()
+            .collect()
     }
 
     /// Ends a connection on its media server and asks the browser to offer

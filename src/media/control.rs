@@ -54,6 +54,8 @@ pub enum ControlCommand {
     Conversation {
         id: ConversationId,
         members: Vec<PeerId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        speakers: Option<Vec<PeerId>>,
     },
     Mute {
         peer: PeerId,
@@ -74,9 +76,15 @@ impl ControlCommand {
         match command {
             MediaCommand::Offer { peer, sdp, .. } => ControlCommand::Offer { peer, sdp },
             MediaCommand::Answer { peer, sdp } => ControlCommand::Answer { peer, sdp },
-            MediaCommand::Conversation { id, members } => {
-                ControlCommand::Conversation { id, members }
-            }
+            MediaCommand::Conversation {
+                id,
+                members,
+                speakers,
+            } => ControlCommand::Conversation {
+                id,
+                members,
+                speakers,
+            },
             MediaCommand::Mute { peer, muted } => ControlCommand::Mute { peer, muted },
             MediaCommand::AudioOnly { peer, audio_only } => {
                 ControlCommand::AudioOnly { peer, audio_only }
@@ -94,9 +102,15 @@ impl ControlCommand {
                 events: events.clone(),
             },
             ControlCommand::Answer { peer, sdp } => MediaCommand::Answer { peer, sdp },
-            ControlCommand::Conversation { id, members } => {
-                MediaCommand::Conversation { id, members }
-            }
+            ControlCommand::Conversation {
+                id,
+                members,
+                speakers,
+            } => MediaCommand::Conversation {
+                id,
+                members,
+                speakers,
+            },
             ControlCommand::Mute { peer, muted } => MediaCommand::Mute { peer, muted },
             ControlCommand::AudioOnly { peer, audio_only } => {
                 MediaCommand::AudioOnly { peer, audio_only }
@@ -197,6 +211,7 @@ mod tests {
         let command = ControlCommand::Conversation {
             id: ConversationId(3),
             members: vec![PeerId(1), PeerId(2)],
+            speakers: None,
         };
         let mut buf = Vec::new();
         write(&mut buf, &command).await.unwrap();

@@ -103,9 +103,12 @@ pub enum MediaCommand {
     Answer { peer: PeerId, sdp: String },
     /// Who is in a conversation now (empty: it ended). A peer is in at most
     /// one conversation; being named in a new one takes it out of the old.
+    /// `speakers`: the only members whose tracks are forwarded (the stage);
+    /// `None`: everyone's.
     Conversation {
         id: ConversationId,
         members: Vec<PeerId>,
+        speakers: Option<Vec<PeerId>>,
     },
     /// Stop (or resume) forwarding a peer's microphone (a moderator's mute).
     Mute { peer: PeerId, muted: bool },

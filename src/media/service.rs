@@ -90,6 +90,7 @@ pub async fn spawn(
         by_addr: HashMap::new(),
         conversations: HashMap::new(),
         conversation_of: HashMap::new(),
+        speakers: HashMap::new(),
         muted: HashSet::new(),
         audio_only: HashSet::new(),
         due: HashMap::new(),
@@ -164,6 +165,8 @@ struct Service {
     by_addr: HashMap<SocketAddr, PeerId>,
     conversations: HashMap<ConversationId, Vec<PeerId>>,
     conversation_of: HashMap<PeerId, ConversationId>,
+    /// The only members heard in a conversation (the stage); absent: all.
+    speakers: HashMap<ConversationId, HashSet<PeerId>>,
     muted: HashSet<PeerId>,
     audio_only: HashSet<PeerId>,
     /// When each peer next needs time fed in.
@@ -181,7 +184,21 @@ impl Service {
         match command {
             MediaCommand::Offer { peer, sdp, events } => self.offer(peer, &sdp, events, now),
             MediaCommand::Answer { peer, sdp } => self.answer(peer, &sdp),
-            MediaCommand::Conversation { id, members } => self.conversation(id, members),
+            MediaCommand::Conversation {
+                id,
+                members,
+                speakers,
+            } => {
+                match speakers {
+                    Some(list) => {
+                        self.speakers.insert(id, list.into_iter().collect());
+                    }
+                    None => {
+                        self.speakers.remove(&id);
+                    }
+                }
+                self.conversation(id, members)
+            }
             MediaCommand::Mute { peer, muted } => {
                 if muted {
                     self.muted.insert(peer);
@@ -323,7 +340,9 @@ impl Service {
                 affected.push(old);
             }
         }
-        if !members.is_empty() {
+        if members.is_empty() {
+            self.speakers.remove(&id);
+        } else {
             self.conversations.insert(id, members);
         }
         for gone in before {
@@ -340,8 +359,10 @@ impl Service {
     /// every other member (no video for audio-only members).
     fn route(&mut self, id: ConversationId) {
         let members = self.conversations.get(&id).cloned().unwrap_or_default();
+        let speakers = self.speakers.get(&id);
         let published: Vec<(PeerId, TrackIn)> = members
             .iter()
+            .filter(|m| speakers.is_none_or(|s| s.contains(m)))
             .filter_map(|m| self.peers.get(m))
             .flat_map(|p| p.tracks_in.iter().map(move |t| (p.id, *t)))
             .collect();
@@ -569,6 +590,14 @@ impl Service {
         let Some(members) = self.conversations.get(conversation) else {
             return;
         };
+        // On a stage, only its speakers are heard.
+        if self
+            .speakers
+            .get(conversation)
+            .is_some_and(|s| !s.contains(&from))
+        {
+            return;
+        }
         for member in members {
             if *member == from {
                 continue;

@@ -20,6 +20,7 @@ mod layout;
 mod media;
 mod media_check;
 mod media_nodes;
+mod media_stage;
 mod media_tcp;
 mod notices;
 mod results;
