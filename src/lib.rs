@@ -205,16 +205,35 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let registry = Arc::new(Registry::default());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let media = if config.media.enabled {
+        let media = if !config.media.enabled {
+            None
+        } else if let (Some(secret), false) =
+            (&config.media.node_secret, config.media.nodes.is_empty())
+        {
+            // Separate media processes (`amphi media`), reached in the background.
+            let handles = config
+                .media
+                .nodes
+                .iter()
+                .map(|node| {
+                    let handle = media::remote::connect(
+                        node.control,
+                        secret.clone(),
+                        metrics.clone(),
+                        shutdown_rx.clone(),
+                    );
+                    (handle, node.rooms.clone())
+                })
+                .collect();
+            media::nodes::MediaNodes::several(handles)
+        } else {
             let (handle, _task) = media::spawn(&config.media, metrics.clone(), shutdown_rx.clone())
                 .await
                 .map_err(|source| StartError::Media {
                     addr: config.media.udp,
                     source,
                 })?;
-            Some(handle)
-        } else {
-            None
+            Some(media::nodes::MediaNodes::single(handle))
         };
         let settings = HubSettings {
             tick_hz: config.tick_hz,

@@ -7,6 +7,8 @@
 //! `amphi event list|show|create|clone|phase|archive|delete --server URL`
 //! manages a running server's events through its admin API (the operator
 //! token from `AMPHI_ADMIN_TOKEN`).
+//! `amphi media --control ADDR --udp ADDR` runs a media server of its own,
+//! driven by a venue server (`[[media.nodes]]`, see `docs/media.md`).
 //!
 //! Errors are printed as plain text (each cause once, never a backtrace,
 //! whatever `RUST_BACKTRACE` says): an operator reads them, not a debugger.
@@ -51,6 +53,10 @@ enum Command {
     /// Manage the events of a running server (admin API; the operator
     /// token is read from AMPHI_ADMIN_TOKEN).
     Event(EventArgs),
+    /// Run a media server (voice and video) as a process of its own, for a
+    /// venue server that lists it in `[[media.nodes]]`. The shared secret is
+    /// read from AMPHI_MEDIA_SECRET.
+    Media(MediaArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -118,6 +124,22 @@ struct CreateArgs {
     /// labels, challenges.
     #[arg(long)]
     template: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct MediaArgs {
+    /// Where the venue server connects (TCP), e.g. 10.0.0.5:7000.
+    #[arg(long)]
+    control: SocketAddr,
+    /// The media socket (UDP) browsers send to [default: 127.0.0.1, any port].
+    #[arg(long)]
+    udp: Option<SocketAddr>,
+    /// The address browsers are told to send to (needed with --udp 0.0.0.0:…).
+    #[arg(long)]
+    public_ip: Option<std::net::IpAddr>,
+    /// Seconds a client has to complete ICE before it is dropped.
+    #[arg(long, default_value_t = 20)]
+    connect_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -204,6 +226,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Dump(dump_args)) => dump(cli.serve, dump_args).await,
         Some(Command::Export(export_args)) => export(cli.serve, export_args).await,
         Some(Command::Event(args)) => event_command(args).await,
+        Some(Command::Media(media_args)) => media(media_args).await,
         Some(Command::CheckMap(_)) | None => serve(cli.serve).await,
     }
 }
@@ -410,6 +433,39 @@ async fn event_command(args: EventArgs) -> anyhow::Result<()> {
         }
     };
     println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
+}
+
+/// `amphi media`: a media server for a venue server elsewhere.
+async fn media(args: MediaArgs) -> anyhow::Result<()> {
+    // Only from the environment: a flag would show the secret in `ps`.
+    let secret = std::env::var("AMPHI_MEDIA_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(SecretString::new)
+        .context("AMPHI_MEDIA_SECRET must hold the secret shared with the venue server")?;
+    let defaults = amphi::media::MediaConfig::default();
+    let options = amphi::media::node::NodeOptions {
+        control: args.control,
+        media: amphi::media::MediaConfig {
+            udp: args.udp.unwrap_or(defaults.udp),
+            public_ip: args.public_ip,
+            connect_timeout_secs: args.connect_timeout_secs,
+            ..defaults
+        },
+        secret,
+    };
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let node = amphi::media::node::Node::bind(options, shutdown_rx)
+        .await
+        .context("cannot start the media server")?;
+    let (control, udp) = node.addrs()?;
+    println!("media control: {control}");
+    println!("media udp: {udp}");
+    let served = tokio::spawn(node.run());
+    shutdown_signal().await;
+    let _ = shutdown_tx.send(true);
+    let _ = served.await;
     Ok(())
 }
 

@@ -747,8 +747,11 @@ pub enum ServerMsg<'a> {
         ice_servers: Vec<crate::media::turn::IceServer>,
     },
     /// Your media connection ended (ICE failed or timed out); offer again.
+    /// `rejoin`: the server ended it on purpose (your conversation lives on
+    /// another media server): offer again at once, devices as they were.
     MediaClosed {
         reason: String,
+        rejoin: bool,
     },
     /// The idea board, ranked (to everyone, on joining and on every change).
     Ideas {

@@ -24,6 +24,10 @@ pub enum Scenario {
     S5,
     /// S6: durable commands (direct chat messages); acks per second.
     S6,
+    /// M1: voice and video at tables (media clients, no browsers).
+    M1,
+    /// M2: one sender's voice and video to many receivers.
+    M2,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -113,6 +117,15 @@ pub struct Cli {
     /// Seconds of warm-up before measuring (S1, S5).
     #[arg(long, default_value_t = 2.0)]
     pub warmup: f64,
+    /// M1: tables in conversation (on the campus map's `table-NN`).
+    #[arg(long, default_value_t = 30)]
+    pub groups: usize,
+    /// M1: people at each table.
+    #[arg(long, default_value_t = 6)]
+    pub group_size: usize,
+    /// M1, M2: video each sender sends, kbit/s [M1: 500, M2: 1500].
+    #[arg(long)]
+    pub video_kbps: Option<u32>,
     /// Exit with status 2 when a target check fails.
     #[arg(long)]
     pub fail_on_check: bool,

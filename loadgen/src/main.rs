@@ -17,6 +17,7 @@
 mod cli;
 mod client;
 mod clock;
+mod media_client;
 mod procstat;
 mod recorder;
 mod report;
@@ -75,6 +76,12 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             Scenario::S4 => scenarios::s4_spectators::run(ctx.clone()).await,
             Scenario::S5 => scenarios::s5_reconnect::run(ctx.clone()).await,
             Scenario::S6 => scenarios::s6_durable::run(ctx.clone()).await,
+            Scenario::M1 => {
+                scenarios::m1_media::run(ctx.clone(), scenarios::m1_media::Shape::Tables).await
+            }
+            Scenario::M2 => {
+                scenarios::m1_media::run(ctx.clone(), scenarios::m1_media::Shape::FanOut).await
+            }
         }
     };
     let report = tokio::time::timeout(limit, run)

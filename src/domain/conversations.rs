@@ -2,7 +2,9 @@
 //!
 //! Everyone in the same team table, mentor desk or jury room is one
 //! conversation (the room is the conversation, so the jury room's sound never
-//! leaves it). In the hall and, for now, the amphitheatre, people within
+//! leaves it). The amphitheatre is one conversation too, the *stage*: only
+//! whoever stands on the stage (and the moderators) is heard in it (the hub
+//! names its speakers). In the hall, people within
 //! `bubble_radius` tiles of each other form a *bubble* of at most
 //! `bubble_max` people; someone who walks up to a full bubble is told so.
 //!
@@ -68,7 +70,7 @@ pub struct Conversations {
 /// Whether people in a room of this kind talk in bubbles (else the room is
 /// one conversation).
 pub fn talks_in_bubbles(kind: RoomKind) -> bool {
-    matches!(kind, RoomKind::Hall | RoomKind::Amphitheatre)
+    matches!(kind, RoomKind::Hall)
 }
 
 fn close(a: Tile, b: Tile, radius: u16) -> bool {

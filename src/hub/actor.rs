@@ -49,8 +49,8 @@ pub struct HubSettings {
     pub snapshot_interval: Duration,
     /// Side of the area-of-interest grid's cells, in tiles (0: whole rooms).
     pub interest_cell_tiles: u16,
-    /// The media server, when voice and video are on.
-    pub media: Option<crate::media::MediaHandle>,
+    /// The media servers, when voice and video are on.
+    pub media: Option<crate::media::nodes::MediaNodes>,
     /// How bubbles form in the hall.
     pub bubbles: crate::domain::conversations::BubbleRules,
     /// The TURN relay whose credentials clients are given, if any.

@@ -12,6 +12,7 @@ use super::session::ConnId;
 use crate::domain::conversations::{ConversationKey, Conversations, Placed};
 use crate::domain::permissions::{Permission, check};
 use crate::domain::{MemberId, Millis, Role};
+use crate::media::nodes::{MediaNodes, NodeIndex};
 use crate::media::{ConversationId, EventSink, MediaCommand, MediaEvent, PeerId};
 use crate::protocol::ErrorCode;
 use crate::protocol::{ClientMsg, ConversationView, MediaTrackView, ServerMsg, encode};
@@ -42,12 +43,17 @@ pub(super) struct MediaState {
     last_offer: HashMap<ConnId, Millis>,
     conversations: Conversations,
     ids: HashMap<ConversationKey, ConversationId>,
-    /// The members each conversation's media layer was last told.
-    sent: HashMap<ConversationId, Vec<PeerId>>,
+    /// The members (and, on the stage, the speakers) each conversation's
+    /// media layer was last told.
+    sent: HashMap<ConversationId, (Vec<PeerId>, Option<Vec<PeerId>>)>,
     /// What each connection was last told about its conversation.
     told: HashMap<ConnId, (Option<ConversationKey>, Vec<MemberId>, bool)>,
     /// Members whose microphone a moderator muted.
     muted: HashSet<MemberId>,
+    /// The media server each media connection lives on.
+    node_of: HashMap<ConnId, NodeIndex>,
+    /// The media server each conversation lives on.
+    conversation_node: HashMap<ConversationId, NodeIndex>,
     last_update: Millis,
     /// Something changed that needs conversations decided again.
     dirty: bool,
@@ -66,6 +72,8 @@ impl MediaState {
             sent: HashMap::new(),
             told: HashMap::new(),
             muted: HashSet::new(),
+            node_of: HashMap::new(),
+            conversation_node: HashMap::new(),
             last_update: 0,
             dirty: false,
         }
@@ -125,8 +133,18 @@ impl Hub {
                         "one media_offer a second at most".into(),
                     ));
                 }
+                // The connection lives on the media server of the room
+                // one stands in (see `media::nodes`).
+                let node = self.node_for_member(&media, member);
+                if let Some(old) = self.media.node_of.insert(conn, node)
+                    && old != node
+                    && self.media.peers.contains_key(&conn)
+                {
+                    media.node(old).send(MediaCommand::Leave { peer });
+                }
                 self.media.peers.insert(conn, now);
                 self.media.last_offer.insert(conn, now);
+                let media = media.node(node);
                 media.send(MediaCommand::Offer {
                     peer,
                     sdp,
@@ -143,7 +161,8 @@ impl Hub {
             ClientMsg::MediaAnswer { sdp } => {
                 self.has_media(conn)?;
                 check_sdp(&sdp)?;
-                media.send(MediaCommand::Answer { peer, sdp });
+                self.node_of_conn(&media, conn)
+                    .send(MediaCommand::Answer { peer, sdp });
                 Ok(())
             }
             ClientMsg::MediaLeave => {
@@ -153,7 +172,8 @@ impl Hub {
             }
             ClientMsg::MediaSettings { audio_only } => {
                 self.has_media(conn)?;
-                media.send(MediaCommand::AudioOnly { peer, audio_only });
+                self.node_of_conn(&media, conn)
+                    .send(MediaCommand::AudioOnly { peer, audio_only });
                 Ok(())
             }
             ClientMsg::MediaMute {
@@ -172,7 +192,7 @@ impl Hub {
                 if changed {
                     for (conn, session) in &self.sessions {
                         if session.member == target && self.media.peers.contains_key(conn) {
-                            media.send(MediaCommand::Mute {
+                            self.node_of_conn(&media, *conn).send(MediaCommand::Mute {
                                 peer: peer_of(*conn),
                                 muted,
                             });
@@ -205,6 +225,23 @@ impl Hub {
         }
     }
 
+    /// The media server of the room `member` stands in.
+    fn node_for_member(&self, media: &MediaNodes, member: MemberId) -> NodeIndex {
+        match self.event.presence().get(member) {
+            Some(avatar) => media.for_room(&self.event.venue().room(avatar.room).id),
+            None => 0,
+        }
+    }
+
+    /// The media server `conn`'s media connection lives on.
+    fn node_of_conn<'m>(
+        &self,
+        media: &'m MediaNodes,
+        conn: ConnId,
+    ) -> &'m crate::media::MediaHandle {
+        media.node(self.media.node_of.get(&conn).copied().unwrap_or(0))
+    }
+
     fn has_media(&self, conn: ConnId) -> Result<(), (ErrorCode, String)> {
         if self.media.peers.contains_key(&conn) {
             Ok(())
@@ -220,8 +257,9 @@ impl Hub {
         }
         self.media.told.remove(&conn);
         self.media.dirty = true;
+        let node = self.media.node_of.remove(&conn).unwrap_or(0);
         if let Some(media) = &self.settings.media {
-            media.send(MediaCommand::Leave {
+            media.node(node).send(MediaCommand::Leave {
                 peer: peer_of(conn),
             });
         }
@@ -272,8 +310,15 @@ impl Hub {
             MediaEvent::Closed { reason, .. } => {
                 self.media.peers.remove(&conn);
                 self.media.told.remove(&conn);
+                self.media.node_of.remove(&conn);
                 self.media.dirty = true;
-                ("media_closed", ServerMsg::MediaClosed { reason })
+                (
+                    "media_closed",
+                    ServerMsg::MediaClosed {
+                        reason,
+                        rejoin: false,
+                    },
+                )
             }
         };
         if let Some(session) = self.sessions.get(&conn) {
@@ -341,33 +386,102 @@ impl Hub {
         for key in ended {
             if let Some(id) = self.media.ids.remove(&key) {
                 self.media.sent.remove(&id);
-                media.send(MediaCommand::Conversation {
+                let node = self.media.conversation_node.remove(&id).unwrap_or(0);
+                media.node(node).send(MediaCommand::Conversation {
                     id,
                     members: Vec::new(),
+                    speakers: None,
                 });
                 self.count_conversation(venue.room(key.room()).kind, -1);
             }
         }
+        let mut moved = Vec::new();
         for (key, members) in &next.groups {
+            let node = media.for_room(&venue.room(key.room()).id);
             let id = match self.media.ids.get(key) {
                 Some(id) => *id,
                 None => {
                     let id = ConversationId(NEXT_CONVERSATION.fetch_add(1, Relaxed));
                     self.media.ids.insert(*key, id);
+                    self.media.conversation_node.insert(id, node);
                     self.count_conversation(venue.room(key.room()).kind, 1);
                     id
                 }
             };
             // Compared as connections: a member's connection may change
-            // while the members do not.
-            let peers = peers_of(members);
-            if self.media.sent.get(&id) != Some(&peers) {
-                self.media.sent.insert(id, peers.clone());
-                media.send(MediaCommand::Conversation { id, members: peers });
+            // while the members do not. A connection living on another
+            // media server than the conversation's must move there first.
+            let (peers, elsewhere): (Vec<PeerId>, Vec<PeerId>) = peers_of(members)
+                .into_iter()
+                .partition(|p| self.media.node_of.get(&p.0).copied().unwrap_or(0) == node);
+            moved.extend(elsewhere);
+            let speakers = (venue.room(key.room()).kind == RoomKind::Amphitheatre)
+                .then(|| self.stage_speakers(members, &peers));
+            let now = (peers, speakers);
+            if self.media.sent.get(&id) != Some(&now) {
+                self.media.sent.insert(id, now.clone());
+                let (members, speakers) = now;
+                media.node(node).send(MediaCommand::Conversation {
+                    id,
+                    members,
+                    speakers,
+                });
             }
         }
         self.media.conversations = next;
+        for peer in moved {
+            self.move_to_other_node(&media, peer.0);
+        }
         self.tell_conversations(&conns_of);
+    }
+
+    /// Who is heard on the stage (the amphitheatre's conversation): whoever
+    /// stands on the stage tiles (the team pitching, placed there by the run
+    /// of show) and the moderators. The audience listens.
+    fn stage_speakers(&self, members: &[MemberId], peers: &[PeerId]) -> Vec<PeerId> {
+        peers
+            .iter()
+            .filter(|peer| {
+                let Some(member) = self.sessions.get(&peer.0).map(|s| s.member) else {
+                    return false;
+                };
+                if !members.contains(&member) {
+                    return false;
+                }
+                let moderator = self
+                    .event
+                    .member(member)
+                    .is_some_and(|m| m.role == Role::Moderator);
+                let on_stage = self
+                    .event
+                    .presence()
+                    .get(member)
+                    .is_some_and(|a| self.event.on_stage(a));
+                moderator || on_stage
+            })
+            .copied()
+            .collect()
+    }
+
+    /// Ends a connection on its media server and asks the browser to offer
+    /// again: its offer then goes to the media server of the room it is in.
+    fn move_to_other_node(&mut self, media: &MediaNodes, conn: ConnId) {
+        let node = self.media.node_of.remove(&conn).unwrap_or(0);
+        media.node(node).send(MediaCommand::Leave {
+            peer: peer_of(conn),
+        });
+        self.media.peers.remove(&conn);
+        self.media.told.remove(&conn);
+        // The server asked for this offer: the flood limit does not apply.
+        self.media.last_offer.remove(&conn);
+        self.media.dirty = true;
+        let frame = encode(&ServerMsg::MediaClosed {
+            reason: "your conversation is on another media server".into(),
+            rejoin: true,
+        });
+        if let Some(session) = self.sessions.get(&conn) {
+            self.deliver("media_closed", frame, std::iter::once(session));
+        }
     }
 
     fn count_conversation(&self, kind: RoomKind, delta: i64) {

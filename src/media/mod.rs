@@ -13,10 +13,20 @@
 //! - [`peer`]: one client's connection: its tracks in and out, renegotiation.
 //! - [`stats`]: counters for `/metrics`.
 //! - [`turn`]: time-limited credentials for a coturn relay.
+//! - [`tcp`]: ICE over TCP on the media port (RFC 6544, RFC 4571 framing).
+//! - [`nodes`]: which media server each room's conversations live on.
+//! - [`control`], [`node`], [`remote`]: the media server as a separate
+//!   process (`amphi media`): the control channel's messages, the process
+//!   itself, and the venue's side of the channel.
 
+pub mod control;
+pub mod node;
+pub mod nodes;
 pub mod peer;
+pub mod remote;
 pub mod service;
 pub mod stats;
+pub mod tcp;
 pub mod turn;
 
 use serde::{Deserialize, Serialize};
@@ -27,11 +37,13 @@ pub use service::{MediaHandle, spawn};
 pub use stats::MediaStats;
 
 /// One client's media connection, named by the hub (its connection id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct PeerId(pub u64);
 
 /// A conversation, named by the hub: everyone in it hears everyone else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ConversationId(pub u64);
 
 /// What a published track carries.
@@ -44,7 +56,7 @@ pub enum Source {
 }
 
 /// A track a peer receives: on which `mid` of its connection, from whom.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackInfo {
     pub mid: String,
     pub from: PeerId,
@@ -52,7 +64,8 @@ pub struct TrackInfo {
 }
 
 /// Why the media layer refused a peer's request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", content = "detail", rename_all = "snake_case")]
 pub enum MediaError {
     #[error("malformed SDP: {0}")]
     BadSdp(String),
@@ -90,9 +103,12 @@ pub enum MediaCommand {
     Answer { peer: PeerId, sdp: String },
     /// Who is in a conversation now (empty: it ended). A peer is in at most
     /// one conversation; being named in a new one takes it out of the old.
+    /// `speakers`: the only members whose tracks are forwarded (the stage);
+    /// `None`: everyone's.
     Conversation {
         id: ConversationId,
         members: Vec<PeerId>,
+        speakers: Option<Vec<PeerId>>,
     },
     /// Stop (or resume) forwarding a peer's microphone (a moderator's mute).
     Mute { peer: PeerId, muted: bool },
@@ -102,8 +118,10 @@ pub enum MediaCommand {
     Leave { peer: PeerId },
 }
 
-/// What the media layer tells the hub about a peer.
-#[derive(Debug, Clone, PartialEq)]
+/// What the media layer tells the hub about a peer (also the wire form of
+/// the control channel to a separate media process, see [`control`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum MediaEvent {
     /// The answer to the peer's offer.
     Answer { peer: PeerId, sdp: String },
@@ -146,6 +164,12 @@ pub struct MediaConfig {
     /// A TURN relay (coturn, `use-auth-secret`) whose credentials clients
     /// are given, for networks that block UDP (`[media.turn]`).
     pub turn: Option<turn::TurnConfig>,
+    /// Separate media processes (`amphi media`) to use instead of the
+    /// embedded media server (`[[media.nodes]]`); empty: the embedded one.
+    pub nodes: Vec<nodes::NodeConfig>,
+    /// The secret shared with every media process (its
+    /// `AMPHI_MEDIA_SECRET`), proving the venue to it.
+    pub node_secret: Option<crate::config::SecretString>,
 }
 
 impl Default for MediaConfig {
@@ -158,6 +182,8 @@ impl Default for MediaConfig {
             bubble_radius: 3,
             bubble_max: 8,
             turn: None,
+            nodes: Vec::new(),
+            node_secret: None,
         }
     }
 }

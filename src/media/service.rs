@@ -8,6 +8,7 @@
 //! connection, which packetizes, encrypts and paces it.
 
 use super::peer::{Peer, TrackIn};
+use super::tcp::TcpEvent;
 use super::{
     ConversationId, EventSink, MediaCommand, MediaConfig, MediaError, MediaEvent, PeerId, Source,
 };
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::crypto::CryptoProvider;
 use str0m::media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
@@ -31,12 +32,16 @@ const DATAGRAM_MAX: usize = 2000;
 const IDLE_TURN: Duration = Duration::from_millis(100);
 /// Least time between two keyframe requests for one published track.
 const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(500);
+/// How often dead and timed-out peers are looked for (a walk over every
+/// peer: not once per datagram).
+const REAP_EVERY: Duration = Duration::from_millis(100);
 
 /// How the hub reaches the media layer. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct MediaHandle {
-    tx: mpsc::UnboundedSender<MediaCommand>,
-    /// The address browsers send media to.
+    pub(super) tx: mpsc::UnboundedSender<MediaCommand>,
+    /// The embedded media server: the address browsers send media to. A
+    /// separate media process: its control address.
     pub addr: SocketAddr,
 }
 
@@ -62,8 +67,22 @@ pub async fn spawn(
             "media.udp listens on every interface: set media.public_ip to the address browsers reach",
         ));
     }
+    // ICE over TCP on the same port number, when it is free.
+    let (tcp_tx, mut tcp_rx) = mpsc::unbounded_channel();
+    let tcp = match tokio::net::TcpListener::bind(bound).await {
+        Ok(listener) => {
+            super::tcp::spawn(listener, tcp_tx);
+            true
+        }
+        Err(err) => {
+            tracing::warn!(%bound, %err, "no ICE over TCP: the media port is taken for TCP");
+            false
+        }
+    };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut service = Service {
+        tcp,
+        tcp_out: HashMap::new(),
         local: bound,
         announced,
         crypto: Arc::new(str0m::crypto::from_feature_flags()),
@@ -71,11 +90,13 @@ pub async fn spawn(
         by_addr: HashMap::new(),
         conversations: HashMap::new(),
         conversation_of: HashMap::new(),
+        speakers: HashMap::new(),
         muted: HashSet::new(),
         audio_only: HashSet::new(),
         due: HashMap::new(),
         touched: HashSet::new(),
         connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
+        last_reap: Instant::now(),
         stats,
     };
     tracing::info!(%bound, %announced, "media server listening (UDP)");
@@ -92,10 +113,21 @@ pub async fn spawn(
                 received = socket.recv_from(&mut buf) => match received {
                     Ok((n, source)) => {
                         if let Some(bytes) = buf.get(..n) {
-                            service.receive(bytes, source, Instant::now());
+                            service.receive(bytes, Protocol::Udp, source, Instant::now());
                         }
                     }
                     Err(err) => tracing::debug!(%err, "media socket read"),
+                },
+                Some(event) = tcp_rx.recv() => match event {
+                    TcpEvent::Opened(remote, out) => {
+                        service.tcp_out.insert(remote, out);
+                    }
+                    TcpEvent::Packet(remote, bytes) => {
+                        service.receive(&bytes, Protocol::Tcp, remote, Instant::now());
+                    }
+                    TcpEvent::Closed(remote) => {
+                        service.tcp_out.remove(&remote);
+                    }
                 },
                 _ = tokio::time::sleep_until(next.into()) => {}
             }
@@ -121,6 +153,10 @@ enum Propagated {
 }
 
 struct Service {
+    /// Whether the TCP port is open (a passive TCP candidate is offered).
+    tcp: bool,
+    /// Where packets for each TCP client go.
+    tcp_out: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     local: SocketAddr,
     announced: SocketAddr,
     crypto: Arc<CryptoProvider>,
@@ -129,6 +165,8 @@ struct Service {
     by_addr: HashMap<SocketAddr, PeerId>,
     conversations: HashMap<ConversationId, Vec<PeerId>>,
     conversation_of: HashMap<PeerId, ConversationId>,
+    /// The only members heard in a conversation (the stage); absent: all.
+    speakers: HashMap<ConversationId, HashSet<PeerId>>,
     muted: HashSet<PeerId>,
     audio_only: HashSet<PeerId>,
     /// When each peer next needs time fed in.
@@ -136,6 +174,7 @@ struct Service {
     /// Peers that got input and must be polled.
     touched: HashSet<PeerId>,
     connect_timeout: Duration,
+    last_reap: Instant,
     /// The server's metrics; the media counters are `stats.media`.
     stats: Arc<crate::metrics::Metrics>,
 }
@@ -145,7 +184,21 @@ impl Service {
         match command {
             MediaCommand::Offer { peer, sdp, events } => self.offer(peer, &sdp, events, now),
             MediaCommand::Answer { peer, sdp } => self.answer(peer, &sdp),
-            MediaCommand::Conversation { id, members } => self.conversation(id, members),
+            MediaCommand::Conversation {
+                id,
+                members,
+                speakers,
+            } => {
+                match speakers {
+                    Some(list) => {
+                        self.speakers.insert(id, list.into_iter().collect());
+                    }
+                    None => {
+                        self.speakers.remove(&id);
+                    }
+                }
+                self.conversation(id, members)
+            }
             MediaCommand::Mute { peer, muted } => {
                 if muted {
                     self.muted.insert(peer);
@@ -207,6 +260,15 @@ impl Service {
                 rtc.add_local_candidate(candidate);
             }
             Err(err) => return refuse(MediaError::OfferRefused(err.to_string())),
+        }
+        if self.tcp
+            && let Ok(candidate) = Candidate::builder()
+                .tcp()
+                .host(self.announced)
+                .tcptype(TcpType::Passive)
+                .build()
+        {
+            rtc.add_local_candidate(candidate);
         }
         let answer = match rtc.sdp_api().accept_offer(offer) {
             Ok(answer) => answer,
@@ -278,7 +340,9 @@ impl Service {
                 affected.push(old);
             }
         }
-        if !members.is_empty() {
+        if members.is_empty() {
+            self.speakers.remove(&id);
+        } else {
             self.conversations.insert(id, members);
         }
         for gone in before {
@@ -295,8 +359,10 @@ impl Service {
     /// every other member (no video for audio-only members).
     fn route(&mut self, id: ConversationId) {
         let members = self.conversations.get(&id).cloned().unwrap_or_default();
+        let speakers = self.speakers.get(&id);
         let published: Vec<(PeerId, TrackIn)> = members
             .iter()
+            .filter(|m| speakers.is_none_or(|s| s.contains(m)))
             .filter_map(|m| self.peers.get(m))
             .flat_map(|p| p.tracks_in.iter().map(move |t| (p.id, *t)))
             .collect();
@@ -332,14 +398,14 @@ impl Service {
         }
     }
 
-    fn receive(&mut self, bytes: &[u8], source: SocketAddr, now: Instant) {
+    fn receive(&mut self, bytes: &[u8], proto: Protocol, source: SocketAddr, now: Instant) {
         let Ok(contents) = bytes.try_into() else {
             return;
         };
         let input = Input::Receive(
             now,
             Receive {
-                proto: Protocol::Udp,
+                proto,
                 source,
                 destination: self.local,
                 contents,
@@ -402,7 +468,10 @@ impl Service {
                 self.propagate(item);
             }
         }
-        self.reap(now);
+        if now.duration_since(self.last_reap) >= REAP_EVERY {
+            self.last_reap = now;
+            self.reap(now);
+        }
         let next = self.due.values().min().copied().unwrap_or(now + IDLE_TURN);
         next.min(now + IDLE_TURN)
             .max(now + Duration::from_millis(1))
@@ -434,7 +503,11 @@ impl Service {
                     break;
                 }
                 Output::Transmit(transmit) => {
-                    let _ = socket.try_send_to(&transmit.contents, transmit.destination);
+                    if transmit.proto == Protocol::Udp {
+                        let _ = socket.try_send_to(&transmit.contents, transmit.destination);
+                    } else if let Some(out) = self.tcp_out.get(&transmit.destination) {
+                        let _ = out.try_send(transmit.contents.to_vec());
+                    }
                 }
                 Output::Event(event) => match event {
                     Event::Connected => {
@@ -517,6 +590,14 @@ impl Service {
         let Some(members) = self.conversations.get(conversation) else {
             return;
         };
+        // On a stage, only its speakers are heard.
+        if self
+            .speakers
+            .get(conversation)
+            .is_some_and(|s| !s.contains(&from))
+        {
+            return;
+        }
         for member in members {
             if *member == from {
                 continue;
@@ -527,9 +608,15 @@ impl Service {
             let Some(mid) = receiver.open_mid_for(from, data.mid) else {
                 continue;
             };
-            let Some(writer) = receiver.rtc.writer(mid) else {
+            let Some(mut writer) = receiver.rtc.writer(mid) else {
                 continue;
             };
+            // The sender's audio level (RFC 6464) goes along: receivers
+            // show who speaks from it.
+            if let Some(level) = data.ext_vals.audio_level {
+                let voice = data.ext_vals.voice_activity.unwrap_or(false);
+                writer = writer.audio_level(level, voice);
+            }
             let Some(pt) = writer.match_params(data.params) else {
                 continue;
             };

@@ -32,12 +32,14 @@ pub struct MediaStats {
     pub connect_timeouts: AtomicU64,
     /// TURN credentials handed to clients.
     pub turn_credentials: AtomicU64,
+    /// Separate media processes (`amphi media`) the venue is connected to now.
+    pub nodes_connected: AtomicU64,
 }
 
 impl MediaStats {
     /// Appends the Prometheus text of these counters.
     pub fn render(&self, out: &mut String) {
-        let rows: [(&str, &str, &str, &AtomicU64); 11] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 12] = [
             (
                 "amphi_media_peers",
                 "gauge",
@@ -103,6 +105,12 @@ impl MediaStats {
                 "counter",
                 "TURN credentials issued.",
                 &self.turn_credentials,
+            ),
+            (
+                "amphi_media_nodes_connected",
+                "gauge",
+                "Separate media processes connected now.",
+                &self.nodes_connected,
             ),
         ];
         let name = "amphi_media_conversations";

@@ -27,19 +27,19 @@ const RECEIVED: &str = "return (async () => {
   return out;
 })();";
 
-async fn received(b: &Browser) -> serde_json::Map<String, Value> {
+pub(super) async fn received(b: &Browser) -> serde_json::Map<String, Value> {
     match b.js(RECEIVED, vec![]).await {
         Value::Object(map) => map,
         other => panic!("{}: stats were {other}", b.name),
     }
 }
 
-fn bytes(map: &serde_json::Map<String, Value>, key: &str) -> u64 {
+pub(super) fn bytes(map: &serde_json::Map<String, Value>, key: &str) -> u64 {
     map.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
 /// Waits until `b` has received more than `above` bytes of `key`.
-async fn wait_receiving(b: &Browser, key: &str, above: u64) -> u64 {
+pub(super) async fn wait_receiving(b: &Browser, key: &str, above: u64) -> u64 {
     let started = Instant::now();
     loop {
         let now = bytes(&received(b).await, key);
@@ -82,7 +82,7 @@ async fn wait_stopped(b: &Browser, key: &str, since: Instant) -> f64 {
     }
 }
 
-async fn teleport(b: &Browser, room: &str) {
+pub(super) async fn teleport(b: &Browser, room: &str) {
     b.js(
         "return amphi.conn.request({type: 'teleport', room: arguments[0]}).then(() => true);",
         vec![json!(room)],
@@ -91,7 +91,7 @@ async fn teleport(b: &Browser, room: &str) {
 }
 
 /// Joins the conversation with microphone and camera on.
-async fn talk(b: &Browser) {
+pub(super) async fn talk(b: &Browser) {
     b.js("return amphi.media.join().then(() => true);", vec![])
         .await;
     b.wait(

@@ -12,6 +12,7 @@
 
 import { t, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
+import { openDevice } from './devices.js';
 
 /** Most videos shown at once; screens first, then the latest speakers. */
 export const MAX_VIDEOS = 9;
@@ -146,6 +147,27 @@ export class Media {
   leave() {
     if (!this.pc) return;
     for (const source of Object.keys(this.local)) this.stopLocal(source);
+    this.close();
+    this.conn.send({ type: 'media_leave' });
+  }
+
+  /**
+   * The server ended our connection because our conversation lives on
+   * another media server: a new connection (it goes there), devices kept.
+   */
+  async rejoin() {
+    if (!this.pc) return;
+    const kept = { ...this.local };
+    this.local = { mic: null, camera: null, screen: null };
+    this.close();
+    await this.join();
+    for (const [source, track] of Object.entries(kept)) {
+      if (track && track.readyState === 'live') await this.useTrack(source, track);
+    }
+  }
+
+  /** Closes the connection (the server side is already gone or told). */
+  close() {
     this.pc.close();
     this.pc = null;
     this.senders = null;
@@ -153,7 +175,6 @@ export class Media {
     this.remote.clear();
     this.conversation = null;
     this.full = false;
-    this.conn.send({ type: 'media_leave' });
     this.renderMedia();
     this.renderBar();
   }
@@ -198,6 +219,10 @@ export class Media {
         this.renderBar();
         break;
       case 'media_closed':
+        if (msg.rejoin) {
+          this.rejoin();
+          break;
+        }
         toast(t('media.failed'), 'error');
         this.leave();
         break;
@@ -248,10 +273,10 @@ export class Media {
           toast(t('media.youMuted'), 'error');
           return;
         }
-        track = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+        track = await openDevice('mic', true);
       } else if (source === 'camera') {
         if (this.audioOnly) return;
-        track = (await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } })).getVideoTracks()[0];
+        track = await openDevice('camera', { width: 640, height: 360 });
       } else {
         track = (await navigator.mediaDevices.getDisplayMedia({ video: true })).getVideoTracks()[0];
       }
@@ -348,6 +373,7 @@ export class Media {
     const speaking = new Set([...this.lastSpoke].filter(([, at]) => now - at < SPEAKING_HOLD_MS).map(([m]) => m));
     const changed = speaking.size !== this.speaking.size || [...speaking].some((m) => !this.speaking.has(m));
     this.speaking = speaking;
+    this.store.speaking = speaking;
     if (changed) {
       for (const tile of this.grid.querySelectorAll('.media-tile')) {
         tile.classList.toggle('speaking', speaking.has(Number(tile.dataset.member)));

@@ -20,7 +20,7 @@ export class People {
     this.search = $('#people-search');
     this.search.addEventListener('input', () => this.schedule());
     this.queued = false;
-    for (const what of ['people', 'me-room', 'teams', 'me']) store.on(what, () => this.schedule());
+    for (const what of ['people', 'me-room', 'teams', 'me', 'speaking']) store.on(what, () => this.schedule());
     onLangChange(() => this.render());
   }
 
@@ -84,13 +84,15 @@ export class People {
     const dot = h('span', { class: 'avatar-dot', 'aria-hidden': 'true' });
     dot.style.background = colorOf(p.id);
     const team = store.team(p.team);
+    const speaking = Boolean(store.speaking?.has(p.id));
     const canGo = !isMe && p.room !== store.myRoom?.id && store.mayEnter(room) && store.myPerson;
     return h(
       'li',
-      { class: `person${p.connected === false ? ' is-away' : ''}` },
+      { class: `person${p.connected === false ? ' is-away' : ''}${speaking ? ' is-speaking' : ''}`, dataset: { member: p.id } },
       dot,
       h('span', { class: 'person-main' },
-        h('span', { class: 'person-name' }, p.name, isMe ? h('span', { class: 'you' }, ` ${t('people.you')}`) : null),
+        h('span', { class: 'person-name' }, p.name, isMe ? h('span', { class: 'you' }, ` ${t('people.you')}`) : null,
+          speaking ? h('span', { class: 'speaking-tag' }, ` ${t('people.speaking')}`) : null),
         h('span', { class: 'person-meta' },
           h('span', { class: `status-dot status-${p.status}`, 'aria-hidden': 'true' }),
           h('span', null, p.connected === false ? t('people.disconnected') : t(`status.${p.status}`)),

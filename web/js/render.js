@@ -99,7 +99,7 @@ export class Renderer {
   /** Everything that can change the picture asks for a frame. */
   wakeOnChanges() {
     const wake = () => this.invalidate();
-    for (const what of ['positions', 'people', 'me', 'me-room', 'teams']) this.store.on(what, wake);
+    for (const what of ['positions', 'people', 'me', 'me-room', 'teams', 'speaking']) this.store.on(what, wake);
     onLangChange(wake);
     // Input handlers (input.js) move the camera, the hover and our predicted
     // steps directly; listening in the capture phase wakes the loop for them.
@@ -517,6 +517,14 @@ export class Renderer {
       ctx.lineWidth = isMe ? 3 : 2;
       ctx.strokeStyle = isMe ? '#ffd43b' : '#ffffff';
       ctx.stroke();
+      // speaking (measured from the sound we receive): a green ring
+      if (store.speaking?.has(p.id)) {
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = '#40c057';
+        ctx.beginPath();
+        ctx.arc(s.x, s.y, r + 4, 0, Math.PI * 2);
+        ctx.stroke();
+      }
       if (r >= 10) {
         ctx.fillStyle = '#fff';
         ctx.font = `700 ${Math.round(r * 0.8)}px system-ui, sans-serif`;

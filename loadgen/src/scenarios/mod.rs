@@ -2,6 +2,7 @@
 //! releases every client at once, connection helpers, plain HTTP requests
 //! and `/metrics` scraping.
 
+pub mod m1_media;
 pub mod s1_positions;
 pub mod s2_idle;
 pub mod s3_chat;

@@ -1,0 +1,366 @@
+//! A media client without a browser: one str0m [`Rtc`] (the WebRTC library
+//! the server uses) on a UDP socket of its own, signalled over the venue's
+//! WebSocket exactly as the web page does (`media_offer`, `media_answer`).
+//!
+//! It publishes synthetic Opus-sized audio and VP8 video frames (not real
+//! codec data: the server forwards frames as they are) whose first bytes
+//! carry the sender, a sequence number and the send time, so the receiver
+//! measures forwarding delay (sender's send → receiver's receive, one clock:
+//! the load generator's) and loss per sender.
+
+use crate::clock;
+use crate::recorder::{Lat, Recorder};
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::Ws;
+
+/// Bytes of the header written into every frame.
+const HEADER: usize = 20;
+/// Where the header starts in a video frame (after a VP8-looking frame tag).
+const VIDEO_HEADER_AT: usize = 10;
+/// A VP8 key frame's first bytes (640×360), so the frame looks like one.
+const VP8_TAG: [u8; VIDEO_HEADER_AT] = [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01];
+
+/// What a client sends.
+#[derive(Debug, Clone, Copy)]
+pub struct Publish {
+    /// Audio frames a second (Opus: 50) and bytes each.
+    pub audio_fps: u32,
+    pub audio_bytes: usize,
+    /// Video frames a second and bytes each (bitrate / 8 / fps).
+    pub video_fps: u32,
+    pub video_bytes: usize,
+}
+
+/// The measurements clients share.
+#[derive(Clone)]
+pub struct MediaRec {
+    pub audio_delay: Lat,
+    pub video_delay: Lat,
+    /// Frames sent within the measured window, per sender index.
+    pub sent: Arc<Vec<AtomicU64>>,
+    /// Frames received (sent within the window), all receivers together.
+    pub received: Arc<AtomicU64>,
+    pub received_bytes: Arc<AtomicU64>,
+    /// Frames a receiver saw out of order or duplicated (not loss).
+    pub reordered: Arc<AtomicU64>,
+}
+
+impl MediaRec {
+    pub fn new(rec: &Recorder, senders: usize) -> MediaRec {
+        MediaRec {
+            audio_delay: rec.lat("forward_delay_audio"),
+            video_delay: rec.lat("forward_delay_video"),
+            sent: Arc::new((0..senders).map(|_| AtomicU64::new(0)).collect()),
+            received: rec.counter("frames_received_in_window"),
+            received_bytes: rec.counter("bytes_received_in_window"),
+            reordered: rec.counter("frames_reordered"),
+        }
+    }
+}
+
+/// One media client, signalled over its joined WebSocket.
+pub struct MediaClient {
+    index: u32,
+    ws: Ws,
+    rtc: Rtc,
+    socket: UdpSocket,
+    local: SocketAddr,
+    audio: Option<Mid>,
+    video: Option<Mid>,
+    pending: Option<SdpPendingOffer>,
+    connected: bool,
+    next_timeout: Instant,
+    rid: u64,
+}
+
+impl MediaClient {
+    /// Opens the UDP socket and sends the offer: `publish` says whether the
+    /// client sends audio and video or only receives.
+    pub async fn start(index: u32, mut ws: Ws, publish: bool) -> anyhow::Result<MediaClient> {
+        let socket = UdpSocket::bind("127.0.0.1:0").await?;
+        let local = socket.local_addr()?;
+        let now = Instant::now();
+        let mut rtc = Rtc::builder()
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .build(now);
+        rtc.add_local_candidate(Candidate::host(local, "udp")?);
+        let mut api = rtc.sdp_api();
+        let dir = if publish {
+            Direction::SendOnly
+        } else {
+            Direction::RecvOnly
+        };
+        let audio = api.add_media(MediaKind::Audio, dir, None, None, None);
+        let video = api.add_media(MediaKind::Video, dir, None, None, None);
+        let (offer, pending) = api.apply().context("an offer with two m-lines")?;
+        let msg = json!({"type": "media_offer", "rid": 1, "sdp": offer.to_sdp_string()});
+        ws.send(Message::text(msg.to_string())).await?;
+        Ok(MediaClient {
+            index,
+            ws,
+            rtc,
+            socket,
+            local,
+            audio: publish.then_some(audio),
+            video: publish.then_some(video),
+            pending: Some(pending),
+            connected: false,
+            next_timeout: now,
+            rid: 1,
+        })
+    }
+
+    /// Runs until the end of the run: signalling, media in and out, and,
+    /// within the measured window, publishing (first frame at
+    /// `start + phase_us`). `window` is `(start, stop, end)` in µs on the
+    /// load generator's clock, known once every client is connected;
+    /// `on_connected` is called once ICE and DTLS are up.
+    pub async fn run(
+        mut self,
+        publish: Option<Publish>,
+        phase_us: u64,
+        window: tokio::sync::watch::Receiver<Option<(u64, u64, u64)>>,
+        rec: &Recorder,
+        media: &MediaRec,
+        on_connected: impl FnOnce(),
+    ) -> anyhow::Result<()> {
+        const FAR: u64 = u64::MAX / 4;
+        let mut on_connected = Some(on_connected);
+        let mut buf = vec![0u8; 2000];
+        let mut seq = 0u32;
+        let (mut next_audio, mut next_video) = (FAR, FAR);
+        let (audio_period, video_period) = match publish {
+            Some(p) => (
+                1_000_000 / u64::from(p.audio_fps.max(1)),
+                1_000_000 / u64::from(p.video_fps.max(1)),
+            ),
+            None => (FAR, FAR),
+        };
+        let mut last_seq: std::collections::HashMap<(u32, bool), u32> = Default::default();
+        let mut scheduled = false;
+        loop {
+            let (measured, end_us) = match *window.borrow() {
+                Some((start, stop, end)) => ((start, stop), end),
+                None => ((FAR, FAR + 1), FAR),
+            };
+            if !scheduled && end_us != FAR {
+                scheduled = true;
+                if publish.is_some() {
+                    next_audio = measured.0 + phase_us % audio_period;
+                    next_video = measured.0 + phase_us % video_period;
+                }
+            }
+            self.drain(rec, media, measured, &mut last_seq)?;
+            if self.connected
+                && let Some(callback) = on_connected.take()
+            {
+                callback();
+            }
+            let now_us = clock::now_us();
+            if now_us >= end_us {
+                break;
+            }
+            if let Some(p) = publish
+                && self.connected
+            {
+                let stop = measured.1;
+                while next_audio <= now_us && next_audio < stop {
+                    self.write(false, p.audio_bytes, seq, next_audio, media, measured)?;
+                    seq = seq.wrapping_add(1);
+                    next_audio += audio_period;
+                }
+                while next_video <= now_us && next_video < stop {
+                    self.write(true, p.video_bytes, seq, next_video, media, measured)?;
+                    seq = seq.wrapping_add(1);
+                    next_video += video_period;
+                }
+                self.drain(rec, media, measured, &mut last_seq)?;
+            }
+            let wake_us = next_audio.min(next_video).min(end_us);
+            let rtc_wait = self.next_timeout.saturating_duration_since(Instant::now());
+            let send_wait = Duration::from_micros(wake_us.saturating_sub(clock::now_us()));
+            let wait = rtc_wait
+                .min(send_wait)
+                .clamp(Duration::from_micros(200), Duration::from_millis(50));
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => {
+                    let (n, source) = received?;
+                    let Some(bytes) = buf.get(..n) else { continue };
+                    let Ok(contents) = bytes.try_into() else { continue };
+                    let input = Input::Receive(Instant::now(), Receive {
+                        proto: Protocol::Udp,
+                        source,
+                        destination: self.local,
+                        contents,
+                    });
+                    self.rtc.handle_input(input)?;
+                }
+                frame = self.ws.next() => {
+                    match frame {
+                        Some(Ok(Message::Text(text))) => self.signal(&text, rec).await?,
+                        Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                            crate::client::record_end(rec, frame);
+                            bail!("the WebSocket ended");
+                        }
+                        Some(Ok(_)) => {}
+                    }
+                }
+                _ = tokio::time::sleep(wait) => {
+                    self.rtc.handle_input(Input::Timeout(Instant::now()))?;
+                }
+            }
+        }
+        let _ = self.ws.close(None).await;
+        Ok(())
+    }
+
+    /// Writes one synthetic frame stamped with its intended send time.
+    fn write(
+        &mut self,
+        video: bool,
+        bytes: usize,
+        seq: u32,
+        at_us: u64,
+        media: &MediaRec,
+        window: (u64, u64),
+    ) -> anyhow::Result<()> {
+        let Some(mid) = (if video { self.video } else { self.audio }) else {
+            return Ok(());
+        };
+        let mut frame = vec![0u8; bytes.max(HEADER + VIDEO_HEADER_AT)];
+        let at = if video {
+            frame[..VIDEO_HEADER_AT].copy_from_slice(&VP8_TAG);
+            VIDEO_HEADER_AT
+        } else {
+            0
+        };
+        frame[at..at + 4].copy_from_slice(&self.index.to_be_bytes());
+        frame[at + 4..at + 8].copy_from_slice(&seq.to_be_bytes());
+        frame[at + 8..at + 16].copy_from_slice(&at_us.to_be_bytes());
+        let Some(writer) = self.rtc.writer(mid) else {
+            return Ok(());
+        };
+        let Some(pt) = writer.payload_params().next().map(|p| p.pt()) else {
+            return Ok(());
+        };
+        let rate = if video {
+            Frequency::NINETY_KHZ
+        } else {
+            Frequency::FORTY_EIGHT_KHZ
+        };
+        let time = MediaTime::from_micros(at_us).rebase(rate);
+        writer.write(pt, Instant::now(), time, frame)?;
+        if (window.0..window.1).contains(&at_us)
+            && let Some(count) = media.sent.get(self.index as usize)
+        {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Sends what str0m has to send and handles its events.
+    fn drain(
+        &mut self,
+        rec: &Recorder,
+        media: &MediaRec,
+        window: (u64, u64),
+        last_seq: &mut std::collections::HashMap<(u32, bool), u32>,
+    ) -> anyhow::Result<()> {
+        loop {
+            match self.rtc.poll_output()? {
+                Output::Timeout(at) => {
+                    self.next_timeout = at;
+                    return Ok(());
+                }
+                Output::Transmit(t) => {
+                    let _ = self.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(Event::Connected) => {
+                    self.connected = true;
+                    rec.add("media_connected", 1);
+                }
+                Output::Event(Event::MediaData(data)) => {
+                    let now = clock::now_us();
+                    let video = data.data.len() >= VIDEO_HEADER_AT + HEADER
+                        && data.data.get(..VIDEO_HEADER_AT) == Some(&VP8_TAG[..]);
+                    let at = if video { VIDEO_HEADER_AT } else { 0 };
+                    let Some(header) = data.data.get(at..at + 16) else {
+                        continue;
+                    };
+                    let number = |r: std::ops::Range<usize>| {
+                        header.get(r).map_or(0, |b| {
+                            b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
+                        })
+                    };
+                    let (sender, seq, sent_us) =
+                        (number(0..4) as u32, number(4..8) as u32, number(8..16));
+                    if !(window.0..window.1).contains(&sent_us) {
+                        continue;
+                    }
+                    let delay = now.saturating_sub(sent_us);
+                    if video {
+                        media.video_delay.record(delay);
+                    } else {
+                        media.audio_delay.record(delay);
+                    }
+                    if let Some(last) = last_seq.insert((sender, video), seq)
+                        && seq <= last
+                    {
+                        media.reordered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    media.received.fetch_add(1, Ordering::Relaxed);
+                    media
+                        .received_bytes
+                        .fetch_add(data.data.len() as u64, Ordering::Relaxed);
+                }
+                Output::Event(_) => {}
+            }
+        }
+    }
+
+    /// A signalling frame from the server.
+    async fn signal(&mut self, text: &str, rec: &Recorder) -> anyhow::Result<()> {
+        match crate::client::kind(text) {
+            "media_answer" => {
+                let msg: Value = serde_json::from_str(text)?;
+                let sdp = msg["sdp"].as_str().context("media_answer without sdp")?;
+                let answer = SdpAnswer::from_sdp_string(sdp)?;
+                if let Some(pending) = self.pending.take() {
+                    self.rtc.sdp_api().accept_answer(pending, answer)?;
+                }
+            }
+            "media_offer" => {
+                let msg: Value = serde_json::from_str(text)?;
+                let sdp = msg["sdp"].as_str().context("media_offer without sdp")?;
+                let offer = SdpOffer::from_sdp_string(sdp)?;
+                let answer = self.rtc.sdp_api().accept_offer(offer)?;
+                self.rid += 1;
+                let reply =
+                    json!({"type": "media_answer", "rid": self.rid, "sdp": answer.to_sdp_string()});
+                self.ws.send(Message::text(reply.to_string())).await?;
+                rec.add("renegotiations", 1);
+            }
+            "media_closed" => bail!("the server closed the media connection: {text}"),
+            "error" => {
+                crate::client::on_error(rec, text);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

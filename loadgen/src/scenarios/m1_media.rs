@@ -1,0 +1,266 @@
+//! M1 and M2, voice and video through the media server with media clients
+//! of our own (str0m, no browsers; see `media_client`).
+//!
+//! - M1, tables: `--groups` tables of `--group-size` people (default 30 × 6,
+//!   on the campus map's tables); everyone sends Opus-sized audio at 50
+//!   frames/s and `--video-kbps` of video (default 500) and receives their
+//!   table.
+//! - M2, fan-out: one sender (`--video-kbps`, default 1500, plus audio) and
+//!   `--clients` receivers (default 400), all in one conversation: the
+//!   server must run with bubbles wide enough to hold everyone in the hall
+//!   (`[media] bubble_radius = 1000`, `bubble_max = 2000`), standing in for
+//!   the stage.
+//!
+//! Reported: server CPU, forwarded Mbit/s (from `/metrics`), forwarding
+//! delay (sender's intended send time → receiver's receive, one clock), and
+//! loss (frames sent in the window that never arrived).
+
+use super::{Ctx, Gate, scrape_metrics};
+use crate::client::Hello;
+use crate::clock;
+use crate::media_client::{MediaClient, MediaRec, Publish};
+use crate::report::{Check, Rate, Report};
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Opus at 50 frames/s, about 40 kbit/s.
+const AUDIO_BYTES: usize = 100;
+const AUDIO_FPS: u32 = 50;
+/// Video frames a second.
+const VIDEO_FPS: u32 = 30;
+
+/// Which shape of load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Tables,
+    FanOut,
+}
+
+pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
+    let invite = ctx.participant()?;
+    let (groups, size, kbps) = match shape {
+        Shape::Tables => (
+            ctx.cli.groups,
+            ctx.cli.group_size.max(2),
+            ctx.cli.video_kbps.unwrap_or(500),
+        ),
+        Shape::FanOut => (
+            1,
+            ctx.cli.clients.unwrap_or(400) + 1,
+            ctx.cli.video_kbps.unwrap_or(1500),
+        ),
+    };
+    let n = groups * size;
+    anyhow::ensure!(
+        n <= crate::cli::MAX_CLIENTS,
+        "at most {} clients",
+        crate::cli::MAX_CLIENTS
+    );
+    let publish = Publish {
+        audio_fps: AUDIO_FPS,
+        audio_bytes: AUDIO_BYTES,
+        video_fps: VIDEO_FPS,
+        video_bytes: (kbps as usize * 1000 / 8 / VIDEO_FPS as usize).max(64),
+    };
+    let started = clock::now_us();
+    let media = MediaRec::new(&ctx.rec, n);
+    let connected = Gate::new();
+    let measure = Arc::new(tokio::sync::watch::channel(None::<(u64, u64, u64)>).0);
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let (ctx, invite, connected, media, measure) = (
+            ctx.clone(),
+            invite.clone(),
+            connected.clone(),
+            media.clone(),
+            measure.clone(),
+        );
+        let sends = shape == Shape::Tables || i == 0;
+        let room = match shape {
+            Shape::Tables => Some(format!("table-{:02}", i / size + 1)),
+            Shape::FanOut => None,
+        };
+        tasks.push(tokio::spawn(async move {
+            let client = Client {
+                i,
+                ctx: &ctx,
+                invite: &invite,
+                room,
+                publish: sends.then_some(publish),
+                media: &media,
+            };
+            if let Err(err) = client.run(&connected, &measure).await {
+                ctx.rec.add("clients_failed", 1);
+                if ctx.rec.get("clients_failed") <= 3 {
+                    eprintln!("media client {i}: {err:#}");
+                }
+                connected.fail();
+            }
+        }));
+        // Handshakes (WebSocket, ICE, DTLS) spread out a little.
+        if i % 20 == 19 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let ready = connected.wait_for(n, Duration::from_secs(120)).await;
+    eprintln!("media: {ready}/{n} connected");
+    // Let the conversations settle (the hub decides them every 200 ms, then
+    // renegotiates), then measure.
+    let start = clock::now_us() + (ctx.cli.warmup * 1e6) as u64;
+    let stop = start + (ctx.cli.duration * 1e6) as u64;
+    let end = stop + 1_500_000;
+    let _ = measure.send(Some((start, stop, end)));
+    clock::sleep_until_us(start).await;
+    let before = scrape_metrics(&ctx.target.http).await;
+    let t0 = ctx.elapsed();
+    clock::sleep_until_us(stop).await;
+    let after = scrape_metrics(&ctx.target.http).await;
+    let t1 = ctx.elapsed();
+    for task in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+    }
+
+    let name = match shape {
+        Shape::Tables => "m1_media_tables",
+        Shape::FanOut => "m2_media_fanout",
+    };
+    let mut report = ctx.report(name, started, n);
+    report.clients_connected = ready;
+    report.measured_secs = ctx.cli.duration;
+    report.params = serde_json::json!({
+        "groups": groups, "group_size": size, "video_kbps": kbps,
+        "video_fps": VIDEO_FPS, "audio_fps": AUDIO_FPS, "audio_bytes": AUDIO_BYTES,
+        "video_bytes": publish.video_bytes,
+    });
+    ctx.finish(&mut report, (t0, t1));
+    let secs = ctx.cli.duration;
+    let forwarded =
+        super::delta(&before, &after, "amphi_media_forwarded_bytes_total") * 8.0 / 1e6 / secs;
+    report
+        .server_extra
+        .insert("forwarded_mbit_s".into(), forwarded);
+    report.server_extra.insert(
+        "forwarded_frames_s".into(),
+        super::delta(&before, &after, "amphi_media_forwarded_frames_total") / secs,
+    );
+    let sent: Vec<u64> = media
+        .sent
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
+    let expected: u64 = match shape {
+        Shape::Tables => sent.iter().map(|s| s * (size as u64 - 1)).sum(),
+        Shape::FanOut => sent.first().copied().unwrap_or(0) * (ready.saturating_sub(1) as u64),
+    };
+    let received = media.received.load(Ordering::Relaxed);
+    let loss = if expected == 0 {
+        1.0
+    } else {
+        1.0 - received.min(expected) as f64 / expected as f64
+    };
+    report.rates.push(Rate {
+        name: "frames delivered to receivers".into(),
+        target_per_s: expected as f64 / secs,
+        achieved_per_s: received as f64 / secs,
+    });
+    report
+        .server_extra
+        .insert("loss_percent".into(), loss * 100.0);
+    let p99 = |name: &str| report.latencies.get(name).map_or(f64::NAN, |l| l.p99_ms);
+    let worst = p99("forward_delay_audio").max(p99("forward_delay_video"));
+    let (cpu_target, cpu_name) = match shape {
+        Shape::Tables => (1.5, "under 1.5 cores"),
+        Shape::FanOut => (1.0, "under 1 core"),
+    };
+    let cpu = report.server.as_ref().map(|s| s.cpu_pct_avg / 100.0);
+    report.checks.push(Check::new(
+        "p99 forwarding delay",
+        "≤ 20 ms",
+        format!("{worst:.1} ms"),
+        worst <= 20.0,
+    ));
+    report.checks.push(Check::new(
+        "loss",
+        "none on loopback",
+        format!("{:.3} %", loss * 100.0),
+        loss <= 0.0,
+    ));
+    if let Some(cpu) = cpu {
+        report.checks.push(Check::new(
+            "server CPU",
+            cpu_name,
+            format!("{cpu:.2} cores"),
+            cpu < cpu_target,
+        ));
+    }
+    report.notes.push(format!(
+        "forwarded {forwarded:.1} Mbit/s; {received} of {expected} frames arrived"
+    ));
+    Ok(report)
+}
+
+struct Client<'a> {
+    i: usize,
+    ctx: &'a Ctx,
+    invite: &'a str,
+    room: Option<String>,
+    publish: Option<Publish>,
+    media: &'a MediaRec,
+}
+
+impl Client<'_> {
+    async fn run(
+        self,
+        connected: &Gate,
+        measure: &tokio::sync::watch::Sender<Option<(u64, u64, u64)>>,
+    ) -> anyhow::Result<()> {
+        let rec = &self.ctx.rec;
+        let name = self.ctx.name("media", self.i);
+        let (mut ws, _) = self
+            .ctx
+            .join(
+                &self.ctx.opts(64 * 1024),
+                Hello::Invite {
+                    token: self.invite,
+                    name: &name,
+                },
+            )
+            .await?;
+        if let Some(room) = &self.room {
+            let msg = serde_json::json!({"type": "teleport", "room": room, "rid": 900});
+            ws.send(Message::text(msg.to_string())).await?;
+            // Its answer (ack or error) before offering.
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        let kind = crate::client::kind(&text);
+                        if kind == "ack" {
+                            break;
+                        }
+                        if kind == "error" {
+                            crate::client::on_error(rec, &text);
+                            anyhow::bail!("teleport to {room} refused: {text}");
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    other => anyhow::bail!("connection ended while teleporting: {other:?}"),
+                }
+            }
+        }
+        let client = MediaClient::start(self.i as u32, ws, self.publish.is_some()).await?;
+        let phase = super::phase_us(self.i, 1_000_000);
+        client
+            .run(
+                self.publish,
+                phase,
+                measure.subscribe(),
+                rec,
+                self.media,
+                || connected.arrive(),
+            )
+            .await
+    }
+}
