@@ -17,6 +17,7 @@ use super::pitch::PitchCommand;
 use super::presence::Status;
 use super::program::ProgramCommand;
 use super::projects::ProjectCommand;
+use super::questions::QuestionCommand;
 use super::role::Role;
 use super::roster::RosterImport;
 use super::votes::VoteCommand;
@@ -90,6 +91,8 @@ pub enum Command {
     Idea(IdeaCommand),
     /// Project pages and the submission deadline.
     Project(ProjectCommand),
+    /// Questions to the team on stage.
+    Question(QuestionCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -234,4 +237,6 @@ pub enum Effect {
     },
     /// The submission deadline changed.
     SubmissionChanged,
+    /// A question was asked, upvoted, picked or hidden.
+    QuestionsChanged,
 }

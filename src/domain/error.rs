@@ -12,6 +12,7 @@ use super::jury::JuryError;
 use super::leaderboard::LeaderboardError;
 use super::pitch::PitchError;
 use super::projects::ProjectError;
+use super::questions::QuestionError;
 use super::votes::VoteError;
 
 /// Why a command was refused. [`DomainError::code`] is the stable machine-readable
@@ -118,6 +119,8 @@ pub enum DomainError {
     NameTaken(String),
     #[error("the stage is reserved to the team pitching now")]
     StageReserved,
+    #[error("no team is on stage: reactions and questions wait for a pitch")]
+    NothingOnStage,
     #[error(transparent)]
     Pitch(#[from] PitchError),
     #[error(transparent)]
@@ -132,6 +135,8 @@ pub enum DomainError {
     Idea(Box<IdeaError>),
     #[error(transparent)]
     Project(Box<ProjectError>),
+    #[error(transparent)]
+    Question(Box<QuestionError>),
 }
 
 impl DomainError {
@@ -145,6 +150,7 @@ impl DomainError {
             DomainError::Leaderboard(e) => e.into(),
             DomainError::Idea(e) => e.code(),
             DomainError::Project(e) => e.code(),
+            DomainError::Question(e) => e.code(),
             other => other.into(),
         }
     }

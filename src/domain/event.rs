@@ -24,6 +24,7 @@ use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
 use super::projects::Projects;
+use super::questions::QuestionBoard;
 use super::role::Role;
 use super::team::Team;
 use super::text;
@@ -67,6 +68,9 @@ pub struct EventState {
     /// Project pages and the submission deadline.
     #[serde(default)]
     pub projects: Projects,
+    /// Questions to the teams on stage.
+    #[serde(default)]
+    pub questions: QuestionBoard,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -91,6 +95,7 @@ impl EventState {
             leaderboard: Leaderboard::default(),
             ideas: IdeaBoard::default(),
             projects: Projects::default(),
+            questions: QuestionBoard::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -271,6 +276,10 @@ impl Event {
         if let Command::Project(project) = command {
             self.check_project_time(project, now)?;
         }
+        if let Command::Question(question) = command {
+            let actor = actor.and_then(|id| self.member(id));
+            self.check_question(actor, question, Some(now))?;
+        }
         Ok(())
     }
 
@@ -377,6 +386,7 @@ impl Event {
             }
             Command::Idea(idea) => self.check_idea(actor_member, idea)?,
             Command::Project(project) => self.check_project(actor_member, project)?,
+            Command::Question(question) => self.check_question(actor_member, question, None)?,
         }
         Ok(())
     }
@@ -470,6 +480,7 @@ impl Event {
             | Command::Leaderboard(_) => self.commit_judging(actor, command, now),
             Command::Idea(idea) => self.commit_idea(actor, idea, now),
             Command::Project(project) => self.commit_project(actor, project, now),
+            Command::Question(question) => self.commit_question(actor, question, now),
             Command::Help(help) => {
                 let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
                     return vec![];
