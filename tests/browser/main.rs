@@ -23,6 +23,7 @@ mod projects;
 mod restart;
 mod results;
 mod seats;
+mod stage;
 mod typography;
 
 use amphi::domain::Role;

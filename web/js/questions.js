@@ -7,10 +7,12 @@ import { h, fill } from './ui.js';
 
 /**
  * A panel in `root`. `send(msg)` sends a request; `me()` is one's member id
- * (null for a watcher); `moderator` adds pick and hide; `canAsk` the form.
+ * (null for a watcher); `moderator` adds pick and hide; `canAsk` the form;
+ * `limit` shows only the first questions, and hides the read-only panel
+ * while there are none (a projector has no room to spare).
  * Returns `update(questionsMsg, teamOnStage)` and `render()`.
  */
-export function questionsPanel(root, { send, me = () => null, moderator = false, canAsk = true }) {
+export function questionsPanel(root, { send, me = () => null, moderator = false, canAsk = true, limit = Infinity }) {
   let last = null;
   let team = null;
   const list = h('ol', { class: 'questions-list', 'aria-live': 'polite' });
@@ -35,7 +37,8 @@ export function questionsPanel(root, { send, me = () => null, moderator = false,
     label.textContent = t('questions.ask');
     input.placeholder = t('questions.placeholder');
     submit.textContent = t('questions.send');
-    const all = (last?.questions ?? []).filter((q) => team == null || q.team === team);
+    const all = (last?.questions ?? []).filter((q) => team == null || q.team === team).slice(0, limit);
+    root.hidden = limit !== Infinity && !all.length;
     const chosen = all.find((q) => q.id === last?.picked);
     picked.textContent = chosen ? t('questions.picked', { text: chosen.text }) : '';
     picked.hidden = !chosen;

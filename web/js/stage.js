@@ -10,7 +10,7 @@ import { questionsPanel } from './questions.js';
 
 const teams = new Map();
 // Read-only here: the picked question and the list, no form.
-const questions = questionsPanel($('#questions'), { send: () => {}, canAsk: false });
+const questions = questionsPanel($('#questions'), { send: () => {}, canAsk: false, limit: 3 });
 let pitch = null;
 let onStage = null;
 
