@@ -19,11 +19,13 @@ mod close;
 pub mod ideas;
 mod ops;
 pub mod projects;
+pub mod questions;
 mod refusal;
 pub use close::CloseCode;
 pub use ideas::{BoardView, IdeaOp, IdeaView};
 pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
 pub use projects::{FileView, ProjectOp, ProjectView};
+pub use questions::{QuestionOp, QuestionView};
 pub use refusal::ErrorCode;
 
 /// Version a client must announce in `hello`.
@@ -289,6 +291,15 @@ pub enum ClientMsg {
     },
     /// The ICE servers (TURN relays) to give `RTCPeerConnection`.
     MediaIceServers,
+    /// A reaction to the pitch on stage (anyone watching, watchers too).
+    React {
+        reaction: crate::domain::reactions::Reaction,
+    },
+    /// Questions to the team on stage, selected by `op` (see [`questions`]).
+    Question {
+        #[serde(flatten)]
+        op: QuestionOp,
+    },
 }
 
 /// The `type` of every [`ClientMsg`], to tell an unknown type from a bad field.
@@ -769,6 +780,18 @@ pub enum ServerMsg<'a> {
     /// The event's title or lifecycle phase changed (settings, phase).
     EventUpdated {
         event: EventView<'a>,
+    },
+    /// The reactions of the last second to the team on stage, by kind (at
+    /// most one frame a second, to everyone watching).
+    Reactions {
+        team: Option<u32>,
+        counts: crate::domain::reactions::Counts,
+    },
+    /// The visible questions, most upvoted first, and the picked one (to
+    /// everyone, on joining and on every change).
+    Questions {
+        picked: Option<u32>,
+        questions: Vec<QuestionView>,
     },
 }
 

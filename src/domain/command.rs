@@ -19,6 +19,7 @@ use super::presence::Status;
 use super::privacy::PrivacyCommand;
 use super::program::ProgramCommand;
 use super::projects::ProjectCommand;
+use super::questions::QuestionCommand;
 use super::registration::RegistrationCommand;
 use super::role::Role;
 use super::roster::RosterImport;
@@ -102,6 +103,8 @@ pub enum Command {
     Register(RegistrationCommand),
     /// Personal data: a person's erasure, the retention purge.
     Privacy(PrivacyCommand),
+    /// Questions to the team on stage.
+    Question(QuestionCommand),
 }
 
 /// An ephemeral change: positions and presence. Never journaled.
@@ -248,4 +251,6 @@ pub enum Effect {
     SubmissionChanged,
     /// The event's settings or lifecycle phase changed.
     EventChanged,
+    /// A question was asked, upvoted, picked or hidden.
+    QuestionsChanged,
 }

@@ -12,6 +12,7 @@ use super::jury::JuryError;
 use super::leaderboard::LeaderboardError;
 use super::pitch::PitchError;
 use super::projects::ProjectError;
+use super::questions::QuestionError;
 use super::votes::VoteError;
 
 /// Why a command was refused. [`DomainError::code`] is the stable machine-readable
@@ -118,6 +119,8 @@ pub enum DomainError {
     NameTaken(String),
     #[error("the stage is reserved to the team pitching now")]
     StageReserved,
+    #[error("no team is on stage: reactions and questions wait for a pitch")]
+    NothingOnStage,
     #[error(transparent)]
     Pitch(#[from] PitchError),
     #[error(transparent)]
@@ -146,6 +149,8 @@ pub enum DomainError {
     /// An erasure or purge refused.
     #[error(transparent)]
     Privacy(#[from] super::privacy::PrivacyError),
+    #[error(transparent)]
+    Question(Box<QuestionError>),
 }
 
 impl DomainError {
@@ -163,6 +168,7 @@ impl DomainError {
             DomainError::Lifecycle(e) => e.code(),
             DomainError::Registration(e) => e.code(),
             DomainError::Privacy(e) => e.code(),
+            DomainError::Question(e) => e.code(),
             other => other.into(),
         }
     }

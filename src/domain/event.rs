@@ -25,6 +25,7 @@ use super::pitch::RunOfShow;
 use super::presence::Presence;
 use super::program::Program;
 use super::projects::Projects;
+use super::questions::QuestionBoard;
 use super::registration::Registrations;
 use super::role::Role;
 use super::settings::EventSettings;
@@ -86,6 +87,9 @@ pub struct EventState {
     /// Its personal data was erased at the end of the retention period.
     #[serde(default)]
     pub purged: bool,
+    /// Questions to the teams on stage.
+    #[serde(default)]
+    pub questions: QuestionBoard,
     pub next_member: u32,
     pub next_team: u32,
 }
@@ -115,6 +119,7 @@ impl EventState {
             registrations: Registrations::default(),
             archived_at: None,
             purged: false,
+            questions: QuestionBoard::default(),
             next_member: 1,
             next_team: 1,
         }
@@ -303,6 +308,10 @@ impl Event {
         if let Command::Project(project) = command {
             self.check_project_time(project, now)?;
         }
+        if let Command::Question(question) = command {
+            let actor = actor.and_then(|id| self.member(id));
+            self.check_question(actor, question, Some(now))?;
+        }
         Ok(())
     }
 
@@ -438,6 +447,7 @@ impl Event {
             }
             Command::Idea(idea) => self.check_idea(actor_member, idea)?,
             Command::Project(project) => self.check_project(actor_member, project)?,
+            Command::Question(question) => self.check_question(actor_member, question, None)?,
         }
         Ok(())
     }
@@ -546,6 +556,7 @@ impl Event {
             | Command::Leaderboard(_) => self.commit_judging(actor, command, now),
             Command::Idea(idea) => self.commit_idea(actor, idea, now),
             Command::Project(project) => self.commit_project(actor, project, now),
+            Command::Question(question) => self.commit_question(actor, question, now),
             Command::Help(help) => {
                 let Some(member) = actor.and_then(|id| self.state.members.get(&id)).cloned() else {
                     return vec![];

@@ -256,7 +256,7 @@ impl Event {
                 name: self.member(id).map(|m| m.name.clone()).unwrap_or_default(),
             })
             .collect();
-        Results::build(&ResultsInput {
+        let mut results = Results::build(&ResultsInput {
             event_id: &self.state.id,
             title: &self.state.title,
             generated_at: now,
@@ -266,6 +266,8 @@ impl Event {
             votes: &self.state.votes,
             awards: &self.state.awards,
             normalize: self.state.leaderboard.normalize,
-        })
+        });
+        results.questions = self.state.questions.questions.values().cloned().collect();
+        results
     }
 }

@@ -127,7 +127,7 @@ pub enum Activity {
     Setup,
     /// A new person joins.
     Join,
-    /// People take part: chat, teams, help.
+    /// People take part: chat, teams, help, ideas, project pages, questions.
     Participate,
     /// Jurors score, people vote.
     Judge,
@@ -147,7 +147,10 @@ impl Activity {
             | Command::CreateTeam { .. }
             | Command::JoinTeam { .. }
             | Command::LeaveTeam
-            | Command::Help(_) => Activity::Participate,
+            | Command::Help(_)
+            | Command::Idea(_)
+            | Command::Project(_)
+            | Command::Question(_) => Activity::Participate,
             Command::Jury(JuryCommand::Score { .. } | JuryCommand::ClearScore { .. })
             | Command::Vote(VoteCommand::Cast { .. } | VoteCommand::Retract { .. }) => {
                 Activity::Judge

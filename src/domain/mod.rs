@@ -21,6 +21,8 @@
 //! - [`ideas`]: the idea board, and ideas turned into teams;
 //!   [`projects`]: each team's project page, frozen at the deadline;
 //!   [`gallery`]: the public pages, as JSON, CSV and DCAT-AP.
+//! - [`questions`]: written questions to the team on stage, upvoted and picked.
+//! - [`reactions`]: the audience's reactions, counted per second (not durable).
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 //! - [`settings`]: an event's settings and template as data;
 //!   [`lifecycle`]: its phases (draft … archived) and what each allows;
@@ -53,6 +55,8 @@ pub mod presence;
 pub mod privacy;
 pub mod program;
 pub mod projects;
+pub mod questions;
+pub mod reactions;
 pub mod registration;
 pub mod results;
 pub mod role;

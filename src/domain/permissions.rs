@@ -45,11 +45,13 @@ pub enum Permission {
     ShareIdeas,
     /// Edit one's team's project page, upload its files, opt in to the gallery.
     EditProject,
+    /// Ask the team on stage a written question, upvote questions.
+    AskQuestions,
 }
 
 impl Permission {
     /// Every permission, in table order.
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Permission::Move,
         Permission::SetStatus,
         Permission::ChatRoom,
@@ -71,6 +73,7 @@ impl Permission {
         Permission::Vote,
         Permission::ShareIdeas,
         Permission::EditProject,
+        Permission::AskQuestions,
     ];
 
     /// Lower-case verb phrase, used in error messages ("may not …").
@@ -97,6 +100,7 @@ impl Permission {
             Permission::Vote => "vote for a favourite",
             Permission::ShareIdeas => "share ideas",
             Permission::EditProject => "edit the team's project page",
+            Permission::AskQuestions => "ask and upvote questions",
         }
     }
 
@@ -125,6 +129,7 @@ impl Permission {
             Permission::Vote => RoleSet::of(&[Participant]),
             Permission::ShareIdeas => RoleSet::of(&[Participant]),
             Permission::EditProject => RoleSet::of(&[Participant]),
+            Permission::AskQuestions => RoleSet::of(&[Moderator, Mentor, Jury, Participant]),
         }
     }
 }
@@ -197,6 +202,7 @@ impl Permission {
                 "award (every op)",
                 "leaderboard (every op)",
                 "GET /api/events/{id}/results",
+                "question (pick, hide)",
             ],
             Permission::Score => &["jury (score, clear_score)"],
             Permission::Vote => &["vote (cast, retract)"],
@@ -205,6 +211,7 @@ impl Permission {
                 "project (update, set_public, remove_file)",
                 "POST /api/events/{id}/project/files",
             ],
+            Permission::AskQuestions => &["question (ask, upvote)"],
         }
     }
 }
@@ -213,7 +220,8 @@ impl Permission {
 /// role. `docs/permissions.md` is this text; a test keeps them equal.
 pub fn markdown() -> String {
     let mut out = String::from(
-        "# Permissions\n\nWho may do what. The server enforces every row; the web client only hides\nbuttons. This page is generated from `src/domain/permissions.rs` (a test\nfails when they differ; `AMPHI_WRITE_DOCS=1 cargo test permissions` rewrites it).\nMessages not listed (`hello`, `ping`, `view`) are open to everyone.\n\n| action | messages |",
+        "# Permissions\n\nWho may do what. The server enforces every row; the web client only hides\nbuttons. This page is generated from `src/domain/permissions.rs` (a test\nfails when they differ; `AMPHI_WRITE_DOCS=1 cargo test permissions` rewrites it).\nMessages not listed (`hello`, `ping`, `view`, `react`) are open to everyone
+(`react` to anonymous watchers too).\n\n| action | messages |",
     );
     for role in Role::ALL {
         out.push_str(&format!(" {role} |"));

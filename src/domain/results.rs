@@ -178,6 +178,10 @@ pub struct Results {
     /// order), juror id, then criterion (rubric order).
     pub scores: Vec<ScoreResult>,
     pub awards: Vec<AwardResult>,
+    /// Every question asked to the teams on stage, hidden ones marked (JSON
+    /// only; filled by the event after [`Results::build`]).
+    #[serde(default)]
+    pub questions: Vec<crate::domain::questions::Question>,
 }
 
 impl Results {
@@ -263,6 +267,7 @@ impl Results {
                     teams: a.teams.clone(),
                 })
                 .collect(),
+            questions: Vec::new(),
         }
     }
 

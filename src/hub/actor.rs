@@ -164,6 +164,8 @@ pub(super) struct Hub {
     pub resends: super::resend::Resends,
     /// Who has a media connection, and the conversations they are in.
     pub media: super::media::MediaState,
+    /// Reactions of the current second (not durable).
+    pub reactions: crate::domain::reactions::ReactionTally,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -207,6 +209,7 @@ pub fn spawn(
         next_phase: 0,
         resends: super::resend::Resends::default(),
         media: super::media::MediaState::new(),
+        reactions: Default::default(),
     };
     let span = tracing::info_span!("event", id = %id);
     let task = tokio::spawn(
@@ -326,6 +329,9 @@ impl Hub {
     }
 
     fn request(&mut self, conn: ConnId, rid: Option<u64>, msg: ClientMsg) {
+        if let ClientMsg::React { reaction } = msg {
+            return self.react(conn, rid, reaction);
+        }
         let Some(member) = self.requester(conn, rid) else {
             return;
         };
@@ -398,6 +404,10 @@ impl Hub {
                 Ok(())
             }
             Ok(Intent::Media(msg)) => self.media_request(conn, member, msg),
+            Ok(Intent::AskQuestion(text)) => match self.question_to_stage(member, text) {
+                Ok(command) => return self.durable(conn, rid, member, command, now),
+                Err(err) => Err(err.into()),
+            },
             Ok(Intent::Nothing) => Ok(()),
             Err(refusal) => Err(refusal),
         };
@@ -662,7 +672,7 @@ impl From<DomainError> for (ErrorCode, String) {
 }
 
 /// The answer to a request: an `ack` when it has a `rid`, or its `error`.
-fn reply_frame(
+pub(super) fn reply_frame(
     rid: Option<u64>,
     outcome: Result<(), (ErrorCode, String)>,
 ) -> Option<(&'static str, Frame)> {

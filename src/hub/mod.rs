@@ -17,6 +17,8 @@
 //! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
 //!   [`uploads`]: project files attached once on disk.
+//! - [`questions`]: questions to the team on stage, pushed to everyone.
+//! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
@@ -39,6 +41,8 @@ pub mod operator;
 mod outbox;
 pub mod privacy;
 pub mod projects;
+mod questions;
+mod reactions;
 pub mod registration;
 pub mod registry;
 mod requests;

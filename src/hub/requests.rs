@@ -40,6 +40,8 @@ pub(super) enum Intent {
     View(super::interest::View),
     /// Voice and video signalling, handled by [`super::media`].
     Media(ClientMsg),
+    /// A question to the team on stage, which the hub resolves.
+    AskQuestion(String),
     /// Answered by the connection task (hello, ping); nothing to do here.
     Nothing,
 }
@@ -185,6 +187,18 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into()))),
         ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
+        // Handled before a requester is looked up (watchers react too).
+        ClientMsg::React { .. } => Ok(Intent::Nothing),
+        ClientMsg::Question { op } => {
+            use crate::domain::questions::QuestionCommand as Q;
+            use crate::protocol::QuestionOp as Op;
+            match op {
+                Op::Ask { text } => Ok(Intent::AskQuestion(text)),
+                Op::Upvote { question } => Ok(Durable(Command::Question(Q::Upvote { question }))),
+                Op::Pick { question } => Ok(Durable(Command::Question(Q::Pick { question }))),
+                Op::Hide { question } => Ok(Durable(Command::Question(Q::Hide { question }))),
+            }
+        }
         media @ (ClientMsg::MediaOffer { .. }
         | ClientMsg::MediaAnswer { .. }
         | ClientMsg::MediaLeave

@@ -138,6 +138,7 @@ impl Hub {
             Effect::AwardsChanged => self.push_awards(),
             Effect::LeaderboardChanged => self.push_leaderboard(),
             Effect::IdeasChanged => self.push_ideas(),
+            Effect::QuestionsChanged => self.push_questions(),
             Effect::ProjectChanged { team } => self.push_project(team),
             Effect::SubmissionChanged => self.push_submission(),
             Effect::EventChanged => {

@@ -149,6 +149,7 @@ impl Hub {
         if phase == 0 {
             self.flush_presence_changes();
             self.update_conversations(now);
+            self.flush_reactions();
         }
         let moved = self.event.take_moved();
         for group in &mut self.phases {

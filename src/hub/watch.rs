@@ -50,6 +50,7 @@ impl Hub {
         self.metrics.messages_out("watching", 1);
         let session = Session::new(link, MemberId(0));
         self.send_judging_on_join(&session);
+        self.send_questions_on_join(&session);
         self.watchers.insert(session.link.conn, session);
         let _ = reply.send(Ok(MemberId(0)));
     }

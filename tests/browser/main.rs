@@ -30,6 +30,7 @@ mod restart;
 mod results;
 mod seats;
 mod sign_up;
+mod stage;
 mod typography;
 
 use amphi::domain::Role;

@@ -21,6 +21,7 @@
 //! - [`projects`]: project pages, their checks and their deadline.
 //! - [`uploads`]: project files over HTTP: types, limits, headers.
 //! - [`gallery`]: the public gallery and its open data.
+//! - [`stage`]: reactions and questions during a pitch.
 //! - [`permissions`]: every message × every role against the permission table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -39,6 +40,7 @@ mod permissions;
 mod pitch;
 mod projects;
 mod roster;
+mod stage;
 mod teams;
 mod uploads;
 mod votes;

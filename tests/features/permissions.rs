@@ -59,6 +59,11 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
         json!({"type": "get_audit_log"}),
         json!({"type": "ping", "t0": 1.5}),
         json!({"type": "media_ice_servers"}),
+        json!({"type": "react", "reaction": "clap"}),
+        json!({"type": "question", "op": "ask", "text": "matrice ?"}),
+        json!({"type": "question", "op": "upvote", "question": 9999}),
+        json!({"type": "question", "op": "pick", "question": 9999}),
+        json!({"type": "question", "op": "hide", "question": 9999}),
         json!({"type": "media_offer", "sdp": "v=0\r\n"}),
         json!({"type": "media_answer", "sdp": "v=0\r\n"}),
         json!({"type": "media_settings", "audio_only": true}),
@@ -216,9 +221,9 @@ async fn every_message_from_every_role_is_refused_exactly_as_the_table_says() {
         .filter(|m| permission_of(m).is_none())
         .collect();
     assert!(
-        open.iter()
-            .all(|m| ["hello", "ping", "view"].contains(&m["type"].as_str().unwrap_or_default())),
-        "only hello, ping and view are open to all: {open:?}"
+        open.iter().all(|m| ["hello", "ping", "view", "react"]
+            .contains(&m["type"].as_str().unwrap_or_default())),
+        "only hello, ping, view and react are open to all: {open:?}"
     );
 
     let mut mismatches = Vec::new();
@@ -299,6 +304,11 @@ async fn an_anonymous_watcher_may_do_nothing_but_watch() {
             "hello" => {
                 let reply = watcher.call_any(msg).await;
                 assert_eq!(reply["code"], "already_joined", "{reply}");
+            }
+            // Watchers react too (refused here only because nobody pitches).
+            "react" => {
+                let reply = watcher.call_any(msg).await;
+                assert_eq!(reply["code"], "nothing_on_stage", "{reply}");
             }
             _ => {
                 let reply = watcher.call_any(msg.clone()).await;

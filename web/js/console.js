@@ -15,6 +15,7 @@ import { staffBoard } from './jury.js';
 import { HELP_TAGS, formatWait } from './help.js';
 import { h, $, fill, toast, keepFocus } from './ui.js';
 import { renderRegistrations } from './registrations.js';
+import { questionsPanel } from './questions.js';
 
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') || 'demo';
@@ -88,6 +89,8 @@ function act(msg, done) {
   return p;
 }
 const pitchOp = (op, extra = {}) => act({ type: 'pitch', op, ...extra });
+// Questions to the team on stage: pick the next, hide abusive ones.
+const questions = questionsPanel($('#console-questions'), { send: (msg) => act(msg).catch(() => {}), moderator: true, canAsk: false });
 
 const teamName = (id) => store.team(id)?.name ?? `#${id}`;
 const btn = (label, onclick, attrs = {}) => h('button', { type: 'button', class: 'small-btn', onclick, ...attrs }, label);
@@ -122,7 +125,8 @@ function receive(msg) {
       return;
     case 'pong': clock.onPong(msg); return;
     case 'event_updated': showEvent(msg.event); return;
-    case 'pitch': S.pitch = msg; timerView.set(msg.timer); renderShow(); return;
+    case 'pitch': S.pitch = msg; timerView.set(msg.timer); renderShow(); questions.update(null, msg.timer?.team); return;
+    case 'questions': questions.update(msg, S.pitch?.timer?.team); return;
     case 'help_queue': S.helpQueue = msg.requests; renderHelp(); return;
     case 'help_stats': S.helpStats = msg.stats; renderHelp(); return;
     case 'jury_status': S.jury = msg; renderJury(); return;
@@ -162,7 +166,7 @@ function renderAll() {
   renderExport();
   renderAudit();
 }
-onLangChange(() => { renderConn(); renderAll(); });
+onLangChange(() => { renderConn(); renderAll(); questions.render(); });
 
 // ----- run of show and timer -----
 const timerView = new TimerView(clock, {

@@ -360,6 +360,13 @@ const STRINGS = {
     'err.unsupported_file': 'Ce fichier n’est ni un PDF ni une image PNG, JPEG ou WebP.', 'err.broken_file': 'Ce fichier est abîmé ou incomplet.',
     'err.wrong_file_kind': 'Ce type de fichier ne va pas ici.', 'err.file_too_large': 'Ce fichier est trop gros.', 'err.too_many_screenshots': 'Cinq captures d’écran au plus.',
     'err.no_project': 'Enregistrez d’abord la page du projet.',
+    'reaction.clap': 'Applaudir', 'reaction.heart': 'J’adore', 'reaction.fire': 'Génial', 'reaction.laugh': 'Drôle', 'reaction.think': 'Ça fait réfléchir',
+    'reaction.group': 'Réagir au pitch', 'questions.title': 'Questions', 'questions.ask': 'Votre question à l’équipe sur scène', 'questions.placeholder': '280 caractères au plus',
+    'questions.send': 'Envoyer', 'questions.upvote': '▲ {n}', 'questions.upvoteLabel': 'Soutenir la question : {text}', 'questions.votes': '{n} ▲',
+    'questions.pick': 'Choisir', 'questions.pickLabel': 'Choisir la question : {text}', 'questions.hide': 'Masquer', 'questions.hideLabel': 'Masquer la question : {text}',
+    'questions.none': 'Pas encore de question.', 'questions.picked': 'Question suivante : {text}',
+    'err.nothing_on_stage': 'Aucune équipe n’est sur scène.', 'err.asking_too_fast': 'Une question toutes les 15 secondes au plus.', 'err.already_upvoted': 'Vous avez déjà soutenu cette question.',
+    'err.question_hidden': 'Cette question a été masquée.', 'err.unknown_question': 'Cette question n’existe pas.', 'err.too_many_questions': 'Plus de place pour de nouvelles questions.',
   },
   en: {
     'app.title': 'Amphi',
@@ -717,6 +724,13 @@ const STRINGS = {
     'err.unsupported_file': 'This file is neither a PDF nor a PNG, JPEG or WebP image.', 'err.broken_file': 'This file is broken or incomplete.',
     'err.wrong_file_kind': 'This kind of file does not go here.', 'err.file_too_large': 'This file is too large.', 'err.too_many_screenshots': 'Five screenshots at most.',
     'err.no_project': 'Save the project page first.',
+    'reaction.clap': 'Applaud', 'reaction.heart': 'Love it', 'reaction.fire': 'Brilliant', 'reaction.laugh': 'Funny', 'reaction.think': 'Makes me think',
+    'reaction.group': 'React to the pitch', 'questions.title': 'Questions', 'questions.ask': 'Your question to the team on stage', 'questions.placeholder': '280 characters at most',
+    'questions.send': 'Send', 'questions.upvote': '▲ {n}', 'questions.upvoteLabel': 'Upvote the question: {text}', 'questions.votes': '{n} ▲',
+    'questions.pick': 'Pick', 'questions.pickLabel': 'Pick the question: {text}', 'questions.hide': 'Hide', 'questions.hideLabel': 'Hide the question: {text}',
+    'questions.none': 'No questions yet.', 'questions.picked': 'Next question: {text}',
+    'err.nothing_on_stage': 'No team is on stage.', 'err.asking_too_fast': 'One question every 15 seconds at most.', 'err.already_upvoted': 'You already upvoted this question.',
+    'err.question_hidden': 'This question was hidden.', 'err.unknown_question': 'This question does not exist.', 'err.too_many_questions': 'No room for new questions.',
   },
 };
 

@@ -4,6 +4,8 @@
 import { t, formatTime, onLangChange, tn, formatNumber } from './i18n.js';
 import { setupScreen, timerStateText } from './screen.js';
 import { h, $, fill } from './ui.js';
+import { reactionButtons, relabelReactions, showReactions } from './reactions.js';
+import { questionsPanel } from './questions.js';
 
 const teams = new Map();
 let pitch = null;
@@ -16,7 +18,7 @@ function teamName(id) {
   return teams.get(id)?.name ?? `#${id}`;
 }
 
-const { timer } = setupScreen({
+const { watch, timer } = setupScreen({
   onMessage: receive,
   draw: ({ text, phase, remaining }) => {
     const el = $('#clock');
@@ -53,8 +55,15 @@ function receive(msg) {
       timer.set(msg.timer);
       renderStage();
       break;
+    case 'reactions':
+      showReactions($('#reactions'), msg);
+      break;
+    case 'questions':
+      questions.update(msg, pitch?.timer?.team ?? onStage?.team);
+      break;
     case 'on_stage':
       onStage = msg;
+      questions.update(null, msg.team);
       if (msg.team != null && msg.team_name) teams.set(msg.team, { ...(teams.get(msg.team) || { id: msg.team }), name: msg.team_name });
       renderStage();
       break;
@@ -169,3 +178,8 @@ function renderBoard() {
 
 onLangChange(renderAll);
 renderAll();
+
+// Watchers react (the server counts them; no login) and read the questions.
+reactionButtons($('#react-buttons'), (msg) => watch.raw(msg));
+const questions = questionsPanel($('#questions'), { send: () => {}, canAsk: false });
+onLangChange(() => { relabelReactions($('#react-buttons')); questions.render(); });

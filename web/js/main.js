@@ -35,6 +35,7 @@ import { StatusPicker } from './status.js';
 import { TeamPanel } from './team.js';
 import { HelpPanel } from './help.js';
 import { PitchPanel } from './pitch.js';
+import { AudiencePanel } from './audience.js';
 import { MentorPanel } from './mentor.js';
 import { JuryPanel } from './jury.js';
 import { Notices } from './notices.js';
@@ -182,6 +183,8 @@ help.onOpen = () => {
   help.focus();
 };
 const pitch = new PitchPanel({ store, conn, clock, onError: showError });
+// Created at `welcome`, once one's role is known (spectators only react).
+let audience = null;
 // Our team takes the stage: said plainly, until the next team does.
 pitch.onYourTurn = (msg) => {
   if (!msg) {
@@ -385,6 +388,7 @@ function receive(msg) {
     case 'welcome':
       store.apply(msg);
       sideTabsFor(msg.you.role);
+      if (!audience) audience = new AudiencePanel({ store, conn, onError: showError });
       // Without an avatar there is no room to chat in: start on the announcements.
       if (!store.myPerson && !mapLoading) chat.select('announcements', { focus: false });
       chat.handle(msg);
@@ -420,7 +424,12 @@ function receive(msg) {
     case 'help_reminder':
       mentor.handle(msg);
       break;
+    case 'reactions':
+    case 'questions':
+      audience?.handle(msg);
+      break;
     case 'pitch':
+      audience?.handle(msg);
       // The session the summon called people to has started: the notice
       // has done its job.
       if (msg.timer?.team != null && msg.timer.state === 'running') notices.dismiss('summon');

@@ -5,8 +5,12 @@
 import { t, onLangChange } from './i18n.js';
 import { setupScreen, timerStateText } from './screen.js';
 import { $ } from './ui.js';
+import { showReactions } from './reactions.js';
+import { questionsPanel } from './questions.js';
 
 const teams = new Map();
+// Read-only here: the picked question and the list, no form.
+const questions = questionsPanel($('#questions'), { send: () => {}, canAsk: false, limit: 3 });
 let pitch = null;
 let onStage = null;
 
@@ -44,6 +48,13 @@ function receive(msg) {
     case 'on_stage':
       onStage = msg;
       render();
+      questions.update(null, msg.team);
+      break;
+    case 'reactions':
+      showReactions($('#reactions'), msg);
+      break;
+    case 'questions':
+      questions.update(msg, pitch?.timer?.team ?? onStage?.team);
       break;
     default:
   }
@@ -65,5 +76,5 @@ function render() {
   $('#next-team').textContent = tm?.next_team != null ? t('pitch.next', { team: name(tm.next_team) }) : '';
 }
 
-onLangChange(render);
+onLangChange(() => { render(); questions.render(); });
 render();

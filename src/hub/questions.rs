@@ -1,0 +1,71 @@
+//! Questions to the team on stage: a new question is addressed to the team
+//! on stage now, and the visible list goes, encoded once, to every member
+//! and watcher on joining and on every change (hidden ones never leave).
+
+use super::actor::{Hub, Session};
+use crate::domain::permissions::{Permission, check};
+use crate::domain::questions::QuestionCommand;
+use crate::domain::{Command, DomainError, MemberId, Role};
+use crate::protocol::{Frame, QuestionView, ServerMsg, encode};
+
+impl Hub {
+    /// The durable command for `member` asking `text`: the role first, then
+    /// a team must be on stage.
+    pub(super) fn question_to_stage(
+        &self,
+        member: MemberId,
+        text: String,
+    ) -> Result<Command, DomainError> {
+        let role = self
+            .event
+            .member(member)
+            .map_or(Role::Spectator, |m| m.role);
+        check(role, Permission::AskQuestions)?;
+        let team = self
+            .event
+            .state()
+            .show
+            .current_team()
+            .ok_or(DomainError::NothingOnStage)?;
+        Ok(Command::Question(QuestionCommand::Ask { team, text }))
+    }
+
+    fn questions_frame(&self) -> Frame {
+        let board = &self.event.state().questions;
+        let questions = board
+            .ranking()
+            .into_iter()
+            .map(|q| QuestionView {
+                id: q.id,
+                team: q.team.0,
+                author: q.author.0,
+                text: q.text.clone(),
+                votes: q.upvoters.len(),
+                upvoters: q.upvoters.iter().map(|m| m.0).collect(),
+                asked_at: q.asked_at,
+            })
+            .collect();
+        encode(&ServerMsg::Questions {
+            picked: board.picked,
+            questions,
+        })
+    }
+
+    /// Sends everyone (members and watchers) the questions after a change.
+    pub(super) fn push_questions(&self) {
+        self.deliver(
+            "questions",
+            self.questions_frame(),
+            self.sessions.values().chain(self.watchers.values()),
+        );
+    }
+
+    /// Sends a newly joined session (member or watcher) the questions.
+    pub(super) fn send_questions_on_join(&self, session: &Session) {
+        self.deliver(
+            "questions",
+            self.questions_frame(),
+            std::iter::once(session),
+        );
+    }
+}
