@@ -173,13 +173,39 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// Ends every Chromium this driver started (a test that fails, or does not
+    /// close its browsers, must not leave them running for the next tests),
+    /// then chromedriver itself.
     fn drop(&mut self) {
+        for dir in &self.profiles {
+            let pattern = format!(
+                "--user-data-dir={}( |$)",
+                regex_escape(&dir.to_string_lossy())
+            );
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-f", "--", &pattern])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         for dir in &self.profiles {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// `text` as an extended regular expression matching itself (for `pkill -f`).
+fn regex_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if ".^$*+?()[]{}|\\".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// One person's browser.
