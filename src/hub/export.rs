@@ -3,9 +3,8 @@
 
 use super::Refusal;
 use super::actor::Hub;
-use crate::domain::permissions::{Permission, check};
+use crate::domain::permissions::Permission;
 use crate::protocol::ErrorCode;
-use crate::secret::hash_token;
 use tokio::sync::oneshot;
 
 pub use crate::domain::results::ExportFormat;
@@ -23,18 +22,7 @@ impl Hub {
         session_token: &str,
         format: ExportFormat,
     ) -> Result<(&'static str, String), Refusal> {
-        let member = self
-            .event
-            .member_by_session(&hash_token(session_token))
-            .and_then(|id| self.event.member(id))
-            .ok_or_else(|| Refusal {
-                code: ErrorCode::Unauthorized,
-                message: "a moderator's session token is required".into(),
-            })?;
-        check(member.role, Permission::RunShow).map_err(|e| Refusal {
-            code: ErrorCode::from(&e),
-            message: e.to_string(),
-        })?;
+        self.session_member_with(session_token, Permission::RunShow)?;
         let body = self
             .event
             .results(self.now())

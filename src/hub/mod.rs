@@ -93,6 +93,28 @@ pub struct Refusal {
     pub message: String,
 }
 
+impl actor::Hub {
+    /// The member a session token (an HTTP request's bearer token) belongs
+    /// to, if their role has `permission` in this event; otherwise why not
+    /// (`unauthorized`, or the role's refusal).
+    pub(super) fn session_member_with(
+        &self,
+        session_token: &str,
+        permission: crate::domain::permissions::Permission,
+    ) -> Result<MemberId, Refusal> {
+        let member = self
+            .event
+            .member_by_session(&crate::secret::hash_token(session_token))
+            .and_then(|id| self.event.member(id))
+            .ok_or_else(|| Refusal {
+                code: ErrorCode::Unauthorized,
+                message: "a moderator's session token of this event is required".into(),
+            })?;
+        crate::domain::permissions::check(member.role, permission)?;
+        Ok(member.id)
+    }
+}
+
 impl From<crate::domain::DomainError> for Refusal {
     fn from(error: crate::domain::DomainError) -> Refusal {
         Refusal {

@@ -7,7 +7,6 @@ use super::actor::{AfterCommit, Hub, Pending};
 use crate::domain::settings::EventTemplate;
 use crate::domain::{Command, EventPhase, EventSettings, MemberId};
 use crate::protocol::ErrorCode;
-use crate::secret::hash_token;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
@@ -90,23 +89,10 @@ impl Hub {
 
     /// The member whose session token this is, if a moderator's.
     fn moderator_of(&self, session: &str) -> Result<MemberId, Refusal> {
-        let member = self
-            .event
-            .member_by_session(&hash_token(session))
-            .and_then(|id| self.event.member(id))
-            .ok_or_else(|| Refusal {
-                code: ErrorCode::Unauthorized,
-                message: "a moderator's session token of this event is required".into(),
-            })?;
-        crate::domain::permissions::check(
-            member.role,
+        self.session_member_with(
+            session,
             crate::domain::permissions::Permission::ManageProgram,
         )
-        .map_err(|e| Refusal {
-            code: ErrorCode::from(&e),
-            message: e.to_string(),
-        })?;
-        Ok(member.id)
     }
 
     /// The event's description, as it is now.

@@ -164,23 +164,7 @@ impl Hub {
 
     /// The moderator whose session token this is.
     fn registrar(&self, session: &str) -> Result<MemberId, Refusal> {
-        let member = self
-            .event
-            .member_by_session(&hash_token(session))
-            .and_then(|id| self.event.member(id))
-            .ok_or_else(|| Refusal {
-                code: ErrorCode::Unauthorized,
-                message: "a moderator's session token of this event is required".into(),
-            })?;
-        crate::domain::permissions::check(
-            member.role,
-            crate::domain::permissions::Permission::Moderate,
-        )
-        .map_err(|e| Refusal {
-            code: ErrorCode::from(&e),
-            message: e.to_string(),
-        })?;
-        Ok(member.id)
+        self.session_member_with(session, crate::domain::permissions::Permission::Moderate)
     }
 
     fn sign_up_info(&self) -> SignUpInfo {

@@ -84,19 +84,11 @@ impl Hub {
         session_token: &str,
         roster: Result<ParsedRoster, Refusal>,
     ) -> Result<(crate::domain::MemberId, RosterImport, Vec<ImportedInvite>), Refusal> {
-        let actor = self
-            .event
-            .member_by_session(&hash_token(session_token))
-            .ok_or_else(|| {
-                refusal(
-                    ErrorCode::Unauthorized,
-                    "a moderator's session token is required",
-                )
-            })?;
         // The role first: only a moderator learns anything about the file.
-        use crate::domain::permissions::{Permission, check};
-        let role = self.event.member(actor).map_or(Role::Spectator, |m| m.role);
-        check(role, Permission::ImportRoster).map_err(Refusal::from)?;
+        let actor = self.session_member_with(
+            session_token,
+            crate::domain::permissions::Permission::ImportRoster,
+        )?;
         let rows = roster?.rows;
         let program = &self.event.state().program;
         let mut teams: Vec<RosterTeam> = Vec::new();
