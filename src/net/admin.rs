@@ -148,10 +148,10 @@ pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, body
     operator_only(&state, &headers)?;
     let request: CreateEvent = parse(&body)?;
     let base = state.config.base_url(state.bound);
-    match state.instance.create(request, &base).await {
-        Ok(created) => ok(StatusCode::CREATED, created),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::CREATED,
+        state.instance.create(request, &base).await?,
+    )
 }
 
 /// `GET /api/admin/events/{id}`.
@@ -162,10 +162,7 @@ pub async fn show(
 ) -> Answer {
     operator_only(&state, &headers)?;
     let op = crate::hub::operator::OperatorOp::Info;
-    match state.instance.ask(&id, None, op).await {
-        Ok(info) => ok(StatusCode::OK, info),
-        Err(err) => Err(err.into()),
-    }
+    ok(StatusCode::OK, state.instance.ask(&id, None, op).await?)
 }
 
 #[derive(Deserialize)]
@@ -183,10 +180,10 @@ pub async fn update(
 ) -> Answer {
     operator_only(&state, &headers)?;
     let SettingsBody { settings } = parse(&body)?;
-    match state.instance.configure(&id, None, settings).await {
-        Ok(info) => ok(StatusCode::OK, info),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::OK,
+        state.instance.configure(&id, None, settings).await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -209,10 +206,10 @@ pub async fn phase(
 ) -> Answer {
     operator_only(&state, &headers)?;
     let phase = phase_of(&body)?;
-    match state.instance.set_phase(&id, None, phase).await {
-        Ok(info) => ok(StatusCode::OK, info),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::OK,
+        state.instance.set_phase(&id, None, phase).await?,
+    )
 }
 
 /// `POST /api/admin/events/{id}/archive`.
@@ -222,14 +219,13 @@ pub async fn archive(
     headers: HeaderMap,
 ) -> Answer {
     operator_only(&state, &headers)?;
-    match state
-        .instance
-        .set_phase(&id, None, EventPhase::Archived)
-        .await
-    {
-        Ok(info) => ok(StatusCode::OK, info),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::OK,
+        state
+            .instance
+            .set_phase(&id, None, EventPhase::Archived)
+            .await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -249,10 +245,13 @@ pub async fn clone(
     operator_only(&state, &headers)?;
     let CloneBody { title, slug } = parse(&body)?;
     let base = state.config.base_url(state.bound);
-    match state.instance.clone_event(&id, &title, &slug, &base).await {
-        Ok(created) => ok(StatusCode::CREATED, created),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::CREATED,
+        state
+            .instance
+            .clone_event(&id, &title, &slug, &base)
+            .await?,
+    )
 }
 
 /// `DELETE /api/admin/events/{id}`.
@@ -288,10 +287,13 @@ pub async fn moderator_settings(
 ) -> Answer {
     let session = moderator_session(&headers)?;
     let SettingsBody { settings } = parse(&body)?;
-    match state.instance.configure(&id, Some(session), settings).await {
-        Ok(info) => ok(StatusCode::OK, info),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::OK,
+        state
+            .instance
+            .configure(&id, Some(session), settings)
+            .await?,
+    )
 }
 
 /// `POST /api/events/{id}/phase` (the event's moderator; not `archived`).
@@ -303,8 +305,8 @@ pub async fn moderator_phase(
 ) -> Answer {
     let session = moderator_session(&headers)?;
     let phase = phase_of(&body)?;
-    match state.instance.set_phase(&id, Some(session), phase).await {
-        Ok(info) => ok(StatusCode::OK, info),
-        Err(err) => Err(err.into()),
-    }
+    ok(
+        StatusCode::OK,
+        state.instance.set_phase(&id, Some(session), phase).await?,
+    )
 }
