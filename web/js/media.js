@@ -42,7 +42,7 @@ export class Media {
     this.chain = Promise.resolve(); // signalling steps, one at a time
     this.buildUi();
     document.addEventListener('keydown', (e) => this.shortcut(e));
-    this.levelTimer = setInterval(() => this.measureSpeaking(), 250);
+    this.levelTimer = setInterval(() => this.measureSpeaking().catch(() => {}), 250); // a closed connection's stats: next time
   }
 
   // ----- user interface -----
@@ -359,17 +359,38 @@ export class Media {
     this.conn.request({ type: 'media_mute', member, muted }).catch(this.onError);
   }
 
-  /** Who speaks now: the level of each received microphone, and ours. */
-  measureSpeaking() {
-    if (!this.pc) return;
-    const now = Date.now();
-    for (const receiver of this.pc.getReceivers()) {
-      if (receiver.track.kind !== 'audio') continue;
-      const mid = this.pc.getTransceivers().find((tr) => tr.receiver === receiver)?.mid;
-      const info = mid && this.tracks.get(mid);
-      const level = receiver.getSynchronizationSources()[0]?.audioLevel || 0;
-      if (info && level > SPEAKING_LEVEL) this.lastSpoke.set(info.member, now);
+  /**
+   * Who speaks now: the level of each received microphone. The level the
+   * sender put in each packet, or else the level of the sound decoded here
+   * (`getStats`), so the indicator does not depend on the header extension
+   * alone.
+   */
+  async measureSpeaking() {
+    if (!this.pc || this.measuring) return;
+    this.measuring = true;
+    try {
+      const now = Date.now();
+      for (const transceiver of this.pc.getTransceivers()) {
+        const receiver = transceiver.receiver;
+        if (receiver.track.kind !== 'audio') continue;
+        const info = transceiver.mid && this.tracks.get(transceiver.mid);
+        if (!info) continue;
+        let level = receiver.getSynchronizationSources()[0]?.audioLevel || 0;
+        if (level <= SPEAKING_LEVEL) {
+          const stats = await receiver.getStats();
+          for (const report of stats.values()) {
+            if (report.type === 'inbound-rtp') level = Math.max(level, report.audioLevel || 0);
+          }
+        }
+        if (level > SPEAKING_LEVEL) this.lastSpoke.set(info.member, now);
+      }
+      this.showSpeaking(now);
+    } finally {
+      this.measuring = false;
     }
+  }
+
+  showSpeaking(now) {
     const speaking = new Set([...this.lastSpoke].filter(([, at]) => now - at < SPEAKING_HOLD_MS).map(([m]) => m));
     const changed = speaking.size !== this.speaking.size || [...speaking].some((m) => !this.speaking.has(m));
     this.speaking = speaking;
