@@ -16,12 +16,14 @@ use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 mod close;
+pub mod floor;
 pub mod ideas;
 mod ops;
 pub mod projects;
 pub mod questions;
 mod refusal;
 pub use close::CloseCode;
+pub use floor::{FloorOp, FloorView, HandView};
 pub use ideas::{BoardView, IdeaOp, IdeaView};
 pub use ops::{AwardOp, JuryOp, LeaderboardOp, PitchOp, VoteOp};
 pub use projects::{FileView, ProjectOp, ProjectView};
@@ -299,6 +301,11 @@ pub enum ClientMsg {
     Question {
         #[serde(flatten)]
         op: QuestionOp,
+    },
+    /// Raise a hand, and the floor on the stage (see [`floor`]).
+    Floor {
+        #[serde(flatten)]
+        op: FloorOp,
     },
 }
 
@@ -792,6 +799,12 @@ pub enum ServerMsg<'a> {
     Questions {
         picked: Option<u32>,
         questions: Vec<QuestionView>,
+    },
+    /// Raised hands and who holds the floor (to everyone in the venue, on
+    /// joining and on every change).
+    Floor {
+        #[serde(flatten)]
+        floor: FloorView,
     },
 }
 

@@ -23,6 +23,7 @@
 //!   [`gallery`]: the public pages, as JSON, CSV and DCAT-AP.
 //! - [`questions`]: written questions to the team on stage, upvoted and picked.
 //! - [`reactions`]: the audience's reactions, counted per second (not durable).
+//! - [`floor`]: raised hands and who holds the floor on the stage (not durable).
 //! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
 //! - [`settings`]: an event's settings and template as data;
 //!   [`lifecycle`]: its phases (draft … archived) and what each allows;
@@ -35,6 +36,7 @@ pub mod command;
 pub mod conversations;
 pub mod error;
 pub mod event;
+pub mod floor;
 pub mod gallery;
 pub mod help;
 pub mod ideas;

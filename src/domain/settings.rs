@@ -100,6 +100,10 @@ pub struct EventSettings {
     /// until the operator deletes the event). See `docs/privacy.md`.
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// Jurors are heard on the stage during Q&A without raising a hand
+    /// (see `domain::floor`). On unless set off.
+    #[serde(default = "default_true")]
+    pub jurors_speak_in_qa: bool,
 }
 
 fn default_time_zone() -> String {
@@ -113,6 +117,9 @@ fn default_map() -> String {
 }
 fn default_team_size() -> u32 {
     7
+}
+fn default_true() -> bool {
+    true
 }
 
 /// A setting refused, naming the field. Nothing changed.
@@ -209,6 +216,7 @@ impl EventSettings {
             team_size: default_team_size(),
             invite_only: false,
             retention_days: None,
+            jurors_speak_in_qa: true,
         }
     }
 
@@ -556,5 +564,15 @@ mod tests {
     fn unknown_fields_are_refused() {
         let text = r#"{"title":"T","slug":"t","capacitee":3}"#;
         assert!(serde_json::from_str::<EventSettings>(text).is_err());
+    }
+
+    #[test]
+    fn settings_stored_before_the_floor_let_jurors_speak_in_qa() {
+        let old = r#"{"title":"T","slug":"t"}"#;
+        let settings: EventSettings = serde_json::from_str(old).unwrap();
+        assert!(settings.jurors_speak_in_qa);
+        let off = r#"{"title":"T","slug":"t","jurors_speak_in_qa":false}"#;
+        let settings: EventSettings = serde_json::from_str(off).unwrap();
+        assert!(!settings.jurors_speak_in_qa);
     }
 }

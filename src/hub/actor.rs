@@ -408,6 +408,11 @@ impl Hub {
                 Ok(command) => return self.durable(conn, rid, member, command, now),
                 Err(err) => Err(err.into()),
             },
+            Ok(Intent::Floor(op)) => match self.floor_request(member, op) {
+                Ok(Some(command)) => return self.durable(conn, rid, member, command, now),
+                Ok(None) => Ok(()),
+                Err(refusal) => Err(refusal),
+            },
             Ok(Intent::Nothing) => Ok(()),
             Err(refusal) => Err(refusal),
         };

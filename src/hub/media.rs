@@ -50,6 +50,8 @@ pub(super) struct MediaState {
     told: HashMap<ConnId, (Option<ConversationKey>, Vec<MemberId>, bool)>,
     /// Members whose microphone a moderator muted.
     muted: HashSet<MemberId>,
+    /// Raised hands and who holds the floor (see [`super::floor`]).
+    pub floor: super::floor::FloorState,
     /// The media server each media connection lives on.
     node_of: HashMap<ConnId, NodeIndex>,
     /// The media server each conversation lives on.
@@ -72,11 +74,17 @@ impl MediaState {
             sent: HashMap::new(),
             told: HashMap::new(),
             muted: HashSet::new(),
+            floor: Default::default(),
             node_of: HashMap::new(),
             conversation_node: HashMap::new(),
             last_update: 0,
             dirty: false,
         }
+    }
+
+    /// Something changed who is heard: decide conversations again at once.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
     }
 
     /// The media layer's next event for this hub.
@@ -437,7 +445,8 @@ impl Hub {
 
     /// Who is heard on the stage (the amphitheatre's conversation): whoever
     /// stands on the stage tiles (the team pitching, placed there by the run
-    /// of show) and the moderators. The audience listens.
+    /// of show), the moderators, and whoever the floor lets speak (holders,
+    /// jurors during Q&A: [`Hub::floor_speaker`]). The audience listens.
     fn stage_speakers(&self, members: &[MemberId], peers: &[PeerId]) -> Vec<PeerId> {
         peers
             .iter()
@@ -448,16 +457,17 @@ impl Hub {
                 if !members.contains(&member) {
                     return false;
                 }
-                let moderator = self
+                let role = self
                     .event
                     .member(member)
-                    .is_some_and(|m| m.role == Role::Moderator);
+                    .map_or(Role::Spectator, |m| m.role);
+                let heard = role == Role::Moderator || self.floor_speaker(member, role);
                 let on_stage = self
                     .event
                     .presence()
                     .get(member)
                     .is_some_and(|a| self.event.on_stage(a));
-                moderator || on_stage
+                heard || on_stage
             })
             .copied()
             .collect()

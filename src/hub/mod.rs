@@ -19,6 +19,7 @@
 //!   [`uploads`]: project files attached once on disk.
 //! - [`questions`]: questions to the team on stage, pushed to everyone.
 //! - [`reactions`]: the audience's reactions, one frame a second.
+//! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
@@ -30,6 +31,7 @@
 
 mod actor;
 mod export;
+mod floor;
 mod hello;
 mod help;
 mod ideas;

@@ -42,6 +42,8 @@ pub(super) enum Intent {
     Media(ClientMsg),
     /// A question to the team on stage, which the hub resolves.
     AskQuestion(String),
+    /// Raise a hand and the floor, handled by [`super::floor`].
+    Floor(crate::protocol::FloorOp),
     /// Answered by the connection task (hello, ping); nothing to do here.
     Nothing,
 }
@@ -199,6 +201,7 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
                 Op::Hide { question } => Ok(Durable(Command::Question(Q::Hide { question }))),
             }
         }
+        ClientMsg::Floor { op } => Ok(Intent::Floor(op)),
         media @ (ClientMsg::MediaOffer { .. }
         | ClientMsg::MediaAnswer { .. }
         | ClientMsg::MediaLeave

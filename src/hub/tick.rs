@@ -148,6 +148,7 @@ impl Hub {
         self.next_phase = (phase + 1) % groups;
         if phase == 0 {
             self.flush_presence_changes();
+            self.floor_tick();
             self.update_conversations(now);
             self.flush_reactions();
         }

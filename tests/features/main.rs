@@ -30,6 +30,7 @@ use amphi_testkit as common;
 
 mod check_map;
 mod export;
+mod floor;
 mod gallery;
 mod help;
 mod ideas;
