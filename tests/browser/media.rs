@@ -65,7 +65,7 @@ pub(super) async fn wait_receiving(b: &Browser, key: &str, above: u64) -> u64 {
 
 /// Waits until `key` stops growing at `b` (two samples 400 ms apart agree);
 /// returns how long that took from `since`.
-async fn wait_stopped(b: &Browser, key: &str, since: Instant) -> f64 {
+pub(super) async fn wait_stopped(b: &Browser, key: &str, since: Instant) -> f64 {
     let mut last = bytes(&received(b).await, key);
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;

@@ -1,8 +1,9 @@
 //! The stage: the amphitheatre is one conversation in which only the
 //! stage's speakers (here the moderator) are heard, by everyone in it
-//! whatever their row; the audience listens and is not forwarded.
+//! whatever their row; the audience listens and is not forwarded until
+//! the moderator gives one of them the floor.
 
-use super::media::{bytes, received, talk, teleport, wait_receiving};
+use super::media::{bytes, received, talk, teleport, wait_receiving, wait_stopped};
 use super::{my_id, setup};
 use amphi::domain::Role;
 
@@ -33,5 +34,93 @@ async fn the_amphitheatre_hears_the_moderator_and_the_audience_is_not_forwarded(
             assert_eq!(bytes(&got, &format!("{a}/{key}")), 0, "{}: {got:?}", b.name);
         }
     }
+    s.done();
+}
+
+/// Bytes of microphone sound the page has sent so far (its own stats).
+const SENT_AUDIO: &str = "return (async () => {
+  const m = amphi.media; if (!m.pc) return 0;
+  let n = 0;
+  for (const s of (await m.pc.getStats()).values()) if (s.type === 'outbound-rtp' && s.kind === 'audio') n += s.bytesSent || 0;
+  return n;
+})();";
+
+async fn sent_audio(b: &crate::harness::Browser) -> u64 {
+    b.js(SENT_AUDIO, vec![]).await.as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_audience_microphone_is_not_forwarded_until_the_moderator_gives_the_floor() {
+    let Some(mut s) =
+        setup("an_audience_microphone_is_not_forwarded_until_the_moderator_gives_the_floor").await
+    else {
+        return;
+    };
+    let console = s.console("Modé").await;
+    let alice = s.person(Role::Participant, "Alice").await;
+    let bob = s.person(Role::Participant, "Bob").await;
+    for b in [&alice, &bob] {
+        teleport(b, "amphi").await;
+        talk(b).await;
+    }
+    let a = my_id(&alice).await;
+    // Alice raises her hand with the venue's button; the console lists her.
+    alice
+        .wait(
+            "the raise-hand button",
+            "const b = document.querySelector('#floor-hand'); return Boolean(b && !b.hidden);",
+            vec![],
+        )
+        .await;
+    alice.click("#floor-hand").await;
+    let give = format!("#console-floor li[data-member='{a}'] button[data-op='give']");
+    console
+        .wait(
+            "Alice in the console's queue",
+            "return Boolean(document.querySelector(arguments[0]));",
+            vec![serde_json::json!(give)],
+        )
+        .await;
+    alice.wait_text("#floor-status", "file").await;
+    // Her microphone keeps sending, hand up: nothing of it reaches Bob.
+    let before = sent_audio(&alice).await;
+    alice
+        .wait(
+            "Alice's microphone sending",
+            "return (async () => { const m = amphi.media; let n = 0; for (const s of (await m.pc.getStats()).values()) if (s.type === 'outbound-rtp' && s.kind === 'audio') n += s.bytesSent || 0; return n > arguments[0]; })();",
+            vec![serde_json::json!(before + 8_000)],
+        )
+        .await;
+    let got = received(&bob).await;
+    for key in ["mic/audio", "camera/video"] {
+        assert_eq!(
+            bytes(&got, &format!("{a}/{key}")),
+            0,
+            "before the floor: {got:?}"
+        );
+    }
+
+    // The moderator gives her the floor from the console: Bob hears and
+    // sees her, and is told who has the floor.
+    console.click(&give).await;
+    wait_receiving(&bob, &format!("{a}/mic/audio"), 0).await;
+    wait_receiving(&bob, &format!("{a}/camera/video"), 0).await;
+    bob.wait_text("#floor-status", "Alice").await;
+    alice
+        .wait_text("#floor-status", "Vous avez la parole")
+        .await;
+
+    // Taken back: her sound stops arriving.
+    let take = format!("#console-floor li[data-member='{a}'] button[data-op='take']");
+    console
+        .wait(
+            "the take-back button",
+            "return Boolean(document.querySelector(arguments[0]));",
+            vec![serde_json::json!(take)],
+        )
+        .await;
+    let taken = std::time::Instant::now();
+    console.click(&take).await;
+    wait_stopped(&bob, &format!("{a}/mic/audio"), taken).await;
     s.done();
 }

@@ -16,6 +16,7 @@ import { HELP_TAGS, formatWait } from './help.js';
 import { h, $, fill, toast, keepFocus } from './ui.js';
 import { renderRegistrations } from './registrations.js';
 import { questionsPanel } from './questions.js';
+import { floorQueue } from './floor.js';
 
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') || 'demo';
@@ -91,6 +92,9 @@ function act(msg, done) {
 const pitchOp = (op, extra = {}) => act({ type: 'pitch', op, ...extra });
 // Questions to the team on stage: pick the next, hide abusive ones.
 const questions = questionsPanel($('#console-questions'), { send: (msg) => act(msg).catch(() => {}), moderator: true, canAsk: false });
+// Raised hands in the amphitheatre: give and take the floor.
+const floorPanel = floorQueue($('#console-floor'), { send: (msg) => act(msg).catch(() => {}) });
+onLangChange(() => floorPanel.render());
 
 const teamName = (id) => store.team(id)?.name ?? `#${id}`;
 const btn = (label, onclick, attrs = {}) => h('button', { type: 'button', class: 'small-btn', onclick, ...attrs }, label);
@@ -127,6 +131,7 @@ function receive(msg) {
     case 'event_updated': showEvent(msg.event); return;
     case 'pitch': S.pitch = msg; timerView.set(msg.timer); renderShow(); questions.update(null, msg.timer?.team); return;
     case 'questions': questions.update(msg, S.pitch?.timer?.team); return;
+    case 'floor': floorPanel.update(msg); return;
     case 'help_queue': S.helpQueue = msg.requests; renderHelp(); return;
     case 'help_stats': S.helpStats = msg.stats; renderHelp(); return;
     case 'jury_status': S.jury = msg; renderJury(); return;

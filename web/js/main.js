@@ -41,6 +41,7 @@ import { JuryPanel } from './jury.js';
 import { Notices } from './notices.js';
 import { ResultsPanel } from './results.js';
 import { Media } from './media.js';
+import { FloorControls } from './floor.js';
 import { IdeasPanel } from './ideas.js';
 import { ProjectPanel } from './project.js';
 import { $, toast } from './ui.js';
@@ -224,6 +225,8 @@ const results = new ResultsPanel({
   },
 });
 const media = new Media({ store, conn, onError: showError });
+// Raise a hand in the amphitheatre, next to the microphone and camera.
+const floor = new FloorControls({ store, conn, onError: showError, mount: $('#media-bar') });
 
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
@@ -467,6 +470,9 @@ function receive(msg) {
     case 'media_closed':
     case 'media_ice_servers':
       media.handle(msg);
+      break;
+    case 'floor':
+      floor.handle(msg);
       break;
     case 'ideas':
       ideas.handle(msg);
