@@ -37,16 +37,28 @@ async fn the_amphitheatre_hears_the_moderator_and_the_audience_is_not_forwarded(
     s.done();
 }
 
-/// Bytes of microphone sound the page has sent so far (its own stats).
-const SENT_AUDIO: &str = "return (async () => {
+/// Bytes of microphone sound the page has sent so far (its own stats), as
+/// a promise.
+const SENT_AUDIO: &str = "(async () => {
   const m = amphi.media; if (!m.pc) return 0;
   let n = 0;
   for (const s of (await m.pc.getStats()).values()) if (s.type === 'outbound-rtp' && s.kind === 'audio') n += s.bytesSent || 0;
   return n;
-})();";
+})()";
 
-async fn sent_audio(b: &crate::harness::Browser) -> u64 {
-    b.js(SENT_AUDIO, vec![]).await.as_u64().unwrap_or(0)
+/// Waits until `b`'s microphone has sent `more` bytes beyond what it had.
+async fn wait_sending(b: &crate::harness::Browser, more: u64) {
+    let before = b
+        .js(&format!("return {SENT_AUDIO};"), vec![])
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    b.wait(
+        "the microphone sending",
+        &format!("return {SENT_AUDIO}.then((n) => n > arguments[0]);"),
+        vec![serde_json::json!(before + more)],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -83,14 +95,7 @@ async fn an_audience_microphone_is_not_forwarded_until_the_moderator_gives_the_f
         .await;
     alice.wait_text("#floor-status", "file").await;
     // Her microphone keeps sending, hand up: nothing of it reaches Bob.
-    let before = sent_audio(&alice).await;
-    alice
-        .wait(
-            "Alice's microphone sending",
-            "return (async () => { const m = amphi.media; let n = 0; for (const s of (await m.pc.getStats()).values()) if (s.type === 'outbound-rtp' && s.kind === 'audio') n += s.bytesSent || 0; return n > arguments[0]; })();",
-            vec![serde_json::json!(before + 8_000)],
-        )
-        .await;
+    wait_sending(&alice, 8_000).await;
     let got = received(&bob).await;
     for key in ["mic/audio", "camera/video"] {
         assert_eq!(
@@ -122,5 +127,53 @@ async fn an_audience_microphone_is_not_forwarded_until_the_moderator_gives_the_f
     let taken = std::time::Instant::now();
     console.click(&take).await;
     wait_stopped(&bob, &format!("{a}/mic/audio"), taken).await;
+    s.done();
+}
+
+/// Sends a request from a page (`amphi.conn`) and waits for its answer.
+async fn request(b: &crate::harness::Browser, msg: serde_json::Value) {
+    b.js(
+        "return amphi.conn.request(arguments[0]).then(() => true);",
+        vec![msg],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_juror_is_heard_during_qa_without_raising_a_hand_when_the_event_allows_it() {
+    let Some(mut s) =
+        setup("a_juror_is_heard_during_qa_without_raising_a_hand_when_the_event_allows_it").await
+    else {
+        return;
+    };
+    let console = s.console("Modé").await;
+    let juror = s.person(Role::Jury, "Juré").await;
+    let bob = s.person(Role::Participant, "Bob").await;
+    for b in [&juror, &bob] {
+        teleport(b, "amphi").await;
+        talk(b).await;
+    }
+    let j = my_id(&juror).await;
+    let key = format!("{j}/mic/audio");
+    // During the pitch the juror is part of the audience: not forwarded.
+    let pitch = |op: &str| serde_json::json!({"type": "pitch", "op": op});
+    request(
+        &console,
+        serde_json::json!({"type": "pitch", "op": "set_order", "order": [3]}),
+    )
+    .await;
+    request(&console, pitch("start")).await;
+    wait_sending(&juror, 8_000).await;
+    assert_eq!(bytes(&received(&bob).await, &key), 0, "during the pitch");
+
+    // The pitch is stopped: Q&A, and the juror is heard.
+    request(&console, pitch("stop")).await;
+    wait_receiving(&bob, &key, 0).await;
+    bob.wait_text("#floor-status", "jurés").await;
+
+    // The moderator switches the setting off in the console: no longer.
+    let off = std::time::Instant::now();
+    console.click("#floor-jurors").await;
+    wait_stopped(&bob, &key, off).await;
     s.done();
 }
