@@ -5,7 +5,8 @@
 //! Who holds the floor is one of the stage's speakers: the media layer
 //! forwards them to the whole amphitheatre (see `media::stage_speakers`).
 //! Each change marks the conversations for a new decision, so the floor
-//! takes effect at the next conversation update (within 200 ms). Ephemeral:
+//! takes effect at the next conversation update (within 200 ms), when the
+//! venue is told too (one `floor` frame per update at most). Ephemeral:
 //! nothing here is journaled except the `jurors_in_qa` setting (a
 //! `configure` of the event's settings).
 
@@ -86,9 +87,10 @@ impl Hub {
                 return Ok(Some(Command::Configure { settings }));
             }
         };
+        // Told to the venue at the next tick: however fast hands go up and
+        // down, everyone gets at most one `floor` frame per tick.
         if changed {
             self.media.mark_dirty();
-            self.push_floor();
         }
         Ok(None)
     }
