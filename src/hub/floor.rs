@@ -110,9 +110,17 @@ impl Hub {
         if self.media.floor.floor.holds(member) {
             return true;
         }
-        let state = self.event.state();
-        let allowed = state.settings.as_ref().is_none_or(|s| s.jurors_speak_in_qa);
-        role == Role::Jury && jurors_may_speak(allowed, &state.show)
+        role == Role::Jury && jurors_may_speak(self.jurors_speak_in_qa(), &self.event.state().show)
+    }
+
+    /// The event's `jurors_speak_in_qa` setting (on for an event stored
+    /// before settings existed).
+    fn jurors_speak_in_qa(&self) -> bool {
+        self.event
+            .state()
+            .settings
+            .as_ref()
+            .is_none_or(|s| s.jurors_speak_in_qa)
     }
 
     /// On the tick: hands of people who walked out or disconnected go down
@@ -129,8 +137,6 @@ impl Hub {
 
     fn floor_view(&self) -> FloorView {
         let floor = &self.media.floor.floor;
-        let state = self.event.state();
-        let jurors_speak_in_qa = state.settings.as_ref().is_none_or(|s| s.jurors_speak_in_qa);
         FloorView {
             hands: floor
                 .hands()
@@ -148,8 +154,8 @@ impl Hub {
                 .collect(),
             holders: floor.holders().iter().map(|m| m.0).collect(),
             max_holders: crate::domain::floor::MAX_HOLDERS,
-            qa: crate::domain::floor::in_qa(&state.show),
-            jurors_speak_in_qa,
+            qa: crate::domain::floor::in_qa(&self.event.state().show),
+            jurors_speak_in_qa: self.jurors_speak_in_qa(),
         }
     }
 
@@ -167,17 +173,8 @@ impl Hub {
             .filter(|c| !self.media.floor.told.contains(c))
             .copied()
             .collect();
-        let gone: Vec<ConnId> = self
-            .media
-            .floor
-            .told
-            .iter()
-            .filter(|c| !self.sessions.contains_key(c))
-            .copied()
-            .collect();
-        for conn in gone {
-            self.media.floor.told.remove(&conn);
-        }
+        let sessions = &self.sessions;
+        self.media.floor.told.retain(|c| sessions.contains_key(c));
         if untold.is_empty() {
             self.media.floor.last = Some(view);
             return;
