@@ -41,6 +41,7 @@ mod day;
 mod export;
 mod faults;
 mod fixtures;
+mod floor;
 mod graceful_stop;
 mod judging;
 mod places;
