@@ -20,6 +20,7 @@
 //! - [`questions`]: questions to the team on stage, pushed to everyone.
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`watch`]: anonymous watchers of the public live page.
+//! - [`live_media`]: the stage's picture and sound for those watchers.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
@@ -35,6 +36,7 @@ mod help;
 mod ideas;
 mod interest;
 mod judging;
+mod live_media;
 mod media;
 pub mod moderation;
 pub mod operator;
