@@ -106,3 +106,21 @@ async fn live_viewers_bounds_the_watchers_receiving_the_stage() {
         assert!(started.elapsed() < WAIT, "the place was never freed");
     }
 }
+
+#[tokio::test]
+async fn with_the_live_page_off_no_watcher_gets_media() {
+    // The page is not served and its connection is refused: no watcher,
+    // hence no media connection for anyone outside the venue.
+    let server = TestServer::with_config(|c| c.live_page = false).await;
+    let mut w = Client::connect(&server).await;
+    w.send_json(json!({"type": "hello", "protocol": 2, "watch": true}))
+        .await;
+    let first = w
+        .recv_until(|m| m["type"] == "watching" || m["type"] == "error", WAIT)
+        .await;
+    assert_eq!(first["code"], "forbidden", "{first}");
+    let page = server.get("/live").await;
+    assert_ne!(page.status, 200, "/live is not served");
+    assert_eq!(server.metric("amphi_media_peers").await, 0.0);
+    assert_eq!(server.metric("amphi_media_live_viewers").await, 0.0);
+}
