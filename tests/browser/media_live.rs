@@ -6,9 +6,13 @@
 //! `tests/hub/live_media.rs`.)
 
 use super::media::{bytes, received, talk, teleport, wait_receiving};
-use super::{my_id, setup};
-use crate::common::{Client, WAIT};
+use super::media_nodes::{SECRET, media_process};
+use super::{Setup, my_id, setup};
+use crate::common::{Client, TestServer, WAIT};
+use crate::harness::{Browser, Driver, ONE_AT_A_TIME, tools_or_skip};
+use amphi::config::SecretString;
 use amphi::domain::Role;
+use amphi::media::nodes::NodeConfig;
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -27,7 +31,7 @@ const SCREEN_RECEIVED: &str = "return (async () => {
   return out;
 })();";
 
-async fn screen_received(b: &crate::harness::Browser) -> serde_json::Map<String, Value> {
+async fn screen_received(b: &Browser) -> serde_json::Map<String, Value> {
     match b.js(SCREEN_RECEIVED, vec![]).await {
         Value::Object(map) => map,
         other => panic!("{}: stats were {other}", b.name),
@@ -35,11 +39,7 @@ async fn screen_received(b: &crate::harness::Browser) -> serde_json::Map<String,
 }
 
 /// Waits until every `keys` counter at a public page is above `above[i]`.
-async fn wait_screen_above(
-    b: &crate::harness::Browser,
-    keys: &[String],
-    above: &[u64],
-) -> Vec<u64> {
+async fn wait_screen_above(b: &Browser, keys: &[String], above: &[u64]) -> Vec<u64> {
     let started = Instant::now();
     loop {
         let got = screen_received(b).await;
@@ -62,6 +62,72 @@ async fn a_team_on_stage_is_seen_and_heard_in_the_amphitheatre_and_on_live() {
     else {
         return;
     };
+    for page in stage_reaches_everyone(&mut s, true).await {
+        page.close().await;
+    }
+    s.done();
+}
+
+/// The amphitheatre on a separate `amphi media` process: /live's media
+/// connection goes there, and the stage still reaches it.
+#[tokio::test]
+async fn the_stage_on_a_separate_media_process_reaches_live() {
+    let name = "the_stage_on_a_separate_media_process_reaches_live";
+    let Some((chrome, driver)) = tools_or_skip(name) else {
+        return;
+    };
+    let lock = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let node = media_process();
+    let nodes = vec![NodeConfig {
+        control: node.control,
+        rooms: vec!["amphi".into()],
+    }];
+    let server = TestServer::with_config(move |c| {
+        c.media.nodes = nodes;
+        c.media.node_secret = Some(SecretString::new(SECRET));
+    })
+    .await;
+    let waited = Instant::now();
+    while server.metric("amphi_media_nodes_connected").await < 1.0 {
+        assert!(
+            waited.elapsed() < WAIT,
+            "the venue did not reach amphi media"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let driver = Driver::start(chrome, driver).await;
+    let mut s = Setup {
+        server,
+        driver,
+        started,
+        name,
+        _lock: lock,
+    };
+    let pages = stage_reaches_everyone(&mut s, false).await;
+    let port = pages[0]
+        .wait(
+            "/live's chosen pair",
+            "return (async () => { const pc = amphi.liveMedia.pc; if (!pc) return 0; const st = await pc.getStats(); for (const p of st.values()) { if (p.type === 'candidate-pair' && p.nominated && p.state === 'succeeded') return st.get(p.remoteCandidateId).port; } return 0; })();",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        port.as_u64(),
+        Some(u64::from(node.udp.port())),
+        "/live receives from amphi media"
+    );
+    for page in pages {
+        page.close().await;
+    }
+    s.done();
+}
+
+/// A team on stage (Alice, camera, microphone and a shared screen), an
+/// audience member in the amphitheatre (Bob, microphone and camera on),
+/// `/live` and `/stage`: checks what each receives. Returns the pages
+/// (`/live` first) for more checks.
+async fn stage_reaches_everyone(s: &mut Setup, screenshots: bool) -> Vec<Browser> {
     // Alice's team pitches; Bob sits in the amphitheatre with his microphone on.
     let alice = s.person(Role::Participant, "Alice").await;
     alice
@@ -141,7 +207,9 @@ async fn a_team_on_stage_is_seen_and_heard_in_the_amphitheatre_and_on_live() {
         vec![],
     )
     .await;
-    live.screenshot("live-video").await;
+    if screenshots {
+        live.screenshot("live-video").await;
+    }
     assert_eq!(live.text("#live-listen").await, "Cliquer pour écouter");
     live.click("#live-listen").await;
     live.wait(
@@ -183,9 +251,8 @@ async fn a_team_on_stage_is_seen_and_heard_in_the_amphitheatre_and_on_live() {
             vec![],
         )
         .await;
-    stage.screenshot("stage-video").await;
-    for page in [live, stage, alice, bob] {
-        page.close().await;
+    if screenshots {
+        stage.screenshot("stage-video").await;
     }
-    s.done();
+    vec![live, stage, alice, bob]
 }
