@@ -10,7 +10,7 @@
 // the picture's delay (network, jitter buffer, decoding), measured from
 // `getStats()`, is handed to the page's clock (`setPictureDelay`).
 
-import { t, has } from './i18n.js';
+import { t } from './i18n.js';
 import { h, fill } from './ui.js';
 
 /** Longest wait for the TURN relays and for ICE candidates (ms). */
@@ -40,7 +40,7 @@ export class LiveMedia {
     this.delayMs = 0;
     this.chain = Promise.resolve();
     this.listen = h('button', { type: 'button', class: 'btn live-listen', id: 'live-listen', 'aria-pressed': 'false', onclick: () => this.toggleListening() });
-    this.videos = h('div', { class: 'live-videos', id: 'live-videos' });
+    this.videos = h('div', { class: 'live-videos', id: 'live-videos', role: 'group', 'aria-label': t('liveMedia.picture') });
     this.sounds = h('div', { hidden: true });
     this.note = h('p', { class: 'live-media-note', id: 'live-media-note', role: 'status' });
     this.root = root;
@@ -214,18 +214,19 @@ export class LiveMedia {
       }
     }
     const picture = videos.length > 0;
-    this.root.hidden = this.state === 'off' || this.state === 'unavailable';
+    // Nothing on the page until there is something to see or hear (the
+    // countdown keeps its room on the projector), or to say it is full.
+    this.root.hidden = !(picture || audios.length > 0 || this.state === 'full');
     this.root.dataset.state = this.state;
     this.root.classList.toggle('has-picture', picture);
     this.videos.hidden = !picture;
     this.listen.hidden = audios.length === 0 && !picture;
     this.listen.setAttribute('aria-pressed', String(this.listening));
     this.listen.textContent = t(this.listening ? 'liveMedia.mute' : 'liveMedia.listen');
-    const key = this.state === 'full' ? 'liveMedia.full'
-      : this.state === 'connecting' ? 'liveMedia.connecting'
-        : picture || audios.length ? '' : 'liveMedia.waiting';
-    this.note.textContent = key && has(key) ? t(key) : '';
-    this.note.hidden = !key;
+    this.videos.setAttribute('aria-label', t('liveMedia.picture'));
+    const full = this.state === 'full';
+    this.note.textContent = full ? t('liveMedia.full') : '';
+    this.note.hidden = !full;
   }
 
   /**
