@@ -256,3 +256,33 @@ async fn stage_reaches_everyone(s: &mut Setup, screenshots: bool) -> Vec<Browser
     }
     vec![live, stage, alice, bob]
 }
+
+#[tokio::test]
+async fn the_console_explains_the_stage_in_french_and_english() {
+    let Some(mut s) = setup("the_console_explains_the_stage_in_french_and_english").await else {
+        return;
+    };
+    let console = s.console("Modé").await;
+    console.click("#stage-help summary").await;
+    console
+        .wait_text("#stage-help", "Cliquer pour écouter")
+        .await;
+    console.wait_text("#stage-help", "Couper le micro").await;
+    console.screenshot("console-stage-help").await;
+    console
+        .js(
+            "const s = document.querySelector('#lang-select'); s.value = 'en'; s.dispatchEvent(new Event('change')); return true;",
+            vec![],
+        )
+        .await;
+    for needle in [
+        "Help: the stage",
+        "Click to listen",
+        "Mute microphone",
+        "live_page = false",
+    ] {
+        console.wait_text("#stage-help", needle).await;
+    }
+    console.close().await;
+    s.done();
+}
