@@ -375,6 +375,15 @@ mod tests {
     }
 
     #[test]
+    fn watchers_receive_the_amphitheatre_holding_the_stage() {
+        let venue = Venue::default_venue().expect("the default venue");
+        let room = stage_room(&venue).expect("an amphitheatre");
+        assert_eq!(venue.room(room).kind, RoomKind::Amphitheatre);
+        let stage = venue.stage.expect("a stage");
+        assert!(venue.room(room).rect.contains_rect(&stage));
+    }
+
+    #[test]
     fn malformed_offers_are_refused() {
         assert_eq!(code("hello"), "bad_sdp");
         assert_eq!(code("v=0\r\ns=-\r\n"), "bad_sdp");
