@@ -53,7 +53,9 @@ async fn a_watcher_receives_only_and_bad_offers_are_refused() {
         .call_err(json!({"type": "media_offer", "sdp": "hello"}))
         .await;
     assert_eq!(code, "bad_sdp");
+    // None of them reached the media server.
     assert_eq!(server.metric("amphi_media_live_viewers").await, 0.0);
+    assert_eq!(server.metric("amphi_media_peers").await, 0.0);
     // A moderator's request stays refused.
     let mute = json!({"type": "media_mute", "member": 1, "muted": true});
     assert_eq!(w.call_err(mute).await, "forbidden");
