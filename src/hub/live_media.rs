@@ -119,12 +119,12 @@ impl Hub {
                 self.live_media_gone(conn);
             }),
             ClientMsg::MediaSettings { audio_only } => self.live_has_media(conn).map(|()| {
-                self.live_node(conn).map(|node| {
+                if let Some(node) = self.live_node(conn) {
                     node.send(MediaCommand::AudioOnly {
                         peer: PeerId(conn),
                         audio_only,
-                    })
-                });
+                    });
+                }
             }),
             ClientMsg::MediaIceServers => self.live_ice_servers(conn),
             other => return Some(other),

@@ -17,6 +17,8 @@ import { h, fill } from './ui.js';
 const GATHER_MS = 1500;
 /** Wait before offering again after the connection ended (ms). */
 const RETRY_MS = 3000;
+/** Wait before asking again when the picture was full (ms). */
+const FULL_RETRY_MS = 30000;
 /** How often the picture's delay is measured (ms). */
 const MEASURE_MS = 1000;
 
@@ -135,8 +137,12 @@ export class LiveMedia {
 
   refused(msg) {
     const code = msg.code;
-    if (code === 'live_media_full') this.state = 'full';
-    else if (code === 'media_unavailable' || code === 'no_stage' || code === 'forbidden') this.state = 'unavailable';
+    if (code === 'live_media_full') {
+      this.state = 'full';
+      // A place may free up: ask again now and then.
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => this.start(), FULL_RETRY_MS);
+    } else if (code === 'media_unavailable' || code === 'no_stage' || code === 'forbidden') this.state = 'unavailable';
     else if (['bad_sdp', 'offer_refused', 'watcher_cannot_send', 'no_pending_offer', 'no_media_connection', 'rate_limited'].includes(code)) {
       this.again();
       return true;
