@@ -251,6 +251,7 @@ impl Server {
                 max: config.media.bubble_max,
             },
             turn: config.media.turn.clone(),
+            live_viewers: config.media.live_viewers,
         };
 
         let base = config.base_url(addr);

@@ -55,6 +55,8 @@ pub struct HubSettings {
     pub bubbles: crate::domain::conversations::BubbleRules,
     /// The TURN relay whose credentials clients are given, if any.
     pub turn: Option<crate::media::turn::TurnConfig>,
+    /// Most watchers receiving the stage's picture and sound at once.
+    pub live_viewers: usize,
 }
 
 /// A joined connection.
@@ -332,6 +334,9 @@ impl Hub {
         if let ClientMsg::React { reaction } = msg {
             return self.react(conn, rid, reaction);
         }
+        let Some(msg) = self.live_media_request(conn, rid, msg) else {
+            return;
+        };
         let Some(member) = self.requester(conn, rid) else {
             return;
         };
@@ -588,6 +593,7 @@ impl Hub {
 
     fn closed(&mut self, conn: ConnId) {
         if self.watchers.remove(&conn).is_some() {
+            self.live_media_closed(conn);
             return;
         }
         let Some(session) = self.sessions.remove(&conn) else {

@@ -59,6 +59,8 @@ pub(super) struct MediaState {
     last_update: Millis,
     /// Something changed that needs conversations decided again.
     dirty: bool,
+    /// The anonymous watchers receiving the stage (see `live_media`).
+    pub(super) live: super::live_media::LiveMedia,
 }
 
 impl MediaState {
@@ -79,11 +81,17 @@ impl MediaState {
             conversation_node: HashMap::new(),
             last_update: 0,
             dirty: false,
+            live: Default::default(),
         }
     }
 
-    /// Something changed who is heard: decide conversations again at once.
-    pub fn mark_dirty(&mut self) {
+    /// Where the media layer sends this hub's events.
+    pub(super) fn sink(&self) -> EventSink {
+        self.sink.clone()
+    }
+
+    /// Conversations must be decided again (someone's media came or went).
+    pub(super) fn mark_dirty(&mut self) {
         self.dirty = true;
     }
 
@@ -280,6 +288,9 @@ impl Hub {
 
     /// An event from the media layer about one of this hub's connections.
     pub(super) fn media_event(&mut self, event: MediaEvent) {
+        let Some(event) = self.live_media_event(event) else {
+            return;
+        };
         let conn = match &event {
             MediaEvent::Answer { peer, .. }
             | MediaEvent::Offer { peer, .. }
@@ -425,6 +436,7 @@ impl Hub {
             moved.extend(elsewhere);
             let speakers = (venue.room(key.room()).kind == RoomKind::Amphitheatre)
                 .then(|| self.stage_speakers(members, &peers));
+            let peers = self.with_live_watchers(key.room(), node, peers);
             let now = (peers, speakers);
             if self.media.sent.get(&id) != Some(&now) {
                 self.media.sent.insert(id, now.clone());
@@ -535,7 +547,7 @@ impl Hub {
 }
 
 /// An SDP of sane size and shape (the media layer parses it properly).
-fn check_sdp(sdp: &str) -> Result<(), (ErrorCode, String)> {
+pub(super) fn check_sdp(sdp: &str) -> Result<(), (ErrorCode, String)> {
     if sdp.len() > MAX_SDP_BYTES {
         return Err(named("bad_sdp", format!("SDP over {MAX_SDP_BYTES} bytes")));
     }

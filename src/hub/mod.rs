@@ -21,6 +21,7 @@
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
+//! - [`live_media`]: the stage's picture and sound for those watchers.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows.
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
@@ -37,6 +38,7 @@ mod help;
 mod ideas;
 mod interest;
 mod judging;
+mod live_media;
 mod media;
 pub mod moderation;
 pub mod operator;

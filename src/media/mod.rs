@@ -170,6 +170,9 @@ pub struct MediaConfig {
     /// The secret shared with every media process (its
     /// `AMPHI_MEDIA_SECRET`), proving the venue to it.
     pub node_secret: Option<crate::config::SecretString>,
+    /// Most anonymous watchers (`/live`, `/stage`) receiving the stage's
+    /// picture and sound at once; more get `live_media_full`.
+    pub live_viewers: usize,
 }
 
 impl Default for MediaConfig {
@@ -184,6 +187,7 @@ impl Default for MediaConfig {
             turn: None,
             nodes: Vec::new(),
             node_secret: None,
+            live_viewers: 500,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct MediaStats {
     pub turn_credentials: AtomicU64,
     /// Separate media processes (`amphi media`) the venue is connected to now.
     pub nodes_connected: AtomicU64,
+    /// Anonymous watchers (`/live`, `/stage`) receiving the stage now; kept
+    /// by the hubs.
+    pub live_viewers: AtomicI64,
 }
 
 impl MediaStats {
@@ -133,5 +136,11 @@ impl MediaStats {
                 value.load(Relaxed)
             );
         }
+        let name = "amphi_media_live_viewers";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Watchers of /live and /stage receiving the stage.\n# TYPE {name} gauge\n{name} {}",
+            self.live_viewers.load(Relaxed)
+        );
     }
 }

@@ -20,6 +20,7 @@ mod labels;
 mod layout;
 mod media;
 mod media_check;
+mod media_live;
 mod media_nodes;
 mod media_stage;
 mod media_tcp;

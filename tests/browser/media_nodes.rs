@@ -14,13 +14,13 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-const SECRET: &str = "media-nodes-test-secret";
+pub(super) const SECRET: &str = "media-nodes-test-secret";
 
 /// An `amphi media` process, killed (by its pid) on drop.
-struct MediaProcess {
+pub(super) struct MediaProcess {
     child: std::process::Child,
-    control: SocketAddr,
-    udp: SocketAddr,
+    pub(super) control: SocketAddr,
+    pub(super) udp: SocketAddr,
 }
 
 impl Drop for MediaProcess {
@@ -31,7 +31,7 @@ impl Drop for MediaProcess {
 }
 
 /// Starts `amphi media` on a free control port and reads where it listens.
-fn media_process() -> MediaProcess {
+pub(super) fn media_process() -> MediaProcess {
     let control = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amphi"))
         .args(["media", "--control", &control.to_string()])

@@ -315,6 +315,20 @@ async fn an_anonymous_watcher_may_do_nothing_but_watch() {
                 let reply = watcher.call_any(msg).await;
                 assert_eq!(reply["code"], "nothing_on_stage", "{reply}");
             }
+            // Watchers receive the stage's picture and sound (receive-only:
+            // tests/hub/live_media.rs); everything else about media stays refused.
+            "media_ice_servers" => {
+                let reply = watcher.call_any(msg).await;
+                assert_eq!(reply["type"], "ack", "{reply}");
+            }
+            "media_offer" => {
+                let reply = watcher.call_any(msg).await;
+                assert_eq!(reply["code"], "bad_sdp", "{reply}");
+            }
+            "media_answer" | "media_settings" | "media_leave" => {
+                let reply = watcher.call_any(msg).await;
+                assert_eq!(reply["code"], "no_media_connection", "{reply}");
+            }
             _ => {
                 let reply = watcher.call_any(msg.clone()).await;
                 assert_eq!(reply["code"], "forbidden", "{msg}: {reply}");

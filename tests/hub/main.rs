@@ -9,6 +9,7 @@
 //! - [`bad_input`]: malformed and hostile frames.
 //! - [`slow_client`]: a client that stops reading is cut off; others miss nothing.
 //! - [`media`]: voice and video signalling, conversations.
+//! - [`live_media`]: watchers receiving the stage, and their refusals.
 //! - [`http`]: health, metrics, security headers, origin check, clock sync.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +21,7 @@ mod chat;
 mod http;
 mod interest;
 mod join;
+mod live_media;
 mod media;
 mod movement;
 mod reconnect;

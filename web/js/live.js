@@ -6,6 +6,7 @@ import { setupScreen, timerStateText } from './screen.js';
 import { h, $, fill } from './ui.js';
 import { reactionButtons, relabelReactions, showReactions } from './reactions.js';
 import { questionsPanel } from './questions.js';
+import { LiveMedia } from './live_media.js';
 
 const teams = new Map();
 let pitch = null;
@@ -18,7 +19,7 @@ function teamName(id) {
   return teams.get(id)?.name ?? `#${id}`;
 }
 
-const { watch, timer } = setupScreen({
+const { watch, timer, setPictureDelay } = setupScreen({
   onMessage: receive,
   draw: ({ text, phase, remaining }) => {
     const el = $('#clock');
@@ -41,6 +42,7 @@ function receive(msg) {
       for (const team of msg.teams) teams.set(team.id, team);
       for (const m of msg.chat) addNews(m);
       renderAll();
+      liveMedia.start();
       break;
     case 'team_updated':
       teams.set(msg.team.id, msg.team);
@@ -82,6 +84,7 @@ function receive(msg) {
       break;
     }
     default:
+      liveMedia.handle(msg);
   }
 }
 
@@ -183,3 +186,17 @@ renderAll();
 reactionButtons($('#react-buttons'), (msg) => watch.raw(msg));
 const questions = questionsPanel($('#questions'), { send: () => {}, canAsk: false });
 onLangChange(() => { relabelReactions($('#react-buttons')); questions.render(); });
+
+// The stage's picture and sound (muted until the viewer clicks).
+const liveMedia = new LiveMedia({
+  watch,
+  root: $('#live-media'),
+  caption: (source) => {
+    const team = pitch?.timer?.team ?? onStage?.team;
+    const name = team != null ? teamName(team) : '';
+    return source === 'screen' ? t('liveMedia.screenOf', { name }) : name;
+  },
+  setPictureDelay,
+});
+if (window.amphi) window.amphi.liveMedia = liveMedia;
+onLangChange(() => liveMedia.render());

@@ -50,9 +50,22 @@ export function setupScreen({ onMessage, draw, onPhase }) {
       renderConn();
     },
   });
-  const timer = new TimerView(watch.clock, { draw, onPhase });
-  if (params.get('debug')) window.amphi = { watch, timer };
-  return { watch, timer };
+  // The countdown is drawn `pictureDelay` ms behind the server's clock, in
+  // step with the stage's picture when one is shown (live_media.js).
+  let pictureDelay = 0;
+  const shown = {
+    serverNow: () => watch.clock.serverNow() - pictureDelay,
+    toLocal: (ms) => watch.clock.toLocal(ms) + pictureDelay,
+    onChange: (fn) => watch.clock.onChange(fn),
+  };
+  const timer = new TimerView(shown, { draw, onPhase });
+  const setPictureDelay = (ms) => {
+    if (Math.abs(ms - pictureDelay) < 20) return;
+    pictureDelay = ms;
+    timer.refresh();
+  };
+  if (params.get('debug')) window.amphi = { watch, timer, pictureDelay: () => pictureDelay };
+  return { watch, timer, setPictureDelay };
 }
 
 /** The state line under a clock: paused, Q&A, finished… */

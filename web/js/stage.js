@@ -7,6 +7,7 @@ import { setupScreen, timerStateText } from './screen.js';
 import { $ } from './ui.js';
 import { showReactions } from './reactions.js';
 import { questionsPanel } from './questions.js';
+import { LiveMedia } from './live_media.js';
 
 const teams = new Map();
 // Read-only here: the picked question and the list, no form.
@@ -14,7 +15,7 @@ const questions = questionsPanel($('#questions'), { send: () => {}, canAsk: fals
 let pitch = null;
 let onStage = null;
 
-const { timer } = setupScreen({
+const { watch, timer, setPictureDelay } = setupScreen({
   onMessage: receive,
   draw: ({ text, phase, remaining }) => {
     const el = $('#clock');
@@ -35,6 +36,7 @@ function receive(msg) {
       for (const team of msg.teams) teams.set(team.id, team);
       document.title = `${msg.event.title} · ${t('stage.title')}`;
       render();
+      liveMedia.start();
       break;
     case 'team_updated':
       teams.set(msg.team.id, msg.team);
@@ -57,6 +59,7 @@ function receive(msg) {
       questions.update(msg, pitch?.timer?.team ?? onStage?.team);
       break;
     default:
+      liveMedia.handle(msg);
   }
 }
 
@@ -78,3 +81,17 @@ function render() {
 
 onLangChange(() => { render(); questions.render(); });
 render();
+
+// The stage's picture, behind the countdown (sound after a click).
+const liveMedia = new LiveMedia({
+  watch,
+  root: $('#stage-media'),
+  caption: (source) => {
+    const team = pitch?.timer?.team ?? onStage?.team;
+    const label = team != null ? name(team) : '';
+    return source === 'screen' ? t('liveMedia.screenOf', { name: label }) : label;
+  },
+  setPictureDelay,
+});
+if (window.amphi) window.amphi.liveMedia = liveMedia;
+onLangChange(() => liveMedia.render());
