@@ -28,7 +28,7 @@ mod static_files;
 mod upgrade;
 pub mod uploads;
 
-pub use static_files::{shipped_map, shipped_map_names};
+pub use static_files::{shipped_map, shipped_map_names, shipped_tile};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -69,6 +69,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(http::metrics))
         .route("/api/events/{id}/map", get(http::event_map))
         .route("/api/events/{id}/venue", get(http::event_venue))
+        .route(
+            "/api/events/{id}/map-files/{name}",
+            get(http::event_map_file),
+        )
         .route(
             "/api/events/{id}/roster",
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
