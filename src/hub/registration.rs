@@ -24,6 +24,9 @@ pub struct SignUpInfo {
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
     pub languages: Vec<String>,
+    /// Days after archiving when personal data is erased (the privacy
+    /// notice says so); `None`: kept until the event is deleted.
+    pub retention_days: Option<u32>,
 }
 
 /// A request about registrations.
@@ -188,6 +191,7 @@ impl Hub {
                 || vec!["fr".to_string(), "en".to_string()],
                 |s| s.languages.clone(),
             ),
+            retention_days: settings.and_then(|s| s.retention_days),
         }
     }
 }

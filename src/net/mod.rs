@@ -101,6 +101,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(registration::decide),
         )
         .route("/e/{slug}/register", get(registration::page))
+        .route("/e/{slug}/privacy", get(registration::privacy_notice))
         .route(
             "/api/events/{id}/me",
             get(privacy::download).delete(privacy::delete),

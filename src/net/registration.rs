@@ -3,6 +3,7 @@
 //! | method and path | who | does |
 //! |---|---|---|
 //! | `GET /e/{slug}/register` | anyone | the sign-up page |
+//! | `GET /e/{slug}/privacy` | anyone | the event's privacy notice |
 //! | `GET /api/events/{id}/registration` | anyone | title, dates, whether sign-up is open |
 //! | `POST /api/events/{id}/registrations` | anyone | sign up: `pending` or `waitlisted` |
 //! | `GET /api/events/{id}/registrations` | its moderator | every registration |
@@ -59,6 +60,18 @@ pub async fn page(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
         return (StatusCode::NOT_FOUND, "no such event").into_response();
     }
     super::static_files::web_page("register.html")
+}
+
+/// `GET /e/{slug}/privacy`: the event's privacy notice, which the sign-up
+/// form's consent refers to.
+pub async fn privacy_notice(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+) -> Response {
+    if state.registry.by_slug(&slug).is_none() {
+        return (StatusCode::NOT_FOUND, "no such event").into_response();
+    }
+    super::static_files::web_page("privacy.html")
 }
 
 /// `GET /api/events/{id}/registration`.
