@@ -64,8 +64,6 @@ pub enum FileProblem {
     TooMuchData(usize),
     #[error("{0} files, more than {MAX_FILES}")]
     TooManyFiles(usize),
-    #[error("tileset file '{0}': not UTF-8 text")]
-    NotText(String),
     #[error("the map refers to two different files named '{name}' ({first} and {second})")]
     AmbiguousName {
         name: String,
@@ -135,7 +133,6 @@ impl FileProblem {
             FileProblem::FileTooLarge { .. } => "file_too_large",
             FileProblem::TooMuchData(_) => "too_much_data",
             FileProblem::TooManyFiles(_) => "too_many_files",
-            FileProblem::NotText(_) => "not_text",
             FileProblem::AmbiguousName { .. } => "ambiguous_file_name",
             FileProblem::MissingImage { .. } => "missing_image",
             FileProblem::BadImage { .. } => "bad_image",
