@@ -369,14 +369,12 @@ async fn event_command(args: EventArgs) -> anyhow::Result<()> {
         EventAction::Show { slug } => client.call("GET", &path(&slug, ""), None).await?,
         EventAction::Create(create) => {
             let venue = &create.venue;
-            let (map, map_tmj) = if venue.ends_with(".tmj") || venue.ends_with(".json") {
-                let text = std::fs::read_to_string(venue).map_err(|source| ClientError::File {
-                    path: venue.clone(),
-                    source,
-                })?;
-                ("uploaded".to_string(), Some(text))
+            let (map, map_tmj, map_files) = if venue.ends_with(".tmj") || venue.ends_with(".json") {
+                let (text, files) =
+                    amphi::instance::client::read_map_upload(std::path::Path::new(venue))?;
+                ("uploaded".to_string(), Some(text), files)
             } else {
-                (venue.clone(), None)
+                (venue.clone(), None, Default::default())
             };
             let template: Option<Value> = match &create.template {
                 Some(path) => {
@@ -402,6 +400,7 @@ async fn event_command(args: EventArgs) -> anyhow::Result<()> {
                 },
                 "template": template,
                 "map_tmj": map_tmj,
+                "map_files": map_files,
             });
             client
                 .call("POST", "/api/admin/events", Some(&body))

@@ -284,11 +284,12 @@ pub(crate) async fn open_one(
     let task_dir = dir.clone();
     let server_map = server_map.clone();
     tokio::task::spawn_blocking(move || {
-        let map =
-            crate::instance::maps::read(&task_dir, &server_map).map_err(|e| StartError::Setup {
+        let map = crate::instance::maps::read(&task_dir, &id, &server_map).map_err(|e| {
+            StartError::Setup {
                 event: id.clone(),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
         let venue = map.venue.clone();
         let (recovered, journal, snapshotter) =
             store::open_event(&task_dir, &options).map_err(|e| store_error(&task_dir, e))?;

@@ -526,6 +526,9 @@ impl Event {
                 if let Some(team) = team {
                     effects.extend(self.put_in_team(id, *team));
                 }
+                if let Some(invite) = invite {
+                    self.mentor_from_registration(id, *invite);
+                }
                 effects
             }
             Command::PostChat { channel, text } => {

@@ -23,6 +23,159 @@ pub enum HelpTag {
     Pitch,
 }
 
+impl HelpTag {
+    /// Every topic, in display order.
+    pub const ALL: [HelpTag; 6] = [
+        HelpTag::Technique,
+        HelpTag::Data,
+        HelpTag::Legal,
+        HelpTag::Security,
+        HelpTag::Design,
+        HelpTag::Pitch,
+    ];
+
+    /// Words (French and English, lower case, without accents) that put a
+    /// skill written on the sign-up form under this topic.
+    fn keywords(self) -> &'static [&'static str] {
+        match self {
+            HelpTag::Technique => &[
+                "technique",
+                "tech",
+                "dev",
+                "developpement",
+                "developer",
+                "developpeur",
+                "developpeuse",
+                "code",
+                "programmation",
+                "programming",
+                "software",
+                "logiciel",
+                "web",
+                "backend",
+                "frontend",
+                "mobile",
+                "api",
+                "python",
+                "rust",
+                "java",
+                "javascript",
+                "typescript",
+                "php",
+                "cloud",
+                "devops",
+                "infrastructure",
+            ],
+            HelpTag::Data => &[
+                "data",
+                "donnee",
+                "donnees",
+                "open data",
+                "statistique",
+                "statistiques",
+                "statistics",
+                "sql",
+                "base de donnees",
+                "database",
+                "ia",
+                "ai",
+                "machine learning",
+                "apprentissage",
+                "dataviz",
+                "visualisation",
+                "sig",
+                "gis",
+                "cartographie",
+            ],
+            HelpTag::Legal => &[
+                "juridique",
+                "legal",
+                "droit",
+                "law",
+                "rgpd",
+                "gdpr",
+                "licence",
+                "license",
+                "conformite",
+                "compliance",
+                "marches publics",
+            ],
+            HelpTag::Security => &[
+                "securite",
+                "security",
+                "cybersecurite",
+                "cybersecurity",
+                "cyber",
+                "crypto",
+                "cryptographie",
+                "cryptography",
+            ],
+            HelpTag::Design => &[
+                "design",
+                "ux",
+                "ui",
+                "ergonomie",
+                "graphisme",
+                "graphic",
+                "accessibilite",
+                "accessibility",
+                "a11y",
+                "maquette",
+                "prototype",
+            ],
+            HelpTag::Pitch => &[
+                "pitch",
+                "communication",
+                "presentation",
+                "storytelling",
+                "business",
+                "marketing",
+                "prise de parole",
+                "public speaking",
+                "gestion de projet",
+            ],
+        }
+    }
+
+    /// The topics a free-text skill from the sign-up form is about
+    /// ("Données ouvertes, SQL" → data), matched on whole words, without
+    /// regard to case or accents. Most skills name one topic; none is fine.
+    pub fn of_skill(skill: &str) -> Vec<HelpTag> {
+        let plain: String = skill
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| match c {
+                'à' | 'â' | 'ä' => 'a',
+                'é' | 'è' | 'ê' | 'ë' => 'e',
+                'î' | 'ï' => 'i',
+                'ô' | 'ö' => 'o',
+                'ù' | 'û' | 'ü' => 'u',
+                'ç' => 'c',
+                c if c.is_alphanumeric() => c,
+                _ => ' ',
+            })
+            .collect();
+        let words: Vec<&str> = plain.split_whitespace().collect();
+        let padded = format!(" {} ", words.join(" "));
+        HelpTag::ALL
+            .into_iter()
+            .filter(|tag| {
+                tag.keywords()
+                    .iter()
+                    .any(|k| padded.contains(&format!(" {k} ")))
+            })
+            .collect()
+    }
+
+    /// The topics of all of a person's skills, sorted, without repeats.
+    pub fn of_skills(skills: &[String]) -> Vec<HelpTag> {
+        let mut tags: Vec<HelpTag> = skills.iter().flat_map(|s| HelpTag::of_skill(s)).collect();
+        tags.sort();
+        tags.dedup();
+        tags
+    }
+}
+
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -13,6 +13,8 @@
 use super::command::Effect;
 use super::error::DomainError;
 use super::event::Event;
+use super::help::{HelpTag, MentorProfile};
+use super::ids::MemberId;
 use super::ids::Millis;
 use super::lifecycle::EventPhase;
 use super::member::Invite;
@@ -58,6 +60,14 @@ pub struct Registration {
     pub at: Millis,
     /// The personal invite of an accepted registration (the latest one).
     pub invite: Option<u32>,
+    /// What the person was accepted as: a participant, or a mentor whose
+    /// skills become their help-desk topics when they first join.
+    #[serde(default = "participant")]
+    pub role: Role,
+}
+
+fn participant() -> Role {
+    Role::Participant
 }
 
 /// Every registration of an event.
@@ -102,8 +112,14 @@ pub struct SignUp {
 pub enum RegistrationCommand {
     /// Someone signs up (public).
     Submit { form: SignUp },
-    /// The moderator accepts: a personal invite with this token hash.
-    Accept { id: u32, token_hash: String },
+    /// The moderator accepts: a personal invite with this token hash, as
+    /// a participant (`role` absent) or a mentor.
+    Accept {
+        id: u32,
+        token_hash: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
     /// The moderator refuses (an accepted person's invite is revoked).
     Refuse { id: u32 },
     /// The moderator replaces an accepted person's invite.
@@ -178,6 +194,18 @@ fn short(field: &'static str, value: &str, max: usize) -> Result<String, Registr
     Ok(value.to_string())
 }
 
+/// What a sign-up may be accepted as: a participant (`None`) or a mentor.
+pub fn accept_role(role: Option<Role>) -> Result<Role, RegistrationError> {
+    match role {
+        None | Some(Role::Participant) => Ok(Role::Participant),
+        Some(Role::Mentor) => Ok(Role::Mentor),
+        Some(_) => Err(invalid(
+            "role",
+            "a sign-up is accepted as participant or mentor",
+        )),
+    }
+}
+
 impl SignUp {
     /// The form cleaned, or the first field that is wrong.
     pub fn cleaned(&self, max_name_chars: usize) -> Result<SignUp, RegistrationError> {
@@ -249,9 +277,14 @@ impl Event {
                 }
                 form.cleaned(self.limits.max_name_chars)?;
             }
-            RegistrationCommand::Accept { id, .. } => {
+            RegistrationCommand::Accept { id, role, .. } => {
                 if let Some(role) = actor_role {
                     check(role, Permission::Moderate)?;
+                }
+                if !matches!(role, None | Some(Role::Participant | Role::Mentor)) {
+                    return Err(
+                        invalid("role", "a sign-up is accepted as participant or mentor").into(),
+                    );
                 }
                 let reg = regs.list.get(id).ok_or(RegistrationError::Unknown(*id))?;
                 if !matches!(
@@ -322,26 +355,34 @@ impl Event {
                         },
                         at: now,
                         invite: None,
+                        role: Role::Participant,
                     },
                 );
                 vec![]
             }
-            RegistrationCommand::Accept { id, token_hash }
+            RegistrationCommand::Accept { id, token_hash, .. }
             | RegistrationCommand::Reissue { id, token_hash } => {
-                let Some(name) = self
+                let Some((name, kept_role)) = self
                     .state
                     .registrations
                     .list
                     .get(id)
-                    .map(|r| r.name.clone())
+                    .map(|r| (r.name.clone(), r.role))
                 else {
                     return vec![];
+                };
+                // A re-issued link keeps the role it was accepted as.
+                let role = match command {
+                    RegistrationCommand::Accept { role, .. } => {
+                        accept_role(*role).unwrap_or(Role::Participant)
+                    }
+                    _ => kept_role,
                 };
                 self.revoke_registration_invite(*id);
                 let invite = self.add_invite(Invite {
                     id: 0,
                     token_hash: token_hash.clone(),
-                    role: Role::Participant,
+                    role,
                     team: None,
                     name: Some(name),
                     label: format!("inscription {id}"),
@@ -353,6 +394,7 @@ impl Event {
                 if let Some(reg) = self.state.registrations.list.get_mut(id) {
                     reg.status = RegistrationStatus::Accepted;
                     reg.invite = Some(invite);
+                    reg.role = role;
                 }
                 vec![Effect::InvitesChanged]
             }
@@ -375,6 +417,34 @@ impl Event {
             .and_then(|r| r.invite);
         if let Some(invite) = old.and_then(|i| self.state.invites.iter_mut().find(|v| v.id == i)) {
             invite.revoked = true;
+        }
+    }
+
+    /// A mentor who joins through the link of their sign-up starts with
+    /// the help-desk topics of the skills they gave (not yet available:
+    /// they say so themselves, and may change the topics).
+    pub(super) fn mentor_from_registration(&mut self, member: MemberId, invite: u32) {
+        let skills = self
+            .state
+            .registrations
+            .list
+            .values()
+            .find(|r| r.invite == Some(invite) && r.role == Role::Mentor)
+            .map(|r| HelpTag::of_skills(&r.skills));
+        let is_mentor = self
+            .state
+            .members
+            .get(&member)
+            .is_some_and(|m| m.role == Role::Mentor);
+        if let (Some(skills), true) = (skills, is_mentor) {
+            self.state
+                .help
+                .mentors
+                .entry(member)
+                .or_insert(MentorProfile {
+                    skills,
+                    available: false,
+                });
         }
     }
 
@@ -413,5 +483,131 @@ mod tests {
         f.organisation = "x".repeat(101);
         assert_eq!(f.cleaned(40).unwrap_err().field(), Some("organisation"));
         assert_eq!(form("").cleaned(40).unwrap_err().field(), Some("name"));
+    }
+
+    fn event() -> Event {
+        let venue = std::sync::Arc::new(
+            crate::venue::Venue::from_tmj(crate::venue::Venue::DEFAULT_MAP_TMJ).unwrap(),
+        );
+        Event::new(
+            crate::domain::EventState::new("e", "E"),
+            venue,
+            crate::domain::Limits::default(),
+        )
+    }
+
+    fn signed_up(e: &mut Event, skills: &[&str]) -> u32 {
+        let mut f = form("Inès");
+        f.skills = skills.iter().map(|s| s.to_string()).collect();
+        let submit = Command::Register(RegistrationCommand::Submit { form: f });
+        e.apply(None, &submit, 0).unwrap();
+        e.state().registrations.next - 1
+    }
+
+    fn join(e: &mut Event, role: Role, invite: u32, session: &str) -> MemberId {
+        let join = Command::Join {
+            name: format!("Personne {session}"),
+            role,
+            team: None,
+            session_hash: session.into(),
+            invite: Some(invite),
+        };
+        e.apply(None, &join, 2).unwrap();
+        MemberId(e.state().next_member - 1)
+    }
+
+    use crate::domain::Command;
+
+    #[test]
+    fn a_sign_up_accepted_as_mentor_joins_with_its_skills_as_help_topics() {
+        let mut e = event();
+        let id = signed_up(&mut e, &["Données ouvertes", "RGPD", "cuisine"]);
+        let accept = RegistrationCommand::Accept {
+            id,
+            token_hash: "h1".into(),
+            role: Some(Role::Mentor),
+        };
+        e.apply(None, &Command::Register(accept), 1).unwrap();
+        let reg = &e.state().registrations.list[&id];
+        assert_eq!(reg.role, Role::Mentor);
+        let invite = reg.invite.unwrap();
+        let made = e.state().invites.iter().find(|i| i.id == invite).unwrap();
+        assert_eq!(made.role, Role::Mentor, "the link makes a mentor");
+        let mentor = join(&mut e, Role::Mentor, invite, "m");
+        assert_eq!(
+            e.state().help.mentors[&mentor],
+            MentorProfile {
+                skills: vec![HelpTag::Data, HelpTag::Legal],
+                available: false
+            }
+        );
+        // A re-issued link stays a mentor's.
+        let reissue = RegistrationCommand::Reissue {
+            id,
+            token_hash: "h2".into(),
+        };
+        e.apply(None, &Command::Register(reissue), 3).unwrap();
+        let invite = e.state().registrations.list[&id].invite.unwrap();
+        let made = e.state().invites.iter().find(|i| i.id == invite).unwrap();
+        assert_eq!(made.role, Role::Mentor);
+    }
+
+    #[test]
+    fn a_participant_gets_no_mentor_profile_and_other_roles_are_refused() {
+        let mut e = event();
+        let id = signed_up(&mut e, &["data"]);
+        let as_jury = RegistrationCommand::Accept {
+            id,
+            token_hash: "h".into(),
+            role: Some(Role::Jury),
+        };
+        let err = e.apply(None, &Command::Register(as_jury), 1).unwrap_err();
+        assert_eq!(
+            crate::protocol::ErrorCode::from(&err).as_str(),
+            "invalid_registration"
+        );
+        let accept = RegistrationCommand::Accept {
+            id,
+            token_hash: "h".into(),
+            role: None,
+        };
+        e.apply(None, &Command::Register(accept), 1).unwrap();
+        let invite = e.state().registrations.list[&id].invite.unwrap();
+        join(&mut e, Role::Participant, invite, "p");
+        assert!(e.state().help.mentors.is_empty());
+    }
+
+    #[test]
+    fn an_accept_journaled_before_roles_replays_as_a_participant() {
+        let old = r#"{"op":"accept","id":1,"token_hash":"h"}"#;
+        let command: RegistrationCommand = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            command,
+            RegistrationCommand::Accept {
+                id: 1,
+                token_hash: "h".into(),
+                role: None
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&command).unwrap(),
+            old,
+            "encoded as before"
+        );
+    }
+
+    #[test]
+    fn skills_are_read_as_help_topics() {
+        let of = |s: &str| HelpTag::of_skill(s);
+        assert_eq!(of("Données ouvertes"), [HelpTag::Data]);
+        assert_eq!(of("Développement web (Rust)"), [HelpTag::Technique]);
+        assert_eq!(of("UX / accessibilité"), [HelpTag::Design]);
+        assert_eq!(of("Cybersécurité"), [HelpTag::Security]);
+        assert_eq!(of("Droit du numérique, RGPD"), [HelpTag::Legal]);
+        assert_eq!(of("prise de parole"), [HelpTag::Pitch]);
+        assert_eq!(of("cuisine"), []);
+        assert_eq!(of("uidesign"), [], "whole words only");
+        let skills = ["SQL".to_string(), "data".to_string(), "Pitch".to_string()];
+        assert_eq!(HelpTag::of_skills(&skills), [HelpTag::Data, HelpTag::Pitch]);
     }
 }

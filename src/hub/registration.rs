@@ -6,7 +6,7 @@
 use super::Refusal;
 use super::actor::{AfterCommit, Hub, Pending};
 use crate::domain::registration::{Registration, RegistrationCommand, SignUp};
-use crate::domain::{Command, EventPhase, MemberId};
+use crate::domain::{Command, EventPhase, MemberId, Role};
 use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
 use serde::Serialize;
@@ -24,6 +24,9 @@ pub struct SignUpInfo {
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
     pub languages: Vec<String>,
+    /// Days after archiving when personal data is erased (the privacy
+    /// notice says so); `None`: kept until the event is deleted.
+    pub retention_days: Option<u32>,
 }
 
 /// A request about registrations.
@@ -35,7 +38,8 @@ pub enum RegistrationOp {
     Submit(SignUp),
     /// Every registration (moderator).
     List,
-    Accept(u32),
+    /// Accept as a participant (`None`) or a mentor.
+    Accept(u32, Option<Role>),
     Refuse(u32),
     Reissue(u32),
 }
@@ -112,13 +116,16 @@ impl Hub {
                     RegistrationAnswer::Done { registration: next },
                 )
             }
-            RegistrationOp::Accept(id) | RegistrationOp::Reissue(id) => {
+            RegistrationOp::Accept(id, _) | RegistrationOp::Reissue(id) => {
                 let token = new_token();
                 let token_hash = hash_token(&token);
-                let command = if matches!(op, RegistrationOp::Accept(_)) {
-                    RegistrationCommand::Accept { id, token_hash }
-                } else {
-                    RegistrationCommand::Reissue { id, token_hash }
+                let command = match op {
+                    RegistrationOp::Accept(_, role) => RegistrationCommand::Accept {
+                        id,
+                        token_hash,
+                        role,
+                    },
+                    _ => RegistrationCommand::Reissue { id, token_hash },
                 };
                 (
                     command,
@@ -184,6 +191,7 @@ impl Hub {
                 || vec!["fr".to_string(), "en".to_string()],
                 |s| s.languages.clone(),
             ),
+            retention_days: settings.and_then(|s| s.retention_days),
         }
     }
 }

@@ -184,6 +184,38 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
+/// A Tiled map file and the files it refers to (external tilesets and
+/// their images, read from disk relative to the map), as the admin API
+/// takes them: the map's text and `name → base64`. A file that cannot be
+/// read is left out: the server lists it among the map's problems.
+pub fn read_map_upload(
+    path: &std::path::Path,
+) -> Result<(String, std::collections::BTreeMap<String, String>), ClientError> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(path).map_err(|source| ClientError::File {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let folder = path.parent().unwrap_or(std::path::Path::new(""));
+    let read_file =
+        |relative: &str| std::fs::read_to_string(folder.join(relative)).map_err(|e| e.to_string());
+    let report = crate::venue::Venue::load_report(&text, crate::venue::MapFormat::Json, &read_file);
+    let mut files = std::collections::BTreeMap::new();
+    let referred = report
+        .tilesets
+        .iter()
+        .flat_map(|ts| [ts.source.as_deref(), ts.image.as_deref()])
+        .flatten();
+    for relative in referred {
+        let name = relative.rsplit('/').next().unwrap_or(relative);
+        if let Ok(bytes) = std::fs::read(folder.join(relative)) {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+            files.insert(name.to_string(), encoded);
+        }
+    }
+    Ok((text, files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 //! requests for the same slug cannot both succeed.
 
 pub mod client;
+pub mod map_upload;
 pub mod maps;
 pub mod operator;
 
@@ -26,6 +27,7 @@ use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
 use crate::startup::{self, OpenedEvent};
 use crate::store::{self, StoreOptions};
+use map_upload::{MapUpload, MissingImage};
 use maps::{EventMap, MapRefusal};
 use operator::OperatorKey;
 use serde::Deserialize;
@@ -46,6 +48,10 @@ pub struct CreateEvent {
     /// The Tiled map (JSON) when `settings.map` is `uploaded`.
     #[serde(default)]
     pub map_tmj: Option<String>,
+    /// The uploaded map's files by name (external tilesets, PNG tileset
+    /// images), each in base64.
+    #[serde(default)]
+    pub map_files: std::collections::BTreeMap<String, String>,
 }
 
 /// A new event, and its first moderator link (shown once).
@@ -284,12 +290,46 @@ impl Instance {
         request: CreateEvent,
         base_url: &str,
     ) -> Result<Created, AdminError> {
-        let _one_at_a_time = self.changes.lock().await;
         let CreateEvent {
             settings,
             template,
             map_tmj,
+            map_files,
         } = request;
+        let (files, undecodable) = map_upload::decode_files(&map_files);
+        let upload = map_tmj.map(|map_tmj| MapUpload { map_tmj, files });
+        if !undecodable.is_empty() {
+            // Listed with every other problem of the map.
+            let mut problems: Vec<String> = undecodable.iter().map(ToString::to_string).collect();
+            let (choice, slug) = (&settings.map, &settings.slug);
+            let rest = maps::choose(
+                choice,
+                upload.as_ref(),
+                slug,
+                MissingImage::Refuse,
+                &self.server_map,
+            );
+            if let Err(refusal) = rest {
+                problems.extend(refusal.problems);
+            }
+            return Err(AdminError::Map(MapRefusal { problems }));
+        }
+        self.create_with(settings, template, upload, MissingImage::Refuse, base_url)
+            .await
+    }
+
+    /// Creates an event from checked parts; `missing` says whether a
+    /// tileset image not sent is refused (a new upload) or drawn as flat
+    /// colours (a clone of a map stored before images were uploaded).
+    async fn create_with(
+        &self,
+        settings: EventSettings,
+        template: Option<EventTemplate>,
+        upload: Option<MapUpload>,
+        missing: MissingImage,
+        base_url: &str,
+    ) -> Result<Created, AdminError> {
+        let _one_at_a_time = self.changes.lock().await;
         settings.validate()?;
         let slug = settings.slug.clone();
         let dir = store::event_dir(&self.data_dir, &slug)
@@ -297,8 +337,14 @@ impl Instance {
         if self.registry.lookup(Some(&slug)).is_some() || dir.exists() {
             return Err(SettingsError::DuplicateSlug(slug).into());
         }
-        let (map, kept) = maps::choose(&settings.map, map_tmj.as_deref(), &self.server_map)
-            .map_err(AdminError::Map)?;
+        let map = maps::choose(
+            &settings.map,
+            upload.as_ref(),
+            &slug,
+            missing,
+            &self.server_map,
+        )
+        .map_err(AdminError::Map)?;
         let token = new_token();
         let mut commands = vec![
             Command::SetEventPhase {
@@ -329,8 +375,8 @@ impl Instance {
         }
         let fail = |e: String| AdminError::Store(e);
         let written = {
-            let (dir, choice, kept) = (dir.clone(), settings.map.clone(), kept.clone());
-            tokio::task::spawn_blocking(move || maps::write(&dir, &choice, kept.as_deref()))
+            let (dir, choice) = (dir.clone(), settings.map.clone());
+            tokio::task::spawn_blocking(move || maps::write(&dir, &choice, upload.as_ref()))
                 .await
                 .map_err(|e| fail(e.to_string()))?
         };
@@ -377,19 +423,21 @@ impl Instance {
             .unwrap_or_else(|| EventSettings::new(&info.title, &info.id));
         settings.title = title.to_string();
         settings.slug = slug.to_string();
-        let map_tmj = if settings.map == UPLOADED_MAP {
-            self.registry
-                .lookup(Some(source))
-                .map(|handle| handle.map_text.to_string())
+        let upload = if settings.map == UPLOADED_MAP {
+            let dir = store::event_dir(&self.data_dir, source)
+                .map_err(|e| AdminError::Store(e.to_string()))?;
+            let read = tokio::task::spawn_blocking(move || maps::read_upload(&dir))
+                .await
+                .map_err(|e| AdminError::Store(e.to_string()))?;
+            Some(read.map_err(|e| AdminError::Store(e.to_string()))?)
         } else {
             None
         };
-        self.create(
-            CreateEvent {
-                settings,
-                template: Some(info.template),
-                map_tmj,
-            },
+        self.create_with(
+            settings,
+            Some(info.template),
+            upload,
+            MissingImage::FlatColours,
             base_url,
         )
         .await

@@ -34,8 +34,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Largest request body: an uploaded map is the big one.
-pub const MAX_ADMIN_BODY_BYTES: usize = crate::instance::maps::MAX_UPLOAD_BYTES + 64 * 1024;
+/// Largest request body: an uploaded map and its files (base64: 4 bytes
+/// for every 3) are the big ones.
+pub const MAX_ADMIN_BODY_BYTES: usize = crate::instance::maps::MAX_UPLOAD_BYTES
+    + crate::instance::map_upload::MAX_FILES_BYTES / 3 * 4
+    + 64 * 1024;
 
 /// A refusal of this API: converted once from [`AdminError`] or made for
 /// a bad request, and sent as `{"code", "message", "field"?, "problems"?}`.

@@ -58,3 +58,29 @@ fn event_json(state: &AppState, id: &str, pick: fn(&EventHandle) -> &Arc<str>) -
         None => (StatusCode::NOT_FOUND, "no such event").into_response(),
     }
 }
+
+/// `/api/events/{id}/map-files/{name}`: a file of an event's uploaded map
+/// (its tileset images), from that event's directory only; a name that is
+/// not a plain file name is not found.
+pub async fn event_map_file(
+    State(state): State<Arc<AppState>>,
+    Path((id, name)): Path<(String, String)>,
+) -> Response {
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    if state.registry.lookup(Some(&id)).is_none() {
+        return not_found();
+    }
+    let Some(file) = crate::store::event_dir(&state.config.data_dir, &id)
+        .ok()
+        .and_then(|dir| crate::instance::maps::file_path(&dir, &name))
+    else {
+        return not_found();
+    };
+    match tokio::fs::read(file).await {
+        Ok(bytes) => {
+            let mime = mime_guess::from_path(&name).first_or_octet_stream();
+            ([(header::CONTENT_TYPE, mime.as_ref().to_string())], bytes).into_response()
+        }
+        Err(_) => not_found(),
+    }
+}

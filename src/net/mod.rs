@@ -28,7 +28,7 @@ mod static_files;
 mod upgrade;
 pub mod uploads;
 
-pub use static_files::{shipped_map, shipped_map_names};
+pub use static_files::{shipped_map, shipped_map_names, shipped_tile};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -70,6 +70,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/events/{id}/map", get(http::event_map))
         .route("/api/events/{id}/venue", get(http::event_venue))
         .route(
+            "/api/events/{id}/map-files/{name}",
+            get(http::event_map_file),
+        )
+        .route(
             "/api/events/{id}/roster",
             post(api::import_roster).layer(DefaultBodyLimit::max(api::MAX_ROSTER_BYTES + 1)),
         )
@@ -97,6 +101,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(registration::decide),
         )
         .route("/e/{slug}/register", get(registration::page))
+        .route("/e/{slug}/privacy", get(registration::privacy_notice))
         .route(
             "/api/events/{id}/me",
             get(privacy::download).delete(privacy::delete),

@@ -3,10 +3,11 @@
 //! | method and path | who | does |
 //! |---|---|---|
 //! | `GET /e/{slug}/register` | anyone | the sign-up page |
+//! | `GET /e/{slug}/privacy` | anyone | the event's privacy notice |
 //! | `GET /api/events/{id}/registration` | anyone | title, dates, whether sign-up is open |
 //! | `POST /api/events/{id}/registrations` | anyone | sign up: `pending` or `waitlisted` |
 //! | `GET /api/events/{id}/registrations` | its moderator | every registration |
-//! | `POST /api/events/{id}/registrations/{n}/accept` | its moderator | a personal join link, shown once |
+//! | `POST /api/events/{id}/registrations/{n}/accept` | its moderator | a personal join link, shown once (`{"role": "mentor"}`: a mentor's) |
 //! | `POST /api/events/{id}/registrations/{n}/reissue` | its moderator | a new link; the old one is revoked |
 //! | `POST /api/events/{id}/registrations/{n}/refuse` | its moderator | refused (a given link is revoked) |
 
@@ -61,6 +62,18 @@ pub async fn page(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
     super::static_files::web_page("register.html")
 }
 
+/// `GET /e/{slug}/privacy`: the event's privacy notice, which the sign-up
+/// form's consent refers to.
+pub async fn privacy_notice(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+) -> Response {
+    if state.registry.by_slug(&slug).is_none() {
+        return (StatusCode::NOT_FOUND, "no such event").into_response();
+    }
+    super::static_files::web_page("privacy.html")
+}
+
 /// `GET /api/events/{id}/registration`.
 pub async fn info(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Answer {
     ok(
@@ -105,15 +118,43 @@ pub async fn list(
     )
 }
 
-/// `POST /api/events/{id}/registrations/{n}/{accept|refuse|reissue}`.
+/// `accept`'s optional body: `{"role": "mentor"}` (default: participant).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptBody {
+    #[serde(default)]
+    role: Option<crate::domain::Role>,
+}
+
+fn accept_as(body: &Bytes) -> Result<Option<crate::domain::Role>, ApiRefusal> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let AcceptBody { role } = parse(body)?;
+    // Checked here first, for an error naming the field; the event checks
+    // again.
+    crate::domain::registration::accept_role(role).map_err(|err| {
+        ApiRefusal::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::Refused(err.code()),
+            &err.to_string(),
+        )
+        .with_field(err.field())
+    })?;
+    Ok(role)
+}
+
+/// `POST /api/events/{id}/registrations/{n}/{accept|refuse|reissue}`;
+/// `accept` takes `{"role": "mentor"}` to accept a mentor.
 pub async fn decide(
     State(state): State<Arc<AppState>>,
     Path((id, number, action)): Path<(String, u32, String)>,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Answer {
     let session = moderator_session(&headers)?;
     let op = match action.as_str() {
-        "accept" => RegistrationOp::Accept(number),
+        "accept" => RegistrationOp::Accept(number, accept_as(&body)?),
         "refuse" => RegistrationOp::Refuse(number),
         "reissue" => RegistrationOp::Reissue(number),
         _ => {

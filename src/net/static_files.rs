@@ -86,6 +86,11 @@ pub fn shipped_map_names() -> Vec<String> {
     names
 }
 
+/// Whether a tile image of that name ships in `assets/tiles`.
+pub fn shipped_tile(name: &str) -> bool {
+    AssetFiles::get(&format!("tiles/{name}")).is_some()
+}
+
 /// `/assets/...`: maps and tiles.
 pub async fn asset(Path(path): Path<String>) -> Response {
     let file = AssetFiles::get(&path);

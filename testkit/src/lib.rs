@@ -1081,3 +1081,32 @@ impl Client {
         self.label = label.to_string();
     }
 }
+
+/// A GET whose body is kept as bytes (an image): the status and the body.
+pub async fn http_get_bytes(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
+    let fetch = async {
+        let mut stream = TcpStream::connect(addr).await.expect("connect for HTTP");
+        let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream
+            .write_all(head.as_bytes())
+            .await
+            .expect("send request");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.expect("read response");
+        raw
+    };
+    let raw = tokio::time::timeout(WAIT, fetch)
+        .await
+        .unwrap_or_else(|_| panic!("GET {path}: no response within {WAIT:?}"));
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("GET {path}: malformed response"));
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("GET {path}: no status line in {head:?}"));
+    (status, raw[end + 4..].to_vec())
+}

@@ -130,3 +130,53 @@ pub fn write_venue(root: &Path) -> PathBuf {
     std::fs::write(&map, tmx("../tilesets/office.tsx", true)).unwrap();
     map
 }
+
+/// The tileset image: a magenta floor tile and a dark wall tile, 16 px each.
+pub fn office_png() -> Vec<u8> {
+    png(32, 16, |x, _| if x < 16 { FLOOR_RGB } else { [40, 44, 52] })
+}
+
+/// The same venue as [`tmx`] (with rooms) as Tiled JSON, for uploads
+/// (`"map": "uploaded"`): `tileset` is the map's tileset entry, e.g.
+/// `{"firstgid": 1, "source": "../tilesets/office.tsx"}` or an embedded one
+/// ([`embedded_tileset`]).
+pub fn tmj(tileset: serde_json::Value) -> String {
+    let layer = |id: u32, name: &str, f: &dyn Fn(u32, u32) -> u32| {
+        let data: Vec<u32> = (0..H)
+            .flat_map(|y| (0..W).map(move |x| (x, y)))
+            .map(|(x, y)| f(x, y))
+            .collect();
+        serde_json::json!({"id": id, "name": name, "type": "tilelayer", "width": W, "height": H,
+            "x": 0, "y": 0, "opacity": 1, "visible": true, "data": data})
+    };
+    let rooms = serde_json::json!({"id": 4, "name": "areas", "type": "objectgroup", "x": 0, "y": 0,
+        "opacity": 1, "visible": true, "objects": [
+        {"id": 1, "name": "Open space", "type": "area", "x": 0, "y": 0, "width": 192, "height": 128,
+         "rotation": 0, "visible": true,
+         "properties": [{"name": "amphi-room", "type": "string", "value": "hall"}]},
+        {"id": 2, "name": "Table 1", "type": "area", "x": 130, "y": 64, "width": 48, "height": 48,
+         "rotation": 0, "visible": true,
+         "properties": [{"name": "amphi-room", "type": "string", "value": "team-table"},
+                        {"name": "capacity", "type": "int", "value": 6}]}]});
+    serde_json::json!({
+        "type": "map", "version": "1.10", "tiledversion": "1.10.2", "orientation": "orthogonal",
+        "renderorder": "right-down", "width": W, "height": H, "tilewidth": 16, "tileheight": 16,
+        "infinite": false, "nextlayerid": 7, "nextobjectid": 3,
+        "layers": [
+            layer(1, "floor", &|_, _| 1),
+            layer(2, "walls", &|x, y| u32::from(x == 6 && y < 3) * 2),
+            layer(3, "start", &|x, y| u32::from(y == 1 && (x == 1 || x == 2))),
+            rooms,
+        ],
+        "tilesets": [tileset],
+    })
+    .to_string()
+}
+
+/// The office tileset embedded in a map, its image at `image`.
+pub fn embedded_tileset(image: &str) -> serde_json::Value {
+    serde_json::json!({"firstgid": 1, "name": "office", "tilewidth": 16, "tileheight": 16,
+        "tilecount": 2, "columns": 2, "margin": 0, "spacing": 0, "image": image,
+        "imagewidth": 32, "imageheight": 16,
+        "tiles": [{"id": 1, "properties": [{"name": "collides", "type": "bool", "value": true}]}]})
+}

@@ -84,6 +84,9 @@ async fn every_page_passes_the_automated_accessibility_audit() {
     signer.goto(&s.url("/e/demo/register?lang=fr")).await;
     signer.wait_text("#event-title", "Hackathon démo").await;
     found.push(("/e/demo/register", audit(&signer, &axe).await));
+    signer.goto(&s.url("/e/demo/privacy?lang=fr")).await;
+    signer.wait_text("#pn-who", "Hackathon démo").await;
+    found.push(("/e/demo/privacy", audit(&signer, &axe).await));
     zoe.goto(&s.url("/me?event=demo&lang=fr")).await;
     zoe.wait_text("#summary", "Zoe").await;
     found.push(("/me", audit(&zoe, &axe).await));

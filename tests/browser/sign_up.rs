@@ -17,7 +17,7 @@ async fn a_person_signs_up_on_the_public_page() {
         ("Content-Type", "application/json"),
     ];
     let body = json!({"settings": {"title": "Hackathon Donnée en Région", "slug": "region",
-        "starts_on": "2027-03-12", "ends_on": "2027-03-13"}});
+        "starts_on": "2027-03-12", "ends_on": "2027-03-13", "retention_days": 90}});
     let created = common::http_request(
         s.server.addr(),
         "POST",
@@ -63,6 +63,40 @@ async fn a_person_signs_up_on_the_public_page() {
     ines.wait_text("#signup-done", "Inscription reçue").await;
     let errors = ines.js("return window.__errors;", vec![]).await;
     assert_eq!(errors, json!([]), "no page errors");
+
+    // The consent sentence links the event's privacy notice, in French
+    // and in English, with the event's own retention period.
+    let notice = ines
+        .js(
+            "return document.querySelector('#privacy-link').href;",
+            vec![],
+        )
+        .await;
+    let notice = notice.as_str().unwrap().to_string();
+    assert!(notice.ends_with("/e/region/privacy"), "{notice}");
+    let reader = s.driver.browser("reader").await;
+    reader.goto(&format!("{notice}?lang=fr")).await;
+    reader.js(CATCH_ERRORS, vec![]).await;
+    reader
+        .wait_text("#notice-h", "Notice de confidentialité")
+        .await;
+    reader
+        .wait_text("#pn-who", "Hackathon Donnée en Région")
+        .await;
+    reader.wait_text("#pn-keep", "90 jours").await;
+    let me = reader
+        .js(
+            "return document.querySelector('#pn-me').getAttribute('href');",
+            vec![],
+        )
+        .await;
+    assert_eq!(me, json!("/me?event=region"));
+    reader.fill("#lang-select", "en").await;
+    reader.wait_text("#notice-h", "Privacy notice").await;
+    reader.wait_text("#pn-keep", "90 days").await;
+    let errors = reader.js("return window.__errors;", vec![]).await;
+    assert_eq!(errors, json!([]), "no page errors on the notice");
+    reader.close().await;
 
     // The event's moderator accepts her from the console: her personal
     // link is shown once.

@@ -134,3 +134,60 @@ fn the_event_commands_manage_a_running_server() {
     amphi.kill();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A plain blocking GET: the whole raw response.
+fn get(addr: std::net::SocketAddr, path: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    raw
+}
+
+#[test]
+fn an_uploaded_map_is_sent_with_the_tileset_and_image_it_refers_to() {
+    use crate::common::maps;
+    let dir = crate::common::owned_data_dir();
+    let amphi = Amphi::start(&dir, None, &[("AMPHI_ADMIN_TOKEN", TOKEN)]);
+    let server = format!("http://{}", amphi.addr);
+    let venue = crate::common::temp_data_dir().join("office-venue");
+    std::fs::create_dir_all(venue.join("maps")).unwrap();
+    std::fs::create_dir_all(venue.join("tilesets")).unwrap();
+    std::fs::write(venue.join("tilesets/office.tsx"), maps::TSX).unwrap();
+    std::fs::write(venue.join("tilesets/office.png"), maps::office_png()).unwrap();
+    let map = venue.join("maps/office.tmj");
+    let tileset = serde_json::json!({"firstgid": 1, "source": "../tilesets/office.tsx"});
+    std::fs::write(&map, maps::tmj(tileset)).unwrap();
+    let map = map.to_str().unwrap();
+    let run = |args: &[&str]| amphi_event(&server, Some(TOKEN), args);
+    ok(&run(&[
+        "create", "--title", "Bureaux", "--slug", "bureaux", "--venue", map,
+    ]));
+    let image = get(amphi.addr, "/api/events/bureaux/map-files/office.png");
+    assert!(
+        image.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&image)
+    );
+    assert!(image.ends_with(&maps::office_png()));
+    // Without its image, every missing file is named.
+    std::fs::remove_file(venue.join("tilesets/office.png")).unwrap();
+    let err = refused(&run(&[
+        "create",
+        "--title",
+        "Bureaux",
+        "--slug",
+        "bureaux-2",
+        "--venue",
+        map,
+    ]));
+    assert!(
+        err.contains("image 'office.png' was not sent with the map"),
+        "{err}"
+    );
+    amphi.kill();
+    std::fs::remove_dir_all(&venue).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,6 +8,7 @@
 //! - [`isolation`]: two events with different maps, people in both at once;
 //!   tokens and sessions that open nothing elsewhere.
 //! - [`lifecycle`]: phases, archive, scores only while live or judging.
+//! - [`maps`]: an uploaded map with its tileset image: checked, kept, served.
 //! - [`privacy`]: download my data, delete my account, retention purge.
 //! - [`registration`]: public sign-up, capacity, waiting list, personal links.
 //! - [`restart`]: created events come back after a restart, maps and all.
@@ -25,6 +26,7 @@ mod admin;
 mod cli;
 mod isolation;
 mod lifecycle;
+mod maps;
 mod privacy;
 mod registration;
 mod restart;

@@ -190,3 +190,53 @@ async fn an_invite_only_or_archived_event_takes_no_sign_up() {
     let missing = sign_up(&server, "nowhere", form("Inès")).await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test]
+async fn a_sign_up_accepted_as_mentor_brings_its_skills_to_the_help_desk() {
+    let server = server().await;
+    let created = create(&server, json!({"title": "Région", "slug": "mentors"})).await;
+    admin(
+        &server,
+        "POST",
+        "/api/admin/events/mentors/phase",
+        json!({"phase": "registration"}),
+    )
+    .await;
+    let (_moderator, welcome) =
+        join_moderator(&server, "mentors", &created["moderator_link"]).await;
+    let session = welcome["session"].as_str().unwrap().to_string();
+    let mut mentor_form = form("Inès");
+    mentor_form["skills"] = json!(["Données ouvertes", "UX / ergonomie", "cuisine"]);
+    assert_eq!(sign_up(&server, "mentors", mentor_form).await.status, 201);
+    let path = "/api/events/mentors/registrations/1/accept";
+    let as_jury = call(&server, "POST", path, &session, json!({"role": "jury"})).await;
+    let refused = json_of(&as_jury);
+    assert_eq!(
+        (refused["code"].as_str(), refused["field"].as_str()),
+        (Some("invalid_registration"), Some("role")),
+        "{refused}"
+    );
+    let accepted = call(&server, "POST", path, &session, json!({"role": "mentor"})).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let link = json_of(&accepted)["link"].as_str().unwrap().to_string();
+    let list = json_of(
+        &call(
+            &server,
+            "GET",
+            "/api/events/mentors/registrations",
+            &session,
+            Value::Null,
+        )
+        .await,
+    );
+    assert_eq!(list["registrations"][0]["role"], "mentor");
+
+    let mut ines = Client::connect(&server).await;
+    let welcome = hello(&mut ines, "mentors", &common::token_of(&link), "Inès").await;
+    assert_eq!(welcome["you"]["role"], "mentor", "{welcome}");
+    let profile = ines
+        .recv_until(|m| is_type(m, "mentor_profile"), WAIT)
+        .await;
+    assert_eq!(profile["skills"], json!(["data", "design"]), "{profile}");
+    assert_eq!(profile["available"], false);
+}

@@ -133,6 +133,14 @@ function showCreated(created) {
     h('button', { type: 'button', class: 'small-btn', onclick: () => navigator.clipboard?.writeText(link).then(() => toast(t('admin.copied')), () => {}) }, t('admin.copy'))));
 }
 
+// A file's bytes in base64, as the admin API takes a map's files.
+async function base64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
 async function submitCreate(ev) {
   ev.preventDefault();
   const form = ev.target;
@@ -154,7 +162,11 @@ async function submitCreate(ev) {
   };
   const body = { settings, template: { pitch_seconds: number('pitch_seconds') ?? 180 } };
   const file = form.elements.map_file.files[0];
-  if (settings.map === 'uploaded' && file) body.map_tmj = await file.text();
+  if (settings.map === 'uploaded' && file) {
+    body.map_tmj = await file.text();
+    body.map_files = {};
+    for (const part of form.elements.map_files.files) body.map_files[part.name] = await base64(part);
+  }
   try {
     const created = await api('POST', '/api/admin/events', body);
     form.reset();
@@ -180,7 +192,9 @@ function init() {
   onLangChange(() => renderEvents());
   applyI18n(document);
   fill($('#f-time_zone'), TIME_ZONES.map((z) => h('option', { value: z }, z)));
-  $('#f-map').addEventListener('change', (ev) => { $('#f-map_file').disabled = ev.target.value !== 'uploaded'; });
+  $('#f-map').addEventListener('change', (ev) => {
+    for (const input of [$('#f-map_file'), $('#f-map_files')]) input.disabled = ev.target.value !== 'uploaded';
+  });
   $('#create-form').addEventListener('submit', submitCreate);
   $('#login-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

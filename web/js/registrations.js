@@ -15,8 +15,10 @@ export function renderRegistrations(box, eventId, token) {
   const api = `/api/events/${encodeURIComponent(eventId)}/registrations`;
   const out = h('div', { id: 'regs-link', role: 'status' });
   const list = h('div', { id: 'regs-list' });
-  const call = async (method, path) => {
-    const res = await fetch(path, { method, headers: { Authorization: `Bearer ${token()}` } });
+  const call = async (method, path, sent) => {
+    const headers = { Authorization: `Bearer ${token()}` };
+    if (sent) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: sent ? JSON.stringify(sent) : undefined });
     const body = await res.json();
     if (!res.ok) throw body;
     return body;
@@ -28,14 +30,16 @@ export function renderRegistrations(box, eventId, token) {
       h('span', { class: 'grow' },
         h('strong', null, r.name), r.organisation ? ` · ${r.organisation}` : '',
         h('span', { class: 'tag' }, t(`regs.st.${r.status}`)),
+        r.role === 'mentor' ? h('span', { class: 'tag' }, t('regs.mentor')) : null,
         r.skills.length ? h('br') : null, r.skills.join(', '),
         r.accessibility ? h('br') : null, r.accessibility ? `♿ ${r.accessibility}` : '',
         r.email ? h('br') : null, r.email ?? ''),
       ['pending', 'waitlisted'].includes(r.status) ? h('button', { type: 'button', class: 'small-btn', onclick: () => decide(r, 'accept') }, t('regs.accept')) : null,
+      ['pending', 'waitlisted'].includes(r.status) ? h('button', { type: 'button', class: 'small-btn', onclick: () => decide(r, 'accept', { role: 'mentor' }) }, t('regs.acceptMentor')) : null,
       r.status === 'accepted' ? h('button', { type: 'button', class: 'small-btn', onclick: () => decide(r, 'reissue') }, t('regs.reissue')) : null,
       r.status !== 'refused' ? h('button', { type: 'button', class: 'small-btn', onclick: () => decide(r, 'refuse') }, t('regs.refuse')) : null))) : h('p', { class: 'muted' }, t('regs.empty')));
   }, fail);
-  const decide = (r, action) => call('POST', `${api}/${r.id}/${action}`).then((body) => {
+  const decide = (r, action, sent) => call('POST', `${api}/${r.id}/${action}`, sent).then((body) => {
     fill(out, body.link ? [h('p', null, t('regs.linkFor', { name: r.name })), h('p', { class: 'token-box' }, body.link)] : null);
     return load();
   }, fail);
