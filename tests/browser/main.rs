@@ -21,6 +21,7 @@ mod layout;
 mod media;
 mod media_check;
 mod media_nodes;
+mod media_simulcast;
 mod media_stage;
 mod media_tcp;
 mod my_data;
