@@ -320,6 +320,10 @@ impl Service {
             return;
         }
         let opened = peer.answered();
+        // The layers of stopped m-lines are forgotten with them.
+        let outs = &peer.tracks_out;
+        peer.layers
+            .retain(|mid, _| outs.iter().any(|t| t.mid() == Some(*mid)));
         self.touched.insert(id);
         // A new receiver needs a keyframe to start decoding.
         // (A simulcast layer's keyframe is asked for when its first frame
