@@ -104,6 +104,12 @@ pub async fn spawn(
         test_link_kbps: config.test_link_kbps,
     };
     tracing::info!(%bound, %announced, "media server listening (UDP)");
+    if let Some(kbps) = config.test_link_kbps {
+        tracing::warn!(
+            kbps,
+            "media.test_link_kbps: every peer's link is simulated this narrow (tests only)"
+        );
+    }
     let task = tokio::spawn(async move {
         let mut buf = vec![0u8; DATAGRAM_MAX];
         loop {
@@ -707,7 +713,13 @@ impl Service {
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
-        if !peer.keyframes.allow(mid, rid, Instant::now()) {
+        let now = Instant::now();
+        // A simulcast track's keyframes are asked for per layer, by
+        // `forward`, when a receiver waits for one.
+        if rid.is_none() && !peer.meter.flowing(mid, now).is_empty() {
+            return;
+        }
+        if !peer.keyframes.allow(mid, rid, now) {
             self.stats
                 .media
                 .keyframe_requests_merged
