@@ -242,6 +242,9 @@ impl Config {
         if self.media.bubble_radius == 0 || self.media.bubble_max < 2 {
             return bad("media.bubble_radius must be at least 1 and media.bubble_max at least 2");
         }
+        if self.media.test_link_kbps == Some(0) {
+            return bad("media.test_link_kbps must be at least 1 (or absent)");
+        }
         if !self.media.nodes.is_empty() && self.media.node_secret.is_none() {
             return bad(
                 "media.nodes needs media.node_secret (the media processes' AMPHI_MEDIA_SECRET)",

@@ -126,6 +126,11 @@ pub struct Cli {
     /// M1, M2: video each sender sends, kbit/s [M1: 500, M2: 1500].
     #[arg(long)]
     pub video_kbps: Option<u32>,
+    /// M1, M2: senders send their video as three simulcast layers (rids
+    /// q, h, f: a sixteenth, a quarter and all of `--video-kbps`), as the
+    /// web page does on the stage.
+    #[arg(long)]
+    pub simulcast: bool,
     /// Exit with status 2 when a target check fails.
     #[arg(long)]
     pub fail_on_check: bool,

@@ -7,6 +7,12 @@
 //! carry the sender, a sequence number and the send time, so the receiver
 //! measures forwarding delay (sender's send → receiver's receive, one clock:
 //! the load generator's) and loss per sender.
+//!
+//! A publisher started with [`MediaClient::start_simulcast`] sends its video
+//! as three simulcast layers, as the web page does on the stage (rids
+//! [`SIMULCAST_LAYERS`]): each frame three times, the full size and a
+//! quarter and a sixteenth of it, all with the same header, so a receiver
+//! measures delay and loss whichever layer the server gives it.
 
 use crate::clock;
 use crate::recorder::{Lat, Recorder};
@@ -18,7 +24,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::media::{
+    Direction, Frequency, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer,
+};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
@@ -32,6 +40,10 @@ const HEADER: usize = 20;
 const VIDEO_HEADER_AT: usize = 10;
 /// A VP8 key frame's first bytes (640×360), so the frame looks like one.
 const VP8_TAG: [u8; VIDEO_HEADER_AT] = [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01];
+
+/// The layers a simulcast publisher sends, lowest first: each rid and the
+/// share of the full frame's bytes it carries (one in so many).
+pub const SIMULCAST_LAYERS: [(&str, usize); 3] = [("q", 16), ("h", 4), ("f", 1)];
 
 /// What a client sends.
 #[derive(Debug, Clone, Copy)]
@@ -84,12 +96,29 @@ pub struct MediaClient {
     connected: bool,
     next_timeout: Instant,
     rid: u64,
+    /// Simulcast: the rids its video goes out as (empty: one stream).
+    layers: Vec<(Rid, usize)>,
 }
 
 impl MediaClient {
     /// Opens the UDP socket and sends the offer: `publish` says whether the
     /// client sends audio and video or only receives.
-    pub async fn start(index: u32, mut ws: Ws, publish: bool) -> anyhow::Result<MediaClient> {
+    pub async fn start(index: u32, ws: Ws, publish: bool) -> anyhow::Result<MediaClient> {
+        MediaClient::open(index, ws, publish, false).await
+    }
+
+    /// Like [`MediaClient::start`] for a publisher whose video goes out as
+    /// the simulcast layers [`SIMULCAST_LAYERS`].
+    pub async fn start_simulcast(index: u32, ws: Ws) -> anyhow::Result<MediaClient> {
+        MediaClient::open(index, ws, true, true).await
+    }
+
+    async fn open(
+        index: u32,
+        mut ws: Ws,
+        publish: bool,
+        simulcast: bool,
+    ) -> anyhow::Result<MediaClient> {
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
         let local = socket.local_addr()?;
         let now = Instant::now();
@@ -106,7 +135,22 @@ impl MediaClient {
             Direction::RecvOnly
         };
         let audio = api.add_media(MediaKind::Audio, dir, None, None, None);
-        let video = api.add_media(MediaKind::Video, dir, None, None, None);
+        let layers: Vec<(Rid, usize)> = if simulcast {
+            SIMULCAST_LAYERS
+                .iter()
+                .map(|(rid, share)| (Rid::from(*rid), *share))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let sending_layers = (!layers.is_empty()).then(|| {
+            let mut s = Simulcast::new();
+            for (rid, _) in &layers {
+                s.add_send_layer(SimulcastLayer::new(rid));
+            }
+            s
+        });
+        let video = api.add_media(MediaKind::Video, dir, None, None, sending_layers);
         let (offer, pending) = api.apply().context("an offer with two m-lines")?;
         let msg = json!({"type": "media_offer", "rid": 1, "sdp": offer.to_sdp_string()});
         ws.send(Message::text(msg.to_string())).await?;
@@ -122,6 +166,7 @@ impl MediaClient {
             connected: false,
             next_timeout: now,
             rid: 1,
+            layers,
         })
     }
 
@@ -252,19 +297,34 @@ impl MediaClient {
         frame[at..at + 4].copy_from_slice(&self.index.to_be_bytes());
         frame[at + 4..at + 8].copy_from_slice(&seq.to_be_bytes());
         frame[at + 8..at + 16].copy_from_slice(&at_us.to_be_bytes());
-        let Some(writer) = self.rtc.writer(mid) else {
-            return Ok(());
-        };
-        let Some(pt) = writer.payload_params().next().map(|p| p.pt()) else {
-            return Ok(());
-        };
         let rate = if video {
             Frequency::NINETY_KHZ
         } else {
             Frequency::FORTY_EIGHT_KHZ
         };
         let time = MediaTime::from_micros(at_us).rebase(rate);
-        writer.write(pt, Instant::now(), time, frame)?;
+        let layers: Vec<(Option<Rid>, usize)> = if video && !self.layers.is_empty() {
+            self.layers
+                .iter()
+                .map(|(r, share)| (Some(*r), *share))
+                .collect()
+        } else {
+            vec![(None, 1)]
+        };
+        for (rid, share) in layers {
+            let Some(mut writer) = self.rtc.writer(mid) else {
+                return Ok(());
+            };
+            let Some(pt) = writer.payload_params().next().map(|p| p.pt()) else {
+                return Ok(());
+            };
+            if let Some(rid) = rid {
+                writer = writer.rid(rid);
+            }
+            let size = (frame.len() / share).max(HEADER + VIDEO_HEADER_AT);
+            let layer = frame.get(..size).unwrap_or(&frame).to_vec();
+            writer.write(pt, Instant::now(), time, layer)?;
+        }
         if (window.0..window.1).contains(&at_us)
             && let Some(count) = media.sent.get(self.index as usize)
         {

@@ -12,6 +12,8 @@
 //! - [`service`]: the task that owns the socket and every peer, and routes.
 //! - [`peer`]: one client's connection: its tracks in and out, renegotiation.
 //! - [`stats`]: counters for `/metrics`.
+//! - [`layers`]: simulcast: which layer each receiver gets, keyframe
+//!   requests merged; [`throttle`]: a simulated narrow link for tests.
 //! - [`turn`]: time-limited credentials for a coturn relay.
 //! - [`tcp`]: ICE over TCP on the media port (RFC 6544, RFC 4571 framing).
 //! - [`nodes`]: which media server each room's conversations live on.
@@ -20,6 +22,7 @@
 //!   itself, and the venue's side of the channel.
 
 pub mod control;
+pub mod layers;
 pub mod node;
 pub mod nodes;
 pub mod peer;
@@ -27,6 +30,7 @@ pub mod remote;
 pub mod service;
 pub mod stats;
 pub mod tcp;
+pub mod throttle;
 pub mod turn;
 
 use serde::{Deserialize, Serialize};
@@ -173,6 +177,9 @@ pub struct MediaConfig {
     /// Most anonymous watchers (`/live`, `/stage`) receiving the stage's
     /// picture and sound at once; more get `live_media_full`.
     pub live_viewers: usize,
+    /// Tests and demonstrations only: every peer's link from the media
+    /// server is this narrow (kbit/s); what does not fit is dropped.
+    pub test_link_kbps: Option<u32>,
 }
 
 impl Default for MediaConfig {
@@ -188,6 +195,7 @@ impl Default for MediaConfig {
             nodes: Vec::new(),
             node_secret: None,
             live_viewers: 500,
+            test_link_kbps: None,
         }
     }
 }

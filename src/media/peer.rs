@@ -6,6 +6,8 @@
 //! receive changes), one offer at a time, so the two sides never offer at
 //! once.
 
+use super::layers::{Forwarding, KeyframeGate, LayerMeter};
+use super::throttle::Throttle;
 use super::{EventSink, MediaEvent, PeerId, Source, TrackInfo};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -81,8 +83,15 @@ pub struct Peer {
     pub connected: bool,
     /// Since when ICE has lost the client (it may come back).
     pub disconnected_since: Option<Instant>,
-    /// When a keyframe was last asked of each published video track.
-    pub last_keyframe_request: HashMap<Mid, Instant>,
+    /// Keyframe requests to this peer, merged per published layer.
+    pub keyframes: KeyframeGate,
+    /// The simulcast layers this peer publishes and their bitrates.
+    pub meter: LayerMeter,
+    /// Which layer of each simulcast video this peer receives, by the
+    /// m-line it receives it on.
+    pub layers: HashMap<Mid, Forwarding>,
+    /// The simulated narrow link to this peer (`media.test_link_kbps`).
+    pub throttle: Option<Throttle>,
     /// NACK totals last seen per received m-line, to count the new ones.
     pub nacks_seen: HashMap<Mid, u64>,
 }
@@ -101,7 +110,10 @@ impl Peer {
             created: now,
             connected: false,
             disconnected_since: None,
-            last_keyframe_request: HashMap::new(),
+            keyframes: KeyframeGate::default(),
+            meter: LayerMeter::default(),
+            layers: HashMap::new(),
+            throttle: None,
             nacks_seen: HashMap::new(),
         }
     }

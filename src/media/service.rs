@@ -7,8 +7,10 @@
 //! has to send. Forwarding writes a sender's frame into each receiver's
 //! connection, which packetizes, encrypts and paces it.
 
+use super::layers::{Admit, Forwarding};
 use super::peer::{Peer, TrackIn};
 use super::tcp::TcpEvent;
+use super::throttle::Throttle;
 use super::{
     ConversationId, EventSink, MediaCommand, MediaConfig, MediaError, MediaEvent, PeerId, Source,
 };
@@ -17,9 +19,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
+use str0m::bwe::BweKind;
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::crypto::CryptoProvider;
-use str0m::media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::media::{
+    Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid,
+};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
@@ -30,8 +35,6 @@ use tokio::task::JoinHandle;
 const DATAGRAM_MAX: usize = 2000;
 /// Longest wait between two turns of the loop, even with nothing due.
 const IDLE_TURN: Duration = Duration::from_millis(100);
-/// Least time between two keyframe requests for one published track.
-const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(500);
 /// How often dead and timed-out peers are looked for (a walk over every
 /// peer: not once per datagram).
 const REAP_EVERY: Duration = Duration::from_millis(100);
@@ -98,8 +101,15 @@ pub async fn spawn(
         connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
         last_reap: Instant::now(),
         stats,
+        test_link_kbps: config.test_link_kbps,
     };
     tracing::info!(%bound, %announced, "media server listening (UDP)");
+    if let Some(kbps) = config.test_link_kbps {
+        tracing::warn!(
+            kbps,
+            "media.test_link_kbps: every peer's link is simulated this narrow (tests only)"
+        );
+    }
     let task = tokio::spawn(async move {
         let mut buf = vec![0u8; DATAGRAM_MAX];
         loop {
@@ -177,6 +187,8 @@ struct Service {
     last_reap: Instant,
     /// The server's metrics; the media counters are `stats.media`.
     stats: Arc<crate::metrics::Metrics>,
+    /// A simulated narrow link to every peer (tests only).
+    test_link_kbps: Option<u32>,
 }
 
 impl Service {
@@ -276,7 +288,8 @@ impl Service {
         };
         // A new offer starts the connection afresh.
         self.remove(id);
-        let peer = Peer::new(id, rtc, events, now);
+        let mut peer = Peer::new(id, rtc, events, now);
+        peer.throttle = self.test_link_kbps.map(|kbps| Throttle::new(kbps, now));
         peer.tell(MediaEvent::Answer {
             peer: id,
             sdp: answer.to_sdp_string(),
@@ -313,10 +326,16 @@ impl Service {
             return;
         }
         let opened = peer.answered();
+        // The layers of stopped m-lines are forgotten with them.
+        let outs = &peer.tracks_out;
+        peer.layers
+            .retain(|mid, _| outs.iter().any(|t| t.mid() == Some(*mid)));
         self.touched.insert(id);
         // A new receiver needs a keyframe to start decoding.
+        // (A simulcast layer's keyframe is asked for when its first frame
+        // arrives for the receiver: see `forward`.)
         for track in opened.iter().filter(|t| t.kind == MediaKind::Video) {
-            self.request_keyframe(track.from, track.from_mid, KeyframeRequestKind::Pli);
+            self.request_keyframe(track.from, track.from_mid, None, KeyframeRequestKind::Pli);
         }
         self.offer_changes(id);
         self.count_roles();
@@ -503,6 +522,11 @@ impl Service {
                     break;
                 }
                 Output::Transmit(transmit) => {
+                    if let Some(link) = &mut peer.throttle
+                        && !link.pass(transmit.contents.len(), Instant::now())
+                    {
+                        continue;
+                    }
                     if transmit.proto == Protocol::Udp {
                         let _ = socket.try_send_to(&transmit.contents, transmit.destination);
                     } else if let Some(out) = self.tcp_out.get(&transmit.destination) {
@@ -536,6 +560,14 @@ impl Service {
                         let new = stats.nacks.saturating_sub(*seen);
                         *seen = stats.nacks;
                         self.stats.media.nacks.fetch_add(new, Relaxed);
+                        if let Some(layer) = peer.layers.get_mut(&stats.mid) {
+                            layer.report(stats.loss, stats.nacks, stats.packets, Instant::now());
+                        }
+                    }
+                    Event::EgressBitrateEstimate(BweKind::Remb { estimate, mid }) => {
+                        if let Some(layer) = peer.layers.get_mut(&mid) {
+                            layer.estimate = Some(estimate.as_u64());
+                        }
                     }
                     _ => {}
                 },
@@ -555,13 +587,15 @@ impl Service {
             Propagated::Data(from, data) => self.forward(from, &data),
             Propagated::Keyframe(receiver, request) => {
                 let source = self.peers.get(&receiver).and_then(|p| {
+                    // The layer it receives, when the sender sends several.
+                    let rid = p.layers.get(&request.mid).and_then(|l| l.current);
                     p.tracks_out
                         .iter()
                         .find(|t| t.mid() == Some(request.mid))
-                        .map(|t| (t.from, t.from_mid))
+                        .map(|t| (t.from, t.from_mid, rid))
                 });
-                if let Some((from, from_mid)) = source {
-                    self.request_keyframe(from, from_mid, request.kind);
+                if let Some((from, from_mid, rid)) = source {
+                    self.request_keyframe(from, from_mid, rid, request.kind);
                 }
             }
         }
@@ -569,20 +603,28 @@ impl Service {
 
     /// Writes one published frame into every receiver's connection.
     fn forward(&mut self, from: PeerId, data: &MediaData) {
-        let Some(track) = self
-            .peers
-            .get(&from)
-            .and_then(|p| p.track_in(data.mid))
-            .copied()
-        else {
+        let Some(sender) = self.peers.get_mut(&from) else {
             return;
         };
+        let Some(track) = sender.track_in(data.mid).copied() else {
+            return;
+        };
+        // A simulcast layer: each receiver gets only its own layer.
+        let now = Instant::now();
+        let flowing = match data.rid {
+            Some(rid) => {
+                sender.meter.record(data.mid, rid, data.data.len(), now);
+                sender.meter.flowing(data.mid, now)
+            }
+            None => Vec::new(),
+        };
+        let mut keyframes_wanted: Vec<Rid> = Vec::new();
         if track.source == Source::Mic && self.muted.contains(&from) {
             self.stats.media.muted_frames.fetch_add(1, Relaxed);
             return;
         }
         if !data.contiguous && track.kind == MediaKind::Video {
-            self.request_keyframe(from, data.mid, KeyframeRequestKind::Fir);
+            self.request_keyframe(from, data.mid, data.rid, KeyframeRequestKind::Fir);
         }
         let Some(conversation) = self.conversation_of.get(&from) else {
             return;
@@ -608,6 +650,25 @@ impl Service {
             let Some(mid) = receiver.open_mid_for(from, data.mid) else {
                 continue;
             };
+            if let Some(rid) = data.rid {
+                let layer = receiver
+                    .layers
+                    .entry(mid)
+                    .or_insert_with(|| Forwarding::new(now));
+                match layer.admit(rid, data.is_keyframe(), &flowing) {
+                    Admit::Forward => {}
+                    Admit::Switch => {
+                        self.stats.media.layer_switches.fetch_add(1, Relaxed);
+                    }
+                    Admit::Drop => continue,
+                    Admit::AwaitKeyframe(rid) => {
+                        if !keyframes_wanted.contains(&rid) {
+                            keyframes_wanted.push(rid);
+                        }
+                        continue;
+                    }
+                }
+            }
             let Some(mut writer) = receiver.rtc.writer(mid) else {
                 continue;
             };
@@ -632,24 +693,42 @@ impl Service {
             }
             self.touched.insert(*member);
         }
+        // Receivers waiting to switch layers: one request per layer (and
+        // the gate merges it with everyone else's).
+        for rid in keyframes_wanted {
+            self.request_keyframe(from, data.mid, Some(rid), KeyframeRequestKind::Pli);
+        }
     }
 
-    fn request_keyframe(&mut self, from: PeerId, mid: Mid, kind: KeyframeRequestKind) {
+    /// Asks `from` for a keyframe of its track `mid` (of layer `rid` when it
+    /// sends several), unless one was asked for less than a gap ago: then
+    /// this request is merged into that one.
+    fn request_keyframe(
+        &mut self,
+        from: PeerId,
+        mid: Mid,
+        rid: Option<Rid>,
+        kind: KeyframeRequestKind,
+    ) {
         let Some(peer) = self.peers.get_mut(&from) else {
             return;
         };
         let now = Instant::now();
-        if peer
-            .last_keyframe_request
-            .get(&mid)
-            .is_some_and(|at| now.duration_since(*at) < KEYFRAME_REQUEST_GAP)
-        {
+        // A simulcast track's keyframes are asked for per layer, by
+        // `forward`, when a receiver waits for one.
+        if rid.is_none() && !peer.meter.flowing(mid, now).is_empty() {
+            return;
+        }
+        if !peer.keyframes.allow(mid, rid, now) {
+            self.stats
+                .media
+                .keyframe_requests_merged
+                .fetch_add(1, Relaxed);
             return;
         }
         if let Some(mut writer) = peer.rtc.writer(mid)
-            && writer.request_keyframe(None, kind).is_ok()
+            && writer.request_keyframe(rid, kind).is_ok()
         {
-            peer.last_keyframe_request.insert(mid, now);
             self.stats.media.keyframe_requests.fetch_add(1, Relaxed);
             self.touched.insert(from);
         }

@@ -24,6 +24,11 @@ pub struct MediaStats {
     pub muted_frames: AtomicU64,
     /// Keyframe requests (PLI/FIR) sent to publishers.
     pub keyframe_requests: AtomicU64,
+    /// Keyframe requests merged into one sent shortly before for the same
+    /// published layer (late joiners, layer switches).
+    pub keyframe_requests_merged: AtomicU64,
+    /// Receivers switched to another simulcast layer (at its keyframe).
+    pub layer_switches: AtomicU64,
     /// NACKs received from subscribers (retransmission requests).
     pub nacks: AtomicU64,
     /// Offers the server sent to renegotiate.
@@ -42,7 +47,7 @@ pub struct MediaStats {
 impl MediaStats {
     /// Appends the Prometheus text of these counters.
     pub fn render(&self, out: &mut String) {
-        let rows: [(&str, &str, &str, &AtomicU64); 12] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 14] = [
             (
                 "amphi_media_peers",
                 "gauge",
@@ -84,6 +89,18 @@ impl MediaStats {
                 "counter",
                 "Keyframe requests sent to publishers.",
                 &self.keyframe_requests,
+            ),
+            (
+                "amphi_media_keyframe_requests_merged_total",
+                "counter",
+                "Keyframe requests merged into one already sent.",
+                &self.keyframe_requests_merged,
+            ),
+            (
+                "amphi_media_layer_switches_total",
+                "counter",
+                "Receivers switched to another simulcast layer.",
+                &self.layer_switches,
             ),
             (
                 "amphi_media_nacks_total",

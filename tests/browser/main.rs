@@ -22,6 +22,7 @@ mod media;
 mod media_check;
 mod media_live;
 mod media_nodes;
+mod media_simulcast;
 mod media_stage;
 mod media_tcp;
 mod my_data;

@@ -13,6 +13,7 @@
 import { t, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
 import { openDevice } from './devices.js';
+import { applyLayers, layered, sendEncodings } from './simulcast.js';
 
 /** Most videos shown at once; screens first, then the latest speakers. */
 export const MAX_VIDEOS = 9;
@@ -112,8 +113,8 @@ export class Media {
     this.pc = pc;
     this.senders = {
       mic: pc.addTransceiver('audio', { direction: 'sendonly' }),
-      camera: pc.addTransceiver('video', { direction: 'sendonly' }),
-      screen: pc.addTransceiver('video', { direction: 'sendonly' }),
+      camera: pc.addTransceiver('video', { direction: 'sendonly', sendEncodings: sendEncodings('camera') }),
+      screen: pc.addTransceiver('video', { direction: 'sendonly', sendEncodings: sendEncodings('screen') }),
     };
     pc.ontrack = (e) => this.trackArrived(e);
     pc.onconnectionstatechange = () => {
@@ -206,6 +207,7 @@ export class Media {
       case 'media_conversation':
         this.conversation = msg.conversation;
         this.full = msg.full;
+        if (this.senders) applyLayers(this.senders, layered(this.conversation));
         this.renderBar();
         break;
       case 'media_muted':
@@ -297,6 +299,7 @@ export class Media {
       this.renderBar();
     };
     await this.senders[source].sender.replaceTrack(track);
+    await applyLayers(this.senders, layered(this.conversation));
     this.renderBar();
   }
 

@@ -250,7 +250,11 @@ impl Client<'_> {
                 }
             }
         }
-        let client = MediaClient::start(self.i as u32, ws, self.publish.is_some()).await?;
+        let client = if self.ctx.cli.simulcast && self.publish.is_some() {
+            MediaClient::start_simulcast(self.i as u32, ws).await?
+        } else {
+            MediaClient::start(self.i as u32, ws, self.publish.is_some()).await?
+        };
         let phase = super::phase_us(self.i, 1_000_000);
         client
             .run(
