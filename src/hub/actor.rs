@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, Event, MemberId, Millis};
 use crate::metrics::Metrics;
 use crate::protocol::ErrorCode;
-use crate::protocol::{ClientMsg, CloseCode, Frame, ServerMsg, encode};
+use crate::protocol::{ClientMsg, CloseCode, Encoded, ServerMsg, encoded};
 use crate::store::{Journal, Snapshotter};
 use crate::venue::RoomIdx;
 use std::cell::{Cell, RefCell};
@@ -66,7 +66,7 @@ pub(super) struct Session {
     /// What the client's screen shows, for its area of interest.
     pub view: Cell<View>,
     /// Answers to its steps, sent at the next tick with its position batch.
-    pub held: RefCell<Vec<(&'static str, Frame)>>,
+    pub held: RefCell<Vec<Encoded>>,
     /// The room and area its last position batch covered, and for which view.
     pub area: Cell<Option<(RoomIdx, Area, View)>>,
 }
@@ -125,8 +125,7 @@ pub(super) enum AfterCommit {
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
-        kind: &'static str,
-        frame: crate::protocol::Frame,
+        reply: crate::protocol::Encoded,
     },
 }
 
@@ -144,7 +143,7 @@ pub(super) struct Hub {
     /// Anonymous watchers of the live page (their `member` is 0: nobody).
     pub watchers: HashMap<ConnId, Session>,
     /// The public leaderboard frame last pushed, to skip unchanged pushes.
-    pub last_public_board: std::cell::RefCell<Option<crate::protocol::Frame>>,
+    pub last_public_board: std::cell::RefCell<Option<crate::protocol::Encoded>>,
     pub by_member: HashMap<MemberId, ConnId>,
     pub journal: Journal,
     pub snapshotter: Snapshotter,
@@ -541,9 +540,9 @@ impl Hub {
                 } => {
                     self.admit(link, member, session, last_seq, reply);
                 }
-                AfterCommit::Reply { conn, kind, frame } => {
+                AfterCommit::Reply { conn, reply } => {
                     if let Some(session) = self.sessions.get(&conn) {
-                        self.deliver(kind, frame, std::iter::once(session));
+                        self.deliver(reply, std::iter::once(session));
                     }
                 }
                 AfterCommit::Roster { reply, invites } => {
@@ -576,8 +575,8 @@ impl Hub {
         let Some(session) = self.sessions.get(&conn) else {
             return;
         };
-        if let Some((kind, frame)) = reply_frame(rid, outcome) {
-            self.deliver(kind, frame, std::iter::once(session));
+        if let Some(reply) = reply_frame(rid, outcome) {
+            self.deliver(reply, std::iter::once(session));
         }
     }
 
@@ -675,9 +674,9 @@ impl From<DomainError> for (ErrorCode, String) {
 pub(super) fn reply_frame(
     rid: Option<u64>,
     outcome: Result<(), (ErrorCode, String)>,
-) -> Option<(&'static str, Frame)> {
+) -> Option<Encoded> {
     match outcome {
-        Ok(()) => rid.map(|rid| ("ack", encode(&ServerMsg::Ack { rid }))),
-        Err((code, message)) => Some(("error", encode(&ServerMsg::Error { rid, code, message }))),
+        Ok(()) => rid.map(|rid| encoded(&ServerMsg::Ack { rid })),
+        Err((code, message)) => Some(encoded(&ServerMsg::Error { rid, code, message })),
     }
 }

@@ -141,8 +141,7 @@ impl Hub {
             .act(member, &Action::Connect, now)
             .unwrap_or_default();
         // Queued before the session is registered, so it is the first frame.
-        link.send(self.welcome(member, session, last_seq));
-        self.metrics.messages_out("welcome", 1);
+        self.send_first(&link, self.welcome(member, session, last_seq));
         link.shared().mark_stale();
         self.sessions.insert(link.conn, Session::new(link, member));
         self.route(effects);
@@ -175,8 +174,7 @@ impl Hub {
                 "connection closed before joining",
             );
         }
-        link.send(self.welcome(member, None, last_seq));
-        self.metrics.messages_out("welcome", 1);
+        self.send_first(&link, self.welcome(member, None, last_seq));
         let session = Session::new(link, member);
         self.send_judging_on_join(&session);
         self.send_ideas_on_join(&session);

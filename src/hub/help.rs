@@ -5,7 +5,7 @@
 use super::actor::{Hub, Session};
 use crate::domain::help::{HelpRequest, HelpState};
 use crate::domain::{MemberId, Role, TeamId};
-use crate::protocol::{HelpView, ServerMsg, encode};
+use crate::protocol::{HelpView, ServerMsg, encoded};
 
 impl Hub {
     pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
@@ -78,18 +78,18 @@ impl Hub {
                     .get(&member)
                     .cloned()
                     .unwrap_or_default();
-                let frame = encode(&ServerMsg::MentorProfile {
+                let frame = encoded(&ServerMsg::MentorProfile {
                     skills: profile.skills,
                     available: profile.available,
                 });
-                self.deliver("mentor_profile", frame, std::iter::once(session));
+                self.deliver(frame, std::iter::once(session));
                 self.send_mentor_queue(session);
             }
             Some(Role::Moderator) => self.send_moderator_help(session),
             _ => {
                 if let Some(team) = self.event.member(member).and_then(|m| m.team) {
                     let frame = self.team_help_frame(team, None);
-                    self.deliver("help_status", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
             }
         }
@@ -111,8 +111,7 @@ impl Hub {
             requests.insert(0, self.help_view(mine));
         }
         self.deliver(
-            "help_queue",
-            encode(&ServerMsg::HelpQueue { requests }),
+            encoded(&ServerMsg::HelpQueue { requests }),
             std::iter::once(session),
         );
         let stats = desk.stats();
@@ -120,12 +119,12 @@ impl Hub {
             .per_mentor
             .iter()
             .find(|m| m.mentor == session.member.0);
-        let frame = encode(&ServerMsg::MentorStats {
+        let frame = encoded(&ServerMsg::MentorStats {
             claimed: mine.map_or(0, |m| m.claimed),
             resolved: mine.map_or(0, |m| m.resolved),
             average_rating: mine.and_then(|m| m.average_rating),
         });
-        self.deliver("mentor_stats", frame, std::iter::once(session));
+        self.deliver(frame, std::iter::once(session));
     }
 
     fn send_moderator_help(&self, session: &Session) {
@@ -135,13 +134,11 @@ impl Hub {
         active.sort_by_key(|r| (r.state != HelpState::Open, r.asked_at, r.id));
         let requests = active.into_iter().map(|r| self.help_view(r)).collect();
         self.deliver(
-            "help_queue",
-            encode(&ServerMsg::HelpQueue { requests }),
+            encoded(&ServerMsg::HelpQueue { requests }),
             std::iter::once(session),
         );
         self.deliver(
-            "help_stats",
-            encode(&ServerMsg::HelpStats {
+            encoded(&ServerMsg::HelpStats {
                 stats: desk.stats(),
             }),
             std::iter::once(session),
@@ -149,7 +146,7 @@ impl Hub {
     }
 
     /// A team's request: its active one, else the `changed` one if it is theirs.
-    fn team_help_frame(&self, team: TeamId, changed: Option<u32>) -> crate::protocol::Frame {
+    fn team_help_frame(&self, team: TeamId, changed: Option<u32>) -> crate::protocol::Encoded {
         let desk = &self.event.state().help;
         let request = desk.active_request_of(team).or_else(|| {
             changed
@@ -157,7 +154,7 @@ impl Hub {
                 .filter(|r| r.team == team)
         });
         let position = request.and_then(|r| desk.position(r.id));
-        encode(&ServerMsg::HelpStatus {
+        encoded(&ServerMsg::HelpStatus {
             request: request.map(|r| self.help_view(r)),
             position,
             estimated_wait_ms: position.and_then(|p| desk.estimate_wait_ms(p)),
@@ -170,7 +167,6 @@ impl Hub {
         };
         let frame = self.team_help_frame(team, changed);
         self.deliver(
-            "help_status",
             frame,
             found.members.iter().filter_map(|m| self.session_of(*m)),
         );
@@ -182,14 +178,10 @@ impl Hub {
         let Some(found) = desk.requests.get(&request) else {
             return;
         };
-        let frame = encode(&ServerMsg::HelpReminder {
+        let frame = encoded(&ServerMsg::HelpReminder {
             request: self.help_view(found),
         });
         let available = |s: &&Session| desk.mentors.get(&s.member).is_some_and(|p| p.available);
-        self.deliver(
-            "help_reminder",
-            frame,
-            self.sessions.values().filter(available),
-        );
+        self.deliver(frame, self.sessions.values().filter(available));
     }
 }

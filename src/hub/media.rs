@@ -15,7 +15,7 @@ use crate::domain::{MemberId, Millis, Role};
 use crate::media::nodes::{MediaNodes, NodeIndex};
 use crate::media::{ConversationId, EventSink, MediaCommand, MediaEvent, PeerId};
 use crate::protocol::ErrorCode;
-use crate::protocol::{ClientMsg, ConversationView, MediaTrackView, ServerMsg, encode};
+use crate::protocol::{ClientMsg, ConversationView, MediaTrackView, ServerMsg, encoded};
 use crate::venue::RoomKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -198,11 +198,11 @@ impl Hub {
                             });
                         }
                     }
-                    let frame = encode(&ServerMsg::MediaMuted {
+                    let frame = encoded(&ServerMsg::MediaMuted {
                         member: target.0,
                         muted,
                     });
-                    self.deliver("media_muted", frame, self.sessions.values());
+                    self.deliver(frame, self.sessions.values());
                 }
                 Ok(())
             }
@@ -215,9 +215,9 @@ impl Hub {
                     }
                     None => Vec::new(),
                 };
-                let frame = encode(&ServerMsg::MediaIceServers { ice_servers });
+                let frame = encoded(&ServerMsg::MediaIceServers { ice_servers });
                 if let Some(session) = self.sessions.get(&conn) {
-                    self.deliver("media_ice_servers", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
                 Ok(())
             }
@@ -283,7 +283,7 @@ impl Hub {
             return;
         }
         let msg = match event {
-            MediaEvent::Answer { sdp, .. } => ("media_answer", ServerMsg::MediaAnswer { sdp }),
+            MediaEvent::Answer { sdp, .. } => ServerMsg::MediaAnswer { sdp },
             MediaEvent::Offer { sdp, tracks, .. } => {
                 let tracks = tracks
                     .into_iter()
@@ -296,33 +296,27 @@ impl Hub {
                         })
                     })
                     .collect();
-                ("media_offer", ServerMsg::MediaOffer { sdp, tracks })
+                ServerMsg::MediaOffer { sdp, tracks }
             }
-            MediaEvent::Refused { error, .. } => (
-                "error",
-                ServerMsg::Error {
-                    rid: None,
-                    code: ErrorCode::Refused(error.code()),
-                    message: error.to_string(),
-                },
-            ),
+            MediaEvent::Refused { error, .. } => ServerMsg::Error {
+                rid: None,
+                code: ErrorCode::Refused(error.code()),
+                message: error.to_string(),
+            },
             MediaEvent::Connected { .. } => return,
             MediaEvent::Closed { reason, .. } => {
                 self.media.peers.remove(&conn);
                 self.media.told.remove(&conn);
                 self.media.node_of.remove(&conn);
                 self.media.dirty = true;
-                (
-                    "media_closed",
-                    ServerMsg::MediaClosed {
-                        reason,
-                        rejoin: false,
-                    },
-                )
+                ServerMsg::MediaClosed {
+                    reason,
+                    rejoin: false,
+                }
             }
         };
         if let Some(session) = self.sessions.get(&conn) {
-            self.deliver(msg.0, encode(&msg.1), std::iter::once(session));
+            self.deliver(encoded(&msg), std::iter::once(session));
         }
     }
 
@@ -475,12 +469,12 @@ impl Hub {
         // The server asked for this offer: the flood limit does not apply.
         self.media.last_offer.remove(&conn);
         self.media.dirty = true;
-        let frame = encode(&ServerMsg::MediaClosed {
+        let frame = encoded(&ServerMsg::MediaClosed {
             reason: "your conversation is on another media server".into(),
             rejoin: true,
         });
         if let Some(session) = self.sessions.get(&conn) {
-            self.deliver("media_closed", frame, std::iter::once(session));
+            self.deliver(frame, std::iter::once(session));
         }
     }
 
@@ -514,9 +508,9 @@ impl Hub {
                         members: now.1.iter().map(|m| m.0).collect(),
                     }
                 });
-                let frame = encode(&ServerMsg::MediaConversation { conversation, full });
+                let frame = encoded(&ServerMsg::MediaConversation { conversation, full });
                 if let Some(session) = self.sessions.get(conn) {
-                    self.deliver("media_conversation", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
                 self.media.told.insert(*conn, now.clone());
             }

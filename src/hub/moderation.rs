@@ -8,7 +8,7 @@ use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::{Command, Effect, MemberId, Millis, Role, TeamId};
 use crate::protocol::ErrorCode;
-use crate::protocol::{CloseCode, InviteView, ServerMsg, encode};
+use crate::protocol::{CloseCode, InviteView, ServerMsg, encoded};
 use crate::secret::{hash_token, new_token};
 
 /// A new invite as a client asks for it.
@@ -50,7 +50,7 @@ impl Hub {
         }
     }
 
-    fn invites_frame(&self) -> crate::protocol::Frame {
+    fn invites_frame(&self) -> crate::protocol::Encoded {
         let invites = self
             .event
             .state()
@@ -58,7 +58,7 @@ impl Hub {
             .iter()
             .map(Self::invite_view)
             .collect();
-        encode(&ServerMsg::Invites { invites })
+        encoded(&ServerMsg::Invites { invites })
     }
 
     /// Routes a moderation effect (others are routed in `routing`).
@@ -66,20 +66,16 @@ impl Hub {
         match effect {
             Effect::AuditChanged => {
                 if let Some(entry) = self.event.state().audit.last() {
-                    self.deliver(
-                        "audit_entry",
-                        encode(&ServerMsg::AuditEntry { entry }),
-                        self.moderators(),
-                    );
+                    self.deliver(encoded(&ServerMsg::AuditEntry { entry }), self.moderators());
                 }
             }
             Effect::MuteChanged { member, muted } => {
-                let frame = encode(&ServerMsg::MuteChanged {
+                let frame = encoded(&ServerMsg::MuteChanged {
                     id: member.0,
                     muted: *muted,
                 });
                 let target = self.session_of(*member);
-                self.deliver("mute_changed", frame, self.moderators().chain(target));
+                self.deliver(frame, self.moderators().chain(target));
             }
             Effect::Kicked { member } => {
                 self.close_member(*member, CloseCode::Kicked, "kicked by the moderator")
@@ -88,13 +84,10 @@ impl Hub {
                 self.close_member(*member, CloseCode::Banned, "banned by the moderator")
             }
             Effect::ChatDeleted { seq } => self.deliver(
-                "chat_deleted",
-                encode(&ServerMsg::ChatDeleted { seq: *seq }),
+                encoded(&ServerMsg::ChatDeleted { seq: *seq }),
                 self.everyone(),
             ),
-            Effect::InvitesChanged => {
-                self.deliver("invites", self.invites_frame(), self.moderators())
-            }
+            Effect::InvitesChanged => self.deliver(self.invites_frame(), self.moderators()),
             _ => {}
         }
     }
@@ -136,7 +129,7 @@ impl Hub {
                 let Some(invite) = self.event.state().invites.last() else {
                     return;
                 };
-                let frame = encode(&ServerMsg::InviteCreated {
+                let reply = encoded(&ServerMsg::InviteCreated {
                     rid,
                     invite: Self::invite_view(invite),
                     token,
@@ -144,11 +137,7 @@ impl Hub {
                 self.pending.push_back(Pending {
                     seq,
                     effects,
-                    then: AfterCommit::Reply {
-                        conn,
-                        kind: "invite_created",
-                        frame,
-                    },
+                    then: AfterCommit::Reply { conn, reply },
                 });
             }
             Err(refusal) => self.reply(conn, rid, Err(refusal)),
@@ -171,12 +160,12 @@ impl Hub {
             return Ok(());
         };
         if audit {
-            let frame = encode(&ServerMsg::AuditLog {
+            let frame = encoded(&ServerMsg::AuditLog {
                 entries: &self.event.state().audit,
             });
-            self.deliver("audit_log", frame, std::iter::once(session));
+            self.deliver(frame, std::iter::once(session));
         } else {
-            self.deliver("invites", self.invites_frame(), std::iter::once(session));
+            self.deliver(self.invites_frame(), std::iter::once(session));
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use super::actor::Hub;
 use super::session::ConnId;
 use crate::domain::DomainError;
 use crate::domain::reactions::Reaction;
-use crate::protocol::{ErrorCode, ServerMsg, encode};
+use crate::protocol::{ErrorCode, ServerMsg, encoded};
 
 impl Hub {
     /// A reaction from `conn`. Refused (typed) when nobody is on stage;
@@ -34,10 +34,8 @@ impl Hub {
             .sessions
             .get(&conn)
             .or_else(|| self.watchers.get(&conn));
-        if let (Some(session), Some((kind, frame))) =
-            (session, super::actor::reply_frame(rid, outcome))
-        {
-            self.deliver(kind, frame, std::iter::once(session));
+        if let (Some(session), Some(reply)) = (session, super::actor::reply_frame(rid, outcome)) {
+            self.deliver(reply, std::iter::once(session));
         }
     }
 
@@ -49,11 +47,7 @@ impl Hub {
             return;
         };
         let team = self.event.state().show.current_team().map(|t| t.0);
-        let frame = encode(&ServerMsg::Reactions { team, counts });
-        self.deliver(
-            "reactions",
-            frame,
-            self.sessions.values().chain(self.watchers.values()),
-        );
+        let frame = encoded(&ServerMsg::Reactions { team, counts });
+        self.deliver(frame, self.sessions.values().chain(self.watchers.values()));
     }
 }

@@ -4,7 +4,7 @@
 use super::actor::{Hub, Session};
 use super::session::Delivery;
 use crate::domain::{Channel, Effect, MemberId};
-use crate::protocol::{Frame, ServerMsg, encode};
+use crate::protocol::{Encoded, ServerMsg, encoded};
 use std::sync::atomic::Ordering;
 
 impl Hub {
@@ -25,33 +25,26 @@ impl Hub {
             }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
-                    let frame = encode(&ServerMsg::PersonJoined { person });
-                    self.deliver(
-                        "person_joined",
-                        frame,
-                        self.sessions.values().filter(|s| s.member != member),
-                    );
+                    let frame = encoded(&ServerMsg::PersonJoined { person });
+                    self.deliver(frame, self.sessions.values().filter(|s| s.member != member));
                 }
             }
             Effect::AvatarLeft { member } => {
-                self.broadcast(
-                    "person_left",
-                    encode(&ServerMsg::PersonLeft { id: member.0 }),
-                );
+                self.broadcast(encoded(&ServerMsg::PersonLeft { id: member.0 }));
             }
             Effect::RoomChanged { member, from, to } => {
                 let venue = self.event.venue();
                 let Some(avatar) = self.event.presence().get(member) else {
                     return;
                 };
-                let frame = encode(&ServerMsg::RoomChanged {
+                let frame = encoded(&ServerMsg::RoomChanged {
                     id: member.0,
                     from: &venue.room(from).id,
                     to: &venue.room(to).id,
                     x: avatar.tile.x,
                     y: avatar.tile.y,
                 });
-                self.broadcast("room_changed", frame);
+                self.broadcast(frame);
                 if let Some(session) = self.session_of(member) {
                     // Entering a room: its full positions next tick, and its chat.
                     session.link.shared().mark_stale();
@@ -59,30 +52,23 @@ impl Hub {
                 }
             }
             Effect::StatusChanged { member, status } => {
-                self.broadcast(
-                    "status_changed",
-                    encode(&ServerMsg::StatusChanged {
-                        id: member.0,
-                        status,
-                    }),
-                );
+                self.broadcast(encoded(&ServerMsg::StatusChanged {
+                    id: member.0,
+                    status,
+                }));
             }
             Effect::ChatPosted { seq } => self.route_chat(seq),
             Effect::TeamChanged { team } => {
                 if let Some(team) = self.team_view(team) {
-                    self.deliver(
-                        "team_updated",
-                        encode(&ServerMsg::TeamUpdated { team }),
-                        self.everyone(),
-                    );
+                    self.deliver(encoded(&ServerMsg::TeamUpdated { team }), self.everyone());
                 }
             }
             Effect::MemberTeamChanged { member, to, .. } => {
-                let frame = encode(&ServerMsg::MemberTeamChanged {
+                let frame = encoded(&ServerMsg::MemberTeamChanged {
                     id: member.0,
                     team: to.map(|t| t.0),
                 });
-                self.broadcast("member_team_changed", frame);
+                self.broadcast(frame);
                 if let (Some(session), Some(team)) = (self.session_of(member), to) {
                     self.send_history(session, Channel::Team(team));
                     self.send_project_to(session, team);
@@ -90,13 +76,12 @@ impl Hub {
             }
             Effect::TeamRemoved { team } => {
                 self.deliver(
-                    "team_removed",
-                    encode(&ServerMsg::TeamRemoved { id: team.0 }),
+                    encoded(&ServerMsg::TeamRemoved { id: team.0 }),
                     self.everyone(),
                 );
             }
             Effect::ProgramChanged => {
-                self.deliver("program", self.program_frame(), self.everyone());
+                self.deliver(self.program_frame(), self.everyone());
                 // The scheduled pitches may be the submission deadline.
                 self.push_submission();
             }
@@ -111,11 +96,11 @@ impl Hub {
                         .get(&mentor)
                         .cloned()
                         .unwrap_or_default();
-                    let frame = encode(&ServerMsg::MentorProfile {
+                    let frame = encoded(&ServerMsg::MentorProfile {
                         skills: profile.skills,
                         available: profile.available,
                     });
-                    self.deliver("mentor_profile", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
                 self.push_help(None);
             }
@@ -127,8 +112,8 @@ impl Hub {
                         .member(by)
                         .map(|m| m.name.clone())
                         .unwrap_or_default();
-                    let frame = encode(&ServerMsg::Summoned { by: by.0, by_name });
-                    self.deliver("summoned", frame, std::iter::once(session));
+                    let frame = encoded(&ServerMsg::Summoned { by: by.0, by_name });
+                    self.deliver(frame, std::iter::once(session));
                 }
             }
             Effect::PitchChanged => self.push_pitch(),
@@ -143,8 +128,8 @@ impl Hub {
             Effect::SubmissionChanged => self.push_submission(),
             Effect::EventChanged => {
                 let event = crate::protocol::EventView::of(self.event.state());
-                let frame = encode(&ServerMsg::EventUpdated { event });
-                self.deliver("event_updated", frame, self.everyone());
+                let frame = encoded(&ServerMsg::EventUpdated { event });
+                self.deliver(frame, self.everyone());
             }
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
@@ -159,11 +144,11 @@ impl Hub {
         let Some(message) = self.event.state().chat.get(seq) else {
             return;
         };
-        let frame = encode(&ServerMsg::Chat {
+        let frame = encoded(&ServerMsg::Chat {
             message: self.chat_view(message),
         });
         match &message.channel {
-            Channel::Announcements => self.deliver("chat", frame, self.everyone()),
+            Channel::Announcements => self.deliver(frame, self.everyone()),
             Channel::Room(room) => {
                 let room = self.event.venue().room_by_id(room);
                 let presence = self.event.presence();
@@ -172,7 +157,7 @@ impl Hub {
                     s.member == sender
                         || presence.get(s.member).is_some_and(|a| Some(a.room) == room)
                 });
-                self.deliver("chat", frame, recipients);
+                self.deliver(frame, recipients);
             }
             Channel::Team(team) => {
                 let members = self
@@ -180,15 +165,10 @@ impl Hub {
                     .team(*team)
                     .map(|t| t.members.clone())
                     .unwrap_or_default();
-                self.deliver(
-                    "chat",
-                    frame,
-                    members.iter().filter_map(|m| self.session_of(*m)),
-                );
+                self.deliver(frame, members.iter().filter_map(|m| self.session_of(*m)));
             }
             Channel::Direct(a, b) => {
                 self.deliver(
-                    "chat",
                     frame,
                     [*a, *b].into_iter().filter_map(|m| self.session_of(m)),
                 );
@@ -206,11 +186,11 @@ impl Hub {
             .recent(&channel, 0, limit)
             .map(|m| self.chat_view(m))
             .collect();
-        let frame = encode(&ServerMsg::ChatHistory {
+        let frame = encoded(&ServerMsg::ChatHistory {
             channel: channel.to_string(),
             messages,
         });
-        self.deliver("chat_history", frame, std::iter::once(session));
+        self.deliver(frame, std::iter::once(session));
     }
 
     pub(super) fn session_of(&self, member: MemberId) -> Option<&Session> {
@@ -229,44 +209,42 @@ impl Hub {
         let (connected, disconnected): (Vec<_>, Vec<_>) =
             changes.into_iter().partition(|(_, connected)| *connected);
         let ids = |list: Vec<(MemberId, bool)>| list.into_iter().map(|(m, _)| m.0).collect();
-        let frame = encode(&ServerMsg::PersonPresence {
+        let frame = encoded(&ServerMsg::PersonPresence {
             connected: ids(connected),
             disconnected: ids(disconnected),
         });
-        self.broadcast("person_presence", frame);
+        self.broadcast(frame);
     }
 
-    pub(super) fn broadcast(&self, kind: &'static str, frame: Frame) {
-        self.deliver(kind, frame, self.sessions.values());
+    pub(super) fn broadcast(&self, msg: Encoded) {
+        self.deliver(msg, self.sessions.values());
     }
 
     /// Queues one shared frame for each recipient. A recipient whose queue is
     /// full is closed as too slow (counted once).
-    pub(super) fn deliver<'a>(
-        &self,
-        kind: &'static str,
-        frame: Frame,
-        recipients: impl Iterator<Item = &'a Session>,
-    ) {
+    pub(super) fn deliver<'a>(&self, msg: Encoded, recipients: impl Iterator<Item = &'a Session>) {
         let mut delivered = 0;
         for session in recipients {
-            if self.delivered(session, session.link.send(frame.clone())) {
+            if self.delivered(session, session.link.send(msg.frame.clone())) {
                 delivered += 1;
             }
         }
-        self.metrics.messages_out(kind, delivered);
+        self.metrics.messages_out(msg.kind, delivered);
+    }
+
+    /// Queues the first frame of a connection not yet registered as a
+    /// session (`welcome`, `watching`).
+    pub(super) fn send_first(&self, link: &super::session::SessionLink, msg: Encoded) {
+        if link.send(msg.frame) == Delivery::Queued {
+            self.metrics.messages_out(msg.kind, 1);
+        }
     }
 
     /// Sends one session a frame that goes out with the position batch
     /// offered to it right after (see [`SessionLink::send_before_positions`]).
-    pub(super) fn deliver_before_positions(
-        &self,
-        kind: &'static str,
-        frame: Frame,
-        session: &Session,
-    ) {
-        if self.delivered(session, session.link.send_before_positions(frame)) {
-            self.metrics.messages_out(kind, 1);
+    pub(super) fn deliver_before_positions(&self, msg: Encoded, session: &Session) {
+        if self.delivered(session, session.link.send_before_positions(msg.frame)) {
+            self.metrics.messages_out(msg.kind, 1);
         }
     }
 

@@ -18,7 +18,7 @@ use super::interest::{Area, Cell, Grid};
 use crate::domain::MemberId;
 use crate::domain::presence::Presence;
 use crate::protocol::{
-    Frame, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
+    Frame, POSITIONS, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
 };
 use crate::venue::{RoomIdx, Tile};
 use std::collections::{HashMap, HashSet};
@@ -176,22 +176,22 @@ impl Hub {
             }
             let replies = session.held.take();
             let Some(frame) = batches.for_reader(session) else {
-                for (kind, reply) in replies {
-                    self.deliver(kind, reply, std::iter::once(session));
+                for reply in replies {
+                    self.deliver(reply, std::iter::once(session));
                 }
                 continue;
             };
             // Answers to steps go first, and the batch wakes the connection
             // once for both, so they leave in one write.
-            for (kind, reply) in replies {
-                self.deliver_before_positions(kind, reply, session);
+            for reply in replies {
+                self.deliver_before_positions(reply, session);
             }
             sent += 1;
             if session.link.offer_positions(frame) {
                 coalesced += 1;
             }
         }
-        self.metrics.messages_out("positions", sent);
+        self.metrics.messages_out(POSITIONS, sent);
         self.metrics
             .positions_coalesced
             .fetch_add(coalesced, Ordering::Relaxed);

@@ -3,8 +3,8 @@
 use super::actor::Hub;
 use crate::domain::{ChatMessage, Event, MemberId, TeamId};
 use crate::protocol::{
-    ChatView, EventView, Frame, LimitsView, PROTOCOL_VERSION, PersonView, ProgramView, ServerMsg,
-    TeamView, YouView, encode,
+    ChatView, Encoded, EventView, LimitsView, PROTOCOL_VERSION, PersonView, ProgramView, ServerMsg,
+    TeamView, YouView, encoded,
 };
 
 /// Where clients fetch an event's venue geometry (`welcome.venue_url`).
@@ -76,8 +76,8 @@ impl Hub {
         }
     }
 
-    pub(super) fn program_frame(&self) -> Frame {
-        encode(&ServerMsg::Program {
+    pub(super) fn program_frame(&self) -> Encoded {
+        encoded(&ServerMsg::Program {
             program: self.program_view(),
         })
     }
@@ -90,7 +90,7 @@ impl Hub {
         member: MemberId,
         session: Option<String>,
         last_seq: Option<u64>,
-    ) -> Frame {
+    ) -> Encoded {
         let state = self.event.state();
         let you = match self.event.member(member) {
             Some(m) => YouView {
@@ -101,7 +101,7 @@ impl Hub {
             },
             None => {
                 let error = crate::domain::DomainError::UnknownMember(member.0);
-                return encode(&ServerMsg::Error {
+                return encoded(&ServerMsg::Error {
                     rid: None,
                     code: crate::protocol::ErrorCode::from(&error),
                     message: error.to_string(),
@@ -125,7 +125,7 @@ impl Hub {
             .collect();
         chat.sort_by_key(|m| m.seq);
         let limits = self.event.limits();
-        encode(&ServerMsg::Welcome {
+        encoded(&ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
             server_time: self.now(),
             you,
