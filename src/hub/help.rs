@@ -9,7 +9,7 @@ use crate::protocol::{HelpView, ServerMsg, encoded};
 
 impl Hub {
     pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
-        let team = self.event.team(request.team);
+        let team = self.event().team(request.team);
         HelpView {
             id: request.id,
             team: request.team.0,
@@ -22,7 +22,7 @@ impl Hub {
             mentor: request.mentor.map(|m| m.0),
             mentor_name: request
                 .mentor
-                .and_then(|m| self.event.member(m))
+                .and_then(|m| self.event().member(m))
                 .map(|m| m.name.clone()),
             claimed_at: request.claimed_at,
             resolved_at: request.resolved_at,
@@ -32,7 +32,7 @@ impl Hub {
 
     /// The role of a session's member (`None` for anonymous watchers).
     pub(super) fn role_of(&self, session: &Session) -> Option<Role> {
-        self.event.member(session.member).map(|m| m.role)
+        self.event().member(session.member).map(|m| m.role)
     }
 
     /// Re-sends help state after a change to `request` (or to a mentor).
@@ -46,7 +46,7 @@ impl Hub {
         }
         // Every waiting team's position may have moved; the changed
         // request's team hears about it even once it is closed.
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let mut teams: Vec<TeamId> = desk.open_queue().iter().map(|r| r.team).collect();
         if let Some(request) = changed.and_then(|id| desk.requests.get(&id)) {
             teams.push(request.team);
@@ -71,7 +71,7 @@ impl Hub {
         match self.role_of(session) {
             Some(Role::Mentor) => {
                 let profile = self
-                    .event
+                    .event()
                     .state()
                     .help
                     .mentors
@@ -87,7 +87,7 @@ impl Hub {
             }
             Some(Role::Moderator) => self.send_moderator_help(session),
             _ => {
-                if let Some(team) = self.event.member(member).and_then(|m| m.team) {
+                if let Some(team) = self.event().member(member).and_then(|m| m.team) {
                     let frame = self.team_help_frame(team, None);
                     self.deliver(frame, std::iter::once(session));
                 }
@@ -96,7 +96,7 @@ impl Hub {
     }
 
     fn send_mentor_queue(&self, session: &Session) {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let skills = desk
             .mentors
             .get(&session.member)
@@ -128,7 +128,7 @@ impl Hub {
     }
 
     fn send_moderator_help(&self, session: &Session) {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let mut active: Vec<&HelpRequest> =
             desk.requests.values().filter(|r| r.is_active()).collect();
         active.sort_by_key(|r| (r.state != HelpState::Open, r.asked_at, r.id));
@@ -147,7 +147,7 @@ impl Hub {
 
     /// A team's request: its active one, else the `changed` one if it is theirs.
     fn team_help_frame(&self, team: TeamId, changed: Option<u32>) -> crate::protocol::Encoded {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let request = desk.active_request_of(team).or_else(|| {
             changed
                 .and_then(|id| desk.requests.get(&id))
@@ -162,7 +162,7 @@ impl Hub {
     }
 
     fn send_team_help(&self, team: TeamId, changed: Option<u32>) {
-        let Some(found) = self.event.team(team) else {
+        let Some(found) = self.event().team(team) else {
             return;
         };
         let frame = self.team_help_frame(team, changed);
@@ -174,7 +174,7 @@ impl Hub {
 
     /// Reminds every available mentor of a request waiting too long.
     pub(super) fn send_reminder(&self, request: u32) {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let Some(found) = desk.requests.get(&request) else {
             return;
         };

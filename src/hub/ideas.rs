@@ -7,7 +7,7 @@ use crate::protocol::{BoardView, Encoded, IdeaView, ServerMsg, encoded};
 impl Hub {
     /// The board, ranked.
     fn ideas_frame(&self) -> Encoded {
-        let board = &self.event.state().ideas;
+        let board = &self.event().state().ideas;
         let ideas = board
             .ranking()
             .into_iter()
@@ -21,7 +21,7 @@ impl Hub {
                 skills: idea.skills.clone(),
                 author: idea.author.0,
                 author_name: self
-                    .event
+                    .event()
                     .member(idea.author)
                     .map(|m| m.name.clone())
                     .unwrap_or_default(),

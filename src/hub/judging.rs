@@ -15,7 +15,7 @@ impl Hub {
     }
 
     pub(super) fn pitch_frame(&self) -> Encoded {
-        let show = &self.event.state().show;
+        let show = &self.event().state().show;
         encoded(&ServerMsg::Pitch {
             order: show.order.iter().map(|t| t.0).collect(),
             timer: show.view(self.now()),
@@ -24,7 +24,7 @@ impl Hub {
 
     pub(super) fn stage_frame(&self, team: Option<crate::domain::TeamId>) -> Encoded {
         let team_name = team
-            .and_then(|t| self.event.team(t))
+            .and_then(|t| self.event().team(t))
             .map(|t| t.name.clone());
         encoded(&ServerMsg::OnStage {
             team: team.map(|t| t.0),
@@ -33,27 +33,27 @@ impl Hub {
     }
 
     fn public_board_frame(&self) -> Encoded {
-        let teams = self.event.team_ids();
+        let teams = self.event().team_ids();
         let board = self
-            .event
+            .event()
             .state()
             .leaderboard
-            .public_view(&self.event.standings(&teams));
+            .public_view(&self.event().standings(&teams));
         encoded(&ServerMsg::Leaderboard { board })
     }
 
     fn staff_board_frame(&self) -> Encoded {
-        let teams = self.event.team_ids();
+        let teams = self.event().team_ids();
         let board = self
-            .event
+            .event()
             .state()
             .leaderboard
-            .staff_view(&self.event.standings(&teams));
+            .staff_view(&self.event().standings(&teams));
         encoded(&ServerMsg::StaffLeaderboard { board })
     }
 
     fn votes_frame(&self, with_counts: bool) -> Encoded {
-        let votes = &self.event.state().votes;
+        let votes = &self.event().state().votes;
         let counts = if with_counts || votes.show_counts {
             Some(votes.counts().into_iter().map(|(t, n)| (t.0, n)).collect())
         } else {
@@ -68,7 +68,7 @@ impl Hub {
     }
 
     fn my_votes_frame(&self, voter: MemberId) -> Encoded {
-        let votes = &self.event.state().votes;
+        let votes = &self.event().state().votes;
         let ballot = votes.ballot(voter).iter().map(|t| t.0).collect();
         encoded(&ServerMsg::MyVotes {
             ballot,
@@ -77,8 +77,8 @@ impl Hub {
     }
 
     fn jury_sheet_frame(&self, juror: MemberId) -> Encoded {
-        let jury = &self.event.state().jury;
-        let teams = self.event.team_ids();
+        let jury = &self.event().state().jury;
+        let teams = self.event().team_ids();
         let scores = jury
             .scores
             .get(&juror)
@@ -94,10 +94,10 @@ impl Hub {
     }
 
     fn jury_status_frame(&self) -> Encoded {
-        let jury = &self.event.state().jury;
-        let teams = self.event.team_ids();
+        let jury = &self.event().state().jury;
+        let teams = self.event().team_ids();
         let jurors = self
-            .event
+            .event()
             .state()
             .members
             .values()
@@ -122,7 +122,7 @@ impl Hub {
 
     fn awards_frame(&self) -> Encoded {
         encoded(&ServerMsg::Awards {
-            awards: &self.event.state().awards.awards,
+            awards: &self.event().state().awards.awards,
         })
     }
 

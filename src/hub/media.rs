@@ -108,7 +108,7 @@ impl Hub {
             ));
         };
         let role = self
-            .event
+            .event()
             .member(member)
             .map_or(Role::Spectator, |m| m.role);
         // Talking goes with standing on the map; muting others is moderation.
@@ -121,7 +121,7 @@ impl Hub {
         let peer = peer_of(conn);
         match msg {
             ClientMsg::MediaOffer { sdp } => {
-                if self.event.presence().get(member).is_none() {
+                if self.event().presence().get(member).is_none() {
                     return Err(crate::domain::DomainError::NoAvatar.into());
                 }
                 check_sdp(&sdp)?;
@@ -181,7 +181,7 @@ impl Hub {
                 muted,
             } => {
                 let target = MemberId(target);
-                if self.event.member(target).is_none() {
+                if self.event().member(target).is_none() {
                     return Err(crate::domain::DomainError::UnknownMember(target.0).into());
                 }
                 let changed = if muted {
@@ -227,8 +227,8 @@ impl Hub {
 
     /// The media server of the room `member` stands in.
     fn node_for_member(&self, media: &MediaNodes, member: MemberId) -> NodeIndex {
-        match self.event.presence().get(member) {
-            Some(avatar) => media.for_room(&self.event.venue().room(avatar.room).id),
+        match self.event().presence().get(member) {
+            Some(avatar) => media.for_room(&self.event().venue().room(avatar.room).id),
             None => 0,
         }
     }
@@ -335,7 +335,7 @@ impl Hub {
         }
         self.media.last_update = now;
         self.media.dirty = false;
-        let venue = self.event.venue().clone();
+        let venue = self.event().venue().clone();
         let mut conns_of: BTreeMap<MemberId, Vec<ConnId>> = BTreeMap::new();
         for conn in self.media.peers.keys() {
             if let Some(session) = self.sessions.get(conn) {
@@ -345,7 +345,7 @@ impl Hub {
         let placed: Vec<Placed> = conns_of
             .keys()
             .filter_map(|member| {
-                let avatar = self.event.presence().get(*member)?;
+                let avatar = self.event().presence().get(*member)?;
                 if avatar.disconnected_at.is_some() {
                     return None;
                 }
@@ -443,14 +443,14 @@ impl Hub {
                     return false;
                 }
                 let moderator = self
-                    .event
+                    .event()
                     .member(member)
                     .is_some_and(|m| m.role == Role::Moderator);
                 let on_stage = self
-                    .event
+                    .event()
                     .presence()
                     .get(member)
-                    .is_some_and(|a| self.event.on_stage(a));
+                    .is_some_and(|a| self.event().on_stage(a));
                 moderator || on_stage
             })
             .copied()
@@ -487,7 +487,7 @@ impl Hub {
 
     /// Tells each connection with media its conversation, when it changed.
     fn tell_conversations(&mut self, conns_of: &BTreeMap<MemberId, Vec<ConnId>>) {
-        let venue = self.event.venue().clone();
+        let venue = self.event().venue().clone();
         for (member, conns) in conns_of {
             let key = self.media.conversations.of(*member);
             let members = key

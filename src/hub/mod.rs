@@ -29,6 +29,7 @@
 //!   [`privacy`]: a person's data and erasure, the retention purge.
 
 mod actor;
+mod durable;
 mod export;
 mod hello;
 mod help;
@@ -59,6 +60,7 @@ mod watch;
 mod fuzz_tests;
 
 pub use actor::{HubSettings, spawn};
+pub use durable::{ApplyError, Durable};
 pub use export::{ExportFormat, ExportReply};
 pub use projects::{file_url, project_view};
 pub use registry::Registry;
@@ -103,9 +105,9 @@ impl actor::Hub {
         permission: crate::domain::permissions::Permission,
     ) -> Result<MemberId, Refusal> {
         let member = self
-            .event
+            .event()
             .member_by_session(&crate::secret::hash_token(session_token))
-            .and_then(|id| self.event.member(id))
+            .and_then(|id| self.event().member(id))
             .ok_or_else(|| Refusal {
                 code: ErrorCode::Unauthorized,
                 message: "a moderator's session token of this event is required".into(),

@@ -2,7 +2,7 @@
 //! telling everyone a message was deleted, and the moderators' views of
 //! invites and the audit log.
 
-use super::actor::{AfterCommit, Hub, Pending, Session};
+use super::actor::{AfterCommit, Hub, Session};
 use super::session::ConnId;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
@@ -30,7 +30,7 @@ pub(super) enum InviteSource {
 impl Hub {
     fn moderators(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values().filter(|s| {
-            self.event
+            self.event()
                 .member(s.member)
                 .is_some_and(|m| m.role == Role::Moderator)
         })
@@ -52,7 +52,7 @@ impl Hub {
 
     fn invites_frame(&self) -> crate::protocol::Encoded {
         let invites = self
-            .event
+            .event()
             .state()
             .invites
             .iter()
@@ -65,7 +65,7 @@ impl Hub {
     pub(super) fn route_moderation(&self, effect: &Effect) {
         match effect {
             Effect::AuditChanged => {
-                if let Some(entry) = self.event.state().audit.last() {
+                if let Some(entry) = self.event().state().audit.last() {
                     self.deliver(encoded(&ServerMsg::AuditEntry { entry }), self.moderators());
                 }
             }
@@ -126,7 +126,7 @@ impl Hub {
         });
         match self.apply_durable(Some(actor), command, now) {
             Ok((seq, effects)) => {
-                let Some(invite) = self.event.state().invites.last() else {
+                let Some(invite) = self.event().state().invites.last() else {
                     return;
                 };
                 let reply = encoded(&ServerMsg::InviteCreated {
@@ -134,11 +134,8 @@ impl Hub {
                     invite: Self::invite_view(invite),
                     token,
                 });
-                self.pending.push_back(Pending {
-                    seq,
-                    effects,
-                    then: AfterCommit::Reply { conn, reply },
-                });
+                self.durable
+                    .hold(seq, effects, AfterCommit::Reply { conn, reply });
             }
             Err(refusal) => self.reply(conn, rid, Err(refusal)),
         }
@@ -151,7 +148,7 @@ impl Hub {
         member: MemberId,
         audit: bool,
     ) -> Result<(), (ErrorCode, String)> {
-        let role = self.event.member(member).map(|m| m.role);
+        let role = self.event().member(member).map(|m| m.role);
         crate::domain::permissions::check(
             role.unwrap_or(Role::Spectator),
             crate::domain::permissions::Permission::Moderate,
@@ -161,7 +158,7 @@ impl Hub {
         };
         if audit {
             let frame = encoded(&ServerMsg::AuditLog {
-                entries: &self.event.state().audit,
+                entries: &self.event().state().audit,
             });
             self.deliver(frame, std::iter::once(session));
         } else {

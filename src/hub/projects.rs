@@ -44,14 +44,18 @@ pub fn project_view(event: &str, team: TeamId, team_name: &str, page: &ProjectPa
 impl Hub {
     /// The public gallery now.
     pub(super) fn gallery(&self) -> crate::domain::gallery::Gallery {
-        let id = &self.event.state().id;
-        self.event.gallery(self.now(), |f| file_url(id, f))
+        let id = &self.event().state().id;
+        self.event().gallery(self.now(), |f| file_url(id, f))
     }
 
     fn project_frame(&self, team: TeamId) -> Option<Encoded> {
-        let state = self.event.state();
+        let state = self.event().state();
         let page = state.projects.pages.get(&team)?;
-        let name = self.event.team(team).map(|t| t.name.as_str()).unwrap_or("");
+        let name = self
+            .event()
+            .team(team)
+            .map(|t| t.name.as_str())
+            .unwrap_or("");
         let project = project_view(&state.id, team, name, page);
         Some(encoded(&ServerMsg::Project { project }))
     }
@@ -66,7 +70,7 @@ impl Hub {
             return;
         };
         let members = self
-            .event
+            .event()
             .team(team)
             .map(|t| t.members.clone())
             .unwrap_or_default();
@@ -86,7 +90,7 @@ impl Hub {
 
     fn submission_frame(&self) -> Encoded {
         encoded(&ServerMsg::Submission {
-            deadline: self.event.submission_deadline(),
+            deadline: self.event().submission_deadline(),
         })
     }
 
@@ -101,9 +105,15 @@ impl Hub {
         let one = || std::iter::once(session);
         self.deliver(self.submission_frame(), one());
         let teams: Vec<TeamId> = if self.reads_every_project(session) {
-            self.event.state().projects.pages.keys().copied().collect()
+            self.event()
+                .state()
+                .projects
+                .pages
+                .keys()
+                .copied()
+                .collect()
         } else {
-            self.event
+            self.event()
                 .member(session.member)
                 .and_then(|m| m.team)
                 .into_iter()

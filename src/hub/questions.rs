@@ -17,12 +17,12 @@ impl Hub {
         text: String,
     ) -> Result<Command, DomainError> {
         let role = self
-            .event
+            .event()
             .member(member)
             .map_or(Role::Spectator, |m| m.role);
         check(role, Permission::AskQuestions)?;
         let team = self
-            .event
+            .event()
             .state()
             .show
             .current_team()
@@ -31,7 +31,7 @@ impl Hub {
     }
 
     fn questions_frame(&self) -> Encoded {
-        let board = &self.event.state().questions;
+        let board = &self.event().state().questions;
         let questions = board
             .ranking()
             .into_iter()

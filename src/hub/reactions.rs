@@ -22,7 +22,7 @@ impl Hub {
         if closing {
             return;
         }
-        let outcome = if self.event.state().show.current_team().is_none() {
+        let outcome = if self.event().state().show.current_team().is_none() {
             let err = DomainError::NothingOnStage;
             Err((ErrorCode::Refused(err.code()), err.to_string()))
         } else {
@@ -46,7 +46,7 @@ impl Hub {
         let Some(counts) = self.reactions.flush(now) else {
             return;
         };
-        let team = self.event.state().show.current_team().map(|t| t.0);
+        let team = self.event().state().show.current_team().map(|t| t.0);
         let frame = encoded(&ServerMsg::Reactions { team, counts });
         self.deliver(frame, self.sessions.values().chain(self.watchers.values()));
     }

@@ -33,8 +33,8 @@ impl Hub {
                 self.broadcast(encoded(&ServerMsg::PersonLeft { id: member.0 }));
             }
             Effect::RoomChanged { member, from, to } => {
-                let venue = self.event.venue();
-                let Some(avatar) = self.event.presence().get(member) else {
+                let venue = self.event().venue();
+                let Some(avatar) = self.event().presence().get(member) else {
                     return;
                 };
                 let frame = encoded(&ServerMsg::RoomChanged {
@@ -89,7 +89,7 @@ impl Hub {
             Effect::MentorChanged { mentor } => {
                 if let Some(session) = self.session_of(mentor) {
                     let profile = self
-                        .event
+                        .event()
                         .state()
                         .help
                         .mentors
@@ -108,7 +108,7 @@ impl Hub {
             Effect::Summoned { member, by } => {
                 if let Some(session) = self.session_of(member) {
                     let by_name = self
-                        .event
+                        .event()
                         .member(by)
                         .map(|m| m.name.clone())
                         .unwrap_or_default();
@@ -127,7 +127,7 @@ impl Hub {
             Effect::ProjectChanged { team } => self.push_project(team),
             Effect::SubmissionChanged => self.push_submission(),
             Effect::EventChanged => {
-                let event = crate::protocol::EventView::of(self.event.state());
+                let event = crate::protocol::EventView::of(self.event().state());
                 let frame = encoded(&ServerMsg::EventUpdated { event });
                 self.deliver(frame, self.everyone());
             }
@@ -141,7 +141,7 @@ impl Hub {
     }
 
     fn route_chat(&self, seq: u64) {
-        let Some(message) = self.event.state().chat.get(seq) else {
+        let Some(message) = self.event().state().chat.get(seq) else {
             return;
         };
         let frame = encoded(&ServerMsg::Chat {
@@ -150,8 +150,8 @@ impl Hub {
         match &message.channel {
             Channel::Announcements => self.deliver(frame, self.everyone()),
             Channel::Room(room) => {
-                let room = self.event.venue().room_by_id(room);
-                let presence = self.event.presence();
+                let room = self.event().venue().room_by_id(room);
+                let presence = self.event().presence();
                 let sender = message.from;
                 let recipients = self.sessions.values().filter(|s| {
                     s.member == sender
@@ -161,7 +161,7 @@ impl Hub {
             }
             Channel::Team(team) => {
                 let members = self
-                    .event
+                    .event()
                     .team(*team)
                     .map(|t| t.members.clone())
                     .unwrap_or_default();
@@ -178,9 +178,9 @@ impl Hub {
 
     /// Sends one member the recent messages of a channel they start reading.
     fn send_history(&self, session: &Session, channel: Channel) {
-        let limit = self.event.limits().history_per_channel;
+        let limit = self.event().limits().history_per_channel;
         let messages: Vec<_> = self
-            .event
+            .event()
             .state()
             .chat
             .recent(&channel, 0, limit)

@@ -141,7 +141,7 @@ impl Hub {
     pub(super) fn tick(&mut self) {
         let started = Instant::now();
         let now = self.now();
-        let effects = self.event.advance(now);
+        let effects = self.durable.advance(now);
         self.route(effects);
         let groups = self.phases.len().max(1);
         let phase = self.next_phase % groups;
@@ -151,14 +151,14 @@ impl Hub {
             self.update_conversations(now);
             self.flush_reactions();
         }
-        let moved = self.event.take_moved();
+        let moved = self.durable.take_moved();
         for group in &mut self.phases {
             group.moved.extend(moved.iter().copied());
         }
         let grid = Grid::new(self.settings.interest_cell_tiles);
         let moves = self.take_moves(grid, phase);
-        let presence = self.event.presence();
-        let venue = self.event.venue();
+        let presence = self.event().presence();
+        let venue = self.event().venue();
         let mut batches = Batches {
             presence,
             venue,
@@ -200,7 +200,7 @@ impl Hub {
 
     /// The avatars that moved since the group's last batch, by room and cell.
     fn take_moves(&mut self, grid: Grid, phase: usize) -> HashMap<RoomIdx, RoomMoves> {
-        let presence = self.event.presence();
+        let presence = self.durable.event().presence();
         let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::new();
         let Some(group) = self.phases.get_mut(phase) else {
             return moves;

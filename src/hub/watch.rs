@@ -26,8 +26,8 @@ impl Hub {
             }));
             return;
         }
-        let state = self.event.state();
-        let history = self.event.limits().history_per_channel;
+        let state = self.event().state();
+        let history = self.event().limits().history_per_channel;
         let chat: Vec<ChatView> = state
             .chat
             .recent(&Channel::Announcements, 0, history)
