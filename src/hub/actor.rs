@@ -343,13 +343,15 @@ impl Hub {
                 Err(err) => Err(err.into()),
             },
             Ok(Intent::Act(action)) => self.act(member, action, now),
-            Ok(Intent::Summon(target)) => match self.durable.summon(member, target, now) {
-                Ok(effects) => {
-                    self.route(effects);
-                    Ok(())
+            Ok(Intent::Summon(target)) => {
+                match self.durable.ephemeral(|e| e.summon(member, target, now)) {
+                    Ok(effects) => {
+                        self.route(effects);
+                        Ok(())
+                    }
+                    Err(err) => Err(err.into()),
                 }
-                Err(err) => Err(err.into()),
-            },
+            }
             Ok(Intent::GoToTeam(team)) => {
                 // The role first, as for every other request.
                 use crate::domain::permissions::{Permission, check};
@@ -458,7 +460,7 @@ impl Hub {
         action: Action,
         now: Millis,
     ) -> Result<(), (ErrorCode, String)> {
-        let effects = self.durable.act(member, &action, now)?;
+        let effects = self.durable.ephemeral(|e| e.act(member, &action, now))?;
         self.route(effects);
         Ok(())
     }
@@ -569,7 +571,10 @@ impl Hub {
         if self.by_member.get(&session.member) == Some(&conn) {
             self.by_member.remove(&session.member);
             let now = self.now();
-            if let Ok(effects) = self.durable.act(session.member, &Action::Disconnect, now) {
+            if let Ok(effects) = self
+                .durable
+                .ephemeral(|e| e.act(session.member, &Action::Disconnect, now))
+            {
                 self.route(effects);
             }
         }

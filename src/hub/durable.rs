@@ -8,7 +8,7 @@
 //! handed back by [`Durable::release`].
 
 use super::actor::AfterCommit;
-use crate::domain::{Action, Command, DomainError, Effect, Event, MemberId, Millis, SummonTarget};
+use crate::domain::{Command, DomainError, Effect, Event, MemberId, Millis};
 use crate::store::{Journal, Snapshotter, StoreError};
 use std::collections::VecDeque;
 
@@ -96,34 +96,11 @@ impl Durable {
         }
     }
 
-    /// An ephemeral action (moving, connecting): never journaled.
-    pub fn act(
-        &mut self,
-        actor: MemberId,
-        action: &Action,
-        now: Millis,
-    ) -> Result<Vec<Effect>, DomainError> {
-        self.event.act(actor, action, now)
-    }
-
-    /// Someone calls a member over (ephemeral).
-    pub fn summon(
-        &mut self,
-        actor: MemberId,
-        target: SummonTarget,
-        now: Millis,
-    ) -> Result<Vec<Effect>, DomainError> {
-        self.event.summon(actor, target, now)
-    }
-
-    /// Time passes: walks advance, grace periods expire (ephemeral).
-    pub fn advance(&mut self, now: Millis) -> Vec<Effect> {
-        self.event.advance(now)
-    }
-
-    /// The avatars that moved since the last call.
-    pub fn take_moved(&mut self) -> Vec<MemberId> {
-        self.event.take_moved()
+    /// Changes that are never journaled (moving, connecting, summoning,
+    /// time passing): `f` must not call [`Event::apply`], which only
+    /// [`Durable::apply`] calls.
+    pub fn ephemeral<R>(&mut self, f: impl FnOnce(&mut Event) -> R) -> R {
+        f(&mut self.event)
     }
 
     /// Holds `then` (and the effects) until record `seq` is durable.

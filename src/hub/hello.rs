@@ -138,7 +138,7 @@ impl Hub {
         let now = self.now();
         let effects = self
             .durable
-            .act(member, &Action::Connect, now)
+            .ephemeral(|e| e.act(member, &Action::Connect, now))
             .unwrap_or_default();
         // Queued before the session is registered, so it is the first frame.
         self.send_first(&link, self.welcome(member, session, last_seq));

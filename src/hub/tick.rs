@@ -141,7 +141,7 @@ impl Hub {
     pub(super) fn tick(&mut self) {
         let started = Instant::now();
         let now = self.now();
-        let effects = self.durable.advance(now);
+        let effects = self.durable.ephemeral(|e| e.advance(now));
         self.route(effects);
         let groups = self.phases.len().max(1);
         let phase = self.next_phase % groups;
@@ -151,7 +151,7 @@ impl Hub {
             self.update_conversations(now);
             self.flush_reactions();
         }
-        let moved = self.durable.take_moved();
+        let moved = self.durable.ephemeral(|e| e.take_moved());
         for group in &mut self.phases {
             group.moved.extend(moved.iter().copied());
         }
