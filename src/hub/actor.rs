@@ -14,7 +14,6 @@ use crate::metrics::Metrics;
 use crate::protocol::ErrorCode;
 use crate::protocol::{ClientMsg, CloseCode, Encoded, ServerMsg, encoded};
 use crate::venue::RoomIdx;
-use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,14 +60,12 @@ pub struct HubSettings {
 pub(super) struct Session {
     pub link: SessionLink,
     pub member: MemberId,
-    /// Set once the session overflowed, so it is counted and closed once.
-    pub closing: Cell<bool>,
     /// What the client's screen shows, for its area of interest.
-    pub view: Cell<View>,
+    pub view: View,
     /// Answers to its steps, sent at the next tick with its position batch.
-    pub held: RefCell<Vec<Encoded>>,
+    pub held: Vec<Encoded>,
     /// The room and area its last position batch covered, and for which view.
-    pub area: Cell<Option<(RoomIdx, Area, View)>>,
+    pub area: Option<(RoomIdx, Area, View)>,
 }
 
 impl Session {
@@ -76,10 +73,9 @@ impl Session {
         Session {
             link,
             member,
-            closing: Cell::new(false),
-            held: RefCell::new(Vec::new()),
-            view: Cell::new(View::DEFAULT),
-            area: Cell::new(None),
+            held: Vec::new(),
+            view: View::DEFAULT,
+            area: None,
         }
     }
 }
@@ -137,7 +133,7 @@ pub(super) struct Hub {
     /// Anonymous watchers of the live page (their `member` is 0: nobody).
     pub watchers: HashMap<ConnId, Session>,
     /// The public leaderboard frame last pushed, to skip unchanged pushes.
-    pub last_public_board: std::cell::RefCell<Option<crate::protocol::Encoded>>,
+    pub last_public_board: Option<crate::protocol::Encoded>,
     pub by_member: HashMap<MemberId, ConnId>,
     pub metrics: Arc<Metrics>,
     pub settings: HubSettings,
@@ -145,7 +141,7 @@ pub(super) struct Hub {
     pub venue_url: String,
     /// Connections that dropped (false) or came back (true) since the last
     /// tick, told to everyone at the tick.
-    pub presence_changes: RefCell<BTreeMap<MemberId, bool>>,
+    pub presence_changes: BTreeMap<MemberId, bool>,
     /// The groups of readers served in turn, one per tick.
     pub phases: Vec<super::tick::Phase>,
     /// The group the next tick serves.
@@ -181,13 +177,13 @@ pub fn spawn(
         durable,
         sessions: HashMap::new(),
         watchers: HashMap::new(),
-        last_public_board: std::cell::RefCell::new(None),
+        last_public_board: None,
         by_member: HashMap::new(),
         metrics,
         settings,
         map_url,
         venue_url,
-        presence_changes: RefCell::new(BTreeMap::new()),
+        presence_changes: BTreeMap::new(),
         phases: (0..settings_phases)
             .map(|_| super::tick::Phase::default())
             .collect(),
@@ -390,8 +386,8 @@ impl Hub {
             Ok(Intent::ListInvites) => self.send_moderator_list(conn, member, false),
             Ok(Intent::GetAuditLog) => self.send_moderator_list(conn, member, true),
             Ok(Intent::View(view)) => {
-                if let Some(session) = self.sessions.get(&conn) {
-                    session.view.set(view);
+                if let Some(session) = self.sessions.get_mut(&conn) {
+                    session.view = view;
                 }
                 Ok(())
             }
@@ -404,10 +400,10 @@ impl Hub {
             Err(refusal) => Err(refusal),
         };
         if at_tick {
-            if let Some(session) = self.sessions.get(&conn)
+            if let Some(session) = self.sessions.get_mut(&conn)
                 && let Some(reply) = reply_frame(rid, outcome)
             {
-                session.held.borrow_mut().push(reply);
+                session.held.push(reply);
             }
         } else {
             self.reply(conn, rid, outcome);

@@ -141,17 +141,16 @@ impl Hub {
 
     /// Leaderboard after a change: the public view to everyone but staff,
     /// the full view to staff.
-    pub(super) fn push_leaderboard(&self) {
+    pub(super) fn push_leaderboard(&mut self) {
         let public = self.public_board_frame();
         // Most changes (a score while hidden or frozen) leave the public view
         // as it was: then thousands of screens need nothing.
         let unchanged = self
             .last_public_board
-            .borrow()
             .as_ref()
             .is_some_and(|last| last.frame.as_str() == public.frame.as_str());
         if !unchanged {
-            self.last_public_board.replace(Some(public.clone()));
+            self.last_public_board = Some(public.clone());
             self.deliver(public, self.everyone().filter(|s| !self.is_staff(s)));
         }
         let staff = self.staff_board_frame();

@@ -4,24 +4,25 @@
 use super::actor::{Hub, Session};
 use super::session::Delivery;
 use crate::domain::{Channel, Effect, MemberId};
+use crate::metrics::Metrics;
 use crate::protocol::{Encoded, ServerMsg, encoded};
 use std::sync::atomic::Ordering;
 
 impl Hub {
-    pub(super) fn route(&self, effects: Vec<Effect>) {
+    pub(super) fn route(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             self.route_one(effect);
         }
     }
 
-    fn route_one(&self, effect: Effect) {
+    fn route_one(&mut self, effect: Effect) {
         match effect {
             Effect::MemberJoined { .. } => {}
             Effect::AvatarResumed { member } | Effect::AvatarDisconnected { member } => {
                 // Told at the next tick, with every other change since the
                 // last one: a storm of drops is one frame per person per tick.
                 let connected = matches!(effect, Effect::AvatarResumed { .. });
-                self.presence_changes.borrow_mut().insert(member, connected);
+                self.presence_changes.insert(member, connected);
             }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
@@ -201,8 +202,8 @@ impl Hub {
 
     /// Sends everyone the connections that dropped or came back since the
     /// last tick, if any.
-    pub(super) fn flush_presence_changes(&self) {
-        let changes = std::mem::take(&mut *self.presence_changes.borrow_mut());
+    pub(super) fn flush_presence_changes(&mut self) {
+        let changes = std::mem::take(&mut self.presence_changes);
         if changes.is_empty() {
             return;
         }
@@ -240,29 +241,24 @@ impl Hub {
         }
     }
 
-    /// Sends one session a frame that goes out with the position batch
-    /// offered to it right after (see [`SessionLink::send_before_positions`]).
-    pub(super) fn deliver_before_positions(&self, msg: Encoded, session: &Session) {
-        if self.delivered(session, session.link.send_before_positions(msg.frame)) {
-            self.metrics.messages_out(msg.kind, 1);
-        }
-    }
-
     /// Whether a frame was queued; a session whose queue overflowed is
     /// counted (once) as a slow disconnect.
     fn delivered(&self, session: &Session, delivery: Delivery) -> bool {
-        match delivery {
-            Delivery::Queued => true,
-            Delivery::Overflowed => {
-                if !session.closing.replace(true) {
-                    self.metrics
-                        .slow_disconnects
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
-                }
-                false
-            }
-            Delivery::Gone => false,
+        delivered(&self.metrics, session, delivery)
+    }
+}
+
+/// Whether a frame was queued; a session whose queue overflowed is counted
+/// (once: the link tells an overflow once) as a slow disconnect. Needs only
+/// the metrics, so a loop may hold the sessions mutably while it delivers.
+pub(super) fn delivered(metrics: &Metrics, session: &Session, delivery: Delivery) -> bool {
+    match delivery {
+        Delivery::Queued => true,
+        Delivery::Overflowed => {
+            metrics.slow_disconnects.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
+            false
         }
+        Delivery::Gone => false,
     }
 }

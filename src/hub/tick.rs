@@ -15,6 +15,7 @@
 
 use super::actor::{Hub, Session};
 use super::interest::{Area, Cell, Grid};
+use super::routing::delivered;
 use crate::domain::MemberId;
 use crate::domain::presence::Presence;
 use crate::protocol::{
@@ -101,17 +102,17 @@ impl Batches<'_> {
 
     /// The batch a reader is due, if any: a full one when its area moved or
     /// it missed batches, else what changed in its area.
-    fn for_reader(&mut self, session: &Session) -> Option<Frame> {
+    fn for_reader(&mut self, session: &mut Session) -> Option<Frame> {
         let me = self.presence.get(session.member)?;
         let room = me.room;
-        let view = session.view.get();
-        let before = session.area.get();
+        let view = session.view;
+        let before = session.area;
         let previous = before.and_then(|(r, area, _)| (r == room).then_some(area));
         let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
         let area = self
             .grid
             .next_area(kept, me.tile, view, self.venue.room(room).rect);
-        session.area.set(Some((room, area, view)));
+        session.area = Some((room, area, view));
         let stale = session.link.shared().take_stale();
         if stale || previous != Some(area) {
             Some(self.full(room, area))
@@ -157,8 +158,8 @@ impl Hub {
         }
         let grid = Grid::new(self.settings.interest_cell_tiles);
         let moves = self.take_moves(grid, phase);
-        let presence = self.event().presence();
-        let venue = self.event().venue();
+        let presence = self.durable.event().presence();
+        let venue = self.durable.event().venue();
         let mut batches = Batches {
             presence,
             venue,
@@ -170,21 +171,27 @@ impl Hub {
         };
         let mut coalesced = 0;
         let mut sent = 0;
-        for session in self.sessions.values() {
+        let metrics = &self.metrics;
+        for session in self.sessions.values_mut() {
             if session.link.conn % groups as u64 != phase as u64 {
                 continue;
             }
-            let replies = session.held.take();
+            let replies = std::mem::take(&mut session.held);
             let Some(frame) = batches.for_reader(session) else {
                 for reply in replies {
-                    self.deliver(reply, std::iter::once(session));
+                    if delivered(metrics, session, session.link.send(reply.frame)) {
+                        metrics.messages_out(reply.kind, 1);
+                    }
                 }
                 continue;
             };
             // Answers to steps go first, and the batch wakes the connection
             // once for both, so they leave in one write.
             for reply in replies {
-                self.deliver_before_positions(reply, session);
+                let delivery = session.link.send_before_positions(reply.frame);
+                if delivered(metrics, session, delivery) {
+                    metrics.messages_out(reply.kind, 1);
+                }
             }
             sent += 1;
             if session.link.offer_positions(frame) {
