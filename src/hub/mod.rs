@@ -8,6 +8,8 @@
 //! interest, each batch encoded once for all readers of the same area.
 //!
 //! - [`actor`]: the run loop and request handling.
+//! - [`durable`]: the event, its journal and snapshots, and the commands
+//!   waiting for their records ([`Durable`], start-up's too).
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
