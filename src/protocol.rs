@@ -532,8 +532,11 @@ pub struct LimitsView {
 }
 
 /// Everything the server can send, except position batches (see [`positions_frame`]).
-#[derive(Debug, Clone, Serialize)]
+/// Its `type` names (the metrics labels, see [`Encoded`]) come from the same
+/// variants: strum's and serde's snake_case agree, which [`encoded`] checks.
+#[derive(Debug, Clone, Serialize, strum::IntoStaticStr, strum::VariantNames)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ServerMsg<'a> {
     Welcome {
         protocol: u32,
@@ -856,6 +859,41 @@ impl<'a> EventView<'a> {
     }
 }
 
+impl ServerMsg<'_> {
+    /// The message's `type`, as serde writes it.
+    pub fn kind(&self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A server message encoded once, with its `type` (for metrics): the kind
+/// comes from the message, so no caller names it by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    pub kind: &'static str,
+    pub frame: Frame,
+}
+
+/// Encodes a message once, keeping its kind beside the frame.
+pub fn encoded(msg: &ServerMsg<'_>) -> Encoded {
+    let frame = encode(msg);
+    debug_assert!(
+        frame
+            .as_str()
+            .starts_with(&format!(r#"{{"type":"{}""#, msg.kind())),
+        "strum's kind {} is not serde's tag in {}",
+        msg.kind(),
+        frame.as_str()
+    );
+    Encoded {
+        kind: msg.kind(),
+        frame,
+    }
+}
+
+/// The `type` of a position batch (encoded by hand, see [`positions_frame`]).
+pub const POSITIONS: &str = "positions";
+
 /// Encodes a message once; the frame is then shared by every recipient.
 pub fn encode(msg: &ServerMsg<'_>) -> Frame {
     match serde_json::to_string(msg) {
@@ -1010,5 +1048,34 @@ mod tests {
         push_position(&mut b, [40, 5, 6]);
         let parts = positions_frame_of_parts(batch, [a.as_str(), "", b.as_str()]);
         assert_eq!(parts.as_str(), frame.as_str(), "empty parts add no comma");
+        assert_eq!(value["type"], POSITIONS);
+    }
+
+    #[test]
+    fn message_kinds_are_the_serde_tags() {
+        let messages = [
+            ServerMsg::Ack { rid: 1 },
+            ServerMsg::PersonLeft { id: 1 },
+            ServerMsg::ChatDeleted { seq: 3 },
+            ServerMsg::TeamRemoved { id: 2 },
+        ];
+        for msg in &messages {
+            let out = encoded(msg);
+            let value: serde_json::Value = serde_json::from_str(out.frame.as_str()).unwrap();
+            assert_eq!(value["type"], out.kind);
+        }
+    }
+
+    #[test]
+    fn every_message_kind_is_documented() {
+        let doc = include_str!("../docs/protocol.md");
+        let server = <ServerMsg as strum::VariantNames>::VARIANTS;
+        for kind in server.iter().chain(CLIENT_TYPES).chain(&[POSITIONS]) {
+            assert!(
+                doc.contains(&format!(r#""type":"{kind}""#))
+                    || doc.contains(&format!(r#""type": "{kind}""#)),
+                "docs/protocol.md has no example of `{kind}`"
+            );
+        }
     }
 }

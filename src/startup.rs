@@ -35,10 +35,11 @@ use crate::config::Config;
 use crate::demo::{self, SetupCommand};
 use crate::domain::results::ExportFormat;
 use crate::domain::{Command, Event, EventState, Limits, Millis, Role};
+use crate::hub::{ApplyError, Durable};
 use crate::instance::maps::EventMap;
 use crate::map_files::MapRoot;
 use crate::secret::hash_token;
-use crate::store::{self, Journal, Snapshotter, StoreError, StoreOptions};
+use crate::store::{self, StoreError, StoreOptions};
 use crate::venue::Venue;
 use crate::{JoinLink, StartError};
 use std::io::Write;
@@ -56,9 +57,9 @@ const SETUP_DURABLE_WAIT: Duration = Duration::from_secs(10);
 /// One recovered (or newly created) event, ready for its hub.
 #[derive(Debug)]
 pub struct OpenedEvent {
-    pub event: Event,
-    pub journal: Journal,
-    pub snapshotter: Snapshotter,
+    /// The event with its journal and snapshots: every setup command goes
+    /// through [`Durable::apply`], as the hub's do.
+    pub durable: Durable,
     /// The event's own map ([`crate::instance::maps`]).
     pub map: EventMap,
     /// The directory had neither snapshot nor record.
@@ -106,7 +107,7 @@ pub async fn open_events(
     if first_start {
         let index = match events
             .iter()
-            .position(|e| e.event.state().id == demo::DEMO_EVENT_ID)
+            .position(|e| e.durable.event().state().id == demo::DEMO_EVENT_ID)
         {
             Some(index) => index,
             None => {
@@ -153,7 +154,7 @@ pub async fn open_events(
     if let Some(token) = bootstrap {
         for opened in &mut events {
             ensure_bootstrap_invite(opened, token, clock.now()).await?;
-            let id = opened.event.state().id.clone();
+            let id = opened.durable.event().state().id.clone();
             links.push(join_link(base_url, &id, Role::Moderator, token));
         }
     }
@@ -228,9 +229,8 @@ async fn recover_offline(
         &StoreOptions::default(),
     )
     .await?;
-    let state = opened.event.state().clone();
-    opened.journal.close().await;
-    opened.snapshotter.close().await;
+    let state = opened.durable.event().state().clone();
+    opened.durable.close().await;
     Ok((state, opened.map))
 }
 
@@ -309,9 +309,7 @@ pub(crate) async fn open_one(
             "event recovered"
         );
         Ok::<_, StartError>(OpenedEvent {
-            event,
-            journal,
-            snapshotter,
+            durable: Durable::new(event, journal, snapshotter),
             map,
             fresh: recovered.is_fresh(),
             dir: task_dir,
@@ -345,7 +343,7 @@ async fn create_demo(
         });
         tokens.retain(|(role, _)| *role != Role::Moderator);
     }
-    let id = demo.event.state().id.clone();
+    let id = demo.durable.event().state().id.clone();
     let links: Vec<JoinLink> = tokens
         .iter()
         .map(|(role, token)| join_link(base_url, &id, *role, token))
@@ -366,10 +364,11 @@ async fn ensure_bootstrap_invite(
 ) -> Result<(), StartError> {
     let hash = hash_token(token);
     // An archived event is read-only: no new invite, not even this one.
-    let archived = opened.event.phase() == crate::domain::EventPhase::Archived;
+    let archived = opened.durable.event().phase() == crate::domain::EventPhase::Archived;
     if archived
         || opened
-            .event
+            .durable
+            .event()
             .state()
             .invites
             .iter()
@@ -383,7 +382,7 @@ async fn ensure_bootstrap_invite(
         team: None,
     };
     apply_and_journal(opened, vec![(None, command)], now).await?;
-    tracing::info!(event = %opened.event.state().id, "bootstrap moderator invite added");
+    tracing::info!(event = %opened.durable.event().state().id, "bootstrap moderator invite added");
     Ok(())
 }
 
@@ -395,23 +394,25 @@ pub(crate) async fn apply_and_journal(
 ) -> Result<(), StartError> {
     let mut last = None;
     for (actor, command) in commands {
-        opened
-            .event
-            .apply(actor, &command, now)
-            .map_err(|err| StartError::Setup {
-                event: opened.event.state().id.clone(),
-                message: err.to_string(),
-            })?;
-        let seq = opened
-            .journal
-            .append(now, actor, command)
-            .map_err(|e| store_error(&opened.dir, e))?;
+        let (seq, _effects) =
+            opened
+                .durable
+                .apply(actor, command, now)
+                .map_err(|err| match err {
+                    ApplyError::Refused(err) => StartError::Setup {
+                        event: opened.durable.event().state().id.clone(),
+                        message: err.to_string(),
+                    },
+                    ApplyError::Unready(e) | ApplyError::Unjournaled(e) => {
+                        store_error(&opened.dir, e)
+                    }
+                })?;
         last = Some(seq);
     }
     let Some(last) = last else {
         return Ok(());
     };
-    let journal = &mut opened.journal;
+    let journal = opened.durable.journal_mut();
     let durable = async {
         while let Some(upto) = journal.durable().await {
             if upto >= last {
@@ -506,12 +507,16 @@ fn saved_links(
             tracing::warn!(path = %path.display(), line, "ignoring a line of the join links file");
             continue;
         };
-        let Some(opened) = events.iter().find(|e| e.event.state().id == event) else {
+        let Some(opened) = events
+            .iter()
+            .find(|e| e.durable.event().state().id == event)
+        else {
             continue;
         };
         let hash = hash_token(&token);
         let usable = opened
-            .event
+            .durable
+            .event()
             .state()
             .invites
             .iter()

@@ -1,6 +1,7 @@
 //! The hub's run loop: inbox, journal confirmations, ticks, periodic
 //! snapshots, shutdown (final snapshot, then the store is closed).
 
+use super::durable::{ApplyError, Durable};
 use super::interest::{Area, View};
 use super::moderation::InviteSource;
 use super::requests::Intent;
@@ -11,11 +12,9 @@ use crate::clock::Clock;
 use crate::domain::{Action, Command, DomainError, Effect, Event, MemberId, Millis};
 use crate::metrics::Metrics;
 use crate::protocol::ErrorCode;
-use crate::protocol::{ClientMsg, CloseCode, Frame, ServerMsg, encode};
-use crate::store::{Journal, Snapshotter};
+use crate::protocol::{ClientMsg, CloseCode, Encoded, ServerMsg, encoded};
 use crate::venue::RoomIdx;
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -63,14 +62,12 @@ pub struct HubSettings {
 pub(super) struct Session {
     pub link: SessionLink,
     pub member: MemberId,
-    /// Set once the session overflowed, so it is counted and closed once.
-    pub closing: Cell<bool>,
     /// What the client's screen shows, for its area of interest.
-    pub view: Cell<View>,
+    pub view: View,
     /// Answers to its steps, sent at the next tick with its position batch.
-    pub held: RefCell<Vec<(&'static str, Frame)>>,
+    pub held: Vec<Encoded>,
     /// The room and area its last position batch covered, and for which view.
-    pub area: Cell<Option<(RoomIdx, Area, View)>>,
+    pub area: Option<(RoomIdx, Area, View)>,
 }
 
 impl Session {
@@ -78,10 +75,9 @@ impl Session {
         Session {
             link,
             member,
-            closing: Cell::new(false),
-            held: RefCell::new(Vec::new()),
-            view: Cell::new(View::DEFAULT),
-            area: Cell::new(None),
+            held: Vec::new(),
+            view: View::DEFAULT,
+            area: None,
         }
     }
 }
@@ -127,37 +123,27 @@ pub(super) enum AfterCommit {
     /// Send a prepared reply (instead of a plain ack).
     Reply {
         conn: ConnId,
-        kind: &'static str,
-        frame: crate::protocol::Frame,
+        reply: crate::protocol::Encoded,
     },
-}
-
-/// A durable command applied in memory, waiting for its record to be durable.
-pub(super) struct Pending {
-    pub seq: u64,
-    pub effects: Vec<Effect>,
-    pub then: AfterCommit,
 }
 
 /// The actor's state. Lives on one task; nothing in it is shared.
 pub(super) struct Hub {
-    pub event: Event,
+    /// The event, its journal and snapshots, what waits for durability.
+    pub durable: Durable,
     pub sessions: HashMap<ConnId, Session>,
     /// Anonymous watchers of the live page (their `member` is 0: nobody).
     pub watchers: HashMap<ConnId, Session>,
     /// The public leaderboard frame last pushed, to skip unchanged pushes.
-    pub last_public_board: std::cell::RefCell<Option<crate::protocol::Frame>>,
+    pub last_public_board: Option<crate::protocol::Encoded>,
     pub by_member: HashMap<MemberId, ConnId>,
-    pub journal: Journal,
-    pub snapshotter: Snapshotter,
-    pub pending: VecDeque<Pending>,
     pub metrics: Arc<Metrics>,
     pub settings: HubSettings,
     pub map_url: String,
     pub venue_url: String,
     /// Connections that dropped (false) or came back (true) since the last
     /// tick, told to everyone at the tick.
-    pub presence_changes: RefCell<BTreeMap<MemberId, bool>>,
+    pub presence_changes: BTreeMap<MemberId, bool>,
     /// The groups of readers served in turn, one per tick.
     pub phases: Vec<super::tick::Phase>,
     /// The group the next tick serves.
@@ -172,39 +158,34 @@ pub(super) struct Hub {
 
 /// Starts the actor for `event` and returns its handle and task.
 pub fn spawn(
-    event: Event,
-    journal: Journal,
-    snapshotter: Snapshotter,
+    durable: Durable,
     map_text: Arc<str>,
     settings: HubSettings,
     metrics: Arc<Metrics>,
     mut shutdown: watch::Receiver<bool>,
 ) -> (EventHandle, JoinHandle<usize>) {
     let (tx, mut inbox) = mpsc::channel(settings.inbox.max(1));
-    let id: Arc<str> = Arc::from(event.state().id.as_str());
+    let id: Arc<str> = Arc::from(durable.event().state().id.as_str());
     let handle = EventHandle {
         id: id.clone(),
         map_text,
-        venue_json: Arc::from(venue_json(&event).as_str()),
+        venue_json: Arc::from(venue_json(durable.event()).as_str()),
         tx,
     };
     let map_url = settings.map_url.clone();
     let settings_phases = settings.tick_phases.max(1) as usize;
     let venue_url = venue_url(&id);
     let mut hub = Hub {
-        event,
+        durable,
         sessions: HashMap::new(),
         watchers: HashMap::new(),
-        last_public_board: std::cell::RefCell::new(None),
+        last_public_board: None,
         by_member: HashMap::new(),
-        journal,
-        snapshotter,
-        pending: VecDeque::new(),
         metrics,
         settings,
         map_url,
         venue_url,
-        presence_changes: RefCell::new(BTreeMap::new()),
+        presence_changes: BTreeMap::new(),
         phases: (0..settings_phases)
             .map(|_| super::tick::Phase::default())
             .collect(),
@@ -231,7 +212,7 @@ pub fn spawn(
                 tokio::select! {
                     biased;
                     _ = shutdown.changed() => break,
-                    Some(upto) = hub.journal.durable() => hub.guarded("release", |hub| hub.release(upto)),
+                    Some(upto) = hub.durable.journal_mut().durable() => hub.guarded("release", |hub| hub.release(upto)),
                     // Before the inbox: a busy inbox must not starve the
                     // ticks (a tick runs at most tick_hz times a second, so
                     // it cannot starve the inbox either).
@@ -273,6 +254,11 @@ pub fn spawn(
 impl Hub {
     pub fn now(&self) -> Millis {
         self.settings.clock.now()
+    }
+
+    /// The event as it is now (changed only through [`Durable`]).
+    pub fn event(&self) -> &Event {
+        self.durable.event()
     }
 
     /// Runs one step of the actor, containing a panic to that step: the
@@ -353,28 +339,30 @@ impl Hub {
         let at_tick = matches!(msg, ClientMsg::Step { .. });
         let outcome = match super::requests::intent(msg) {
             Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
-            Ok(Intent::Chat { to, text }) => match self.event.prepare_chat(member, to, &text) {
+            Ok(Intent::Chat { to, text }) => match self.event().prepare_chat(member, to, &text) {
                 Ok(command) => return self.durable(conn, rid, member, command, now),
                 Err(err) => Err(err.into()),
             },
             Ok(Intent::Act(action)) => self.act(member, action, now),
-            Ok(Intent::Summon(target)) => match self.event.summon(member, target, now) {
-                Ok(effects) => {
-                    self.route(effects);
-                    Ok(())
+            Ok(Intent::Summon(target)) => {
+                match self.durable.ephemeral(|e| e.summon(member, target, now)) {
+                    Ok(effects) => {
+                        self.route(effects);
+                        Ok(())
+                    }
+                    Err(err) => Err(err.into()),
                 }
-                Err(err) => Err(err.into()),
-            },
+            }
             Ok(Intent::GoToTeam(team)) => {
                 // The role first, as for every other request.
                 use crate::domain::permissions::{Permission, check};
                 let role = self
-                    .event
+                    .event()
                     .member(member)
                     .map_or(crate::domain::Role::Spectator, |m| m.role);
                 match check(role, Permission::Move) {
                     Err(err) => Err(err.into()),
-                    Ok(()) => match self.event.team(team).map(|t| t.table.clone()) {
+                    Ok(()) => match self.event().team(team).map(|t| t.table.clone()) {
                         Some(Some(room)) => self.act(member, Action::Teleport { room }, now),
                         Some(None) => Err(DomainError::TeamWithoutTable(team.0).into()),
                         None => Err(DomainError::UnknownTeam(team.0).into()),
@@ -403,8 +391,8 @@ impl Hub {
             Ok(Intent::ListInvites) => self.send_moderator_list(conn, member, false),
             Ok(Intent::GetAuditLog) => self.send_moderator_list(conn, member, true),
             Ok(Intent::View(view)) => {
-                if let Some(session) = self.sessions.get(&conn) {
-                    session.view.set(view);
+                if let Some(session) = self.sessions.get_mut(&conn) {
+                    session.view = view;
                 }
                 Ok(())
             }
@@ -422,10 +410,10 @@ impl Hub {
             Err(refusal) => Err(refusal),
         };
         if at_tick {
-            if let Some(session) = self.sessions.get(&conn)
+            if let Some(session) = self.sessions.get_mut(&conn)
                 && let Some(reply) = reply_frame(rid, outcome)
             {
-                session.held.borrow_mut().push(reply);
+                session.held.push(reply);
             }
         } else {
             self.reply(conn, rid, outcome);
@@ -455,21 +443,18 @@ impl Hub {
         };
         let now = self.now();
         if let Some(seq) = self.resends.find(member, &key, now) {
-            if self.pending.iter().any(|p| p.seq == seq) {
+            if self.durable.is_pending(seq) {
                 // Not durable yet: acknowledged with it.
-                self.pending.push_back(Pending {
-                    seq,
-                    effects: Vec::new(),
-                    then: AfterCommit::Ack { conn, rid },
-                });
+                self.durable
+                    .hold(seq, Vec::new(), AfterCommit::Ack { conn, rid });
             } else {
                 self.reply(conn, rid, Ok(()));
             }
             return;
         }
-        let first = self.journal.next_seq();
+        let first = self.durable.journal().next_seq();
         self.request(conn, rid, msg);
-        if self.journal.next_seq() > first {
+        if self.durable.journal().next_seq() > first {
             self.resends.remember(member, key, first, now);
         }
     }
@@ -481,7 +466,7 @@ impl Hub {
         action: Action,
         now: Millis,
     ) -> Result<(), (ErrorCode, String)> {
-        let effects = self.event.act(member, &action, now)?;
+        let effects = self.durable.ephemeral(|e| e.act(member, &action, now))?;
         self.route(effects);
         Ok(())
     }
@@ -497,11 +482,9 @@ impl Hub {
         now: Millis,
     ) {
         match self.apply_durable(Some(member), command, now) {
-            Ok((seq, effects)) => self.pending.push_back(Pending {
-                seq,
-                effects,
-                then: AfterCommit::Ack { conn, rid },
-            }),
+            Ok((seq, effects)) => self
+                .durable
+                .hold(seq, effects, AfterCommit::Ack { conn, rid }),
             Err(refusal) => self.reply(conn, rid, Err(refusal)),
         }
     }
@@ -513,32 +496,23 @@ impl Hub {
         command: Command,
         now: Millis,
     ) -> Result<(u64, Vec<Effect>), (ErrorCode, String)> {
-        // Refuse before applying: what is applied must be journaled.
-        self.journal
-            .ready()
-            .map_err(|err| (ErrorCode::StorageUnavailable, err.to_string()))?;
-        // `apply` checks everything before changing anything.
-        let effects = self.event.apply(actor, &command, now)?;
-        match self.journal.append(now, actor, command) {
-            Ok(seq) => Ok((seq, effects)),
-            Err(err) => {
-                // Applied in memory but not journaled: only possible if the
-                // writer task died, which the store reports loudly.
-                tracing::error!(%err, "journal append failed after apply");
-                self.metrics
-                    .store_errors
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Err((ErrorCode::StorageUnavailable, err.to_string()))
-            }
-        }
+        self.durable
+            .apply(actor, command, now)
+            .map_err(|err| match err {
+                ApplyError::Refused(err) => err.into(),
+                ApplyError::Unready(err) => (ErrorCode::StorageUnavailable, err.to_string()),
+                ApplyError::Unjournaled(err) => {
+                    self.metrics
+                        .store_errors
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (ErrorCode::StorageUnavailable, err.to_string())
+                }
+            })
     }
 
     /// Releases every pending command whose record is now durable, in order.
     fn release(&mut self, upto: u64) {
-        while self.pending.front().is_some_and(|p| p.seq <= upto) {
-            let Some(done) = self.pending.pop_front() else {
-                break;
-            };
+        while let Some(done) = self.durable.release(upto) {
             self.route(done.effects);
             match done.then {
                 AfterCommit::Ack { conn, rid } => self.reply(conn, rid, Ok(())),
@@ -551,9 +525,9 @@ impl Hub {
                 } => {
                     self.admit(link, member, session, last_seq, reply);
                 }
-                AfterCommit::Reply { conn, kind, frame } => {
+                AfterCommit::Reply { conn, reply } => {
                     if let Some(session) = self.sessions.get(&conn) {
-                        self.deliver(kind, frame, std::iter::once(session));
+                        self.deliver(reply, std::iter::once(session));
                     }
                 }
                 AfterCommit::Roster { reply, invites } => {
@@ -586,8 +560,8 @@ impl Hub {
         let Some(session) = self.sessions.get(&conn) else {
             return;
         };
-        if let Some((kind, frame)) = reply_frame(rid, outcome) {
-            self.deliver(kind, frame, std::iter::once(session));
+        if let Some(reply) = reply_frame(rid, outcome) {
+            self.deliver(reply, std::iter::once(session));
         }
     }
 
@@ -604,23 +578,19 @@ impl Hub {
         if self.by_member.get(&session.member) == Some(&conn) {
             self.by_member.remove(&session.member);
             let now = self.now();
-            if let Ok(effects) = self.event.act(session.member, &Action::Disconnect, now) {
+            if let Ok(effects) = self
+                .durable
+                .ephemeral(|e| e.act(session.member, &Action::Disconnect, now))
+            {
                 self.route(effects);
             }
         }
     }
 
-    /// Asks the snapshot thread for a snapshot when something changed since
-    /// the last one written. Only the clone of the state happens here;
-    /// encoding and writing are on the snapshot thread.
-    /// Asks for a snapshot when something durable changed, and saves where
-    /// people stand when that changed (best effort, see `store::places`).
+    /// Asks for a snapshot when something durable changed (see
+    /// [`Durable::snapshot`]).
     pub(super) fn snapshot(&mut self) {
-        self.snapshotter.save_places(self.event.places());
-        let covers = self.journal.next_seq().saturating_sub(1);
-        if covers > self.snapshotter.snapshot_seq() {
-            self.snapshotter.request(self.event.state().clone(), covers);
-        }
+        self.durable.snapshot();
     }
 
     /// Graceful stop, within [`crate::STOP_BOUND`]: no request is taken any
@@ -631,8 +601,9 @@ impl Hub {
     async fn stop(mut self) -> usize {
         let started = tokio::time::Instant::now();
         let held_deadline = started + HELD_WAIT;
-        while let Some(last) = self.pending.back().map(|p| p.seq) {
-            match tokio::time::timeout_at(held_deadline, self.journal.durable()).await {
+        while let Some(last) = self.durable.last_pending() {
+            match tokio::time::timeout_at(held_deadline, self.durable.journal_mut().durable()).await
+            {
                 Ok(Some(upto)) => {
                     self.release(upto);
                     if upto >= last {
@@ -642,11 +613,11 @@ impl Hub {
                 _ => break,
             }
         }
-        let abandoned = self.pending.len();
+        let abandoned = self.durable.pending_len();
         if abandoned > 0 {
             tracing::error!(
                 abandoned,
-                first = self.pending.front().map(|p| p.seq),
+                first = self.durable.first_pending(),
                 "stopping while the store fails: these commands were never acknowledged"
             );
         }
@@ -656,18 +627,10 @@ impl Hub {
                 .link
                 .close(CloseCode::GoingAway, "server shutting down");
         }
-        let members = self.event.state().members.len();
-        let Hub {
-            journal,
-            snapshotter,
-            ..
-        } = self;
+        let members = self.event().state().members.len();
         // A failing store may keep its threads retrying: they are not waited
         // for past the bound (the process exits; nothing they hold was acked).
-        let closing = async {
-            journal.close().await;
-            snapshotter.close().await;
-        };
+        let closing = self.durable.close();
         let closed = tokio::time::timeout_at(started + crate::STOP_BOUND - STOP_MARGIN, closing)
             .await
             .is_ok();
@@ -686,9 +649,9 @@ impl From<DomainError> for (ErrorCode, String) {
 pub(super) fn reply_frame(
     rid: Option<u64>,
     outcome: Result<(), (ErrorCode, String)>,
-) -> Option<(&'static str, Frame)> {
+) -> Option<Encoded> {
     match outcome {
-        Ok(()) => rid.map(|rid| ("ack", encode(&ServerMsg::Ack { rid }))),
-        Err((code, message)) => Some(("error", encode(&ServerMsg::Error { rid, code, message }))),
+        Ok(()) => rid.map(|rid| encoded(&ServerMsg::Ack { rid })),
+        Err((code, message)) => Some(encoded(&ServerMsg::Error { rid, code, message })),
     }
 }

@@ -24,7 +24,7 @@ impl Hub {
     ) -> Result<(&'static str, String), Refusal> {
         self.session_member_with(session_token, Permission::RunShow)?;
         let body = self
-            .event
+            .event()
             .results(self.now())
             .render(format)
             .map_err(|e| Refusal {

@@ -15,7 +15,7 @@ use super::session::ConnId;
 use crate::domain::floor::{Floor, FloorError, jurors_may_speak};
 use crate::domain::permissions::{Permission, check};
 use crate::domain::{Command, DomainError, MemberId, Role};
-use crate::protocol::{ErrorCode, FloorOp, FloorView, HandView, ServerMsg, encode};
+use crate::protocol::{ErrorCode, FloorOp, FloorView, HandView, ServerMsg, encoded};
 use crate::venue::RoomKind;
 use std::collections::HashSet;
 
@@ -45,7 +45,7 @@ impl Hub {
         op: FloorOp,
     ) -> Result<Option<Command>, (ErrorCode, String)> {
         let role = self
-            .event
+            .event()
             .member(member)
             .map_or(Role::Spectator, |m| m.role);
         let needed = match op {
@@ -65,7 +65,7 @@ impl Hub {
             FloorOp::Lower => self.media.floor.floor.lower(member),
             FloorOp::Give { member: target } => {
                 let target = MemberId(target);
-                if self.event.member(target).is_none() {
+                if self.event().member(target).is_none() {
                     return Err(DomainError::UnknownMember(target.0).into());
                 }
                 let here = self.in_amphitheatre(target);
@@ -77,7 +77,7 @@ impl Hub {
             }
             FloorOp::JurorsInQa { on } => {
                 let mut settings = self
-                    .event
+                    .event()
                     .state()
                     .settings
                     .clone()
@@ -98,9 +98,9 @@ impl Hub {
     /// Whether `member` is connected and stands in an amphitheatre.
     fn in_amphitheatre(&self, member: MemberId) -> bool {
         self.by_member.contains_key(&member)
-            && self.event.presence().get(member).is_some_and(|avatar| {
+            && self.event().presence().get(member).is_some_and(|avatar| {
                 avatar.disconnected_at.is_none()
-                    && self.event.venue().room(avatar.room).kind == RoomKind::Amphitheatre
+                    && self.event().venue().room(avatar.room).kind == RoomKind::Amphitheatre
             })
     }
 
@@ -110,13 +110,14 @@ impl Hub {
         if self.media.floor.floor.holds(member) {
             return true;
         }
-        role == Role::Jury && jurors_may_speak(self.jurors_speak_in_qa(), &self.event.state().show)
+        role == Role::Jury
+            && jurors_may_speak(self.jurors_speak_in_qa(), &self.event().state().show)
     }
 
     /// The event's `jurors_speak_in_qa` setting (on for an event stored
     /// before settings existed).
     fn jurors_speak_in_qa(&self) -> bool {
-        self.event
+        self.event()
             .state()
             .settings
             .as_ref()
@@ -144,7 +145,7 @@ impl Hub {
                 .map(|h| HandView {
                     member: h.member.0,
                     name: self
-                        .event
+                        .event()
                         .member(h.member)
                         .map(|m| m.name.clone())
                         .unwrap_or_default(),
@@ -154,7 +155,7 @@ impl Hub {
                 .collect(),
             holders: floor.holders().iter().map(|m| m.0).collect(),
             max_holders: crate::domain::floor::MAX_HOLDERS,
-            qa: crate::domain::floor::in_qa(&self.event.state().show),
+            qa: crate::domain::floor::in_qa(&self.event().state().show),
             jurors_speak_in_qa: self.jurors_speak_in_qa(),
         }
     }
@@ -179,14 +180,10 @@ impl Hub {
             self.media.floor.last = Some(view);
             return;
         }
-        let frame = encode(&ServerMsg::Floor {
+        let frame = encoded(&ServerMsg::Floor {
             floor: view.clone(),
         });
-        self.deliver(
-            "floor",
-            frame,
-            untold.iter().filter_map(|c| self.sessions.get(c)),
-        );
+        self.deliver(frame, untold.iter().filter_map(|c| self.sessions.get(c)));
         self.media.floor.told.extend(untold);
         self.media.floor.last = Some(view);
     }

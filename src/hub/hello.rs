@@ -4,7 +4,7 @@
 //! the new session token) is sent only once the join is on disk, so a token a
 //! client holds always survives a crash.
 
-use super::actor::{AfterCommit, Hub, Pending, Session};
+use super::actor::{AfterCommit, Hub, Session};
 use super::session::SessionLink;
 use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;
@@ -29,7 +29,7 @@ impl Hub {
             return self.watch(link, reply);
         }
         if let Some(token) = hello.resume.as_deref() {
-            match self.event.member_by_session(&hash_token(token)) {
+            match self.event().member_by_session(&hash_token(token)) {
                 Some(member) if hello.companion => {
                     self.admit_companion(link, member, hello.last_seq, reply)
                 }
@@ -49,7 +49,7 @@ impl Hub {
                 "hello needs an `invite` token or a `resume` session token",
             );
         };
-        let Some(invite) = self.event.invite(&hash_token(token)).cloned() else {
+        let Some(invite) = self.event().invite(&hash_token(token)).cloned() else {
             return refuse(
                 reply,
                 ErrorCode::InvalidInvite,
@@ -76,7 +76,7 @@ impl Hub {
             .as_deref()
             .or(hello.name.as_deref())
             .unwrap_or("");
-        let name = match text::clean_name("name", given, self.event.limits().max_name_chars) {
+        let name = match text::clean_name("name", given, self.event().limits().max_name_chars) {
             Ok(name) => name,
             Err(err) => return refuse(reply, ErrorCode::InvalidName, err.to_string()),
         };
@@ -105,7 +105,7 @@ impl Hub {
                     last_seq: None,
                     reply,
                 };
-                self.pending.push_back(Pending { seq, effects, then });
+                self.durable.hold(seq, effects, then);
             }
             Err((code, message)) => refuse(reply, code, message),
         }
@@ -137,12 +137,11 @@ impl Hub {
         }
         let now = self.now();
         let effects = self
-            .event
-            .act(member, &Action::Connect, now)
+            .durable
+            .ephemeral(|e| e.act(member, &Action::Connect, now))
             .unwrap_or_default();
         // Queued before the session is registered, so it is the first frame.
-        link.send(self.welcome(member, session, last_seq));
-        self.metrics.messages_out("welcome", 1);
+        self.send_first(&link, self.welcome(member, session, last_seq));
         link.shared().mark_stale();
         self.sessions.insert(link.conn, Session::new(link, member));
         self.route(effects);
@@ -175,8 +174,7 @@ impl Hub {
                 "connection closed before joining",
             );
         }
-        link.send(self.welcome(member, None, last_seq));
-        self.metrics.messages_out("welcome", 1);
+        self.send_first(&link, self.welcome(member, None, last_seq));
         let session = Session::new(link, member);
         self.send_judging_on_join(&session);
         self.send_ideas_on_join(&session);

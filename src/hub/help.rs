@@ -5,11 +5,11 @@
 use super::actor::{Hub, Session};
 use crate::domain::help::{HelpRequest, HelpState};
 use crate::domain::{MemberId, Role, TeamId};
-use crate::protocol::{HelpView, ServerMsg, encode};
+use crate::protocol::{HelpView, ServerMsg, encoded};
 
 impl Hub {
     pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
-        let team = self.event.team(request.team);
+        let team = self.event().team(request.team);
         HelpView {
             id: request.id,
             team: request.team.0,
@@ -22,7 +22,7 @@ impl Hub {
             mentor: request.mentor.map(|m| m.0),
             mentor_name: request
                 .mentor
-                .and_then(|m| self.event.member(m))
+                .and_then(|m| self.event().member(m))
                 .map(|m| m.name.clone()),
             claimed_at: request.claimed_at,
             resolved_at: request.resolved_at,
@@ -32,7 +32,7 @@ impl Hub {
 
     /// The role of a session's member (`None` for anonymous watchers).
     pub(super) fn role_of(&self, session: &Session) -> Option<Role> {
-        self.event.member(session.member).map(|m| m.role)
+        self.event().member(session.member).map(|m| m.role)
     }
 
     /// Re-sends help state after a change to `request` (or to a mentor).
@@ -46,7 +46,7 @@ impl Hub {
         }
         // Every waiting team's position may have moved; the changed
         // request's team hears about it even once it is closed.
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let mut teams: Vec<TeamId> = desk.open_queue().iter().map(|r| r.team).collect();
         if let Some(request) = changed.and_then(|id| desk.requests.get(&id)) {
             teams.push(request.team);
@@ -71,32 +71,32 @@ impl Hub {
         match self.role_of(session) {
             Some(Role::Mentor) => {
                 let profile = self
-                    .event
+                    .event()
                     .state()
                     .help
                     .mentors
                     .get(&member)
                     .cloned()
                     .unwrap_or_default();
-                let frame = encode(&ServerMsg::MentorProfile {
+                let frame = encoded(&ServerMsg::MentorProfile {
                     skills: profile.skills,
                     available: profile.available,
                 });
-                self.deliver("mentor_profile", frame, std::iter::once(session));
+                self.deliver(frame, std::iter::once(session));
                 self.send_mentor_queue(session);
             }
             Some(Role::Moderator) => self.send_moderator_help(session),
             _ => {
-                if let Some(team) = self.event.member(member).and_then(|m| m.team) {
+                if let Some(team) = self.event().member(member).and_then(|m| m.team) {
                     let frame = self.team_help_frame(team, None);
-                    self.deliver("help_status", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
             }
         }
     }
 
     fn send_mentor_queue(&self, session: &Session) {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let skills = desk
             .mentors
             .get(&session.member)
@@ -111,8 +111,7 @@ impl Hub {
             requests.insert(0, self.help_view(mine));
         }
         self.deliver(
-            "help_queue",
-            encode(&ServerMsg::HelpQueue { requests }),
+            encoded(&ServerMsg::HelpQueue { requests }),
             std::iter::once(session),
         );
         let stats = desk.stats();
@@ -120,28 +119,26 @@ impl Hub {
             .per_mentor
             .iter()
             .find(|m| m.mentor == session.member.0);
-        let frame = encode(&ServerMsg::MentorStats {
+        let frame = encoded(&ServerMsg::MentorStats {
             claimed: mine.map_or(0, |m| m.claimed),
             resolved: mine.map_or(0, |m| m.resolved),
             average_rating: mine.and_then(|m| m.average_rating),
         });
-        self.deliver("mentor_stats", frame, std::iter::once(session));
+        self.deliver(frame, std::iter::once(session));
     }
 
     fn send_moderator_help(&self, session: &Session) {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let mut active: Vec<&HelpRequest> =
             desk.requests.values().filter(|r| r.is_active()).collect();
         active.sort_by_key(|r| (r.state != HelpState::Open, r.asked_at, r.id));
         let requests = active.into_iter().map(|r| self.help_view(r)).collect();
         self.deliver(
-            "help_queue",
-            encode(&ServerMsg::HelpQueue { requests }),
+            encoded(&ServerMsg::HelpQueue { requests }),
             std::iter::once(session),
         );
         self.deliver(
-            "help_stats",
-            encode(&ServerMsg::HelpStats {
+            encoded(&ServerMsg::HelpStats {
                 stats: desk.stats(),
             }),
             std::iter::once(session),
@@ -149,15 +146,15 @@ impl Hub {
     }
 
     /// A team's request: its active one, else the `changed` one if it is theirs.
-    fn team_help_frame(&self, team: TeamId, changed: Option<u32>) -> crate::protocol::Frame {
-        let desk = &self.event.state().help;
+    fn team_help_frame(&self, team: TeamId, changed: Option<u32>) -> crate::protocol::Encoded {
+        let desk = &self.event().state().help;
         let request = desk.active_request_of(team).or_else(|| {
             changed
                 .and_then(|id| desk.requests.get(&id))
                 .filter(|r| r.team == team)
         });
         let position = request.and_then(|r| desk.position(r.id));
-        encode(&ServerMsg::HelpStatus {
+        encoded(&ServerMsg::HelpStatus {
             request: request.map(|r| self.help_view(r)),
             position,
             estimated_wait_ms: position.and_then(|p| desk.estimate_wait_ms(p)),
@@ -165,12 +162,11 @@ impl Hub {
     }
 
     fn send_team_help(&self, team: TeamId, changed: Option<u32>) {
-        let Some(found) = self.event.team(team) else {
+        let Some(found) = self.event().team(team) else {
             return;
         };
         let frame = self.team_help_frame(team, changed);
         self.deliver(
-            "help_status",
             frame,
             found.members.iter().filter_map(|m| self.session_of(*m)),
         );
@@ -178,18 +174,14 @@ impl Hub {
 
     /// Reminds every available mentor of a request waiting too long.
     pub(super) fn send_reminder(&self, request: u32) {
-        let desk = &self.event.state().help;
+        let desk = &self.event().state().help;
         let Some(found) = desk.requests.get(&request) else {
             return;
         };
-        let frame = encode(&ServerMsg::HelpReminder {
+        let frame = encoded(&ServerMsg::HelpReminder {
             request: self.help_view(found),
         });
         let available = |s: &&Session| desk.mentors.get(&s.member).is_some_and(|p| p.available);
-        self.deliver(
-            "help_reminder",
-            frame,
-            self.sessions.values().filter(available),
-        );
+        self.deliver(frame, self.sessions.values().filter(available));
     }
 }

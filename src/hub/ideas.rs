@@ -2,12 +2,12 @@
 //! on joining and on every change.
 
 use super::actor::{Hub, Session};
-use crate::protocol::{BoardView, Frame, IdeaView, ServerMsg, encode};
+use crate::protocol::{BoardView, Encoded, IdeaView, ServerMsg, encoded};
 
 impl Hub {
     /// The board, ranked.
-    fn ideas_frame(&self) -> Frame {
-        let board = &self.event.state().ideas;
+    fn ideas_frame(&self) -> Encoded {
+        let board = &self.event().state().ideas;
         let ideas = board
             .ranking()
             .into_iter()
@@ -21,7 +21,7 @@ impl Hub {
                 skills: idea.skills.clone(),
                 author: idea.author.0,
                 author_name: self
-                    .event
+                    .event()
                     .member(idea.author)
                     .map(|m| m.name.clone())
                     .unwrap_or_default(),
@@ -31,7 +31,7 @@ impl Hub {
                 posted_at: idea.posted_at,
             })
             .collect();
-        encode(&ServerMsg::Ideas {
+        encoded(&ServerMsg::Ideas {
             board: BoardView {
                 open: board.open,
                 supports_per_person: board.supports_per_person,
@@ -42,12 +42,12 @@ impl Hub {
 
     /// Sends everyone the board after a change.
     pub(super) fn push_ideas(&self) {
-        self.deliver("ideas", self.ideas_frame(), self.sessions.values());
+        self.deliver(self.ideas_frame(), self.sessions.values());
     }
 
     /// Sends a newly joined session the board.
     pub(super) fn send_ideas_on_join(&self, session: &Session) {
-        self.deliver("ideas", self.ideas_frame(), std::iter::once(session));
+        self.deliver(self.ideas_frame(), std::iter::once(session));
         self.send_projects_on_join(session);
     }
 }

@@ -7,59 +7,59 @@
 
 use super::actor::{Hub, Session};
 use crate::domain::{MemberId, Role};
-use crate::protocol::{Frame, JurorProgress, ServerMsg, encode};
+use crate::protocol::{Encoded, JurorProgress, ServerMsg, encoded};
 
 impl Hub {
     fn is_staff(&self, session: &Session) -> bool {
         matches!(self.role_of(session), Some(Role::Jury | Role::Moderator))
     }
 
-    pub(super) fn pitch_frame(&self) -> Frame {
-        let show = &self.event.state().show;
-        encode(&ServerMsg::Pitch {
+    pub(super) fn pitch_frame(&self) -> Encoded {
+        let show = &self.event().state().show;
+        encoded(&ServerMsg::Pitch {
             order: show.order.iter().map(|t| t.0).collect(),
             timer: show.view(self.now()),
         })
     }
 
-    pub(super) fn stage_frame(&self, team: Option<crate::domain::TeamId>) -> Frame {
+    pub(super) fn stage_frame(&self, team: Option<crate::domain::TeamId>) -> Encoded {
         let team_name = team
-            .and_then(|t| self.event.team(t))
+            .and_then(|t| self.event().team(t))
             .map(|t| t.name.clone());
-        encode(&ServerMsg::OnStage {
+        encoded(&ServerMsg::OnStage {
             team: team.map(|t| t.0),
             team_name,
         })
     }
 
-    fn public_board_frame(&self) -> Frame {
-        let teams = self.event.team_ids();
+    fn public_board_frame(&self) -> Encoded {
+        let teams = self.event().team_ids();
         let board = self
-            .event
+            .event()
             .state()
             .leaderboard
-            .public_view(&self.event.standings(&teams));
-        encode(&ServerMsg::Leaderboard { board })
+            .public_view(&self.event().standings(&teams));
+        encoded(&ServerMsg::Leaderboard { board })
     }
 
-    fn staff_board_frame(&self) -> Frame {
-        let teams = self.event.team_ids();
+    fn staff_board_frame(&self) -> Encoded {
+        let teams = self.event().team_ids();
         let board = self
-            .event
+            .event()
             .state()
             .leaderboard
-            .staff_view(&self.event.standings(&teams));
-        encode(&ServerMsg::StaffLeaderboard { board })
+            .staff_view(&self.event().standings(&teams));
+        encoded(&ServerMsg::StaffLeaderboard { board })
     }
 
-    fn votes_frame(&self, with_counts: bool) -> Frame {
-        let votes = &self.event.state().votes;
+    fn votes_frame(&self, with_counts: bool) -> Encoded {
+        let votes = &self.event().state().votes;
         let counts = if with_counts || votes.show_counts {
             Some(votes.counts().into_iter().map(|(t, n)| (t.0, n)).collect())
         } else {
             None
         };
-        encode(&ServerMsg::Votes {
+        encoded(&ServerMsg::Votes {
             open: votes.open,
             per_voter: votes.per_voter,
             show_counts: votes.show_counts,
@@ -67,24 +67,24 @@ impl Hub {
         })
     }
 
-    fn my_votes_frame(&self, voter: MemberId) -> Frame {
-        let votes = &self.event.state().votes;
+    fn my_votes_frame(&self, voter: MemberId) -> Encoded {
+        let votes = &self.event().state().votes;
         let ballot = votes.ballot(voter).iter().map(|t| t.0).collect();
-        encode(&ServerMsg::MyVotes {
+        encoded(&ServerMsg::MyVotes {
             ballot,
             votes_left: votes.votes_left(voter),
         })
     }
 
-    fn jury_sheet_frame(&self, juror: MemberId) -> Frame {
-        let jury = &self.event.state().jury;
-        let teams = self.event.team_ids();
+    fn jury_sheet_frame(&self, juror: MemberId) -> Encoded {
+        let jury = &self.event().state().jury;
+        let teams = self.event().team_ids();
         let scores = jury
             .scores
             .get(&juror)
             .map(|sheets| sheets.iter().map(|(t, s)| (t.0, s)).collect())
             .unwrap_or_default();
-        encode(&ServerMsg::JurySheet {
+        encoded(&ServerMsg::JurySheet {
             rubric: &jury.rubric,
             judging_open: jury.judging_open,
             published: jury.published,
@@ -93,11 +93,11 @@ impl Hub {
         })
     }
 
-    fn jury_status_frame(&self) -> Frame {
-        let jury = &self.event.state().jury;
-        let teams = self.event.team_ids();
+    fn jury_status_frame(&self) -> Encoded {
+        let jury = &self.event().state().jury;
+        let teams = self.event().team_ids();
         let jurors = self
-            .event
+            .event()
             .state()
             .members
             .values()
@@ -112,7 +112,7 @@ impl Hub {
                 }
             })
             .collect();
-        encode(&ServerMsg::JuryStatus {
+        encoded(&ServerMsg::JuryStatus {
             rubric: &jury.rubric,
             judging_open: jury.judging_open,
             published: jury.published,
@@ -120,9 +120,9 @@ impl Hub {
         })
     }
 
-    fn awards_frame(&self) -> Frame {
-        encode(&ServerMsg::Awards {
-            awards: &self.event.state().awards.awards,
+    fn awards_frame(&self) -> Encoded {
+        encoded(&ServerMsg::Awards {
+            awards: &self.event().state().awards.awards,
         })
     }
 
@@ -132,53 +132,41 @@ impl Hub {
     }
 
     pub(super) fn push_pitch(&self) {
-        self.deliver("pitch", self.pitch_frame(), self.everyone());
+        self.deliver(self.pitch_frame(), self.everyone());
     }
 
     pub(super) fn push_stage(&self, team: Option<crate::domain::TeamId>) {
-        self.deliver("on_stage", self.stage_frame(team), self.everyone());
+        self.deliver(self.stage_frame(team), self.everyone());
     }
 
     /// Leaderboard after a change: the public view to everyone but staff,
     /// the full view to staff.
-    pub(super) fn push_leaderboard(&self) {
+    pub(super) fn push_leaderboard(&mut self) {
         let public = self.public_board_frame();
         // Most changes (a score while hidden or frozen) leave the public view
         // as it was: then thousands of screens need nothing.
         let unchanged = self
             .last_public_board
-            .borrow()
             .as_ref()
-            .is_some_and(|last| last.as_str() == public.as_str());
+            .is_some_and(|last| last.frame.as_str() == public.frame.as_str());
         if !unchanged {
-            self.last_public_board.replace(Some(public.clone()));
-            self.deliver(
-                "leaderboard",
-                public,
-                self.everyone().filter(|s| !self.is_staff(s)),
-            );
+            self.last_public_board = Some(public.clone());
+            self.deliver(public, self.everyone().filter(|s| !self.is_staff(s)));
         }
         let staff = self.staff_board_frame();
-        self.deliver(
-            "staff_leaderboard",
-            staff,
-            self.sessions.values().filter(|s| self.is_staff(s)),
-        );
+        self.deliver(staff, self.sessions.values().filter(|s| self.is_staff(s)));
     }
 
     pub(super) fn push_jury(&self) {
         for session in self.sessions.values() {
             match self.role_of(session) {
                 Some(Role::Jury) => self.deliver(
-                    "jury_sheet",
                     self.jury_sheet_frame(session.member),
                     std::iter::once(session),
                 ),
-                Some(Role::Moderator) => self.deliver(
-                    "jury_status",
-                    self.jury_status_frame(),
-                    std::iter::once(session),
-                ),
+                Some(Role::Moderator) => {
+                    self.deliver(self.jury_status_frame(), std::iter::once(session))
+                }
                 _ => {}
             }
         }
@@ -187,18 +175,15 @@ impl Hub {
     pub(super) fn push_votes(&self, voter: Option<MemberId>) {
         let moderator = |s: &&Session| self.role_of(s) == Some(Role::Moderator);
         self.deliver(
-            "votes",
             self.votes_frame(false),
             self.everyone().filter(|s| !moderator(s)),
         );
         self.deliver(
-            "votes",
             self.votes_frame(true),
             self.sessions.values().filter(moderator),
         );
         if let Some(session) = voter.and_then(|v| self.session_of(v)) {
             self.deliver(
-                "my_votes",
                 self.my_votes_frame(session.member),
                 std::iter::once(session),
             );
@@ -207,7 +192,6 @@ impl Hub {
 
     pub(super) fn push_awards(&self) {
         self.deliver(
-            "awards",
             self.awards_frame(),
             self.sessions.values().filter(|s| self.is_staff(s)),
         );
@@ -216,28 +200,20 @@ impl Hub {
     /// What a newly joined member (or watcher) should know of the session.
     pub(super) fn send_judging_on_join(&self, session: &Session) {
         let one = || std::iter::once(session);
-        self.deliver("pitch", self.pitch_frame(), one());
+        self.deliver(self.pitch_frame(), one());
         let role = self.role_of(session);
         let staff = matches!(role, Some(Role::Jury | Role::Moderator));
         if staff {
-            self.deliver("staff_leaderboard", self.staff_board_frame(), one());
-            self.deliver("awards", self.awards_frame(), one());
+            self.deliver(self.staff_board_frame(), one());
+            self.deliver(self.awards_frame(), one());
         } else {
-            self.deliver("leaderboard", self.public_board_frame(), one());
+            self.deliver(self.public_board_frame(), one());
         }
-        self.deliver(
-            "votes",
-            self.votes_frame(role == Some(Role::Moderator)),
-            one(),
-        );
+        self.deliver(self.votes_frame(role == Some(Role::Moderator)), one());
         match role {
-            Some(Role::Jury) => {
-                self.deliver("jury_sheet", self.jury_sheet_frame(session.member), one())
-            }
-            Some(Role::Moderator) => self.deliver("jury_status", self.jury_status_frame(), one()),
-            Some(Role::Participant) => {
-                self.deliver("my_votes", self.my_votes_frame(session.member), one())
-            }
+            Some(Role::Jury) => self.deliver(self.jury_sheet_frame(session.member), one()),
+            Some(Role::Moderator) => self.deliver(self.jury_status_frame(), one()),
+            Some(Role::Participant) => self.deliver(self.my_votes_frame(session.member), one()),
             _ => {}
         }
     }

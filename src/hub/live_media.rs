@@ -20,7 +20,7 @@ use super::session::ConnId;
 use crate::domain::Millis;
 use crate::media::nodes::NodeIndex;
 use crate::media::{MediaCommand, MediaEvent, PeerId};
-use crate::protocol::{ClientMsg, ErrorCode, MediaTrackView, ServerMsg, encode};
+use crate::protocol::{ClientMsg, ErrorCode, MediaTrackView, ServerMsg, encoded};
 use crate::venue::{RoomIdx, RoomKind, Venue};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
@@ -129,10 +129,9 @@ impl Hub {
             ClientMsg::MediaIceServers => self.live_ice_servers(conn),
             other => return Some(other),
         };
-        if let (Some(watcher), Some((kind, frame))) =
-            (self.watchers.get(&conn), reply_frame(rid, outcome))
+        if let (Some(watcher), Some(frame)) = (self.watchers.get(&conn), reply_frame(rid, outcome))
         {
-            self.deliver(kind, frame, std::iter::once(watcher));
+            self.deliver(frame, std::iter::once(watcher));
         }
         None
     }
@@ -170,10 +169,10 @@ impl Hub {
                 ),
             ));
         }
-        let Some(room) = stage_room(self.event.venue()) else {
+        let Some(room) = stage_room(self.event().venue()) else {
             return Err(refused("no_stage", "this venue has no amphitheatre"));
         };
-        let node = media.for_room(&self.event.venue().room(room).id);
+        let node = media.for_room(&self.event().venue().room(room).id);
         self.media.live.last_offer.insert(conn, now);
         if !has {
             self.metrics.media.live_viewers.fetch_add(1, Relaxed);
@@ -213,9 +212,9 @@ impl Hub {
             }
             None => Vec::new(),
         };
-        let frame = encode(&ServerMsg::MediaIceServers { ice_servers });
+        let frame = encoded(&ServerMsg::MediaIceServers { ice_servers });
         if let Some(watcher) = self.watchers.get(&conn) {
-            self.deliver("media_ice_servers", frame, std::iter::once(watcher));
+            self.deliver(frame, std::iter::once(watcher));
         }
         Ok(())
     }
@@ -258,7 +257,7 @@ impl Hub {
         node: NodeIndex,
         mut peers: Vec<PeerId>,
     ) -> Vec<PeerId> {
-        if self.media.live.peers.is_empty() || stage_room(self.event.venue()) != Some(room) {
+        if self.media.live.peers.is_empty() || stage_room(self.event().venue()) != Some(room) {
             return peers;
         }
         let mut watchers: Vec<PeerId> = self
@@ -287,8 +286,8 @@ impl Hub {
         if !self.media.live.peers.contains_key(&conn) {
             return Some(event);
         }
-        let (kind, msg) = match event {
-            MediaEvent::Answer { sdp, .. } => ("media_answer", ServerMsg::MediaAnswer { sdp }),
+        let msg = match event {
+            MediaEvent::Answer { sdp, .. } => ServerMsg::MediaAnswer { sdp },
             MediaEvent::Offer { sdp, tracks, .. } => {
                 let tracks = tracks
                     .into_iter()
@@ -301,32 +300,26 @@ impl Hub {
                         })
                     })
                     .collect();
-                ("media_offer", ServerMsg::MediaOffer { sdp, tracks })
+                ServerMsg::MediaOffer { sdp, tracks }
             }
-            MediaEvent::Refused { error, .. } => (
-                "error",
-                ServerMsg::Error {
-                    rid: None,
-                    code: ErrorCode::Refused(error.code()),
-                    message: error.to_string(),
-                },
-            ),
+            MediaEvent::Refused { error, .. } => ServerMsg::Error {
+                rid: None,
+                code: ErrorCode::Refused(error.code()),
+                message: error.to_string(),
+            },
             MediaEvent::Connected { .. } => return None,
             MediaEvent::Closed { reason, .. } => {
                 self.media.live.peers.remove(&conn);
                 self.media.mark_dirty();
                 self.metrics.media.live_viewers.fetch_sub(1, Relaxed);
-                (
-                    "media_closed",
-                    ServerMsg::MediaClosed {
-                        reason,
-                        rejoin: false,
-                    },
-                )
+                ServerMsg::MediaClosed {
+                    reason,
+                    rejoin: false,
+                }
             }
         };
         if let Some(watcher) = self.watchers.get(&conn) {
-            self.deliver(kind, encode(&msg), std::iter::once(watcher));
+            self.deliver(encoded(&msg), std::iter::once(watcher));
         }
         None
     }

@@ -15,7 +15,7 @@ use crate::domain::{MemberId, Millis, Role};
 use crate::media::nodes::{MediaNodes, NodeIndex};
 use crate::media::{ConversationId, EventSink, MediaCommand, MediaEvent, PeerId};
 use crate::protocol::ErrorCode;
-use crate::protocol::{ClientMsg, ConversationView, MediaTrackView, ServerMsg, encode};
+use crate::protocol::{ClientMsg, ConversationView, MediaTrackView, ServerMsg, encoded};
 use crate::venue::RoomKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -124,7 +124,7 @@ impl Hub {
             ));
         };
         let role = self
-            .event
+            .event()
             .member(member)
             .map_or(Role::Spectator, |m| m.role);
         // Talking goes with standing on the map; muting others is moderation.
@@ -137,7 +137,7 @@ impl Hub {
         let peer = peer_of(conn);
         match msg {
             ClientMsg::MediaOffer { sdp } => {
-                if self.event.presence().get(member).is_none() {
+                if self.event().presence().get(member).is_none() {
                     return Err(crate::domain::DomainError::NoAvatar.into());
                 }
                 check_sdp(&sdp)?;
@@ -197,7 +197,7 @@ impl Hub {
                 muted,
             } => {
                 let target = MemberId(target);
-                if self.event.member(target).is_none() {
+                if self.event().member(target).is_none() {
                     return Err(crate::domain::DomainError::UnknownMember(target.0).into());
                 }
                 let changed = if muted {
@@ -214,11 +214,11 @@ impl Hub {
                             });
                         }
                     }
-                    let frame = encode(&ServerMsg::MediaMuted {
+                    let frame = encoded(&ServerMsg::MediaMuted {
                         member: target.0,
                         muted,
                     });
-                    self.deliver("media_muted", frame, self.sessions.values());
+                    self.deliver(frame, self.sessions.values());
                 }
                 Ok(())
             }
@@ -231,9 +231,9 @@ impl Hub {
                     }
                     None => Vec::new(),
                 };
-                let frame = encode(&ServerMsg::MediaIceServers { ice_servers });
+                let frame = encoded(&ServerMsg::MediaIceServers { ice_servers });
                 if let Some(session) = self.sessions.get(&conn) {
-                    self.deliver("media_ice_servers", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
                 Ok(())
             }
@@ -243,8 +243,8 @@ impl Hub {
 
     /// The media server of the room `member` stands in.
     fn node_for_member(&self, media: &MediaNodes, member: MemberId) -> NodeIndex {
-        match self.event.presence().get(member) {
-            Some(avatar) => media.for_room(&self.event.venue().room(avatar.room).id),
+        match self.event().presence().get(member) {
+            Some(avatar) => media.for_room(&self.event().venue().room(avatar.room).id),
             None => 0,
         }
     }
@@ -302,7 +302,7 @@ impl Hub {
             return;
         }
         let msg = match event {
-            MediaEvent::Answer { sdp, .. } => ("media_answer", ServerMsg::MediaAnswer { sdp }),
+            MediaEvent::Answer { sdp, .. } => ServerMsg::MediaAnswer { sdp },
             MediaEvent::Offer { sdp, tracks, .. } => {
                 let tracks = tracks
                     .into_iter()
@@ -315,33 +315,27 @@ impl Hub {
                         })
                     })
                     .collect();
-                ("media_offer", ServerMsg::MediaOffer { sdp, tracks })
+                ServerMsg::MediaOffer { sdp, tracks }
             }
-            MediaEvent::Refused { error, .. } => (
-                "error",
-                ServerMsg::Error {
-                    rid: None,
-                    code: ErrorCode::Refused(error.code()),
-                    message: error.to_string(),
-                },
-            ),
+            MediaEvent::Refused { error, .. } => ServerMsg::Error {
+                rid: None,
+                code: ErrorCode::Refused(error.code()),
+                message: error.to_string(),
+            },
             MediaEvent::Connected { .. } => return,
             MediaEvent::Closed { reason, .. } => {
                 self.media.peers.remove(&conn);
                 self.media.told.remove(&conn);
                 self.media.node_of.remove(&conn);
                 self.media.dirty = true;
-                (
-                    "media_closed",
-                    ServerMsg::MediaClosed {
-                        reason,
-                        rejoin: false,
-                    },
-                )
+                ServerMsg::MediaClosed {
+                    reason,
+                    rejoin: false,
+                }
             }
         };
         if let Some(session) = self.sessions.get(&conn) {
-            self.deliver(msg.0, encode(&msg.1), std::iter::once(session));
+            self.deliver(encoded(&msg), std::iter::once(session));
         }
     }
 
@@ -360,7 +354,7 @@ impl Hub {
         }
         self.media.last_update = now;
         self.media.dirty = false;
-        let venue = self.event.venue().clone();
+        let venue = self.event().venue().clone();
         let mut conns_of: BTreeMap<MemberId, Vec<ConnId>> = BTreeMap::new();
         for conn in self.media.peers.keys() {
             if let Some(session) = self.sessions.get(conn) {
@@ -370,7 +364,7 @@ impl Hub {
         let placed: Vec<Placed> = conns_of
             .keys()
             .filter_map(|member| {
-                let avatar = self.event.presence().get(*member)?;
+                let avatar = self.event().presence().get(*member)?;
                 if avatar.disconnected_at.is_some() {
                     return None;
                 }
@@ -470,15 +464,15 @@ impl Hub {
                     return false;
                 }
                 let role = self
-                    .event
+                    .event()
                     .member(member)
                     .map_or(Role::Spectator, |m| m.role);
                 let heard = role == Role::Moderator || self.floor_speaker(member, role);
                 let on_stage = self
-                    .event
+                    .event()
                     .presence()
                     .get(member)
-                    .is_some_and(|a| self.event.on_stage(a));
+                    .is_some_and(|a| self.event().on_stage(a));
                 heard || on_stage
             })
             .copied()
@@ -497,12 +491,12 @@ impl Hub {
         // The server asked for this offer: the flood limit does not apply.
         self.media.last_offer.remove(&conn);
         self.media.dirty = true;
-        let frame = encode(&ServerMsg::MediaClosed {
+        let frame = encoded(&ServerMsg::MediaClosed {
             reason: "your conversation is on another media server".into(),
             rejoin: true,
         });
         if let Some(session) = self.sessions.get(&conn) {
-            self.deliver("media_closed", frame, std::iter::once(session));
+            self.deliver(frame, std::iter::once(session));
         }
     }
 
@@ -515,7 +509,7 @@ impl Hub {
 
     /// Tells each connection with media its conversation, when it changed.
     fn tell_conversations(&mut self, conns_of: &BTreeMap<MemberId, Vec<ConnId>>) {
-        let venue = self.event.venue().clone();
+        let venue = self.event().venue().clone();
         for (member, conns) in conns_of {
             let key = self.media.conversations.of(*member);
             let members = key
@@ -536,9 +530,9 @@ impl Hub {
                         members: now.1.iter().map(|m| m.0).collect(),
                     }
                 });
-                let frame = encode(&ServerMsg::MediaConversation { conversation, full });
+                let frame = encoded(&ServerMsg::MediaConversation { conversation, full });
                 if let Some(session) = self.sessions.get(conn) {
-                    self.deliver("media_conversation", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
                 self.media.told.insert(*conn, now.clone());
             }

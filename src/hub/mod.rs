@@ -8,6 +8,8 @@
 //! interest, each batch encoded once for all readers of the same area.
 //!
 //! - [`actor`]: the run loop and request handling.
+//! - [`durable`]: the event, its journal and snapshots, and the commands
+//!   waiting for their records ([`Durable`], start-up's too).
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
@@ -31,6 +33,7 @@
 //!   [`privacy`]: a person's data and erasure, the retention purge.
 
 mod actor;
+mod durable;
 mod export;
 mod floor;
 mod hello;
@@ -63,6 +66,7 @@ mod watch;
 mod fuzz_tests;
 
 pub use actor::{HubSettings, spawn};
+pub use durable::{ApplyError, Durable};
 pub use export::{ExportFormat, ExportReply};
 pub use projects::{file_url, project_view};
 pub use registry::Registry;
@@ -107,9 +111,9 @@ impl actor::Hub {
         permission: crate::domain::permissions::Permission,
     ) -> Result<MemberId, Refusal> {
         let member = self
-            .event
+            .event()
             .member_by_session(&crate::secret::hash_token(session_token))
-            .and_then(|id| self.event.member(id))
+            .and_then(|id| self.event().member(id))
             .ok_or_else(|| Refusal {
                 code: ErrorCode::Unauthorized,
                 message: "a moderator's session token of this event is required".into(),

@@ -2,13 +2,13 @@
 //! telling everyone a message was deleted, and the moderators' views of
 //! invites and the audit log.
 
-use super::actor::{AfterCommit, Hub, Pending, Session};
+use super::actor::{AfterCommit, Hub, Session};
 use super::session::ConnId;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::{Command, Effect, MemberId, Millis, Role, TeamId};
 use crate::protocol::ErrorCode;
-use crate::protocol::{CloseCode, InviteView, ServerMsg, encode};
+use crate::protocol::{CloseCode, InviteView, ServerMsg, encoded};
 use crate::secret::{hash_token, new_token};
 
 /// A new invite as a client asks for it.
@@ -30,7 +30,7 @@ pub(super) enum InviteSource {
 impl Hub {
     fn moderators(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values().filter(|s| {
-            self.event
+            self.event()
                 .member(s.member)
                 .is_some_and(|m| m.role == Role::Moderator)
         })
@@ -50,36 +50,32 @@ impl Hub {
         }
     }
 
-    fn invites_frame(&self) -> crate::protocol::Frame {
+    fn invites_frame(&self) -> crate::protocol::Encoded {
         let invites = self
-            .event
+            .event()
             .state()
             .invites
             .iter()
             .map(Self::invite_view)
             .collect();
-        encode(&ServerMsg::Invites { invites })
+        encoded(&ServerMsg::Invites { invites })
     }
 
     /// Routes a moderation effect (others are routed in `routing`).
     pub(super) fn route_moderation(&self, effect: &Effect) {
         match effect {
             Effect::AuditChanged => {
-                if let Some(entry) = self.event.state().audit.last() {
-                    self.deliver(
-                        "audit_entry",
-                        encode(&ServerMsg::AuditEntry { entry }),
-                        self.moderators(),
-                    );
+                if let Some(entry) = self.event().state().audit.last() {
+                    self.deliver(encoded(&ServerMsg::AuditEntry { entry }), self.moderators());
                 }
             }
             Effect::MuteChanged { member, muted } => {
-                let frame = encode(&ServerMsg::MuteChanged {
+                let frame = encoded(&ServerMsg::MuteChanged {
                     id: member.0,
                     muted: *muted,
                 });
                 let target = self.session_of(*member);
-                self.deliver("mute_changed", frame, self.moderators().chain(target));
+                self.deliver(frame, self.moderators().chain(target));
             }
             Effect::Kicked { member } => {
                 self.close_member(*member, CloseCode::Kicked, "kicked by the moderator")
@@ -88,13 +84,10 @@ impl Hub {
                 self.close_member(*member, CloseCode::Banned, "banned by the moderator")
             }
             Effect::ChatDeleted { seq } => self.deliver(
-                "chat_deleted",
-                encode(&ServerMsg::ChatDeleted { seq: *seq }),
+                encoded(&ServerMsg::ChatDeleted { seq: *seq }),
                 self.everyone(),
             ),
-            Effect::InvitesChanged => {
-                self.deliver("invites", self.invites_frame(), self.moderators())
-            }
+            Effect::InvitesChanged => self.deliver(self.invites_frame(), self.moderators()),
             _ => {}
         }
     }
@@ -133,23 +126,16 @@ impl Hub {
         });
         match self.apply_durable(Some(actor), command, now) {
             Ok((seq, effects)) => {
-                let Some(invite) = self.event.state().invites.last() else {
+                let Some(invite) = self.event().state().invites.last() else {
                     return;
                 };
-                let frame = encode(&ServerMsg::InviteCreated {
+                let reply = encoded(&ServerMsg::InviteCreated {
                     rid,
                     invite: Self::invite_view(invite),
                     token,
                 });
-                self.pending.push_back(Pending {
-                    seq,
-                    effects,
-                    then: AfterCommit::Reply {
-                        conn,
-                        kind: "invite_created",
-                        frame,
-                    },
-                });
+                self.durable
+                    .hold(seq, effects, AfterCommit::Reply { conn, reply });
             }
             Err(refusal) => self.reply(conn, rid, Err(refusal)),
         }
@@ -162,7 +148,7 @@ impl Hub {
         member: MemberId,
         audit: bool,
     ) -> Result<(), (ErrorCode, String)> {
-        let role = self.event.member(member).map(|m| m.role);
+        let role = self.event().member(member).map(|m| m.role);
         crate::domain::permissions::check(
             role.unwrap_or(Role::Spectator),
             crate::domain::permissions::Permission::Moderate,
@@ -171,12 +157,12 @@ impl Hub {
             return Ok(());
         };
         if audit {
-            let frame = encode(&ServerMsg::AuditLog {
-                entries: &self.event.state().audit,
+            let frame = encoded(&ServerMsg::AuditLog {
+                entries: &self.event().state().audit,
             });
-            self.deliver("audit_log", frame, std::iter::once(session));
+            self.deliver(frame, std::iter::once(session));
         } else {
-            self.deliver("invites", self.invites_frame(), std::iter::once(session));
+            self.deliver(self.invites_frame(), std::iter::once(session));
         }
         Ok(())
     }

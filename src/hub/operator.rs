@@ -3,7 +3,7 @@
 //! lifecycle phase, journaled like every other durable command.
 
 use super::Refusal;
-use super::actor::{AfterCommit, Hub, Pending};
+use super::actor::{AfterCommit, Hub};
 use crate::domain::settings::EventTemplate;
 use crate::domain::{Command, EventPhase, EventSettings, MemberId};
 use crate::protocol::ErrorCode;
@@ -74,11 +74,10 @@ impl Hub {
                 }
                 let now = self.now();
                 match self.apply_durable(actor, command, now) {
-                    Ok((seq, effects)) => self.pending.push_back(Pending {
-                        seq,
-                        effects,
-                        then: AfterCommit::Operator { reply },
-                    }),
+                    Ok((seq, effects)) => {
+                        self.durable
+                            .hold(seq, effects, AfterCommit::Operator { reply })
+                    }
                     Err((code, message)) => {
                         let _ = reply.send(Err(Refusal { code, message }));
                     }
@@ -97,7 +96,7 @@ impl Hub {
 
     /// The event's description, as it is now.
     pub(super) fn info(&self) -> EventInfo {
-        let state = self.event.state();
+        let state = self.event().state();
         EventInfo {
             id: state.id.clone(),
             title: state.title.clone(),

@@ -3,7 +3,7 @@
 //! event, run by the hub itself once the period is over (docs/privacy.md).
 
 use super::Refusal;
-use super::actor::{AfterCommit, Hub, Pending};
+use super::actor::{AfterCommit, Hub};
 use crate::domain::Command;
 use crate::domain::privacy::{PrivacyCommand, pseudonym};
 use crate::protocol::ErrorCode;
@@ -24,7 +24,7 @@ pub type PrivacyReply = oneshot::Sender<Result<Value, Refusal>>;
 
 impl Hub {
     pub(super) fn privacy(&mut self, session: &str, op: PrivacyOp, reply: PrivacyReply) {
-        let Some(member) = self.event.member_by_session(&hash_token(session)) else {
+        let Some(member) = self.event().member_by_session(&hash_token(session)) else {
             let _ = reply.send(Err(Refusal {
                 code: ErrorCode::Unauthorized,
                 message: "your session token of this event is required".into(),
@@ -34,7 +34,7 @@ impl Hub {
         match op {
             PrivacyOp::Download => {
                 let data = self
-                    .event
+                    .event()
                     .personal_data(member)
                     .map(|d| serde_json::to_value(d).unwrap_or(Value::Null))
                     .unwrap_or(Value::Null);
@@ -44,14 +44,14 @@ impl Hub {
                 let command = Command::Privacy(PrivacyCommand::Forget { member });
                 let now = self.now();
                 match self.apply_durable(Some(member), command, now) {
-                    Ok((seq, effects)) => self.pending.push_back(Pending {
+                    Ok((seq, effects)) => self.durable.hold(
                         seq,
                         effects,
-                        then: AfterCommit::Privacy {
+                        AfterCommit::Privacy {
                             reply,
                             answer: json!({ "deleted": true, "now_shown_as": pseudonym(member) }),
                         },
-                    }),
+                    ),
                     Err((code, message)) => {
                         let _ = reply.send(Err(Refusal { code, message }));
                     }
@@ -64,18 +64,14 @@ impl Hub {
     /// is over (checked on the snapshot timer; journaled like any change).
     pub(super) fn purge_if_due(&mut self) {
         let now = self.now();
-        if !self.event.purge_due(now) {
+        if !self.event().purge_due(now) {
             return;
         }
         let command = Command::Privacy(PrivacyCommand::Purge);
         match self.apply_durable(None, command, now) {
             Ok((seq, effects)) => {
                 tracing::info!("retention period over: personal data erased");
-                self.pending.push_back(Pending {
-                    seq,
-                    effects,
-                    then: AfterCommit::Nothing,
-                });
+                self.durable.hold(seq, effects, AfterCommit::Nothing);
             }
             Err((_, message)) => tracing::warn!(%message, "retention purge refused"),
         }

@@ -4,7 +4,7 @@
 use super::actor::{Hub, Session};
 use crate::domain::projects::{ProjectPage, StoredFile, licence};
 use crate::domain::{Role, TeamId};
-use crate::protocol::{FileView, Frame, ProjectView, ServerMsg, encode};
+use crate::protocol::{Encoded, FileView, ProjectView, ServerMsg, encoded};
 
 /// Where a stored file is served.
 pub fn file_url(event: &str, file: &StoredFile) -> String {
@@ -44,16 +44,20 @@ pub fn project_view(event: &str, team: TeamId, team_name: &str, page: &ProjectPa
 impl Hub {
     /// The public gallery now.
     pub(super) fn gallery(&self) -> crate::domain::gallery::Gallery {
-        let id = &self.event.state().id;
-        self.event.gallery(self.now(), |f| file_url(id, f))
+        let id = &self.event().state().id;
+        self.event().gallery(self.now(), |f| file_url(id, f))
     }
 
-    fn project_frame(&self, team: TeamId) -> Option<Frame> {
-        let state = self.event.state();
+    fn project_frame(&self, team: TeamId) -> Option<Encoded> {
+        let state = self.event().state();
         let page = state.projects.pages.get(&team)?;
-        let name = self.event.team(team).map(|t| t.name.as_str()).unwrap_or("");
+        let name = self
+            .event()
+            .team(team)
+            .map(|t| t.name.as_str())
+            .unwrap_or("");
         let project = project_view(&state.id, team, name, page);
-        Some(encode(&ServerMsg::Project { project }))
+        Some(encoded(&ServerMsg::Project { project }))
     }
 
     fn reads_every_project(&self, session: &Session) -> bool {
@@ -66,7 +70,7 @@ impl Hub {
             return;
         };
         let members = self
-            .event
+            .event()
             .team(team)
             .map(|t| t.members.clone())
             .unwrap_or_default();
@@ -74,40 +78,42 @@ impl Hub {
             .sessions
             .values()
             .filter(|s| members.contains(&s.member) || self.reads_every_project(s));
-        self.deliver("project", frame, recipients);
+        self.deliver(frame, recipients);
     }
 
     /// Sends one session its team's page (someone who just joined a team).
     pub(super) fn send_project_to(&self, session: &Session, team: TeamId) {
         if let Some(frame) = self.project_frame(team) {
-            self.deliver("project", frame, std::iter::once(session));
+            self.deliver(frame, std::iter::once(session));
         }
     }
 
-    fn submission_frame(&self) -> Frame {
-        encode(&ServerMsg::Submission {
-            deadline: self.event.submission_deadline(),
+    fn submission_frame(&self) -> Encoded {
+        encoded(&ServerMsg::Submission {
+            deadline: self.event().submission_deadline(),
         })
     }
 
     /// Tells everyone the deadline changed.
     pub(super) fn push_submission(&self) {
-        self.deliver(
-            "submission",
-            self.submission_frame(),
-            self.sessions.values(),
-        );
+        self.deliver(self.submission_frame(), self.sessions.values());
     }
 
     /// What a newly joined session should see of the projects: the deadline,
     /// and the pages it may read.
     pub(super) fn send_projects_on_join(&self, session: &Session) {
         let one = || std::iter::once(session);
-        self.deliver("submission", self.submission_frame(), one());
+        self.deliver(self.submission_frame(), one());
         let teams: Vec<TeamId> = if self.reads_every_project(session) {
-            self.event.state().projects.pages.keys().copied().collect()
+            self.event()
+                .state()
+                .projects
+                .pages
+                .keys()
+                .copied()
+                .collect()
         } else {
-            self.event
+            self.event()
                 .member(session.member)
                 .and_then(|m| m.team)
                 .into_iter()
@@ -115,7 +121,7 @@ impl Hub {
         };
         for team in teams {
             if let Some(frame) = self.project_frame(team) {
-                self.deliver("project", frame, one());
+                self.deliver(frame, one());
             }
         }
     }

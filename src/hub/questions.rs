@@ -6,7 +6,7 @@ use super::actor::{Hub, Session};
 use crate::domain::permissions::{Permission, check};
 use crate::domain::questions::QuestionCommand;
 use crate::domain::{Command, DomainError, MemberId, Role};
-use crate::protocol::{Frame, QuestionView, ServerMsg, encode};
+use crate::protocol::{Encoded, QuestionView, ServerMsg, encoded};
 
 impl Hub {
     /// The durable command for `member` asking `text`: the role first, then
@@ -17,12 +17,12 @@ impl Hub {
         text: String,
     ) -> Result<Command, DomainError> {
         let role = self
-            .event
+            .event()
             .member(member)
             .map_or(Role::Spectator, |m| m.role);
         check(role, Permission::AskQuestions)?;
         let team = self
-            .event
+            .event()
             .state()
             .show
             .current_team()
@@ -30,8 +30,8 @@ impl Hub {
         Ok(Command::Question(QuestionCommand::Ask { team, text }))
     }
 
-    fn questions_frame(&self) -> Frame {
-        let board = &self.event.state().questions;
+    fn questions_frame(&self) -> Encoded {
+        let board = &self.event().state().questions;
         let questions = board
             .ranking()
             .into_iter()
@@ -45,7 +45,7 @@ impl Hub {
                 asked_at: q.asked_at,
             })
             .collect();
-        encode(&ServerMsg::Questions {
+        encoded(&ServerMsg::Questions {
             picked: board.picked,
             questions,
         })
@@ -54,7 +54,6 @@ impl Hub {
     /// Sends everyone (members and watchers) the questions after a change.
     pub(super) fn push_questions(&self) {
         self.deliver(
-            "questions",
             self.questions_frame(),
             self.sessions.values().chain(self.watchers.values()),
         );
@@ -62,10 +61,6 @@ impl Hub {
 
     /// Sends a newly joined session (member or watcher) the questions.
     pub(super) fn send_questions_on_join(&self, session: &Session) {
-        self.deliver(
-            "questions",
-            self.questions_frame(),
-            std::iter::once(session),
-        );
+        self.deliver(self.questions_frame(), std::iter::once(session));
     }
 }

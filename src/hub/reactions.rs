@@ -7,7 +7,7 @@ use super::actor::Hub;
 use super::session::ConnId;
 use crate::domain::DomainError;
 use crate::domain::reactions::Reaction;
-use crate::protocol::{ErrorCode, ServerMsg, encode};
+use crate::protocol::{ErrorCode, ServerMsg, encoded};
 
 impl Hub {
     /// A reaction from `conn`. Refused (typed) when nobody is on stage;
@@ -22,7 +22,7 @@ impl Hub {
         if closing {
             return;
         }
-        let outcome = if self.event.state().show.current_team().is_none() {
+        let outcome = if self.event().state().show.current_team().is_none() {
             let err = DomainError::NothingOnStage;
             Err((ErrorCode::Refused(err.code()), err.to_string()))
         } else {
@@ -34,10 +34,8 @@ impl Hub {
             .sessions
             .get(&conn)
             .or_else(|| self.watchers.get(&conn));
-        if let (Some(session), Some((kind, frame))) =
-            (session, super::actor::reply_frame(rid, outcome))
-        {
-            self.deliver(kind, frame, std::iter::once(session));
+        if let (Some(session), Some(reply)) = (session, super::actor::reply_frame(rid, outcome)) {
+            self.deliver(reply, std::iter::once(session));
         }
     }
 
@@ -48,12 +46,8 @@ impl Hub {
         let Some(counts) = self.reactions.flush(now) else {
             return;
         };
-        let team = self.event.state().show.current_team().map(|t| t.0);
-        let frame = encode(&ServerMsg::Reactions { team, counts });
-        self.deliver(
-            "reactions",
-            frame,
-            self.sessions.values().chain(self.watchers.values()),
-        );
+        let team = self.event().state().show.current_team().map(|t| t.0);
+        let frame = encoded(&ServerMsg::Reactions { team, counts });
+        self.deliver(frame, self.sessions.values().chain(self.watchers.values()));
     }
 }

@@ -4,7 +4,7 @@
 //! record is durable.
 
 use super::Refusal;
-use super::actor::{AfterCommit, Hub, Pending};
+use super::actor::{AfterCommit, Hub};
 use crate::domain::registration::{Registration, RegistrationCommand, SignUp};
 use crate::domain::{Command, EventPhase, MemberId, Role};
 use crate::protocol::ErrorCode;
@@ -99,7 +99,7 @@ impl Hub {
             }
             RegistrationOp::List => {
                 let registrations = self
-                    .event
+                    .event()
                     .state()
                     .registrations
                     .list
@@ -110,7 +110,7 @@ impl Hub {
                 return;
             }
             RegistrationOp::Submit(form) => {
-                let next = self.event.state().registrations.next.max(1);
+                let next = self.event().state().registrations.next.max(1);
                 (
                     RegistrationCommand::Submit { form },
                     RegistrationAnswer::Done { registration: next },
@@ -142,11 +142,10 @@ impl Hub {
         };
         let now = self.now();
         match self.apply_durable(actor, Command::Register(command), now) {
-            Ok((seq, effects)) => self.pending.push_back(Pending {
-                seq,
-                effects,
-                then: AfterCommit::Registration { reply, answer },
-            }),
+            Ok((seq, effects)) => {
+                self.durable
+                    .hold(seq, effects, AfterCommit::Registration { reply, answer })
+            }
             Err((code, message)) => {
                 let _ = reply.send(Err(Refusal { code, message }));
             }
@@ -158,7 +157,7 @@ impl Hub {
     pub(super) fn registration_done(&self, answer: RegistrationAnswer) -> RegistrationAnswer {
         match answer {
             RegistrationAnswer::Done { registration } => self
-                .event
+                .event()
                 .state()
                 .registrations
                 .list
@@ -175,7 +174,7 @@ impl Hub {
     }
 
     fn sign_up_info(&self) -> SignUpInfo {
-        let state = self.event.state();
+        let state = self.event().state();
         let settings = state.settings.as_ref();
         let invite_only = settings.is_some_and(|s| s.invite_only);
         SignUpInfo {

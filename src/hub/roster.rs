@@ -7,7 +7,7 @@
 //! only checks who asks, resolves challenge titles and applies.
 
 use super::Refusal;
-use super::actor::{AfterCommit, Hub, Pending};
+use super::actor::{AfterCommit, Hub};
 use crate::domain::roster::{RosterImport, RosterInvite, RosterRow, RosterTeam, parse_roster};
 use crate::domain::{Command, DomainError, Role};
 use crate::protocol::ErrorCode;
@@ -62,11 +62,8 @@ impl Hub {
                 let now = self.now();
                 match self.apply_durable(Some(actor), Command::ImportRoster(import), now) {
                     Ok((seq, effects)) => {
-                        self.pending.push_back(Pending {
-                            seq,
-                            effects,
-                            then: AfterCommit::Roster { reply, invites },
-                        });
+                        self.durable
+                            .hold(seq, effects, AfterCommit::Roster { reply, invites });
                     }
                     Err((code, message)) => {
                         let _ = reply.send(Err(refusal(code, message)));
@@ -90,7 +87,7 @@ impl Hub {
             crate::domain::permissions::Permission::ImportRoster,
         )?;
         let rows = roster?.rows;
-        let program = &self.event.state().program;
+        let program = &self.event().state().program;
         let mut teams: Vec<RosterTeam> = Vec::new();
         let mut team_names = std::collections::HashSet::new();
         let mut invites = Vec::new();

@@ -4,54 +4,48 @@
 use super::actor::{Hub, Session};
 use super::session::Delivery;
 use crate::domain::{Channel, Effect, MemberId};
-use crate::protocol::{Frame, ServerMsg, encode};
+use crate::metrics::Metrics;
+use crate::protocol::{Encoded, ServerMsg, encoded};
 use std::sync::atomic::Ordering;
 
 impl Hub {
-    pub(super) fn route(&self, effects: Vec<Effect>) {
+    pub(super) fn route(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             self.route_one(effect);
         }
     }
 
-    fn route_one(&self, effect: Effect) {
+    fn route_one(&mut self, effect: Effect) {
         match effect {
             Effect::MemberJoined { .. } => {}
             Effect::AvatarResumed { member } | Effect::AvatarDisconnected { member } => {
                 // Told at the next tick, with every other change since the
                 // last one: a storm of drops is one frame per person per tick.
                 let connected = matches!(effect, Effect::AvatarResumed { .. });
-                self.presence_changes.borrow_mut().insert(member, connected);
+                self.presence_changes.insert(member, connected);
             }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
-                    let frame = encode(&ServerMsg::PersonJoined { person });
-                    self.deliver(
-                        "person_joined",
-                        frame,
-                        self.sessions.values().filter(|s| s.member != member),
-                    );
+                    let frame = encoded(&ServerMsg::PersonJoined { person });
+                    self.deliver(frame, self.sessions.values().filter(|s| s.member != member));
                 }
             }
             Effect::AvatarLeft { member } => {
-                self.broadcast(
-                    "person_left",
-                    encode(&ServerMsg::PersonLeft { id: member.0 }),
-                );
+                self.broadcast(encoded(&ServerMsg::PersonLeft { id: member.0 }));
             }
             Effect::RoomChanged { member, from, to } => {
-                let venue = self.event.venue();
-                let Some(avatar) = self.event.presence().get(member) else {
+                let venue = self.event().venue();
+                let Some(avatar) = self.event().presence().get(member) else {
                     return;
                 };
-                let frame = encode(&ServerMsg::RoomChanged {
+                let frame = encoded(&ServerMsg::RoomChanged {
                     id: member.0,
                     from: &venue.room(from).id,
                     to: &venue.room(to).id,
                     x: avatar.tile.x,
                     y: avatar.tile.y,
                 });
-                self.broadcast("room_changed", frame);
+                self.broadcast(frame);
                 if let Some(session) = self.session_of(member) {
                     // Entering a room: its full positions next tick, and its chat.
                     session.link.shared().mark_stale();
@@ -59,30 +53,23 @@ impl Hub {
                 }
             }
             Effect::StatusChanged { member, status } => {
-                self.broadcast(
-                    "status_changed",
-                    encode(&ServerMsg::StatusChanged {
-                        id: member.0,
-                        status,
-                    }),
-                );
+                self.broadcast(encoded(&ServerMsg::StatusChanged {
+                    id: member.0,
+                    status,
+                }));
             }
             Effect::ChatPosted { seq } => self.route_chat(seq),
             Effect::TeamChanged { team } => {
                 if let Some(team) = self.team_view(team) {
-                    self.deliver(
-                        "team_updated",
-                        encode(&ServerMsg::TeamUpdated { team }),
-                        self.everyone(),
-                    );
+                    self.deliver(encoded(&ServerMsg::TeamUpdated { team }), self.everyone());
                 }
             }
             Effect::MemberTeamChanged { member, to, .. } => {
-                let frame = encode(&ServerMsg::MemberTeamChanged {
+                let frame = encoded(&ServerMsg::MemberTeamChanged {
                     id: member.0,
                     team: to.map(|t| t.0),
                 });
-                self.broadcast("member_team_changed", frame);
+                self.broadcast(frame);
                 if let (Some(session), Some(team)) = (self.session_of(member), to) {
                     self.send_history(session, Channel::Team(team));
                     self.send_project_to(session, team);
@@ -90,13 +77,12 @@ impl Hub {
             }
             Effect::TeamRemoved { team } => {
                 self.deliver(
-                    "team_removed",
-                    encode(&ServerMsg::TeamRemoved { id: team.0 }),
+                    encoded(&ServerMsg::TeamRemoved { id: team.0 }),
                     self.everyone(),
                 );
             }
             Effect::ProgramChanged => {
-                self.deliver("program", self.program_frame(), self.everyone());
+                self.deliver(self.program_frame(), self.everyone());
                 // The scheduled pitches may be the submission deadline.
                 self.push_submission();
             }
@@ -104,18 +90,18 @@ impl Hub {
             Effect::MentorChanged { mentor } => {
                 if let Some(session) = self.session_of(mentor) {
                     let profile = self
-                        .event
+                        .event()
                         .state()
                         .help
                         .mentors
                         .get(&mentor)
                         .cloned()
                         .unwrap_or_default();
-                    let frame = encode(&ServerMsg::MentorProfile {
+                    let frame = encoded(&ServerMsg::MentorProfile {
                         skills: profile.skills,
                         available: profile.available,
                     });
-                    self.deliver("mentor_profile", frame, std::iter::once(session));
+                    self.deliver(frame, std::iter::once(session));
                 }
                 self.push_help(None);
             }
@@ -123,12 +109,12 @@ impl Hub {
             Effect::Summoned { member, by } => {
                 if let Some(session) = self.session_of(member) {
                     let by_name = self
-                        .event
+                        .event()
                         .member(by)
                         .map(|m| m.name.clone())
                         .unwrap_or_default();
-                    let frame = encode(&ServerMsg::Summoned { by: by.0, by_name });
-                    self.deliver("summoned", frame, std::iter::once(session));
+                    let frame = encoded(&ServerMsg::Summoned { by: by.0, by_name });
+                    self.deliver(frame, std::iter::once(session));
                 }
             }
             Effect::PitchChanged => self.push_pitch(),
@@ -142,9 +128,9 @@ impl Hub {
             Effect::ProjectChanged { team } => self.push_project(team),
             Effect::SubmissionChanged => self.push_submission(),
             Effect::EventChanged => {
-                let event = crate::protocol::EventView::of(self.event.state());
-                let frame = encode(&ServerMsg::EventUpdated { event });
-                self.deliver("event_updated", frame, self.everyone());
+                let event = crate::protocol::EventView::of(self.event().state());
+                let frame = encoded(&ServerMsg::EventUpdated { event });
+                self.deliver(frame, self.everyone());
             }
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
@@ -156,39 +142,34 @@ impl Hub {
     }
 
     fn route_chat(&self, seq: u64) {
-        let Some(message) = self.event.state().chat.get(seq) else {
+        let Some(message) = self.event().state().chat.get(seq) else {
             return;
         };
-        let frame = encode(&ServerMsg::Chat {
+        let frame = encoded(&ServerMsg::Chat {
             message: self.chat_view(message),
         });
         match &message.channel {
-            Channel::Announcements => self.deliver("chat", frame, self.everyone()),
+            Channel::Announcements => self.deliver(frame, self.everyone()),
             Channel::Room(room) => {
-                let room = self.event.venue().room_by_id(room);
-                let presence = self.event.presence();
+                let room = self.event().venue().room_by_id(room);
+                let presence = self.event().presence();
                 let sender = message.from;
                 let recipients = self.sessions.values().filter(|s| {
                     s.member == sender
                         || presence.get(s.member).is_some_and(|a| Some(a.room) == room)
                 });
-                self.deliver("chat", frame, recipients);
+                self.deliver(frame, recipients);
             }
             Channel::Team(team) => {
                 let members = self
-                    .event
+                    .event()
                     .team(*team)
                     .map(|t| t.members.clone())
                     .unwrap_or_default();
-                self.deliver(
-                    "chat",
-                    frame,
-                    members.iter().filter_map(|m| self.session_of(*m)),
-                );
+                self.deliver(frame, members.iter().filter_map(|m| self.session_of(*m)));
             }
             Channel::Direct(a, b) => {
                 self.deliver(
-                    "chat",
                     frame,
                     [*a, *b].into_iter().filter_map(|m| self.session_of(m)),
                 );
@@ -198,19 +179,19 @@ impl Hub {
 
     /// Sends one member the recent messages of a channel they start reading.
     fn send_history(&self, session: &Session, channel: Channel) {
-        let limit = self.event.limits().history_per_channel;
+        let limit = self.event().limits().history_per_channel;
         let messages: Vec<_> = self
-            .event
+            .event()
             .state()
             .chat
             .recent(&channel, 0, limit)
             .map(|m| self.chat_view(m))
             .collect();
-        let frame = encode(&ServerMsg::ChatHistory {
+        let frame = encoded(&ServerMsg::ChatHistory {
             channel: channel.to_string(),
             messages,
         });
-        self.deliver("chat_history", frame, std::iter::once(session));
+        self.deliver(frame, std::iter::once(session));
     }
 
     pub(super) fn session_of(&self, member: MemberId) -> Option<&Session> {
@@ -221,70 +202,63 @@ impl Hub {
 
     /// Sends everyone the connections that dropped or came back since the
     /// last tick, if any.
-    pub(super) fn flush_presence_changes(&self) {
-        let changes = std::mem::take(&mut *self.presence_changes.borrow_mut());
+    pub(super) fn flush_presence_changes(&mut self) {
+        let changes = std::mem::take(&mut self.presence_changes);
         if changes.is_empty() {
             return;
         }
         let (connected, disconnected): (Vec<_>, Vec<_>) =
             changes.into_iter().partition(|(_, connected)| *connected);
         let ids = |list: Vec<(MemberId, bool)>| list.into_iter().map(|(m, _)| m.0).collect();
-        let frame = encode(&ServerMsg::PersonPresence {
+        let frame = encoded(&ServerMsg::PersonPresence {
             connected: ids(connected),
             disconnected: ids(disconnected),
         });
-        self.broadcast("person_presence", frame);
+        self.broadcast(frame);
     }
 
-    pub(super) fn broadcast(&self, kind: &'static str, frame: Frame) {
-        self.deliver(kind, frame, self.sessions.values());
+    pub(super) fn broadcast(&self, msg: Encoded) {
+        self.deliver(msg, self.sessions.values());
     }
 
     /// Queues one shared frame for each recipient. A recipient whose queue is
     /// full is closed as too slow (counted once).
-    pub(super) fn deliver<'a>(
-        &self,
-        kind: &'static str,
-        frame: Frame,
-        recipients: impl Iterator<Item = &'a Session>,
-    ) {
+    pub(super) fn deliver<'a>(&self, msg: Encoded, recipients: impl Iterator<Item = &'a Session>) {
         let mut delivered = 0;
         for session in recipients {
-            if self.delivered(session, session.link.send(frame.clone())) {
+            if self.delivered(session, session.link.send(msg.frame.clone())) {
                 delivered += 1;
             }
         }
-        self.metrics.messages_out(kind, delivered);
+        self.metrics.messages_out(msg.kind, delivered);
     }
 
-    /// Sends one session a frame that goes out with the position batch
-    /// offered to it right after (see [`SessionLink::send_before_positions`]).
-    pub(super) fn deliver_before_positions(
-        &self,
-        kind: &'static str,
-        frame: Frame,
-        session: &Session,
-    ) {
-        if self.delivered(session, session.link.send_before_positions(frame)) {
-            self.metrics.messages_out(kind, 1);
+    /// Queues the first frame of a connection not yet registered as a
+    /// session (`welcome`, `watching`).
+    pub(super) fn send_first(&self, link: &super::session::SessionLink, msg: Encoded) {
+        if link.send(msg.frame) == Delivery::Queued {
+            self.metrics.messages_out(msg.kind, 1);
         }
     }
 
     /// Whether a frame was queued; a session whose queue overflowed is
     /// counted (once) as a slow disconnect.
     fn delivered(&self, session: &Session, delivery: Delivery) -> bool {
-        match delivery {
-            Delivery::Queued => true,
-            Delivery::Overflowed => {
-                if !session.closing.replace(true) {
-                    self.metrics
-                        .slow_disconnects
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
-                }
-                false
-            }
-            Delivery::Gone => false,
+        delivered(&self.metrics, session, delivery)
+    }
+}
+
+/// Whether a frame was queued; a session whose queue overflowed is counted
+/// (once: the link tells an overflow once) as a slow disconnect. Needs only
+/// the metrics, so a loop may hold the sessions mutably while it delivers.
+pub(super) fn delivered(metrics: &Metrics, session: &Session, delivery: Delivery) -> bool {
+    match delivery {
+        Delivery::Queued => true,
+        Delivery::Overflowed => {
+            metrics.slow_disconnects.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(conn = session.link.conn, member = %session.member, "client too slow, closing");
+            false
         }
+        Delivery::Gone => false,
     }
 }

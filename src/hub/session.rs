@@ -70,13 +70,20 @@ impl SessionShared {
     }
 
     /// Asks for the connection to close with this code (from the hub or from
-    /// the connection itself). The first reason wins.
-    pub fn request_close(&self, code: CloseCode, reason: &'static str) {
-        if let Ok(mut slot) = self.close.lock() {
-            slot.get_or_insert(CloseReason { code, reason });
-        }
+    /// the connection itself). The first reason wins: returns whether this
+    /// one was the first.
+    pub fn request_close(&self, code: CloseCode, reason: &'static str) -> bool {
+        let first = match self.close.lock() {
+            Ok(mut slot) => {
+                let first = slot.is_none();
+                slot.get_or_insert(CloseReason { code, reason });
+                first
+            }
+            Err(_) => false,
+        };
         self.wake.notify_one();
         self.closing.notify_one();
+        first
     }
 
     /// The pending close request, if any.
@@ -178,6 +185,7 @@ impl Drop for Outbox {
 pub enum Delivery {
     Queued,
     /// The queue was full: the connection is being closed as too slow.
+    /// Told once; later frames to the closing connection are [`Delivery::Gone`].
     Overflowed,
     /// The connection is already gone.
     Gone,
@@ -221,8 +229,12 @@ impl SessionLink {
         match pushed {
             Push::Queued => Delivery::Queued,
             Push::Full => {
-                self.close(CloseCode::TooSlow, "too slow: outbound queue full");
-                Delivery::Overflowed
+                let reason = "too slow: outbound queue full";
+                if self.shared.request_close(CloseCode::TooSlow, reason) {
+                    Delivery::Overflowed
+                } else {
+                    Delivery::Gone
+                }
             }
             Push::Closed => Delivery::Gone,
         }
@@ -244,7 +256,7 @@ impl SessionLink {
 
     /// Asks the connection task to close with this code. The first reason wins.
     pub fn close(&self, code: CloseCode, reason: &'static str) {
-        self.shared.request_close(code, reason);
+        let _ = self.shared.request_close(code, reason);
     }
 
     pub fn shared(&self) -> &SessionShared {
@@ -302,6 +314,8 @@ mod tests {
             shared.close_reason().map(|r| r.code),
             Some(CloseCode::TooSlow)
         );
+        // Told once, so the slow client is counted once.
+        assert_eq!(link.send(Frame::from("d")), Delivery::Gone);
         assert_eq!(rx.recv().await.as_deref(), Some("a"));
     }
 

@@ -15,10 +15,11 @@
 
 use super::actor::{Hub, Session};
 use super::interest::{Area, Cell, Grid};
+use super::routing::delivered;
 use crate::domain::MemberId;
 use crate::domain::presence::Presence;
 use crate::protocol::{
-    Frame, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
+    Frame, POSITIONS, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
 };
 use crate::venue::{RoomIdx, Tile};
 use std::collections::{HashMap, HashSet};
@@ -101,17 +102,17 @@ impl Batches<'_> {
 
     /// The batch a reader is due, if any: a full one when its area moved or
     /// it missed batches, else what changed in its area.
-    fn for_reader(&mut self, session: &Session) -> Option<Frame> {
+    fn for_reader(&mut self, session: &mut Session) -> Option<Frame> {
         let me = self.presence.get(session.member)?;
         let room = me.room;
-        let view = session.view.get();
-        let before = session.area.get();
+        let view = session.view;
+        let before = session.area;
         let previous = before.and_then(|(r, area, _)| (r == room).then_some(area));
         let kept = before.and_then(|(r, area, v)| (r == room && v == view).then_some(area));
         let area = self
             .grid
             .next_area(kept, me.tile, view, self.venue.room(room).rect);
-        session.area.set(Some((room, area, view)));
+        session.area = Some((room, area, view));
         let stale = session.link.shared().take_stale();
         if stale || previous != Some(area) {
             Some(self.full(room, area))
@@ -141,7 +142,7 @@ impl Hub {
     pub(super) fn tick(&mut self) {
         let started = Instant::now();
         let now = self.now();
-        let effects = self.event.advance(now);
+        let effects = self.durable.ephemeral(|e| e.advance(now));
         self.route(effects);
         let groups = self.phases.len().max(1);
         let phase = self.next_phase % groups;
@@ -152,14 +153,14 @@ impl Hub {
             self.update_conversations(now);
             self.flush_reactions();
         }
-        let moved = self.event.take_moved();
+        let moved = self.durable.ephemeral(|e| e.take_moved());
         for group in &mut self.phases {
             group.moved.extend(moved.iter().copied());
         }
         let grid = Grid::new(self.settings.interest_cell_tiles);
         let moves = self.take_moves(grid, phase);
-        let presence = self.event.presence();
-        let venue = self.event.venue();
+        let presence = self.durable.event().presence();
+        let venue = self.durable.event().venue();
         let mut batches = Batches {
             presence,
             venue,
@@ -171,28 +172,34 @@ impl Hub {
         };
         let mut coalesced = 0;
         let mut sent = 0;
-        for session in self.sessions.values() {
+        let metrics = &self.metrics;
+        for session in self.sessions.values_mut() {
             if session.link.conn % groups as u64 != phase as u64 {
                 continue;
             }
-            let replies = session.held.take();
+            let replies = std::mem::take(&mut session.held);
             let Some(frame) = batches.for_reader(session) else {
-                for (kind, reply) in replies {
-                    self.deliver(kind, reply, std::iter::once(session));
+                for reply in replies {
+                    if delivered(metrics, session, session.link.send(reply.frame)) {
+                        metrics.messages_out(reply.kind, 1);
+                    }
                 }
                 continue;
             };
             // Answers to steps go first, and the batch wakes the connection
             // once for both, so they leave in one write.
-            for (kind, reply) in replies {
-                self.deliver_before_positions(kind, reply, session);
+            for reply in replies {
+                let delivery = session.link.send_before_positions(reply.frame);
+                if delivered(metrics, session, delivery) {
+                    metrics.messages_out(reply.kind, 1);
+                }
             }
             sent += 1;
             if session.link.offer_positions(frame) {
                 coalesced += 1;
             }
         }
-        self.metrics.messages_out("positions", sent);
+        self.metrics.messages_out(POSITIONS, sent);
         self.metrics
             .positions_coalesced
             .fetch_add(coalesced, Ordering::Relaxed);
@@ -201,7 +208,7 @@ impl Hub {
 
     /// The avatars that moved since the group's last batch, by room and cell.
     fn take_moves(&mut self, grid: Grid, phase: usize) -> HashMap<RoomIdx, RoomMoves> {
-        let presence = self.event.presence();
+        let presence = self.durable.event().presence();
         let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::new();
         let Some(group) = self.phases.get_mut(phase) else {
             return moves;

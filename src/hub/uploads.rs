@@ -6,7 +6,7 @@
 //! record is durable.
 
 use super::Refusal;
-use super::actor::{AfterCommit, Hub, Pending};
+use super::actor::{AfterCommit, Hub};
 use crate::domain::projects::{ProjectCommand, StoredFile};
 use crate::domain::{Command, MemberId};
 use crate::protocol::ErrorCode;
@@ -47,21 +47,20 @@ impl Hub {
         let now = self.now();
         match step {
             UploadStep::Check => {
-                let checked = self.event.check_at(Some(member), &command, now);
+                let checked = self.event().check_at(Some(member), &command, now);
                 let _ = reply.send(checked.map_err(Refusal::from));
             }
             UploadStep::Attach => match self.apply_durable(Some(member), command, now) {
-                Ok((seq, effects)) => self.pending.push_back(Pending {
-                    seq,
-                    effects,
-                    then: AfterCommit::Upload { reply },
-                }),
+                Ok((seq, effects)) => {
+                    self.durable
+                        .hold(seq, effects, AfterCommit::Upload { reply })
+                }
                 Err((code, message)) => refuse(reply, code, message),
             },
         }
     }
 
     fn member_of_token(&self, session_token: &str) -> Option<MemberId> {
-        self.event.member_by_session(&hash_token(session_token))
+        self.event().member_by_session(&hash_token(session_token))
     }
 }

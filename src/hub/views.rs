@@ -3,8 +3,8 @@
 use super::actor::Hub;
 use crate::domain::{ChatMessage, Event, MemberId, TeamId};
 use crate::protocol::{
-    ChatView, EventView, Frame, LimitsView, PROTOCOL_VERSION, PersonView, ProgramView, ServerMsg,
-    TeamView, YouView, encode,
+    ChatView, Encoded, EventView, LimitsView, PROTOCOL_VERSION, PersonView, ProgramView, ServerMsg,
+    TeamView, YouView, encoded,
 };
 
 /// Where clients fetch an event's venue geometry (`welcome.venue_url`).
@@ -24,14 +24,14 @@ pub(super) fn venue_json(event: &Event) -> String {
 impl Hub {
     /// A person with an avatar, as others see them.
     pub(super) fn person_view(&self, id: MemberId) -> Option<PersonView> {
-        let member = self.event.member(id)?;
-        let avatar = self.event.presence().get(id)?;
+        let member = self.event().member(id)?;
+        let avatar = self.event().presence().get(id)?;
         Some(PersonView {
             id: id.0,
             name: member.name.clone(),
             role: member.role,
             team: member.team.map(|t| t.0),
-            room: self.event.venue().room(avatar.room).id.clone(),
+            room: self.event().venue().room(avatar.room).id.clone(),
             x: avatar.tile.x,
             y: avatar.tile.y,
             status: avatar.status,
@@ -45,7 +45,7 @@ impl Hub {
             channel: message.channel.to_string(),
             from: message.from.0,
             from_name: self
-                .event
+                .event()
                 .member(message.from)
                 .map(|m| m.name.clone())
                 .unwrap_or_default(),
@@ -55,7 +55,7 @@ impl Hub {
     }
 
     pub(super) fn team_view(&self, id: TeamId) -> Option<TeamView> {
-        let team = self.event.team(id)?;
+        let team = self.event().team(id)?;
         Some(TeamView {
             id: id.0,
             name: team.name.clone(),
@@ -66,7 +66,7 @@ impl Hub {
     }
 
     pub(super) fn program_view(&self) -> ProgramView<'_> {
-        let program = &self.event.state().program;
+        let program = &self.event().state().program;
         ProgramView {
             challenges: program.challenges.values().collect(),
             schedule: &program.schedule,
@@ -76,8 +76,8 @@ impl Hub {
         }
     }
 
-    pub(super) fn program_frame(&self) -> Frame {
-        encode(&ServerMsg::Program {
+    pub(super) fn program_frame(&self) -> Encoded {
+        encoded(&ServerMsg::Program {
             program: self.program_view(),
         })
     }
@@ -90,9 +90,9 @@ impl Hub {
         member: MemberId,
         session: Option<String>,
         last_seq: Option<u64>,
-    ) -> Frame {
-        let state = self.event.state();
-        let you = match self.event.member(member) {
+    ) -> Encoded {
+        let state = self.event().state();
+        let you = match self.event().member(member) {
             Some(m) => YouView {
                 id: m.id.0,
                 name: m.name.clone(),
@@ -101,7 +101,7 @@ impl Hub {
             },
             None => {
                 let error = crate::domain::DomainError::UnknownMember(member.0);
-                return encode(&ServerMsg::Error {
+                return encoded(&ServerMsg::Error {
                     rid: None,
                     code: crate::protocol::ErrorCode::from(&error),
                     message: error.to_string(),
@@ -109,23 +109,23 @@ impl Hub {
             }
         };
         let mut people: Vec<PersonView> = self
-            .event
+            .event()
             .presence()
             .iter()
             .filter_map(|a| self.person_view(a.member))
             .collect();
         people.sort_by_key(|p| p.id);
-        let history = self.event.limits().history_per_channel;
+        let history = self.event().limits().history_per_channel;
         let mut chat: Vec<ChatView> = self
-            .event
+            .event()
             .channels_of(member)
             .iter()
             .flat_map(|channel| state.chat.recent(channel, last_seq.unwrap_or(0), history))
             .map(|m| self.chat_view(m))
             .collect();
         chat.sort_by_key(|m| m.seq);
-        let limits = self.event.limits();
-        encode(&ServerMsg::Welcome {
+        let limits = self.event().limits();
+        encoded(&ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
             server_time: self.now(),
             you,

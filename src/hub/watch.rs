@@ -10,7 +10,7 @@ use super::actor::{Hub, Session};
 use super::session::{ConnId, SessionLink};
 use crate::domain::{Channel, MemberId};
 use crate::protocol::ErrorCode;
-use crate::protocol::{ChatView, EventView, PROTOCOL_VERSION, ServerMsg, encode};
+use crate::protocol::{ChatView, EventView, PROTOCOL_VERSION, ServerMsg, encoded};
 use tokio::sync::oneshot;
 
 impl Hub {
@@ -26,14 +26,14 @@ impl Hub {
             }));
             return;
         }
-        let state = self.event.state();
-        let history = self.event.limits().history_per_channel;
+        let state = self.event().state();
+        let history = self.event().limits().history_per_channel;
         let chat: Vec<ChatView> = state
             .chat
             .recent(&Channel::Announcements, 0, history)
             .map(|m| self.chat_view(m))
             .collect();
-        let frame = encode(&ServerMsg::Watching {
+        let frame = encoded(&ServerMsg::Watching {
             protocol: PROTOCOL_VERSION,
             server_time: self.now(),
             event: EventView::of(state),
@@ -46,8 +46,7 @@ impl Hub {
             chat,
             last_seq: state.chat.last_seq(),
         });
-        link.send(frame);
-        self.metrics.messages_out("watching", 1);
+        self.send_first(&link, frame);
         let session = Session::new(link, MemberId(0));
         self.send_judging_on_join(&session);
         self.send_questions_on_join(&session);
@@ -58,12 +57,12 @@ impl Hub {
     /// A watcher asked for something: watchers only watch.
     pub(super) fn refuse_watcher(&self, conn: ConnId, rid: Option<u64>) {
         if let Some(watcher) = self.watchers.get(&conn) {
-            let frame = encode(&ServerMsg::Error {
+            let frame = encoded(&ServerMsg::Error {
                 rid,
                 code: ErrorCode::Forbidden,
                 message: "the live page only watches; join with an invite link to take part".into(),
             });
-            self.deliver("error", frame, std::iter::once(watcher));
+            self.deliver(frame, std::iter::once(watcher));
         }
     }
 }

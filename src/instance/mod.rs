@@ -188,8 +188,9 @@ impl Instance {
 
     /// Starts the hub of an opened event and makes it reachable.
     pub fn launch(&self, opened: OpenedEvent) {
-        let id = opened.event.state().id.clone();
-        self.metrics.register_store(&id, opened.journal.health());
+        let id = opened.durable.event().state().id.clone();
+        self.metrics
+            .register_store(&id, opened.durable.journal().health());
         let mut settings = self.hub_settings.clone();
         settings.map_url = opened
             .map
@@ -197,9 +198,7 @@ impl Instance {
             .clone()
             .unwrap_or_else(|| format!("/api/events/{id}/map"));
         let (handle, task) = hub::spawn(
-            opened.event,
-            opened.journal,
-            opened.snapshotter,
+            opened.durable,
             opened.map.map_text.clone(),
             settings,
             self.metrics.clone(),
