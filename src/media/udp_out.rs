@@ -136,6 +136,9 @@ mod tests {
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let receiver = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let to = receiver.local_addr().unwrap();
+        // As in the media task, whose socket the reactor has seen writable
+        // (tokio's try_send_to gives up on a socket it has not).
+        socket.writable().await.unwrap();
         let mut out = UdpOut::default();
         let sizes = [1200usize, 1200, 1200, 700, 90];
         for (i, size) in sizes.iter().enumerate() {
