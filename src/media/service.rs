@@ -30,6 +30,8 @@ use tokio::task::JoinHandle;
 
 /// Largest datagram read (WebRTC keeps packets under the path MTU).
 const DATAGRAM_MAX: usize = 2000;
+/// The media socket's receive buffer, bytes.
+const RECEIVE_BUFFER: usize = 4 << 20;
 /// Longest wait between two turns of the loop, even with nothing due.
 const IDLE_TURN: Duration = Duration::from_millis(100);
 /// Least time between two keyframe requests for one published track.
@@ -61,6 +63,12 @@ pub async fn spawn(
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<(MediaHandle, JoinHandle<()>)> {
     let socket = UdpSocket::bind(config.udp).await?;
+    // Room for bursts while the task forwards (the default, ~200 KB, fills
+    // behind one frame fanned out to hundreds); the kernel caps it at
+    // net.core.rmem_max.
+    if let Err(err) = socket2::SockRef::from(&socket).set_recv_buffer_size(RECEIVE_BUFFER) {
+        tracing::debug!(%err, "media socket: receive buffer left as it was");
+    }
     let bound = socket.local_addr()?;
     let announced = config.announced(bound);
     if announced.ip().is_unspecified() {
