@@ -131,6 +131,7 @@ async fn the_check_page_says_whether_the_relay_works() {
     };
     let lock = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
+    turn_answers(turn.port).await;
     let urls = vec![format!("turn:127.0.0.1:{}?transport=udp", turn.port)];
     let server = TestServer::with_config(move |c| {
         c.media.turn = Some(TurnConfig {
@@ -182,4 +183,30 @@ async fn the_check_page_says_whether_the_relay_works() {
         .as_secs();
     assert!(expiry <= now + 120, "{username}");
     s.done();
+}
+
+/// Waits until the coturn just started answers a STUN binding request (the
+/// page probes the relay at once; coturn takes a moment to listen).
+async fn turn_answers(port: u16) {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // Binding request: type 0x0001, length 0, magic cookie, transaction id.
+    let mut request = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+    request.extend_from_slice(b"amphi-check!");
+    let started = Instant::now();
+    let mut buf = [0u8; 1500];
+    loop {
+        socket.send_to(&request, ("127.0.0.1", port)).await.unwrap();
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_millis(100),
+            socket.recv_from(&mut buf),
+        )
+        .await;
+        if matches!(answer, Ok(Ok(_))) {
+            return;
+        }
+        assert!(
+            started.elapsed() < crate::common::WAIT,
+            "coturn does not answer on port {port}"
+        );
+    }
 }
