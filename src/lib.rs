@@ -304,6 +304,7 @@ impl Server {
             bound: addr,
             admission,
             instance,
+            probes: net::probe::Probes::default(),
         });
         Ok(Server {
             listener,

@@ -28,6 +28,11 @@ pub enum Scenario {
     M1,
     /// M2: one sender's voice and video to many receivers.
     M2,
+    /// M3: the stage: the moderator's voice and video to the amphitheatre,
+    /// some receivers on a constrained link.
+    M3,
+    /// R1: reactions from many /live watchers, aggregated per second.
+    R1,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -131,6 +136,13 @@ pub struct Cli {
     /// web page does on the stage.
     #[arg(long)]
     pub simulcast: bool,
+    /// M3: fraction of receivers on a constrained link.
+    #[arg(long, default_value_t = 0.05)]
+    pub constrained_fraction: f64,
+    /// M3: what a constrained receiver's link carries, kbit/s (packets over
+    /// it are dropped before the client sees them, as a full link would).
+    #[arg(long, default_value_t = 500)]
+    pub constrained_kbps: u32,
     /// Exit with status 2 when a target check fails.
     #[arg(long)]
     pub fail_on_check: bool,

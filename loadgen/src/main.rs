@@ -82,6 +82,10 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             Scenario::M2 => {
                 scenarios::m1_media::run(ctx.clone(), scenarios::m1_media::Shape::FanOut).await
             }
+            Scenario::M3 => {
+                scenarios::m1_media::run(ctx.clone(), scenarios::m1_media::Shape::Stage).await
+            }
+            Scenario::R1 => scenarios::r1_reactions::run(ctx.clone()).await,
         }
     };
     let report = tokio::time::timeout(limit, run)

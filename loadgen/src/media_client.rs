@@ -68,6 +68,9 @@ pub struct MediaRec {
     pub received_bytes: Arc<AtomicU64>,
     /// Frames a receiver saw out of order or duplicated (not loss).
     pub reordered: Arc<AtomicU64>,
+    /// Frames received (sent within the window) by constrained receivers,
+    /// which count in nothing else.
+    pub constrained_received: Arc<AtomicU64>,
 }
 
 impl MediaRec {
@@ -79,6 +82,7 @@ impl MediaRec {
             received: rec.counter("frames_received_in_window"),
             received_bytes: rec.counter("bytes_received_in_window"),
             reordered: rec.counter("frames_reordered"),
+            constrained_received: rec.counter("frames_received_constrained"),
         }
     }
 }
@@ -98,6 +102,40 @@ pub struct MediaClient {
     rid: u64,
     /// Simulcast: the rids its video goes out as (empty: one stream).
     layers: Vec<(Rid, usize)>,
+    /// A constrained link: what it carries and how full it is.
+    link: Option<Link>,
+}
+
+/// A receive link of limited rate: a token bucket holding 100 ms of it;
+/// an RTP packet that finds it empty is dropped, as a full link drops it.
+struct Link {
+    bytes_per_s: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Link {
+    fn carries(&mut self, bytes: usize, now: Instant) -> bool {
+        let burst = self.bytes_per_s / 10.0;
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.bytes_per_s).min(burst);
+        self.at = now;
+        if self.tokens >= bytes as f64 {
+            self.tokens -= bytes as f64;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Whether a datagram is RTP (not STUN, DTLS or RTCP: those always pass,
+/// so ICE, DTLS, NACKs and keyframe requests still work), RFC 7983.
+fn is_rtp(bytes: &[u8]) -> bool {
+    match bytes {
+        [first, second, ..] => (128..=191).contains(first) && !(192..=223).contains(second),
+        _ => false,
+    }
 }
 
 impl MediaClient {
@@ -167,7 +205,18 @@ impl MediaClient {
             next_timeout: now,
             rid: 1,
             layers,
+            link: None,
         })
+    }
+
+    /// Puts this client's receive path on a link of `kbps`.
+    pub fn constrain(&mut self, kbps: u32) {
+        let bytes_per_s = f64::from(kbps) * 1000.0 / 8.0;
+        self.link = Some(Link {
+            bytes_per_s,
+            tokens: bytes_per_s / 10.0,
+            at: Instant::now(),
+        });
     }
 
     /// Runs until the end of the run: signalling, media in and out, and,
@@ -246,6 +295,13 @@ impl MediaClient {
                 received = self.socket.recv_from(&mut buf) => {
                     let (n, source) = received?;
                     let Some(bytes) = buf.get(..n) else { continue };
+                    if let Some(link) = &mut self.link
+                        && is_rtp(bytes)
+                        && !link.carries(n, Instant::now())
+                    {
+                        rec.add("constrained_dropped_packets", 1);
+                        continue;
+                    }
                     let Ok(contents) = bytes.try_into() else { continue };
                     let input = Input::Receive(Instant::now(), Receive {
                         proto: Protocol::Udp,
@@ -370,6 +426,10 @@ impl MediaClient {
                     let (sender, seq, sent_us) =
                         (number(0..4) as u32, number(4..8) as u32, number(8..16));
                     if !(window.0..window.1).contains(&sent_us) {
+                        continue;
+                    }
+                    if self.link.is_some() {
+                        media.constrained_received.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
                     let delay = now.saturating_sub(sent_us);

@@ -176,6 +176,11 @@ impl Instance {
         }
     }
 
+    /// The media servers every event uses (`None`: voice and video off).
+    pub fn media(&self) -> Option<&crate::media::nodes::MediaNodes> {
+        self.hub_settings.media.as_ref()
+    }
+
     /// Whether `token` is the operator's (never an event invite).
     pub fn is_operator_token(&self, token: &str) -> bool {
         self.operator.accepts(token)

@@ -15,6 +15,8 @@
 //! - [`layers`]: simulcast: which layer each receiver gets, keyframe
 //!   requests merged; [`throttle`]: a simulated narrow link for tests.
 //! - [`turn`]: time-limited credentials for a coturn relay.
+//! - [`timers`]: when each peer next needs time fed in.
+//! - [`udp_out`]: a peer's packets out of the socket, a frame per system call.
 //! - [`tcp`]: ICE over TCP on the media port (RFC 6544, RFC 4571 framing).
 //! - [`nodes`]: which media server each room's conversations live on.
 //! - [`control`], [`node`], [`remote`]: the media server as a separate
@@ -31,7 +33,9 @@ pub mod service;
 pub mod stats;
 pub mod tcp;
 pub mod throttle;
+pub mod timers;
 pub mod turn;
+pub mod udp_out;
 
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};

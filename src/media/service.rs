@@ -11,6 +11,8 @@ use super::layers::{Admit, Forwarding};
 use super::peer::{Peer, TrackIn};
 use super::tcp::TcpEvent;
 use super::throttle::Throttle;
+use super::timers::Timers;
+use super::udp_out::UdpOut;
 use super::{
     ConversationId, EventSink, MediaCommand, MediaConfig, MediaError, MediaEvent, PeerId, Source,
 };
@@ -33,6 +35,8 @@ use tokio::task::JoinHandle;
 
 /// Largest datagram read (WebRTC keeps packets under the path MTU).
 const DATAGRAM_MAX: usize = 2000;
+/// The media socket's receive buffer, bytes.
+const RECEIVE_BUFFER: usize = 4 << 20;
 /// Longest wait between two turns of the loop, even with nothing due.
 const IDLE_TURN: Duration = Duration::from_millis(100);
 /// How often dead and timed-out peers are looked for (a walk over every
@@ -62,6 +66,12 @@ pub async fn spawn(
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<(MediaHandle, JoinHandle<()>)> {
     let socket = UdpSocket::bind(config.udp).await?;
+    // Room for bursts while the task forwards (the default, ~200 KB, fills
+    // behind one frame fanned out to hundreds); the kernel caps it at
+    // net.core.rmem_max.
+    if let Err(err) = socket2::SockRef::from(&socket).set_recv_buffer_size(RECEIVE_BUFFER) {
+        tracing::debug!(%err, "media socket: receive buffer left as it was");
+    }
     let bound = socket.local_addr()?;
     let announced = config.announced(bound);
     if announced.ip().is_unspecified() {
@@ -96,7 +106,8 @@ pub async fn spawn(
         speakers: HashMap::new(),
         muted: HashSet::new(),
         audio_only: HashSet::new(),
-        due: HashMap::new(),
+        due: Timers::default(),
+        udp_out: UdpOut::default(),
         touched: HashSet::new(),
         connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
         last_reap: Instant::now(),
@@ -180,7 +191,9 @@ struct Service {
     muted: HashSet<PeerId>,
     audio_only: HashSet<PeerId>,
     /// When each peer next needs time fed in.
-    due: HashMap<PeerId, Instant>,
+    due: Timers,
+    /// Packets on their way out of the UDP socket (see `udp_out`).
+    udp_out: UdpOut,
     /// Peers that got input and must be polled.
     touched: HashSet<PeerId>,
     connect_timeout: Duration,
@@ -463,19 +476,20 @@ impl Service {
     /// forwards what they produced, drops dead peers. Returns when to come
     /// back.
     fn drive(&mut self, socket: &UdpSocket, now: Instant) -> Instant {
-        for (id, due) in &self.due {
-            if *due <= now {
-                self.touched.insert(*id);
-            }
-        }
-        for id in &self.touched {
-            if let Some(peer) = self.peers.get_mut(id)
+        // Time goes only to the peers that are due: a peer that just got a
+        // datagram or a frame has the time already (str0m's input carries
+        // it), and feeding it a timeout as well walked all its state again.
+        let mut due = Vec::new();
+        self.due.take_due(now, &mut due);
+        for id in due {
+            if let Some(peer) = self.peers.get_mut(&id)
                 && peer.rtc.is_alive()
                 && let Err(err) = peer.rtc.handle_input(Input::Timeout(now))
             {
                 tracing::debug!(peer = id.0, %err, "media timeout handling failed");
                 peer.rtc.disconnect();
             }
+            self.touched.insert(id);
         }
         let mut queue = VecDeque::new();
         while !self.touched.is_empty() {
@@ -491,7 +505,7 @@ impl Service {
             self.last_reap = now;
             self.reap(now);
         }
-        let next = self.due.values().min().copied().unwrap_or(now + IDLE_TURN);
+        let next = self.due.next().unwrap_or(now + IDLE_TURN);
         next.min(now + IDLE_TURN)
             .max(now + Duration::from_millis(1))
     }
@@ -505,7 +519,7 @@ impl Service {
         };
         loop {
             if !peer.rtc.is_alive() {
-                self.due.remove(&id);
+                self.due.remove(id);
                 break;
             }
             let output = match peer.rtc.poll_output() {
@@ -518,7 +532,7 @@ impl Service {
             };
             match output {
                 Output::Timeout(at) => {
-                    self.due.insert(id, at);
+                    self.due.set(id, at);
                     break;
                 }
                 Output::Transmit(transmit) => {
@@ -528,7 +542,8 @@ impl Service {
                         continue;
                     }
                     if transmit.proto == Protocol::Udp {
-                        let _ = socket.try_send_to(&transmit.contents, transmit.destination);
+                        self.udp_out
+                            .push(socket, transmit.destination, transmit.contents);
                     } else if let Some(out) = self.tcp_out.get(&transmit.destination) {
                         let _ = out.try_send(transmit.contents.to_vec());
                     }
@@ -573,6 +588,7 @@ impl Service {
                 },
             }
         }
+        self.udp_out.flush(socket);
         if routed && let Some(conversation) = self.conversation_of.get(&id).copied() {
             self.route(conversation);
         }
@@ -775,7 +791,7 @@ impl Service {
     fn remove(&mut self, id: PeerId) -> Option<Peer> {
         let peer = self.peers.remove(&id)?;
         self.by_addr.retain(|_, p| *p != id);
-        self.due.remove(&id);
+        self.due.remove(id);
         self.touched.remove(&id);
         self.stats
             .media

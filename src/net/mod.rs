@@ -10,6 +10,7 @@
 //!   [`privacy`]: a person's data download and account deletion.
 //! - [`admission`], [`rate`]: connections per address, messages per connection.
 //! - [`headers`]: security headers on every response.
+//! - [`probe`]: `/check`'s network test (a short-lived media probe).
 //! - [`uploads`]: project files, uploaded and served; [`gallery`]: the public
 //!   gallery page and its open data.
 
@@ -21,6 +22,7 @@ pub mod gallery;
 pub mod headers;
 mod http;
 pub mod privacy;
+pub mod probe;
 pub mod rate;
 pub mod registration;
 mod socket;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub admission: std::sync::Arc<admission::Admission>,
     /// The events the operator manages, started and stopped at run time.
     pub instance: Arc<crate::instance::Instance>,
+    /// `/check`'s media probes and their limits.
+    pub probes: probe::Probes,
 }
 
 /// The whole HTTP surface of the server.
@@ -66,6 +70,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let routes = Router::new()
         .route("/ws", get(connection::upgrade))
         .route("/healthz", get(http::healthz))
+        .route("/api/check/ice", get(probe::ice))
+        .route("/api/check/probe", post(probe::probe))
         .route("/metrics", get(http::metrics))
         .route("/api/events/{id}/map", get(http::event_map))
         .route("/api/events/{id}/venue", get(http::event_venue))

@@ -1,14 +1,17 @@
 // /check: camera, microphone, speakers and network, tested before the day,
 // with the camera and microphone chosen here remembered for the venue
-// (devices.js). Nothing is sent anywhere: the page only opens the devices
-// and asks the server whether it answers.
+// (devices.js). No picture or sound is sent anywhere: the page opens the
+// devices, asks the server whether it answers, and tests the way to the
+// media server with a probe connection that receives nothing, only
+// completes ICE and DTLS, and is closed a few seconds later (first
+// directly, then through the TURN relay when the venue has one).
 
 import { t, applyI18n, setLang, getLang, LANGS, onLangChange } from './i18n.js';
 import { $, h, fill } from './ui.js';
 import { chosenDevice, chooseDevice, openDevice } from './devices.js';
 
 /** What the page found, for people and for tests. */
-const state = { camera: null, mic: null, level: 0, loudest: 0, server: null };
+const state = { camera: null, mic: null, level: 0, loudest: 0, server: null, udp: null, tcp: null, relay: null, media: null };
 window.amphiCheck = state;
 
 let stream = null;
@@ -32,6 +35,18 @@ function render() {
   status('#check-camera-status', state.camera === null ? 'check.waiting' : state.camera ? 'check.cameraOk' : 'check.cameraFailed');
   status('#check-mic-status', state.mic === null ? 'check.waiting' : !state.mic ? 'check.micFailed' : state.loudest > 0.02 ? 'check.micOk' : 'check.micSilent');
   status('#check-net-status', state.server === null ? 'check.waiting' : state.server ? 'check.serverOk' : 'check.serverFailed');
+  status('#check-media-status', mediaVerdict());
+}
+
+/** What the media probes found, as one sentence's key. */
+function mediaVerdict() {
+  if (state.media === null) return 'check.waiting';
+  if (state.media === 'off') return 'check.mediaOff';
+  if (state.media === 'busy') return 'check.mediaBusy';
+  if (state.udp) return state.relay === false ? 'check.udpOkRelayFailed' : 'check.udpOk';
+  if (state.relay) return 'check.relayNeeded';
+  if (state.tcp) return state.relay === false ? 'check.tcpOnlyRelayFailed' : 'check.tcpOnly';
+  return state.relay === false ? 'check.noMediaRelayFailed' : 'check.noMedia';
 }
 
 /** Opens the chosen devices (each on its own: one may work without the other). */
@@ -115,6 +130,73 @@ async function checkServer() {
   render();
 }
 
+/** Milliseconds a probe may take to connect before it counts as failed. */
+const PROBE_MS = 8000;
+
+/**
+ * One probe: a receive-only connection to the media server that completes
+ * ICE and DTLS and is closed. Resolves to how it connected ('udp', 'tcp' or
+ * 'relay'), null when it did not, or 'busy' when the server refused to
+ * start one now (it allows only a few at a time).
+ */
+async function probe(iceServers, relayOnly) {
+  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle', iceTransportPolicy: relayOnly ? 'relay' : 'all' });
+  try {
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    const response = await fetch('/api/check/probe', { method: 'POST', body: pc.localDescription.sdp, headers: { 'content-type': 'application/sdp' } });
+    if (response.status === 429) return 'busy';
+    if (!response.ok) return null;
+    await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
+    const up = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), PROBE_MS);
+      const check = () => {
+        if (pc.connectionState === 'connected') { clearTimeout(timer); resolve(true); }
+        if (pc.connectionState === 'failed') { clearTimeout(timer); resolve(false); }
+      };
+      pc.addEventListener('connectionstatechange', check);
+      check();
+    });
+    if (!up) return null;
+    for (const pair of (await pc.getStats()).values()) {
+      if (pair.type !== 'candidate-pair' || pair.state !== 'succeeded' || !pair.nominated) continue;
+      const local = (await pc.getStats()).get(pair.localCandidateId);
+      if (local?.candidateType === 'relay') return 'relay';
+      return local?.protocol === 'tcp' ? 'tcp' : 'udp';
+    }
+    return 'udp';
+  } catch {
+    return null;
+  } finally {
+    pc.close();
+  }
+}
+
+/** Tests the way to the media server: directly, then through the relay. */
+async function checkMedia() {
+  let iceServers = [];
+  try {
+    const response = await fetch('/api/check/ice', { cache: 'no-store' });
+    if (response.status === 404) { state.media = 'off'; render(); return; }
+    if (response.status === 429) { state.media = 'busy'; render(); return; }
+    iceServers = (await response.json()).ice_servers || [];
+  } catch {
+    state.media = 'busy';
+    render();
+    return;
+  }
+  const direct = await probe([], false);
+  if (direct === 'busy') { state.media = 'busy'; render(); return; }
+  state.udp = direct === 'udp';
+  state.tcp = direct === 'udp' || direct === 'tcp';
+  if (iceServers.length) {
+    const relayed = await probe(iceServers, true);
+    state.relay = relayed === 'busy' ? null : relayed === 'relay';
+  }
+  state.media = 'done';
+  render();
+}
+
 setupLang();
 render();
 for (const [id, key] of [['#check-camera', 'camera'], ['#check-mic', 'mic']]) {
@@ -127,3 +209,4 @@ for (const [id, key] of [['#check-camera', 'camera'], ['#check-mic', 'mic']]) {
 $('#check-speakers').addEventListener('click', playTone);
 open();
 checkServer();
+checkMedia();

@@ -10,6 +10,15 @@
 //!   server must run with bubbles wide enough to hold everyone in the hall
 //!   (`[media] bubble_radius = 1000`, `bubble_max = 2000`), standing in for
 //!   the stage.
+//! - M3, the stage: the moderator (a speaker wherever they stand in the
+//!   amphitheatre) sends as in M2 to `--clients` receivers who all teleport
+//!   into the amphitheatre (`amphi`, the campus map's; its capacity must
+//!   hold them); every `1/--constrained-fraction`-th receiver is on a
+//!   constrained link (`--constrained-kbps`: its client drops the RTP
+//!   packets over that rate before str0m sees them, as a full link would).
+//!   Delay and loss are measured on the other receivers (the point: a poor
+//!   link must not slow anyone else); the constrained ones' share is
+//!   reported apart. One layer: no simulcast.
 //!
 //! Reported: server CPU, forwarded Mbit/s (from `/metrics`), forwarding
 //! delay (sender's intended send time → receiver's receive, one clock), and
@@ -37,6 +46,7 @@ const VIDEO_FPS: u32 = 30;
 pub enum Shape {
     Tables,
     FanOut,
+    Stage,
 }
 
 pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
@@ -47,7 +57,7 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
             ctx.cli.group_size.max(2),
             ctx.cli.video_kbps.unwrap_or(500),
         ),
-        Shape::FanOut => (
+        Shape::FanOut | Shape::Stage => (
             1,
             ctx.cli.clients.unwrap_or(400) + 1,
             ctx.cli.video_kbps.unwrap_or(1500),
@@ -67,13 +77,32 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
     };
     let started = clock::now_us();
     let media = MediaRec::new(&ctx.rec, n);
+    let moderator = match shape {
+        Shape::Stage => Some(ctx.target.moderator.clone().ok_or_else(|| {
+            anyhow::anyhow!("a moderator invite is needed: --moderator-invite or --links-from")
+        })?),
+        _ => None,
+    };
+    // Every `every`-th receiver is on a constrained link (M3).
+    let every = match shape {
+        Shape::Stage if ctx.cli.constrained_fraction > 0.0 => {
+            Some(((1.0 / ctx.cli.constrained_fraction).round() as usize).max(1))
+        }
+        _ => None,
+    };
     let connected = Gate::new();
     let measure = Arc::new(tokio::sync::watch::channel(None::<(u64, u64, u64)>).0);
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
+        let constrained =
+            (i > 0 && every.is_some_and(|e| i % e == 0)).then_some(ctx.cli.constrained_kbps);
+        let invite = match (&moderator, i) {
+            (Some(moderator), 0) => moderator.clone(),
+            _ => invite.clone(),
+        };
         let (ctx, invite, connected, media, measure) = (
             ctx.clone(),
-            invite.clone(),
+            invite,
             connected.clone(),
             media.clone(),
             measure.clone(),
@@ -82,6 +111,7 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
         let room = match shape {
             Shape::Tables => Some(format!("table-{:02}", i / size + 1)),
             Shape::FanOut => None,
+            Shape::Stage => Some("amphi".to_string()),
         };
         tasks.push(tokio::spawn(async move {
             let client = Client {
@@ -91,6 +121,7 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
                 room,
                 publish: sends.then_some(publish),
                 media: &media,
+                constrained,
             };
             if let Err(err) = client.run(&connected, &measure).await {
                 ctx.rec.add("clients_failed", 1);
@@ -126,6 +157,7 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
     let name = match shape {
         Shape::Tables => "m1_media_tables",
         Shape::FanOut => "m2_media_fanout",
+        Shape::Stage => "m3_media_stage",
     };
     let mut report = ctx.report(name, started, n);
     report.clients_connected = ready;
@@ -134,6 +166,7 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
         "groups": groups, "group_size": size, "video_kbps": kbps,
         "video_fps": VIDEO_FPS, "audio_fps": AUDIO_FPS, "audio_bytes": AUDIO_BYTES,
         "video_bytes": publish.video_bytes,
+        "constrained_every": every, "constrained_kbps": ctx.cli.constrained_kbps,
     });
     ctx.finish(&mut report, (t0, t1));
     let secs = ctx.cli.duration;
@@ -154,6 +187,11 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
     let expected: u64 = match shape {
         Shape::Tables => sent.iter().map(|s| s * (size as u64 - 1)).sum(),
         Shape::FanOut => sent.first().copied().unwrap_or(0) * (ready.saturating_sub(1) as u64),
+        Shape::Stage => {
+            let constrained = ctx.rec.get("constrained_connected");
+            sent.first().copied().unwrap_or(0)
+                * (ready.saturating_sub(1) as u64).saturating_sub(constrained)
+        }
     };
     let received = media.received.load(Ordering::Relaxed);
     let loss = if expected == 0 {
@@ -173,8 +211,38 @@ pub async fn run(ctx: Arc<Ctx>, shape: Shape) -> anyhow::Result<Report> {
     let worst = p99("forward_delay_audio").max(p99("forward_delay_video"));
     let (cpu_target, cpu_name) = match shape {
         Shape::Tables => (1.5, "under 1.5 cores"),
-        Shape::FanOut => (1.0, "under 1 core"),
+        Shape::FanOut | Shape::Stage => (1.0, "under 1 core"),
     };
+    if shape == Shape::Stage {
+        // The stage's targets (issue 17): p99 ≤ 50 ms, loss < 0.1 %.
+        let constrained = ctx.rec.get("constrained_connected");
+        let got = media.constrained_received.load(Ordering::Relaxed);
+        let offered = sent.first().copied().unwrap_or(0) * constrained;
+        report.server_extra.insert(
+            "constrained_received_percent".into(),
+            if offered == 0 {
+                0.0
+            } else {
+                got as f64 * 100.0 / offered as f64
+            },
+        );
+        report.checks.push(Check::new(
+            "p99 forwarding delay (unconstrained receivers)",
+            "≤ 50 ms",
+            format!("{worst:.1} ms"),
+            worst <= 50.0,
+        ));
+        report.checks.push(Check::new(
+            "loss (unconstrained receivers)",
+            "< 0.1 %",
+            format!("{:.3} %", loss * 100.0),
+            loss < 0.001,
+        ));
+        report.notes.push(format!(
+            "forwarded {forwarded:.1} Mbit/s; {received} of {expected} frames arrived at unconstrained receivers; {got} of {offered} at the {constrained} constrained ones"
+        ));
+        return Ok(report);
+    }
     let cpu = report.server.as_ref().map(|s| s.cpu_pct_avg / 100.0);
     report.checks.push(Check::new(
         "p99 forwarding delay",
@@ -209,6 +277,8 @@ struct Client<'a> {
     room: Option<String>,
     publish: Option<Publish>,
     media: &'a MediaRec,
+    /// Kbit/s of this receiver's constrained link (M3).
+    constrained: Option<u32>,
 }
 
 impl Client<'_> {
@@ -250,11 +320,15 @@ impl Client<'_> {
                 }
             }
         }
-        let client = if self.ctx.cli.simulcast && self.publish.is_some() {
+        let mut client = if self.ctx.cli.simulcast && self.publish.is_some() {
             MediaClient::start_simulcast(self.i as u32, ws).await?
         } else {
             MediaClient::start(self.i as u32, ws, self.publish.is_some()).await?
         };
+        if let Some(kbps) = self.constrained {
+            client.constrain(kbps);
+        }
+        let constrained = self.constrained.is_some();
         let phase = super::phase_us(self.i, 1_000_000);
         client
             .run(
@@ -263,7 +337,12 @@ impl Client<'_> {
                 measure.subscribe(),
                 rec,
                 self.media,
-                || connected.arrive(),
+                || {
+                    if constrained {
+                        rec.add("constrained_connected", 1);
+                    }
+                    connected.arrive()
+                },
             )
             .await
     }

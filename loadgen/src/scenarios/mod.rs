@@ -3,6 +3,7 @@
 //! and `/metrics` scraping.
 
 pub mod m1_media;
+pub mod r1_reactions;
 pub mod s1_positions;
 pub mod s2_idle;
 pub mod s3_chat;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Voice and video (M1, M2, M3) and stage reactions (R1), each against a
+# fresh release server through scripts/bench-pinned.sh (server on core 0,
+# load generator on core 1, nice -15, a session of their own, loopback only).
+#
+#   scripts/bench-media.sh m1 [LOADGEN_ARGS...]   # 30 tables × 6, 500 kbit/s
+#   scripts/bench-media.sh m2 [LOADGEN_ARGS...]   # 1 sender at 1.5 Mbit/s → 400
+#   CLIENTS=600 scripts/bench-media.sh m3         # the stage, 5 % constrained
+#   scripts/bench-media.sh r1 [LOADGEN_ARGS...]   # 1,000 watchers × 2 reactions/s
+#
+# Env as for bench-pinned.sh (BIN, PORT, OUT); NAME names the result file;
+# TABLES (m1, default 30) and CLIENTS (m2 and m3: receivers, default 400;
+# r1: watchers, default 1000) size the run.
+# M3 needs an amphitheatre that seats everyone: it runs on a copy of the
+# campus map whose amphitheatre capacity is 2,000 (made under /tmp).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+mode="${1:?m1, m2, m3 or r1}"; shift
+campus=$'map = "@ROOT@/assets/maps/campus.tmj"\nmap_root = "@ROOT@/assets"'
+case "$mode" in
+  m1) exec "$ROOT/scripts/bench-pinned.sh" "${NAME:-m1}" "$campus" -- \
+        m1 --groups "${TABLES:-30}" --group-size 6 --video-kbps 500 --duration 8 --warmup 3 "$@" ;;
+  m2) exec "$ROOT/scripts/bench-pinned.sh" "${NAME:-m2}" \
+        $'[media]\nbubble_radius = 1000\nbubble_max = 2000' -- \
+        m2 --clients "${CLIENTS:-400}" --video-kbps 1500 --duration 8 --warmup 3 "$@" ;;
+  m3)
+    stage="$(mktemp -d /tmp/amphi-stage-map.XXXXXX)"
+    mkdir -p "$stage/maps"
+    ln -s "$ROOT/assets/tiles" "$stage/tiles"
+    python3 - "$ROOT/assets/maps/campus.tmj" "$stage/maps/campus.tmj" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for layer in m["layers"]:
+    for o in layer.get("objects", []):
+        if o.get("type") == "amphitheatre":
+            for p in o.get("properties", []):
+                if p["name"] == "capacity":
+                    p["value"] = 2000
+json.dump(m, open(sys.argv[2], "w"))
+PY
+    trap 'rm -rf "$stage"' EXIT
+    "$ROOT/scripts/bench-pinned.sh" "${NAME:-m3}" \
+      "map = \"$stage/maps/campus.tmj\""$'\n'"map_root = \"$stage\"" -- \
+      m3 --clients "${CLIENTS:-400}" --video-kbps 1500 --duration 8 --warmup 3 "$@" ;;
+  r1) exec "$ROOT/scripts/bench-pinned.sh" "${NAME:-r1}" "" -- \
+        r1 --clients "${CLIENTS:-1000}" --rate 2 --duration 10 --warmup 3 "$@" ;;
+  *) echo "unknown mode $mode" >&2; exit 64 ;;
+esac
