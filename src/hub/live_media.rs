@@ -20,7 +20,7 @@ use super::session::ConnId;
 use crate::domain::Millis;
 use crate::media::nodes::NodeIndex;
 use crate::media::{MediaCommand, MediaEvent, PeerId};
-use crate::protocol::{ClientMsg, ErrorCode, MediaTrackView, ServerMsg, encoded};
+use crate::protocol::{ClientMsg, ErrorCode, ServerMsg, encoded};
 use crate::venue::{RoomIdx, RoomKind, Venue};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
@@ -286,29 +286,9 @@ impl Hub {
         if !self.media.live.peers.contains_key(&conn) {
             return Some(event);
         }
-        let msg = match event {
-            MediaEvent::Answer { sdp, .. } => ServerMsg::MediaAnswer { sdp },
-            MediaEvent::Offer { sdp, tracks, .. } => {
-                let tracks = tracks
-                    .into_iter()
-                    .filter_map(|t| {
-                        let member = self.sessions.get(&t.from.0)?.member;
-                        Some(MediaTrackView {
-                            mid: t.mid,
-                            member: member.0,
-                            source: t.source,
-                        })
-                    })
-                    .collect();
-                ServerMsg::MediaOffer { sdp, tracks }
-            }
-            MediaEvent::Refused { error, .. } => ServerMsg::Error {
-                rid: None,
-                code: ErrorCode::Refused(error.code()),
-                message: error.to_string(),
-            },
-            MediaEvent::Connected { .. } => return None,
-            MediaEvent::Closed { reason, .. } => {
+        let msg = match self.relayed(event) {
+            Ok(msg) => msg,
+            Err(MediaEvent::Closed { reason, .. }) => {
                 self.media.live.peers.remove(&conn);
                 self.media.mark_dirty();
                 self.metrics.media.live_viewers.fetch_sub(1, Relaxed);
@@ -317,6 +297,7 @@ impl Hub {
                     rejoin: false,
                 }
             }
+            Err(_) => return None,
         };
         if let Some(watcher) = self.watchers.get(&conn) {
             self.deliver(encoded(&msg), std::iter::once(watcher));

@@ -286,22 +286,11 @@ impl Hub {
         self.media.last_offer.remove(&conn);
     }
 
-    /// An event from the media layer about one of this hub's connections.
-    pub(super) fn media_event(&mut self, event: MediaEvent) {
-        let Some(event) = self.live_media_event(event) else {
-            return;
-        };
-        let conn = match &event {
-            MediaEvent::Answer { peer, .. }
-            | MediaEvent::Offer { peer, .. }
-            | MediaEvent::Refused { peer, .. }
-            | MediaEvent::Connected { peer }
-            | MediaEvent::Closed { peer, .. } => peer.0,
-        };
-        if !self.media.peers.contains_key(&conn) {
-            return;
-        }
-        let msg = match event {
+    /// The message a page is told of a media event that carries signalling
+    /// (an answer, an offer with who sends each track, a refusal); the
+    /// other events are given back to the caller.
+    pub(super) fn relayed(&self, event: MediaEvent) -> Result<ServerMsg<'static>, MediaEvent> {
+        Ok(match event {
             MediaEvent::Answer { sdp, .. } => ServerMsg::MediaAnswer { sdp },
             MediaEvent::Offer { sdp, tracks, .. } => {
                 let tracks = tracks
@@ -322,8 +311,28 @@ impl Hub {
                 code: ErrorCode::Refused(error.code()),
                 message: error.to_string(),
             },
-            MediaEvent::Connected { .. } => return,
-            MediaEvent::Closed { reason, .. } => {
+            other => return Err(other),
+        })
+    }
+
+    /// An event from the media layer about one of this hub's connections.
+    pub(super) fn media_event(&mut self, event: MediaEvent) {
+        let Some(event) = self.live_media_event(event) else {
+            return;
+        };
+        let conn = match &event {
+            MediaEvent::Answer { peer, .. }
+            | MediaEvent::Offer { peer, .. }
+            | MediaEvent::Refused { peer, .. }
+            | MediaEvent::Connected { peer }
+            | MediaEvent::Closed { peer, .. } => peer.0,
+        };
+        if !self.media.peers.contains_key(&conn) {
+            return;
+        }
+        let msg = match self.relayed(event) {
+            Ok(msg) => msg,
+            Err(MediaEvent::Closed { reason, .. }) => {
                 self.media.peers.remove(&conn);
                 self.media.told.remove(&conn);
                 self.media.node_of.remove(&conn);
@@ -333,6 +342,7 @@ impl Hub {
                     rejoin: false,
                 }
             }
+            Err(_) => return,
         };
         if let Some(session) = self.sessions.get(&conn) {
             self.deliver(encoded(&msg), std::iter::once(session));

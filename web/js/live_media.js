@@ -12,6 +12,7 @@
 
 import { t } from './i18n.js';
 import { h, fill } from './ui.js';
+import { answerOffer, keepArrivedTrack } from './remote_tracks.js';
 
 /** Longest wait for the TURN relays and for ICE candidates (ms). */
 const GATHER_MS = 1500;
@@ -154,28 +155,13 @@ export class LiveMedia {
   answer(msg) {
     const pc = this.pc;
     this.step(async () => {
-      for (const track of msg.tracks) this.tracks.set(track.mid, { member: track.member, source: track.source });
-      await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      if (pc !== this.pc) return;
-      this.watch.raw({ type: 'media_answer', sdp: pc.localDescription.sdp });
-      const live = new Set(msg.tracks.map((tr) => tr.mid));
-      for (const mid of [...this.remote.keys()]) if (!live.has(mid)) this.remote.delete(mid);
-      for (const mid of [...this.tracks.keys()]) if (!live.has(mid)) this.tracks.delete(mid);
-      this.render();
+      const sent = await answerOffer(pc, msg, this, () => pc === this.pc, (m) => this.watch.raw(m));
+      if (sent) this.render();
     });
   }
 
   trackArrived(e) {
-    const mid = e.transceiver.mid;
-    const info = this.tracks.get(mid);
-    if (!info) return;
-    this.remote.set(mid, { ...info, track: e.track });
-    e.track.onended = () => {
-      this.remote.delete(mid);
-      this.render();
-    };
-    this.render();
+    keepArrivedTrack(e, this, () => this.render());
   }
 
   /** The viewer's click: sound on (browsers allow it after a gesture), or off again. */

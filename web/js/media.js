@@ -14,6 +14,7 @@ import { t, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
 import { openDevice } from './devices.js';
 import { applyLayers, layered, sendEncodings } from './simulcast.js';
+import { answerOffer, keepArrivedTrack } from './remote_tracks.js';
 
 /** Most videos shown at once; screens first, then the latest speakers. */
 export const MAX_VIDEOS = 9;
@@ -234,29 +235,13 @@ export class Media {
   answer(msg) {
     const pc = this.pc;
     this.step(async () => {
-      for (const track of msg.tracks) this.tracks.set(track.mid, { member: track.member, source: track.source });
-      await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      if (pc !== this.pc) return;
-      this.conn.send({ type: 'media_answer', sdp: pc.localDescription.sdp });
-      // Tracks no longer listed are gone (their m-lines were stopped).
-      const live = new Set(msg.tracks.map((tr) => tr.mid));
-      for (const mid of [...this.remote.keys()]) if (!live.has(mid)) this.remote.delete(mid);
-      for (const mid of [...this.tracks.keys()]) if (!live.has(mid)) this.tracks.delete(mid);
-      this.renderMedia();
+      const sent = await answerOffer(pc, msg, this, () => pc === this.pc, (m) => this.conn.send(m));
+      if (sent) this.renderMedia();
     });
   }
 
   trackArrived(e) {
-    const mid = e.transceiver.mid;
-    const info = this.tracks.get(mid);
-    if (!info) return;
-    this.remote.set(mid, { ...info, track: e.track });
-    e.track.onended = () => {
-      this.remote.delete(mid);
-      this.renderMedia();
-    };
-    this.renderMedia();
+    keepArrivedTrack(e, this, () => this.renderMedia());
   }
 
   // ----- devices -----
