@@ -10,23 +10,19 @@
 //! nothing here is journaled except the `jurors_in_qa` setting (a
 //! `configure` of the event's settings).
 
-use super::actor::Hub;
-use super::session::ConnId;
+use super::actor::{Hub, Session};
 use crate::domain::floor::{Floor, FloorError, jurors_may_speak};
 use crate::domain::permissions::{Permission, check};
 use crate::domain::{Command, DomainError, MemberId, Role};
 use crate::protocol::{ErrorCode, FloorOp, FloorView, HandView, ServerMsg, encoded};
 use crate::venue::RoomKind;
-use std::collections::HashSet;
 
 /// The floor and what the venue was last told of it.
 #[derive(Debug, Default)]
 pub(super) struct FloorState {
     pub floor: Floor,
-    /// The view last pushed.
+    /// The view last pushed to everyone.
     last: Option<FloorView>,
-    /// Connections that were sent `last`.
-    told: HashSet<ConnId>,
 }
 
 impl From<FloorError> for (ErrorCode, String) {
@@ -160,31 +156,26 @@ impl Hub {
         }
     }
 
-    /// Sends the floor to every member connection that has not seen it as
-    /// it is now: everyone after a change, newcomers otherwise. One frame,
-    /// encoded once.
+    /// Sends the floor to every member connection when it changed since it
+    /// was last pushed (newcomers get it as they join). One frame, encoded
+    /// once.
     fn push_floor(&mut self) {
         let view = self.floor_view();
-        if self.media.floor.last.as_ref() != Some(&view) {
-            self.media.floor.told.clear();
-        }
-        let untold: Vec<ConnId> = self
-            .sessions
-            .keys()
-            .filter(|c| !self.media.floor.told.contains(c))
-            .copied()
-            .collect();
-        let sessions = &self.sessions;
-        self.media.floor.told.retain(|c| sessions.contains_key(c));
-        if untold.is_empty() {
-            self.media.floor.last = Some(view);
+        if self.media.floor.last.as_ref() == Some(&view) {
             return;
         }
         let frame = encoded(&ServerMsg::Floor {
             floor: view.clone(),
         });
-        self.deliver(frame, untold.iter().filter_map(|c| self.sessions.get(c)));
-        self.media.floor.told.extend(untold);
+        self.deliver(frame, self.sessions.values());
         self.media.floor.last = Some(view);
+    }
+
+    /// The floor as it is now, to a connection that just joined.
+    pub(super) fn send_floor_on_join(&self, session: &Session) {
+        let frame = encoded(&ServerMsg::Floor {
+            floor: self.floor_view(),
+        });
+        self.deliver(frame, std::iter::once(session));
     }
 }

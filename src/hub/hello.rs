@@ -150,6 +150,7 @@ impl Hub {
             self.send_judging_on_join(session);
             self.send_ideas_on_join(session);
             self.send_questions_on_join(session);
+            self.send_floor_on_join(session);
         }
         let _ = reply.send(Ok(member));
     }
@@ -179,6 +180,7 @@ impl Hub {
         self.send_judging_on_join(&session);
         self.send_ideas_on_join(&session);
         self.send_questions_on_join(&session);
+        self.send_floor_on_join(&session);
         let conn = session.link.conn;
         self.sessions.insert(conn, session);
         if let Some(session) = self.sessions.get(&conn) {

@@ -7,7 +7,11 @@ use serde_json::json;
 use std::time::Duration;
 use tokio::time::Instant;
 
-const QUEUE: usize = 8;
+/// Small, so that a client that stops reading fills it quickly, yet larger
+/// than what a join queues at once (the `welcome` and the pushes that follow
+/// it: help, judging, ideas, questions, the floor, …), which the hub queues
+/// in one turn before the connection's task can write any of it.
+const QUEUE: usize = 16;
 
 /// A long message: 1000 four-byte characters, so a few hundred fill any
 /// socket buffer quickly.
