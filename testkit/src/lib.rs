@@ -183,6 +183,23 @@ impl TestServer {
         metric_value(&self.metrics_text().await, name).unwrap_or(0.0)
     }
 
+    /// Waits until the unlabelled metric `name` satisfies `ok` (polling
+    /// `/metrics`; fails after `within`).
+    pub async fn wait_metric(&self, name: &str, within: Duration, ok: impl Fn(f64) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let value = self.metric(name).await;
+            if ok(value) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} stayed at {value} for {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Stops the server and waits until it has finished.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

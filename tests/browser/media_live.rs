@@ -88,14 +88,9 @@ async fn the_stage_on_a_separate_media_process_reaches_live() {
         c.media.node_secret = Some(SecretString::new(SECRET));
     })
     .await;
-    let waited = Instant::now();
-    while server.metric("amphi_media_nodes_connected").await < 1.0 {
-        assert!(
-            waited.elapsed() < WAIT,
-            "the venue did not reach amphi media"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    server
+        .wait_metric("amphi_media_nodes_connected", WAIT, |n| n >= 1.0)
+        .await;
     let driver = Driver::start(chrome, driver).await;
     let mut s = Setup {
         server,

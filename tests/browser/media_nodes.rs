@@ -94,14 +94,11 @@ async fn two_media_processes_each_carry_their_own_tables() {
         c.media.node_secret = Some(SecretString::new(SECRET));
     })
     .await;
-    let waited = Instant::now();
-    while server.metric("amphi_media_nodes_connected").await < 2.0 {
-        assert!(
-            waited.elapsed() < crate::common::WAIT,
-            "the venue did not reach both media processes"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    server
+        .wait_metric("amphi_media_nodes_connected", crate::common::WAIT, |n| {
+            n >= 2.0
+        })
+        .await;
     let driver = Driver::start(chrome, driver).await;
     let mut s = Setup {
         server,

@@ -129,13 +129,20 @@ async fn audience_settles_on(mut s: Setup, width: u64) -> Vec<Value> {
             if decoded >= first + 30 {
                 // Whatever Alice gets, the moderator still sends the full layer.
                 let before = moderator.js(SENT_FULL, vec![]).await;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                let after = moderator.js(SENT_FULL, vec![]).await;
-                assert!(
-                    after["encoded"].as_u64() > before["encoded"].as_u64()
-                        && after["width"].as_u64() == Some(640),
-                    "the moderator no longer sends the full layer: {before} → {after}"
-                );
+                let waited = Instant::now();
+                loop {
+                    let after = moderator.js(SENT_FULL, vec![]).await;
+                    if after["encoded"].as_u64() > before["encoded"].as_u64()
+                        && after["width"].as_u64() == Some(640)
+                    {
+                        break;
+                    }
+                    assert!(
+                        waited.elapsed() < SETTLE,
+                        "the moderator no longer sends the full layer: {before} → {after}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 s.done();
                 return seen;
             }

@@ -5,7 +5,6 @@ use crate::common::{Client, Ended, TestServer, WAIT, is_type};
 use amphi::domain::Role;
 use serde_json::json;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Small, so that a client that stops reading fills it quickly, yet larger
 /// than what a join queues at once (the `welcome` and the pushes that follow
@@ -17,22 +16,6 @@ const QUEUE: usize = 16;
 /// socket buffer quickly.
 fn big(i: usize) -> String {
     format!("{i:05} {}", "🎉".repeat(990))
-}
-
-/// Waits until `/metrics` shows `name` satisfying `ok` (polling; fails after `within`).
-async fn wait_metric(server: &TestServer, name: &str, within: Duration, ok: impl Fn(f64) -> bool) {
-    let deadline = Instant::now() + within;
-    loop {
-        let value = server.metric(name).await;
-        if ok(value) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{name} stayed at {value} for {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// A reader that counts chat messages on its own task until it sees `END`.
@@ -156,13 +139,11 @@ async fn a_client_that_never_reads_again_is_let_go() {
 
     // Without the slow client reading a byte, the server closes its side:
     // the connection is no longer open and its avatar leaves after grace.
-    wait_metric(
-        &server,
-        "amphi_connections_open",
-        Duration::from_secs(10),
-        |v| v == 2.0,
-    )
-    .await;
+    server
+        .wait_metric("amphi_connections_open", Duration::from_secs(10), |v| {
+            v == 2.0
+        })
+        .await;
     let left = reader
         .recv_until(|m| is_type(m, "person_left"), Duration::from_secs(5))
         .await;
