@@ -276,13 +276,7 @@ impl Hub {
     /// An event from the media layer: handled here when it is a watcher's
     /// (and `None` returned), else given back.
     pub(super) fn live_media_event(&mut self, event: MediaEvent) -> Option<MediaEvent> {
-        let conn = match &event {
-            MediaEvent::Answer { peer, .. }
-            | MediaEvent::Offer { peer, .. }
-            | MediaEvent::Refused { peer, .. }
-            | MediaEvent::Connected { peer }
-            | MediaEvent::Closed { peer, .. } => peer.0,
-        };
+        let conn = event.peer().0;
         if !self.media.live.peers.contains_key(&conn) {
             return Some(event);
         }

@@ -320,13 +320,7 @@ impl Hub {
         let Some(event) = self.live_media_event(event) else {
             return;
         };
-        let conn = match &event {
-            MediaEvent::Answer { peer, .. }
-            | MediaEvent::Offer { peer, .. }
-            | MediaEvent::Refused { peer, .. }
-            | MediaEvent::Connected { peer }
-            | MediaEvent::Closed { peer, .. } => peer.0,
-        };
+        let conn = event.peer().0;
         if !self.media.peers.contains_key(&conn) {
             return;
         }

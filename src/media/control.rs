@@ -7,10 +7,10 @@
 //! does the media process say where browsers reach it and accept commands.
 //! After that, the venue sends [`ControlCommand`]s (the hub's
 //! [`MediaCommand`]s without their event sink) and the media process sends
-//! [`MediaEvent`]s. The channel is not encrypted: it is meant for loopback
+//! [`MediaEvent`](super::MediaEvent)s. The channel is not encrypted: it is meant for loopback
 //! or a private network (see `docs/media.md`).
 
-use super::{ConversationId, MediaCommand, MediaEvent, PeerId};
+use super::{ConversationId, MediaCommand, PeerId};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
@@ -117,17 +117,6 @@ impl ControlCommand {
             }
             ControlCommand::Leave { peer } => MediaCommand::Leave { peer },
         }
-    }
-}
-
-/// The peer an event is about.
-pub fn event_peer(event: &MediaEvent) -> PeerId {
-    match event {
-        MediaEvent::Answer { peer, .. }
-        | MediaEvent::Offer { peer, .. }
-        | MediaEvent::Refused { peer, .. }
-        | MediaEvent::Connected { peer }
-        | MediaEvent::Closed { peer, .. } => *peer,
     }
 }
 

@@ -148,6 +148,19 @@ pub enum MediaEvent {
     Closed { peer: PeerId, reason: String },
 }
 
+impl MediaEvent {
+    /// The peer the event is about.
+    pub fn peer(&self) -> PeerId {
+        match self {
+            MediaEvent::Answer { peer, .. }
+            | MediaEvent::Offer { peer, .. }
+            | MediaEvent::Refused { peer, .. }
+            | MediaEvent::Connected { peer }
+            | MediaEvent::Closed { peer, .. } => *peer,
+        }
+    }
+}
+
 /// Where the media layer sends a peer's events (the hub that owns it).
 pub type EventSink = mpsc::UnboundedSender<MediaEvent>;
 

@@ -155,7 +155,7 @@ impl Link {
 
     /// Hands an event to the hub of its peer.
     fn route(&mut self, event: MediaEvent) {
-        let peer = control::event_peer(&event);
+        let peer = event.peer();
         let closing = matches!(event, MediaEvent::Closed { .. });
         if let Some(sink) = self.sinks.get(&peer) {
             let _ = sink.send(event);

@@ -281,6 +281,32 @@ pub(super) fn moderator_session(headers: &HeaderMap) -> Result<String, ApiRefusa
     })
 }
 
+/// Sends the message `msg` builds (around its reply channel) to the hub of
+/// event `slug` and waits for the answer: unknown events are 404, a hub
+/// that is not running (or stops before answering) `overloaded`.
+pub(super) async fn ask_event<T>(
+    state: &AppState,
+    slug: &str,
+    msg: impl FnOnce(tokio::sync::oneshot::Sender<Result<T, crate::hub::Refusal>>) -> crate::hub::HubMsg,
+) -> Result<T, ApiRefusal> {
+    let Some(event) = state.registry.by_slug(slug) else {
+        return Err(ApiRefusal::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownEvent,
+            "no such event",
+        ));
+    };
+    let stopped = || crate::hub::Refusal {
+        code: ErrorCode::Overloaded,
+        message: "the event is not running".into(),
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    if !event.send(msg(reply)).await {
+        return Err(stopped().into());
+    }
+    Ok(answer.await.map_err(|_| stopped())??)
+}
+
 /// `PUT /api/events/{id}/settings` (the event's moderator).
 pub async fn moderator_settings(
     State(state): State<Arc<AppState>>,

@@ -3,15 +3,13 @@
 //! account (see `docs/privacy.md`).
 
 use super::AppState;
-use super::admin::{Answer, ApiRefusal, moderator_session, ok};
+use super::admin::{Answer, ApiRefusal, ask_event, moderator_session, ok};
+use crate::hub::HubMsg;
 use crate::hub::privacy::PrivacyOp;
-use crate::hub::{HubMsg, Refusal};
-use crate::protocol::ErrorCode;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
 async fn ask(
     state: &AppState,
@@ -20,22 +18,7 @@ async fn ask(
     op: PrivacyOp,
 ) -> Result<serde_json::Value, ApiRefusal> {
     let session = moderator_session(headers)?;
-    let Some(event) = state.registry.by_slug(id) else {
-        return Err(ApiRefusal::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownEvent,
-            "no such event",
-        ));
-    };
-    let stopped = || Refusal {
-        code: ErrorCode::Overloaded,
-        message: "the event is not running".into(),
-    };
-    let (reply, answer) = oneshot::channel();
-    if !event.send(HubMsg::Privacy { session, op, reply }).await {
-        return Err(stopped().into());
-    }
-    Ok(answer.await.map_err(|_| stopped())??)
+    ask_event(state, id, |reply| HubMsg::Privacy { session, op, reply }).await
 }
 
 /// `GET /api/events/{id}/me`: everything the event holds about me, as a

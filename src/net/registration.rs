@@ -12,17 +12,16 @@
 //! | `POST /api/events/{id}/registrations/{n}/refuse` | its moderator | refused (a given link is revoked) |
 
 use super::AppState;
-use super::admin::{Answer, ApiRefusal, moderator_session, ok, parse};
+use super::admin::{Answer, ApiRefusal, ask_event, moderator_session, ok, parse};
 use crate::domain::registration::SignUp;
+use crate::hub::HubMsg;
 use crate::hub::registration::{RegistrationAnswer, RegistrationOp};
-use crate::hub::{HubMsg, Refusal};
 use crate::protocol::ErrorCode;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
 /// Largest sign-up body.
 pub const MAX_SIGN_UP_BYTES: usize = 16 * 1024;
@@ -33,25 +32,12 @@ async fn ask(
     session: Option<String>,
     op: RegistrationOp,
 ) -> Result<RegistrationAnswer, ApiRefusal> {
-    let Some(event) = state.registry.by_slug(id) else {
-        return Err(ApiRefusal::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownEvent,
-            "no such event",
-        ));
-    };
-    let stopped = || Refusal {
-        code: ErrorCode::Overloaded,
-        message: "the event is not running".into(),
-    };
-    let (reply, answer) = oneshot::channel();
-    if !event
-        .send(HubMsg::Registration { session, op, reply })
-        .await
-    {
-        return Err(stopped().into());
-    }
-    Ok(answer.await.map_err(|_| stopped())??)
+    ask_event(state, id, |reply| HubMsg::Registration {
+        session,
+        op,
+        reply,
+    })
+    .await
 }
 
 /// `GET /e/{slug}/register`: the sign-up page of an existing event.
