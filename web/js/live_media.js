@@ -12,10 +12,9 @@
 
 import { t } from './i18n.js';
 import { h, fill } from './ui.js';
-import { answerOffer, keepArrivedTrack } from './remote_tracks.js';
+import { GATHER_MS, answerOffer, gathered, keepArrivedTrack } from './remote_tracks.js';
 
 /** Longest wait for the TURN relays and for ICE candidates (ms). */
-const GATHER_MS = 1500;
 /** Wait before offering again after the connection ended (ms). */
 const RETRY_MS = 3000;
 /** Wait before asking again when the picture was full (ms). */
@@ -256,20 +255,4 @@ export class LiveMedia {
       this.measuring = false;
     }
   }
-}
-
-/** Resolves once ICE gathering is complete, or after GATHER_MS. */
-function gathered(pc) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      pc.removeEventListener('icegatheringstatechange', check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
-    pc.addEventListener('icegatheringstatechange', check);
-    setTimeout(done, GATHER_MS);
-  });
 }

@@ -14,7 +14,7 @@ import { t, tn } from './i18n.js';
 import { h, $, fill, toast } from './ui.js';
 import { openDevice } from './devices.js';
 import { applyLayers, layered, sendEncodings } from './simulcast.js';
-import { answerOffer, keepArrivedTrack } from './remote_tracks.js';
+import { GATHER_MS, answerOffer, gathered, keepArrivedTrack } from './remote_tracks.js';
 
 /** Most videos shown at once; screens first, then the latest speakers. */
 export const MAX_VIDEOS = 9;
@@ -23,7 +23,6 @@ const SPEAKING_LEVEL = 0.02;
 /** How long after the last loud sample someone still counts as speaking. */
 const SPEAKING_HOLD_MS = 600;
 /** Longest wait for ICE candidates before offering anyway. */
-const GATHER_MS = 1500;
 
 export class Media {
   constructor({ store, conn, onError }) {
@@ -390,20 +389,4 @@ export class Media {
       this.store.emit('speaking', speaking);
     }
   }
-}
-
-/** Resolves once ICE gathering is complete, or after GATHER_MS. */
-function gathered(pc) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      pc.removeEventListener('icegatheringstatechange', check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
-    pc.addEventListener('icegatheringstatechange', check);
-    setTimeout(done, GATHER_MS);
-  });
 }

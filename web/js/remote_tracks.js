@@ -1,7 +1,26 @@
-// The tracks a media connection receives: who sends each one (listed in the
-// server's `media_offer`) and the browser's track once it has arrived. Shared
-// by the venue's media connection (media.js) and the public pages'
-// receive-only one (live_media.js).
+// What the venue's media connection (media.js) and the public pages'
+// receive-only one (live_media.js) do alike: wait for ICE gathering, and keep
+// the tracks they receive — who sends each one (listed in the server's
+// `media_offer`) and the browser's track once it has arrived.
+
+/** How long an offer waits for ICE gathering before it leaves anyway. */
+export const GATHER_MS = 1500;
+
+/** Resolves once ICE gathering is complete, or after GATHER_MS. */
+export function gathered(pc) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      pc.removeEventListener('icegatheringstatechange', check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    pc.addEventListener('icegatheringstatechange', check);
+    setTimeout(done, GATHER_MS);
+  });
+}
 
 /**
  * Answers the server's offer on `pc`: records who sends each listed track,
