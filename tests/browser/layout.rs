@@ -126,6 +126,29 @@ async fn live_fits_a_phone_and_no_page_overflows_at_390_px() {
     for b in [live, stage, zoe, claire] {
         b.close().await;
     }
+
+    // The pages of running one's own event and of one's own data.
+    for page in [
+        "/admin",
+        "/e/demo/register",
+        "/e/demo/privacy",
+        "/me",
+        "/check",
+    ] {
+        let b = s.driver.browser("phone-page").await;
+        viewport(&b, 390, 844).await;
+        b.goto(&s.url(&format!("{page}?lang=fr"))).await;
+        b.wait(
+            "the page drawn",
+            "return document.readyState === 'complete' && document.body.innerText.length > 80;",
+            vec![],
+        )
+        .await;
+        assert_no_sideways_overflow(&b, page).await;
+        b.screenshot(&format!("phone{}", page.replace('/', "-")))
+            .await;
+        b.close().await;
+    }
     s.done();
 }
 
