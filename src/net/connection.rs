@@ -141,18 +141,10 @@ async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: 
         // releases the acks of what it already holds, then closes us with
         // "going away". The deadline only guards against a hub that is gone.
         let mut stopping: Option<tokio::time::Instant> = None;
-        // The hub's wake-up stays registered across the turns of the loop
-        // (a fresh one per turn took the `Notify`'s lock twice on every
-        // incoming frame: to enter its waiter list and to leave it), and it
-        // is looked at first, so that a tick's wake-up does not also poll
-        // the socket.
-        let mut woken = std::pin::pin!(shared.woken());
         let close = loop {
             tokio::select! {
-                biased;
                 // One wake-up for everything the hub gives this connection.
-                () = &mut woken => {
-                    woken.set(shared.woken());
+                () = shared.woken() => {
                     if let Some(close) = shared.close_reason() {
                         break Some(close);
                     }
