@@ -8,7 +8,8 @@
 #   CLIENTS=600 scripts/bench-media.sh m3         # the stage, 5 % constrained
 #   scripts/bench-media.sh r1 [LOADGEN_ARGS...]   # 1,000 watchers × 2 reactions/s
 #
-# Env as for bench-pinned.sh (BIN, PORT, OUT); NAME names the result file;
+# Env as for bench-pinned.sh (BIN, SERVER_BIN, SERVER_CPUS, LOADGEN_CPUS, PORT,
+# OUT); NAME names the result file;
 # TABLES (m1, default 30) and CLIENTS (m2 and m3: receivers, default 400;
 # r1: watchers, default 1000) size the run.
 # M3 needs an amphitheatre that seats everyone: it runs on a copy of the

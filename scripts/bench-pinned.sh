@@ -10,6 +10,10 @@
 #       s1 --clients 800 --amphi 0 --tables 0 --rate 10 --duration 15
 #
 # Env: BIN (directory of amphi and amphi-loadgen, default target/release),
+# SERVER_BIN (the amphi binary to measure, default $BIN/amphi: a "before"
+# build kept aside runs against the current load generator),
+# SERVER_CPUS and LOADGEN_CPUS (taskset lists, default 0 and 1; e.g. both
+# 0-1 to let the server and the load generator share the two cores),
 # PORT (default 18200), OUT (default bench-results/pinned).
 set -euo pipefail
 # The scheduler shares the CPU between sessions (autogroups) before it looks
@@ -20,6 +24,9 @@ fi
 echo -15 > /proc/self/autogroup 2>/dev/null || true
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${BIN:-$ROOT/target/release}"
+SERVER_BIN="${SERVER_BIN:-$BIN/amphi}"
+SERVER_CPUS="${SERVER_CPUS:-0}"
+LOADGEN_CPUS="${LOADGEN_CPUS:-1}"
 PORT="${PORT:-18200}"
 OUT="${OUT:-$ROOT/bench-results/pinned}"
 name="$1"; toml="$2"; shift 3
@@ -27,7 +34,7 @@ mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 WORK="$(mktemp -d /tmp/amphi-pinned.XXXXXX)"
 printf '%s\n' "$toml" | sed "s|@ROOT@|$ROOT|g" > "$WORK/config.toml"
-AMPHI_LOG=warn nice -n -15 taskset -c 0 "$BIN/amphi" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" \
+AMPHI_LOG=warn nice -n -15 taskset -c "$SERVER_CPUS" "$SERVER_BIN" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" \
   --config "$WORK/config.toml" > "$WORK/links" 2> "$WORK/server.log" &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -36,10 +43,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-nice -n -15 taskset -c 1 "$BIN/amphi-loadgen" "$@" --links-from "$WORK/links" --server-pid "$SERVER_PID" \
+nice -n -15 taskset -c "$LOADGEN_CPUS" "$BIN/amphi-loadgen" "$@" --links-from "$WORK/links" --server-pid "$SERVER_PID" \
   --json "$OUT/$name.json" > "$WORK/loadgen.out" 2>&1 || echo "loadgen exited with $?"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$OUT/$name.json" "$name" "$load_before" "$load_after" <<'PY'
+python3 - "$OUT/$name.json" "$name" "$load_before" "$load_after" "$SERVER_CPUS" "$LOADGEN_CPUS" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["server"]; lat = d["latencies"]
@@ -51,6 +58,7 @@ for k, v in lat.items():
         parts.append(f"{k} p50 {v['p50_ms']:.1f} p99 {v['p99_ms']:.1f} ms (n={v['count']})")
 parts.append(f"errors {d['errors_total']} closes {d['closes']}")
 parts.append(f"load {sys.argv[3]} -> {sys.argv[4]}")
+parts.append(f"cpus server {sys.argv[5]} loadgen {sys.argv[6]}")
 print("; ".join(parts))
 for c in d.get("checks", []):
     print(f"  check {c['name']}: {c['measured']} (target {c['target']}) {'pass' if c['pass'] else 'FAIL'}")

@@ -227,13 +227,13 @@ impl Server {
                 .collect();
             media::nodes::MediaNodes::several(handles)
         } else {
-            let (handle, _task) = media::spawn(&config.media, metrics.clone(), shutdown_rx.clone())
+            let nodes = media::workers::spawn(&config.media, metrics.clone(), shutdown_rx.clone())
                 .await
                 .map_err(|source| StartError::Media {
                     addr: config.media.udp,
                     source,
                 })?;
-            Some(media::nodes::MediaNodes::single(handle))
+            Some(nodes)
         };
         let settings = HubSettings {
             tick_hz: config.tick_hz,

@@ -27,6 +27,20 @@ pub fn now_us() -> u64 {
     a.epoch_us + a.instant.elapsed().as_micros() as u64
 }
 
+/// A wall-clock time (µs since the Unix epoch, CLOCK_REALTIME: the kernel's
+/// receive timestamps) on the base of [`now_us`]: both clocks are read now
+/// and their difference applied, so a wall clock stepped or slewed since
+/// the anchor does not skew the figures.
+pub fn from_realtime_us(realtime_us: u64) -> u64 {
+    let wall_now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0);
+    let ours_now = now_us();
+    // ours = realtime + (ours_now - wall_now), without going negative.
+    (realtime_us + ours_now).saturating_sub(wall_now)
+}
+
 /// The `Instant` at which [`now_us`] will read `us` (for `sleep_until`).
 pub fn instant_at(us: u64) -> tokio::time::Instant {
     let a = anchor();

@@ -8,6 +8,13 @@
 //! measures forwarding delay (sender's send → receiver's receive, one clock:
 //! the load generator's) and loss per sender.
 //!
+//! The receive time is the kernel's (`SO_TIMESTAMPNS`): when the datagram
+//! that completed the frame reached the client's socket, not when this
+//! process got round to decrypting it. Hundreds of receivers share one
+//! load generator and are served one after the other, so the time after
+//! processing includes the load generator's own queue; it is recorded too
+//! (`forward_delay_*_processed`) to show how much that is.
+//!
 //! A publisher started with [`MediaClient::start_simulcast`] sends its video
 //! as three simulcast layers, as the web page does on the stage (rids
 //! [`SIMULCAST_LAYERS`]): each frame three times, the full size and a
@@ -20,6 +27,7 @@ use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -29,6 +37,7 @@ use str0m::media::{
 };
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -40,6 +49,9 @@ const HEADER: usize = 20;
 const VIDEO_HEADER_AT: usize = 10;
 /// A VP8 key frame's first bytes (640×360), so the frame looks like one.
 const VP8_TAG: [u8; VIDEO_HEADER_AT] = [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01];
+
+/// Most datagrams read in one turn before the loop looks at its other work.
+const READ_BATCH: usize = 32;
 
 /// The layers a simulcast publisher sends, lowest first: each rid and the
 /// share of the full frame's bytes it carries (one in so many).
@@ -59,8 +71,13 @@ pub struct Publish {
 /// The measurements clients share.
 #[derive(Clone)]
 pub struct MediaRec {
+    /// Send → the kernel's arrival time of the datagram completing the frame.
     pub audio_delay: Lat,
     pub video_delay: Lat,
+    /// Send → the frame out of the load generator's own str0m (includes the
+    /// time the datagram waited in the load generator).
+    pub audio_delay_processed: Lat,
+    pub video_delay_processed: Lat,
     /// Frames sent within the measured window, per sender index.
     pub sent: Arc<Vec<AtomicU64>>,
     /// Frames received (sent within the window), all receivers together.
@@ -78,6 +95,8 @@ impl MediaRec {
         MediaRec {
             audio_delay: rec.lat("forward_delay_audio"),
             video_delay: rec.lat("forward_delay_video"),
+            audio_delay_processed: rec.lat("forward_delay_audio_processed"),
+            video_delay_processed: rec.lat("forward_delay_video_processed"),
             sent: Arc::new((0..senders).map(|_| AtomicU64::new(0)).collect()),
             received: rec.counter("frames_received_in_window"),
             received_bytes: rec.counter("bytes_received_in_window"),
@@ -104,6 +123,9 @@ pub struct MediaClient {
     layers: Vec<(Rid, usize)>,
     /// A constrained link: what it carries and how full it is.
     link: Option<Link>,
+    /// When the last datagram handed to str0m reached the socket (µs,
+    /// [`clock::now_us`]'s base), from the kernel.
+    arrival_us: Option<u64>,
 }
 
 /// A receive link of limited rate: a token bucket holding 100 ms of it;
@@ -158,6 +180,12 @@ impl MediaClient {
         simulcast: bool,
     ) -> anyhow::Result<MediaClient> {
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
+        nix::sys::socket::setsockopt(
+            &socket,
+            nix::sys::socket::sockopt::ReceiveTimestampns,
+            &true,
+        )
+        .context("SO_TIMESTAMPNS on a media client's socket")?;
         let local = socket.local_addr()?;
         let now = Instant::now();
         let mut rtc = Rtc::builder()
@@ -206,6 +234,7 @@ impl MediaClient {
             rid: 1,
             layers,
             link: None,
+            arrival_us: None,
         })
     }
 
@@ -292,24 +321,32 @@ impl MediaClient {
                 .min(send_wait)
                 .clamp(Duration::from_micros(200), Duration::from_millis(50));
             tokio::select! {
-                received = self.socket.recv_from(&mut buf) => {
-                    let (n, source) = received?;
-                    let Some(bytes) = buf.get(..n) else { continue };
-                    if let Some(link) = &mut self.link
-                        && is_rtp(bytes)
-                        && !link.carries(n, Instant::now())
-                    {
-                        rec.add("constrained_dropped_packets", 1);
-                        continue;
+                ready = self.socket.readable() => {
+                    ready?;
+                    // Each datagram goes in and its frames out before the
+                    // next, so a frame is stamped with the arrival of the
+                    // datagram that completed it.
+                    for _ in 0..READ_BATCH {
+                        let Some((n, source, arrival)) = self.recv(&mut buf)? else { break };
+                        let Some(bytes) = buf.get(..n) else { continue };
+                        if let Some(link) = &mut self.link
+                            && is_rtp(bytes)
+                            && !link.carries(n, Instant::now())
+                        {
+                            rec.add("constrained_dropped_packets", 1);
+                            continue;
+                        }
+                        let Ok(contents) = bytes.try_into() else { continue };
+                        let input = Input::Receive(Instant::now(), Receive {
+                            proto: Protocol::Udp,
+                            source,
+                            destination: self.local,
+                            contents,
+                        });
+                        self.arrival_us = arrival;
+                        self.rtc.handle_input(input)?;
+                        self.drain(rec, media, measured, &mut last_seq)?;
                     }
-                    let Ok(contents) = bytes.try_into() else { continue };
-                    let input = Input::Receive(Instant::now(), Receive {
-                        proto: Protocol::Udp,
-                        source,
-                        destination: self.local,
-                        contents,
-                    });
-                    self.rtc.handle_input(input)?;
                 }
                 frame = self.ws.next() => {
                     match frame {
@@ -328,6 +365,43 @@ impl MediaClient {
         }
         let _ = self.ws.close(None).await;
         Ok(())
+    }
+
+    /// One datagram waiting on the socket, if any: its length, source and
+    /// the kernel's arrival time (on [`clock::now_us`]'s base).
+    fn recv(&self, buf: &mut [u8]) -> anyhow::Result<Option<(usize, SocketAddr, Option<u64>)>> {
+        use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrIn, recvmsg};
+        let mut control = nix::cmsg_space!(nix::sys::time::TimeSpec);
+        let read = self.socket.try_io(Interest::READABLE, || {
+            let mut iov = [std::io::IoSliceMut::new(buf)];
+            let msg = recvmsg::<SockaddrIn>(
+                self.socket.as_raw_fd(),
+                &mut iov,
+                Some(&mut control),
+                MsgFlags::empty(),
+            )
+            .map_err(std::io::Error::from)?;
+            let arrival = msg.cmsgs().ok().and_then(|mut cmsgs| {
+                cmsgs.find_map(|c| match c {
+                    ControlMessageOwned::ScmTimestampns(t) => {
+                        Some((t.tv_sec() as u64) * 1_000_000 + (t.tv_nsec() as u64) / 1_000)
+                    }
+                    _ => None,
+                })
+            });
+            let source = msg
+                .address
+                .map(|a| SocketAddr::V4(std::net::SocketAddrV4::from(a)));
+            Ok((msg.bytes, source, arrival))
+        });
+        match read {
+            Ok((n, Some(source), arrival)) => {
+                Ok(Some((n, source, arrival.map(clock::from_realtime_us))))
+            }
+            Ok((_, None, _)) => Ok(None),
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Writes one synthetic frame stamped with its intended send time.
@@ -412,6 +486,7 @@ impl MediaClient {
                 }
                 Output::Event(Event::MediaData(data)) => {
                     let now = clock::now_us();
+                    let arrived = self.arrival_us.unwrap_or(now).min(now);
                     let video = data.data.len() >= VIDEO_HEADER_AT + HEADER
                         && data.data.get(..VIDEO_HEADER_AT) == Some(&VP8_TAG[..]);
                     let at = if video { VIDEO_HEADER_AT } else { 0 };
@@ -432,11 +507,14 @@ impl MediaClient {
                         media.constrained_received.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
-                    let delay = now.saturating_sub(sent_us);
+                    let (delay, processed) =
+                        (arrived.saturating_sub(sent_us), now.saturating_sub(sent_us));
                     if video {
                         media.video_delay.record(delay);
+                        media.video_delay_processed.record(processed);
                     } else {
                         media.audio_delay.record(delay);
+                        media.audio_delay_processed.record(processed);
                     }
                     if let Some(last) = last_seq.insert((sender, video), seq)
                         && seq <= last

@@ -19,6 +19,7 @@
 //! - [`udp_out`]: a peer's packets out of the socket, a frame per system call.
 //! - [`tcp`]: ICE over TCP on the media port (RFC 6544, RFC 4571 framing).
 //! - [`nodes`]: which media server each room's conversations live on.
+//! - [`workers`]: the embedded media server spread over several threads.
 //! - [`control`], [`node`], [`remote`]: the media server as a separate
 //!   process (`amphi media`): the control channel's messages, the process
 //!   itself, and the venue's side of the channel.
@@ -36,6 +37,7 @@ pub mod throttle;
 pub mod timers;
 pub mod turn;
 pub mod udp_out;
+pub mod workers;
 
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
@@ -197,6 +199,12 @@ pub struct MediaConfig {
     /// Tests and demonstrations only: every peer's link from the media
     /// server is this narrow (kbit/s); what does not fit is dropped.
     pub test_link_kbps: Option<u32>,
+    /// Threads the embedded media server forwards on, each with its own UDP
+    /// port (`udp`'s port, the next one, ...; any free ones when it is 0)
+    /// and each carrying the conversations of its share of the rooms; 1:
+    /// one media task, as a separate process has. Default: the cores the
+    /// server may use, at most [`workers::DEFAULT_MAX`].
+    pub workers: usize,
 }
 
 impl Default for MediaConfig {
@@ -213,6 +221,7 @@ impl Default for MediaConfig {
             node_secret: None,
             live_viewers: 500,
             test_link_kbps: None,
+            workers: workers::default_count(),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! With the embedded media server there is one, and everything lives on it.
 //! With separate media processes (`[[media.nodes]]`), each room is assigned
 //! to exactly one: the node that lists it in `rooms`, else one chosen from a
-//! hash of the room's id (stable across restarts and venue processes). A
+//! hash of the room's id (stable across restarts and venue processes). The
+//! embedded server's workers (`[media] workers`, [`super::workers`]) are
+//! placed the same way, by hash. A
 //! person's media connection lives on the node of the room they stood in
 //! when they joined; the hub moves it when they walk into a room of another
 //! node.
@@ -27,6 +29,11 @@ pub struct NodeConfig {
 
 /// An index into [`MediaNodes`].
 pub type NodeIndex = usize;
+
+/// The node of `nodes` that a room no node lists goes to (by its id).
+pub fn hashed(room: &str, nodes: usize) -> NodeIndex {
+    crc32fast::hash(room.as_bytes()) as usize % nodes.max(1)
+}
 
 /// The media servers a venue uses, and which room goes to which.
 #[derive(Debug, Clone)]
@@ -83,7 +90,7 @@ impl MediaNodes {
         }
         match self.assigned.get(room) {
             Some(index) => *index,
-            None => crc32fast::hash(room.as_bytes()) as usize % self.len(),
+            None => hashed(room, self.len()),
         }
     }
 

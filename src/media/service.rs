@@ -9,6 +9,7 @@
 
 use super::layers::{Admit, Forwarding};
 use super::peer::{Peer, TrackIn};
+use super::stats::GaugeShare;
 use super::tcp::TcpEvent;
 use super::throttle::Throttle;
 use super::timers::Timers;
@@ -113,6 +114,7 @@ pub async fn spawn(
         last_reap: Instant::now(),
         stats,
         test_link_kbps: config.test_link_kbps,
+        shown: GaugeShare::default(),
     };
     tracing::info!(%bound, %announced, "media server listening (UDP)");
     if let Some(kbps) = config.test_link_kbps {
@@ -153,6 +155,7 @@ pub async fn spawn(
                 _ = tokio::time::sleep_until(next.into()) => {}
             }
         }
+        service.shown.clear(&service.stats.media);
         tracing::info!("media server stopped");
     });
     Ok((
@@ -202,6 +205,9 @@ struct Service {
     stats: Arc<crate::metrics::Metrics>,
     /// A simulated narrow link to every peer (tests only).
     test_link_kbps: Option<u32>,
+    /// This service's share of the gauges it shares with the other media
+    /// workers of the process.
+    shown: GaugeShare,
 }
 
 impl Service {
@@ -309,10 +315,7 @@ impl Service {
         });
         self.peers.insert(id, peer);
         self.touched.insert(id);
-        self.stats
-            .media
-            .peers
-            .store(self.peers.len() as u64, Relaxed);
+        self.shown.peers(&self.stats.media, self.peers.len() as u64);
     }
 
     fn answer(&mut self, id: PeerId, sdp: &str) {
@@ -793,15 +796,12 @@ impl Service {
         self.by_addr.retain(|_, p| *p != id);
         self.due.remove(id);
         self.touched.remove(&id);
-        self.stats
-            .media
-            .peers
-            .store(self.peers.len() as u64, Relaxed);
+        self.shown.peers(&self.stats.media, self.peers.len() as u64);
         self.count_roles();
         Some(peer)
     }
 
-    fn count_roles(&self) {
+    fn count_roles(&mut self) {
         let publishers = self
             .peers
             .values()
@@ -812,13 +812,7 @@ impl Service {
             .values()
             .filter(|p| p.tracks_out.iter().any(|t| t.mid().is_some()))
             .count();
-        self.stats
-            .media
-            .publishers
-            .store(publishers as u64, Relaxed);
-        self.stats
-            .media
-            .subscribers
-            .store(subscribers as u64, Relaxed);
+        self.shown
+            .roles(&self.stats.media, publishers as u64, subscribers as u64);
     }
 }

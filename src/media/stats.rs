@@ -44,6 +44,45 @@ pub struct MediaStats {
     pub live_viewers: AtomicI64,
 }
 
+/// One media service's share of the gauges of [`MediaStats`]: several
+/// services (the in-process workers) add to the same gauges, so each adds
+/// the change of its own count rather than storing it.
+#[derive(Debug, Default)]
+pub struct GaugeShare {
+    peers: u64,
+    publishers: u64,
+    subscribers: u64,
+}
+
+impl GaugeShare {
+    /// This service now has `now` connected peers.
+    pub fn peers(&mut self, stats: &MediaStats, now: u64) {
+        shift(&stats.peers, &mut self.peers, now);
+    }
+
+    /// This service now has so many publishers and subscribers.
+    pub fn roles(&mut self, stats: &MediaStats, publishers: u64, subscribers: u64) {
+        shift(&stats.publishers, &mut self.publishers, publishers);
+        shift(&stats.subscribers, &mut self.subscribers, subscribers);
+    }
+
+    /// The service stops: its share leaves the gauges.
+    pub fn clear(&mut self, stats: &MediaStats) {
+        self.peers(stats, 0);
+        self.roles(stats, 0, 0);
+    }
+}
+
+/// Moves `gauge` by the change from `*mine` to `now`.
+fn shift(gauge: &AtomicU64, mine: &mut u64, now: u64) {
+    if now > *mine {
+        gauge.fetch_add(now - *mine, Relaxed);
+    } else {
+        gauge.fetch_sub(*mine - now, Relaxed);
+    }
+    *mine = now;
+}
+
 impl MediaStats {
     /// Appends the Prometheus text of these counters.
     pub fn render(&self, out: &mut String) {
@@ -159,5 +198,27 @@ impl MediaStats {
             "# HELP {name} Watchers of /live and /stage receiving the stage.\n# TYPE {name} gauge\n{name} {}",
             self.live_viewers.load(Relaxed)
         );
+    }
+}
+
+#[cfg(test)]
+mod gauge_tests {
+    use super::*;
+
+    #[test]
+    fn the_gauges_are_the_sum_of_every_services_share() {
+        let stats = MediaStats::default();
+        let (mut first, mut second) = (GaugeShare::default(), GaugeShare::default());
+        first.peers(&stats, 3);
+        second.peers(&stats, 4);
+        first.roles(&stats, 2, 3);
+        second.roles(&stats, 1, 4);
+        assert_eq!(stats.peers.load(Relaxed), 7);
+        first.peers(&stats, 1);
+        assert_eq!(stats.peers.load(Relaxed), 5);
+        second.clear(&stats);
+        assert_eq!(stats.peers.load(Relaxed), 1);
+        assert_eq!(stats.publishers.load(Relaxed), 2);
+        assert_eq!(stats.subscribers.load(Relaxed), 3);
     }
 }

@@ -25,6 +25,7 @@ mod media_nodes;
 mod media_simulcast;
 mod media_stage;
 mod media_tcp;
+mod media_workers;
 mod my_data;
 mod notices;
 mod projects;

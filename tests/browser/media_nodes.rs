@@ -59,7 +59,7 @@ pub(super) fn media_process() -> MediaProcess {
 
 /// The port of the server side of the page's media connection, once ICE
 /// has chosen its pair.
-async fn media_port(b: &Browser) -> u64 {
+pub(super) async fn media_port(b: &Browser) -> u64 {
     let port = b
         .wait(
             "the media connection's chosen pair",
