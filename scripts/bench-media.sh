@@ -11,18 +11,21 @@
 # Env as for bench-pinned.sh (BIN, SERVER_BIN, SERVER_CPUS, LOADGEN_CPUS, PORT,
 # OUT); NAME names the result file;
 # TABLES (m1, default 30) and CLIENTS (m2 and m3: receivers, default 400;
-# r1: watchers, default 1000) size the run.
+# r1: watchers, default 1000) size the run. MEDIA_WORKERS=N sets
+# `[media] workers` (unset: the server's default, and a build older than
+# the setting still starts).
 # M3 needs an amphitheatre that seats everyone: it runs on a copy of the
 # campus map whose amphitheatre capacity is 2,000 (made under /tmp).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 mode="${1:?m1, m2, m3 or r1}"; shift
 campus=$'map = "@ROOT@/assets/maps/campus.tmj"\nmap_root = "@ROOT@/assets"'
+workers="${MEDIA_WORKERS:+$'\n'workers = $MEDIA_WORKERS}"
 case "$mode" in
-  m1) exec "$ROOT/scripts/bench-pinned.sh" "${NAME:-m1}" "$campus" -- \
+  m1) exec "$ROOT/scripts/bench-pinned.sh" "${NAME:-m1}" "$campus"$'\n[media]'"$workers" -- \
         m1 --groups "${TABLES:-30}" --group-size 6 --video-kbps 500 --duration 8 --warmup 3 "$@" ;;
   m2) exec "$ROOT/scripts/bench-pinned.sh" "${NAME:-m2}" \
-        $'[media]\nbubble_radius = 1000\nbubble_max = 2000' -- \
+        $'[media]\nbubble_radius = 1000\nbubble_max = 2000'"$workers" -- \
         m2 --clients "${CLIENTS:-400}" --video-kbps 1500 --duration 8 --warmup 3 "$@" ;;
   m3)
     stage="$(mktemp -d /tmp/amphi-stage-map.XXXXXX)"

@@ -242,6 +242,9 @@ impl Config {
         if self.media.bubble_radius == 0 || self.media.bubble_max < 2 {
             return bad("media.bubble_radius must be at least 1 and media.bubble_max at least 2");
         }
+        if !(1..=crate::media::workers::MAX).contains(&self.media.workers) {
+            return bad("media.workers must be between 1 and 64");
+        }
         if self.media.test_link_kbps == Some(0) {
             return bad("media.test_link_kbps must be at least 1 (or absent)");
         }
@@ -326,8 +329,10 @@ mod tests {
             "tick_phases = 0",
             "tick_phases = 11",
             "interest_cell_tiles = 300",
+            "[media]\nworkers = 0",
+            "[media]\nworkers = 65",
         ] {
-            let key = bad.split(' ').next().unwrap();
+            let key = bad.rsplit('\n').next().unwrap().split(' ').next().unwrap();
             assert!(Config::from_toml(bad).unwrap_err().contains(key), "{bad}");
         }
         assert!(

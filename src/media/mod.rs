@@ -202,8 +202,9 @@ pub struct MediaConfig {
     /// Threads the embedded media server forwards on, each with its own UDP
     /// port (`udp`'s port, the next one, ...; any free ones when it is 0)
     /// and each carrying the conversations of its share of the rooms; 1:
-    /// one media task, as a separate process has. Default: the cores the
-    /// server may use, at most [`workers::DEFAULT_MAX`].
+    /// one media task, as a separate process has (the default: one port,
+    /// and walking between rooms never moves a connection). At most
+    /// [`workers::MAX`].
     pub workers: usize,
 }
 
@@ -221,7 +222,7 @@ impl Default for MediaConfig {
             node_secret: None,
             live_viewers: 500,
             test_link_kbps: None,
-            workers: workers::default_count(),
+            workers: 1,
         }
     }
 }

@@ -17,18 +17,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{oneshot, watch};
 
-/// Most workers the default starts, however many cores there are: each
-/// is another UDP port to open in the firewall.
-pub const DEFAULT_MAX: usize = 8;
-
-/// The default number of workers: the cores this process may run on (its
-/// CPU affinity and quota count), at most [`DEFAULT_MAX`].
-pub fn default_count() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, DEFAULT_MAX)
-}
+/// Most workers a configuration may ask for: each is a thread and another
+/// UDP (and TCP) port to open in the firewall.
+pub const MAX: usize = 64;
 
 /// Starts the embedded media server: with one worker, the media task on the
 /// caller's runtime; with more, one thread each. Worker `i` listens on the
@@ -124,6 +115,5 @@ mod tests {
         assert_eq!(port_of(any, 5).unwrap().port(), 0);
         let top = SocketAddr::from(([127, 0, 0, 1], 65535));
         assert!(port_of(top, 1).is_err());
-        assert!((1..=DEFAULT_MAX).contains(&default_count()));
     }
 }
