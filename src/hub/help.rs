@@ -2,7 +2,8 @@
 //! mentor's queue (their skills first), the moderator's queue and statistics,
 //! and each waiting team's place in the queue with its estimated wait.
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::sessions::Session;
 use crate::domain::help::{HelpRequest, HelpState};
 use crate::domain::{MemberId, Role, TeamId};
 use crate::protocol::{HelpView, ServerMsg, encoded};
@@ -37,7 +38,7 @@ impl Hub {
 
     /// Re-sends help state after a change to `request` (or to a mentor).
     pub(super) fn push_help(&self, changed: Option<u32>) {
-        for session in self.sessions.values() {
+        for session in self.sessions.members() {
             match self.role_of(session) {
                 Some(Role::Mentor) => self.send_mentor_queue(session),
                 Some(Role::Moderator) => self.send_moderator_help(session),
@@ -60,7 +61,7 @@ impl Hub {
 
     /// The help state one session should see right after joining.
     pub(super) fn send_help_on_join(&self, member: MemberId) {
-        if let Some(session) = self.session_of(member) {
+        if let Some(session) = self.sessions.of_member(member) {
             self.send_role_help(session);
         }
     }
@@ -168,7 +169,10 @@ impl Hub {
         let frame = self.team_help_frame(team, changed);
         self.deliver(
             frame,
-            found.members.iter().filter_map(|m| self.session_of(*m)),
+            found
+                .members
+                .iter()
+                .filter_map(|m| self.sessions.of_member(*m)),
         );
     }
 
@@ -182,6 +186,6 @@ impl Hub {
             request: self.help_view(found),
         });
         let available = |s: &&Session| desk.mentors.get(&s.member).is_some_and(|p| p.available);
-        self.deliver(frame, self.sessions.values().filter(available));
+        self.deliver(frame, self.sessions.members().filter(available));
     }
 }

@@ -10,6 +10,10 @@
 //! - [`actor`]: the run loop and request handling.
 //! - [`durable`]: the event, its journal and snapshots, and the commands
 //!   waiting for their records ([`Durable`], start-up's too).
+//! - [`sessions`]: who is connected (members' connections, each member's
+//!   main one, watchers), presence changes and the tick's groups of readers.
+//!   The hub holds it beside [`Durable`], so routing reads the event while it
+//!   reaches sessions, without shared mutability.
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
@@ -57,6 +61,7 @@ mod resend;
 pub mod roster;
 mod routing;
 pub mod session;
+mod sessions;
 mod tick;
 mod uploads;
 mod views;

@@ -2,7 +2,8 @@
 //! on stage now, and the visible list goes, encoded once, to every member
 //! and watcher on joining and on every change (hidden ones never leave).
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::sessions::Session;
 use crate::domain::permissions::{Permission, check};
 use crate::domain::questions::QuestionCommand;
 use crate::domain::{Command, DomainError, MemberId, Role};
@@ -53,10 +54,7 @@ impl Hub {
 
     /// Sends everyone (members and watchers) the questions after a change.
     pub(super) fn push_questions(&self) {
-        self.deliver(
-            self.questions_frame(),
-            self.sessions.values().chain(self.watchers.values()),
-        );
+        self.deliver(self.questions_frame(), self.sessions.everyone());
     }
 
     /// Sends a newly joined session (member or watcher) the questions.
