@@ -496,6 +496,8 @@ impl Event {
         let mut people = vec![found.author];
         people.extend(found.interested.iter().copied());
         let name = self.idea_team_name(idea, name);
+        let name =
+            text::clean_name("team name", &name, self.limits.max_name_chars).unwrap_or_default();
         let (team, mut effects) = self.create_team(&name, challenge);
         let mut placed = 0;
         for person in people {

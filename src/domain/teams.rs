@@ -73,9 +73,8 @@ impl Event {
     }
 
     fn check_new_team(&self, name: &str, challenge: Option<u32>) -> Result<(), DomainError> {
-        let name = text::clean_name("team name", name, self.limits.max_name_chars)?;
-        if self.team_by_name(&name).is_some() {
-            return Err(DomainError::DuplicateTeamName(name));
+        if self.team_by_name(name).is_some() {
+            return Err(DomainError::DuplicateTeamName(name.to_string()));
         }
         self.check_challenge(challenge)
     }
@@ -184,6 +183,8 @@ impl Event {
         }
     }
 
+    /// Creates a team named `name`, already cleaned (a [`text::Name`], a
+    /// roster's parsed name, an idea's checked team name).
     pub(super) fn create_team(
         &mut self,
         name: &str,
@@ -191,8 +192,7 @@ impl Event {
     ) -> (TeamId, Vec<Effect>) {
         let id = TeamId(self.state.next_team);
         self.state.next_team += 1;
-        let name =
-            text::clean_name("team name", name, self.limits.max_name_chars).unwrap_or_default();
+        let name = name.to_string();
         let table = self.free_table();
         self.state.teams.insert(
             id,

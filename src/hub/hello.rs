@@ -9,7 +9,8 @@ use super::session::SessionLink;
 use super::sessions::Session;
 use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;
-use crate::domain::{Action, Command, Effect, MemberId, text};
+use crate::domain::text::Name;
+use crate::domain::{Action, Command, Effect, MemberId};
 use crate::protocol::CloseCode;
 use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
@@ -77,7 +78,7 @@ impl Hub {
             .as_deref()
             .or(hello.name.as_deref())
             .unwrap_or("");
-        let name = match text::clean_name("name", given, self.event().limits().max_name_chars) {
+        let name = match Name::parse("name", given, self.event().limits().max_name_chars) {
             Ok(name) => name,
             Err(err) => return refuse(reply, ErrorCode::InvalidName, err.to_string()),
         };

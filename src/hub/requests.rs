@@ -1,12 +1,15 @@
 //! What a client request means to the hub: a durable command, an ephemeral
 //! action, or one of the few requests that need the hub's own handling.
 //!
-//! This is the one place mapping wire messages to domain changes.
+//! This is the one place mapping wire messages to domain changes, and where
+//! the text they carry is cleaned and checked into [`Name`] and [`Message`]:
+//! the domain receives clean values and never cleans them again.
 
 use crate::domain::help::HelpCommand;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
-use crate::domain::{Action, ChatTarget, Command, MemberId, Role, SummonTarget, TeamId};
+use crate::domain::text::{Message, Name};
+use crate::domain::{Action, ChatTarget, Command, Limits, MemberId, Role, SummonTarget, TeamId};
 use crate::protocol::ErrorCode;
 use crate::protocol::{ChatScope, ClientMsg};
 
@@ -20,7 +23,7 @@ pub(super) enum Intent {
     /// Chat: the channel is resolved from where the sender stands.
     Chat {
         to: ChatTarget,
-        text: String,
+        text: Message,
     },
     Summon(SummonTarget),
     GoToTeam(TeamId),
@@ -48,8 +51,9 @@ pub(super) enum Intent {
     Nothing,
 }
 
-/// Translates a client message.
-pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+/// Translates a client message; its text is checked against the event's
+/// `limits`.
+pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCode, String)> {
     use Intent::{Act, Durable};
     let program = |c| Ok(Durable(Command::Program(c)));
     let help = |c| Ok(Durable(Command::Help(c)));
@@ -72,11 +76,13 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
                     ));
                 }
             };
+            let text = Message::parse(&text, limits.max_chat_chars)?;
             Ok(Intent::Chat { to, text })
         }
-        ClientMsg::CreateTeam { name, challenge } => {
-            Ok(Durable(Command::CreateTeam { name, challenge }))
-        }
+        ClientMsg::CreateTeam { name, challenge } => Ok(Durable(Command::CreateTeam {
+            name: team_name(&name, limits)?,
+            challenge,
+        })),
         ClientMsg::JoinTeam { team } => Ok(Durable(Command::JoinTeam { team: TeamId(team) })),
         ClientMsg::LeaveTeam => Ok(Durable(Command::LeaveTeam)),
         ClientMsg::AddChallenge { title, description } => {
@@ -97,7 +103,10 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::SetTeamFormation { self_service } => {
             program(ProgramCommand::SetTeamFormation { self_service })
         }
-        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam { name, challenge })),
+        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam {
+            name: team_name(&name, limits)?,
+            challenge,
+        })),
         ClientMsg::SetTeamChallenge { team, challenge } => Ok(Durable(Command::SetTeamChallenge {
             team: TeamId(team),
             challenge,
@@ -209,4 +218,9 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         | ClientMsg::MediaMute { .. }
         | ClientMsg::MediaIceServers) => Ok(Intent::Media(media)),
     }
+}
+
+/// A new team's name, as the client typed it, cleaned and checked.
+fn team_name(raw: &str, limits: &Limits) -> Result<Name, (ErrorCode, String)> {
+    Ok(Name::parse("team name", raw, limits.max_name_chars)?)
 }
