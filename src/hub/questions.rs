@@ -6,6 +6,7 @@ use super::actor::Hub;
 use super::sessions::Session;
 use crate::domain::permissions::{Permission, check};
 use crate::domain::questions::QuestionCommand;
+use crate::domain::text::Message;
 use crate::domain::{Command, DomainError, MemberId, Role};
 use crate::protocol::{Encoded, QuestionView, ServerMsg, encoded};
 
@@ -15,7 +16,7 @@ impl Hub {
     pub(super) fn question_to_stage(
         &self,
         member: MemberId,
-        text: String,
+        text: Message,
     ) -> Result<Command, DomainError> {
         let role = self
             .event()

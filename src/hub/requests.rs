@@ -5,9 +5,10 @@
 //! the text they carry is cleaned and checked into [`Name`] and [`Message`]:
 //! the domain receives clean values and never cleans them again.
 
-use crate::domain::help::HelpCommand;
+use crate::domain::help::{HelpCommand, MAX_HELP_TEXT_CHARS};
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
+use crate::domain::questions::MAX_QUESTION_CHARS;
 use crate::domain::text::{Message, Name};
 use crate::domain::{Action, ChatTarget, Command, Limits, MemberId, Role, SummonTarget, TeamId};
 use crate::protocol::ErrorCode;
@@ -44,7 +45,7 @@ pub(super) enum Intent {
     /// Voice and video signalling, handled by [`super::media`].
     Media(ClientMsg),
     /// A question to the team on stage, which the hub resolves.
-    AskQuestion(String),
+    AskQuestion(Message),
     /// Raise a hand and the floor, handled by [`super::floor`].
     Floor(crate::protocol::FloorOp),
     /// Answered by the connection task (hello, ping); nothing to do here.
@@ -120,7 +121,10 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
                 "summon either a role or a team, not both".into(),
             )),
         },
-        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask { tags, description }),
+        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask {
+            tags,
+            description: Message::parse(&description, MAX_HELP_TEXT_CHARS)?,
+        }),
         ClientMsg::ClaimHelp { request } => help(HelpCommand::Claim { request }),
         ClientMsg::UnclaimHelp { request } => help(HelpCommand::Unclaim { request }),
         ClientMsg::ResolveHelp { request } => help(HelpCommand::Resolve { request }),
@@ -204,7 +208,10 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
             use crate::domain::questions::QuestionCommand as Q;
             use crate::protocol::QuestionOp as Op;
             match op {
-                Op::Ask { text } => Ok(Intent::AskQuestion(text)),
+                Op::Ask { text } => Ok(Intent::AskQuestion(Message::parse(
+                    &text,
+                    MAX_QUESTION_CHARS,
+                )?)),
                 Op::Upvote { question } => Ok(Durable(Command::Question(Q::Upvote { question }))),
                 Op::Pick { question } => Ok(Durable(Command::Question(Q::Pick { question }))),
                 Op::Hide { question } => Ok(Durable(Command::Question(Q::Hide { question }))),
