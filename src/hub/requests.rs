@@ -199,7 +199,7 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
         ClientMsg::Award { op } => Ok(Durable(Command::Award(op.into()))),
         ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
-        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into()))),
+        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.try_into()?))),
         ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         // Handled before a requester is looked up (watchers react too).
