@@ -1,14 +1,70 @@
-//! Pushing the help desk to whoever needs it, whenever it changes: each
-//! mentor's queue (their skills first), the moderator's queue and statistics,
-//! and each waiting team's place in the queue with its estimated wait.
+//! The help desk in the hub: the requests (`ask_help`, `claim_help`, …,
+//! `set_mentor_profile`) turned into commands, and the desk pushed to
+//! whoever needs it whenever it changes: each mentor's queue (their skills
+//! first), the moderator's queue and statistics, and each waiting team's
+//! place in the queue with its estimated wait.
 
 use super::actor::Hub;
 use super::sessions::Session;
-use crate::domain::help::{HelpRequest, HelpState};
+use crate::domain::help::{HelpCommand, HelpRequest, HelpState, MAX_HELP_TEXT_CHARS};
+use crate::domain::text::Message;
 use crate::domain::{MemberId, Role, TeamId};
-use crate::protocol::{HelpView, ServerMsg, encoded};
+use crate::protocol::{ClientMsg, ErrorCode, HelpView, ServerMsg, encoded};
+
+/// The help desk command a help request asks for, its description checked.
+pub(super) fn help_command(msg: ClientMsg) -> Result<HelpCommand, (ErrorCode, String)> {
+    Ok(match msg {
+        ClientMsg::AskHelp { tags, description } => HelpCommand::Ask {
+            tags,
+            description: Message::parse(&description, MAX_HELP_TEXT_CHARS)?,
+        },
+        ClientMsg::ClaimHelp { request } => HelpCommand::Claim { request },
+        ClientMsg::UnclaimHelp { request } => HelpCommand::Unclaim { request },
+        ClientMsg::ResolveHelp { request } => HelpCommand::Resolve { request },
+        ClientMsg::CancelHelp { request } => HelpCommand::Cancel { request },
+        ClientMsg::RateHelp {
+            request,
+            stars,
+            comment,
+        } => HelpCommand::Rate {
+            request,
+            stars,
+            comment,
+        },
+        ClientMsg::SetMentorProfile { skills, available } => {
+            HelpCommand::SetProfile { skills, available }
+        }
+        other => {
+            return Err((
+                ErrorCode::InvalidMessage,
+                format!("not a help desk request: {}", other.kind()),
+            ));
+        }
+    })
+}
 
 impl Hub {
+    /// A mentor's profile changed: they get it back, and every queue is
+    /// sent again (their skills order them).
+    pub(super) fn mentor_changed(&self, mentor: MemberId) {
+        if let Some(session) = self.sessions.of_member(mentor) {
+            let profile = self
+                .event()
+                .state()
+                .help
+                .mentors
+                .get(&mentor)
+                .cloned()
+                .unwrap_or_default();
+            let frame = encoded(&ServerMsg::MentorProfile {
+                skills: profile.skills,
+                available: profile.available,
+            });
+            self.deliver(frame, std::iter::once(session));
+        }
+        self.push_help(None);
+    }
+
     pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
         let team = self.event().team(request.team);
         HelpView {

@@ -16,7 +16,8 @@
 //!   reaches sessions, without shared mutability.
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
-//! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
+//! - [`routing`]: effects → messages → recipients; [`help`]: the help desk
+//!   (its requests into commands, its pushes).
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.

@@ -5,7 +5,6 @@
 //! the text they carry is cleaned and checked into [`Name`] and [`Message`]:
 //! the domain receives clean values and never cleans them again.
 
-use crate::domain::help::{HelpCommand, MAX_HELP_TEXT_CHARS};
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
 use crate::domain::questions::MAX_QUESTION_CHARS;
@@ -57,7 +56,6 @@ pub(super) enum Intent {
 pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCode, String)> {
     use Intent::{Act, Durable};
     let program = |c| Ok(Durable(Command::Program(c)));
-    let help = |c| Ok(Durable(Command::Help(c)));
     let moderate = |c| Ok(Durable(Command::Moderation(c)));
     match msg {
         ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
@@ -121,25 +119,14 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
                 "summon either a role or a team, not both".into(),
             )),
         },
-        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask {
-            tags,
-            description: Message::parse(&description, MAX_HELP_TEXT_CHARS)?,
-        }),
-        ClientMsg::ClaimHelp { request } => help(HelpCommand::Claim { request }),
-        ClientMsg::UnclaimHelp { request } => help(HelpCommand::Unclaim { request }),
-        ClientMsg::ResolveHelp { request } => help(HelpCommand::Resolve { request }),
-        ClientMsg::CancelHelp { request } => help(HelpCommand::Cancel { request }),
-        ClientMsg::RateHelp {
-            request,
-            stars,
-            comment,
-        } => help(HelpCommand::Rate {
-            request,
-            stars,
-            comment,
-        }),
-        ClientMsg::SetMentorProfile { skills, available } => {
-            help(HelpCommand::SetProfile { skills, available })
+        msg @ (ClientMsg::AskHelp { .. }
+        | ClientMsg::ClaimHelp { .. }
+        | ClientMsg::UnclaimHelp { .. }
+        | ClientMsg::ResolveHelp { .. }
+        | ClientMsg::CancelHelp { .. }
+        | ClientMsg::RateHelp { .. }
+        | ClientMsg::SetMentorProfile { .. }) => {
+            Ok(Durable(Command::Help(super::help::help_command(msg)?)))
         }
         ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
         ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {

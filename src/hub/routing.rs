@@ -94,24 +94,7 @@ impl Hub {
                 self.push_submission();
             }
             Effect::HelpChanged { request } => self.push_help(Some(request)),
-            Effect::MentorChanged { mentor } => {
-                if let Some(session) = self.sessions.of_member(mentor) {
-                    let profile = self
-                        .event()
-                        .state()
-                        .help
-                        .mentors
-                        .get(&mentor)
-                        .cloned()
-                        .unwrap_or_default();
-                    let frame = encoded(&ServerMsg::MentorProfile {
-                        skills: profile.skills,
-                        available: profile.available,
-                    });
-                    self.deliver(frame, std::iter::once(session));
-                }
-                self.push_help(None);
-            }
+            Effect::MentorChanged { mentor } => self.mentor_changed(mentor),
             Effect::HelpReminder { request } => self.send_reminder(request),
             Effect::Summoned { member, by } => {
                 if let Some(session) = self.sessions.of_member(member) {
