@@ -17,7 +17,8 @@
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: the help desk
-//!   (its requests into commands, its pushes).
+//!   (its requests into commands, its pushes); [`chat`]: chat requests,
+//!   messages to their channel's readers, channel history.
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
@@ -38,6 +39,7 @@
 //!   [`privacy`]: a person's data and erasure, the retention purge.
 
 mod actor;
+mod chat;
 mod durable;
 mod export;
 mod floor;

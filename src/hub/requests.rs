@@ -1,8 +1,10 @@
 //! What a client request means to the hub: a durable command, an ephemeral
 //! action, or one of the few requests that need the hub's own handling.
 //!
-//! This is the one place mapping wire messages to domain changes, and where
-//! the text they carry is cleaned and checked into [`Name`] and [`Message`]:
+//! Every wire message passes here on its way to a domain change; a feature
+//! with its own hub module turns its requests into commands there (the help
+//! desk in [`super::help`], chat in [`super::chat`]). This edge is where the
+//! text requests carry is cleaned and checked into [`Name`] and [`Message`]:
 //! the domain receives clean values and never cleans them again.
 
 use crate::domain::moderation::ModerationCommand;
@@ -10,8 +12,8 @@ use crate::domain::program::ProgramCommand;
 use crate::domain::questions::MAX_QUESTION_CHARS;
 use crate::domain::text::{Message, Name};
 use crate::domain::{Action, ChatTarget, Command, Limits, MemberId, Role, SummonTarget, TeamId};
+use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
-use crate::protocol::{ChatScope, ClientMsg};
 
 /// A request, translated.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,22 +64,7 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
         ClientMsg::Teleport { room } => Ok(Act(Action::Teleport { room })),
         ClientMsg::SetStatus { status } => Ok(Act(Action::SetStatus { status })),
-        ClientMsg::Chat { scope, to, text } => {
-            let to = match (scope, to) {
-                (ChatScope::Room, _) => ChatTarget::Room,
-                (ChatScope::Team, _) => ChatTarget::Team,
-                (ChatScope::Announcement, _) => ChatTarget::Announcement,
-                (ChatScope::Direct, Some(to)) => ChatTarget::Direct(MemberId(to)),
-                (ChatScope::Direct, None) => {
-                    return Err((
-                        ErrorCode::InvalidMessage,
-                        "a direct message needs `to`, the recipient's id".into(),
-                    ));
-                }
-            };
-            let text = Message::parse(&text, limits.max_chat_chars)?;
-            Ok(Intent::Chat { to, text })
-        }
+        ClientMsg::Chat { scope, to, text } => super::chat::chat_intent(scope, to, &text, limits),
         ClientMsg::CreateTeam { name, challenge } => Ok(Durable(Command::CreateTeam {
             name: team_name(&name, limits)?,
             challenge,

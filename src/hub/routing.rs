@@ -131,64 +131,6 @@ impl Hub {
         }
     }
 
-    fn route_chat(&self, seq: u64) {
-        let Some(message) = self.event().state().chat.get(seq) else {
-            return;
-        };
-        let frame = encoded(&ServerMsg::Chat {
-            message: self.chat_view(message),
-        });
-        match &message.channel {
-            Channel::Announcements => self.deliver(frame, self.sessions.everyone()),
-            Channel::Room(room) => {
-                let room = self.event().venue().room_by_id(room);
-                let presence = self.event().presence();
-                let sender = message.from;
-                let recipients = self.sessions.members().filter(|s| {
-                    s.member == sender
-                        || presence.get(s.member).is_some_and(|a| Some(a.room) == room)
-                });
-                self.deliver(frame, recipients);
-            }
-            Channel::Team(team) => {
-                let members = self
-                    .event()
-                    .team(*team)
-                    .map(|t| t.members.clone())
-                    .unwrap_or_default();
-                self.deliver(
-                    frame,
-                    members.iter().filter_map(|m| self.sessions.of_member(*m)),
-                );
-            }
-            Channel::Direct(a, b) => {
-                self.deliver(
-                    frame,
-                    [*a, *b]
-                        .into_iter()
-                        .filter_map(|m| self.sessions.of_member(m)),
-                );
-            }
-        }
-    }
-
-    /// Sends one member the recent messages of a channel they start reading.
-    fn send_history(&self, session: &Session, channel: Channel) {
-        let limit = self.event().limits().history_per_channel;
-        let messages: Vec<_> = self
-            .event()
-            .state()
-            .chat
-            .recent(&channel, 0, limit)
-            .map(|m| self.chat_view(m))
-            .collect();
-        let frame = encoded(&ServerMsg::ChatHistory {
-            channel: channel.to_string(),
-            messages,
-        });
-        self.deliver(frame, std::iter::once(session));
-    }
-
     /// Sends everyone the connections that dropped or came back since the
     /// last tick, if any.
     pub(super) fn flush_presence_changes(&mut self) {
