@@ -13,7 +13,6 @@ use super::permissions::{Permission, check};
 use super::role::Role;
 use super::roster::RosterImport;
 use super::team::Team;
-use super::text;
 use crate::venue::RoomKind;
 use std::collections::HashMap;
 
@@ -99,7 +98,6 @@ impl Event {
         }
         let mut joining: HashMap<String, usize> = HashMap::new();
         for invite in &import.invites {
-            text::clean_name("name", &invite.name, self.limits.max_name_chars)?;
             if self.invite(&invite.token_hash).is_some() {
                 return Err(DomainError::InvalidRoster(
                     "an invite token is already in use".into(),
@@ -183,7 +181,7 @@ impl Event {
         }
     }
 
-    /// Creates a team named `name`, already cleaned (a [`text::Name`], a
+    /// Creates a team named `name`, already cleaned (a [`super::text::Name`], a
     /// roster's parsed name, an idea's checked team name).
     pub(super) fn create_team(
         &mut self,
@@ -241,7 +239,7 @@ impl Event {
                 token_hash: invite.token_hash.clone(),
                 role: invite.role,
                 team,
-                name: Some(invite.name.clone()),
+                name: Some(invite.name.to_string()),
                 label: format!("roster: {}", invite.name),
                 expires_at: None,
                 max_uses: Some(1),
@@ -633,7 +631,7 @@ pub(super) mod tests {
         let invite = |name: &str, team: Option<&str>| RosterInvite {
             name: name.into(),
             role: Role::Participant,
-            team: team.map(str::to_string),
+            team: team.map(crate::domain::text::Name::from),
             token_hash: format!("h-{name}"),
         };
         let bad = RosterImport {
