@@ -48,21 +48,26 @@ impl Hub {
     /// sent again (their skills order them).
     pub(super) fn mentor_changed(&self, mentor: MemberId) {
         if let Some(session) = self.sessions.of_member(mentor) {
-            let profile = self
-                .event()
-                .state()
-                .help
-                .mentors
-                .get(&mentor)
-                .cloned()
-                .unwrap_or_default();
-            let frame = encoded(&ServerMsg::MentorProfile {
-                skills: profile.skills,
-                available: profile.available,
-            });
-            self.deliver(frame, std::iter::once(session));
+            self.send_mentor_profile(session);
         }
         self.push_help(None);
+    }
+
+    /// A mentor's own profile: their skills and whether they are available.
+    fn send_mentor_profile(&self, session: &Session) {
+        let profile = self
+            .event()
+            .state()
+            .help
+            .mentors
+            .get(&session.member)
+            .cloned()
+            .unwrap_or_default();
+        let frame = encoded(&ServerMsg::MentorProfile {
+            skills: profile.skills,
+            available: profile.available,
+        });
+        self.deliver(frame, std::iter::once(session));
     }
 
     pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
@@ -127,19 +132,7 @@ impl Hub {
         let member = session.member;
         match self.role_of(session) {
             Some(Role::Mentor) => {
-                let profile = self
-                    .event()
-                    .state()
-                    .help
-                    .mentors
-                    .get(&member)
-                    .cloned()
-                    .unwrap_or_default();
-                let frame = encoded(&ServerMsg::MentorProfile {
-                    skills: profile.skills,
-                    available: profile.available,
-                });
-                self.deliver(frame, std::iter::once(session));
+                self.send_mentor_profile(session);
                 self.send_mentor_queue(session);
             }
             Some(Role::Moderator) => self.send_moderator_help(session),
