@@ -5,6 +5,13 @@
 //! the bidirectional override characters that can disguise text. Names are
 //! normalized (NFKC), and [`name_skeleton`] tells lookalike names apart from
 //! genuinely different ones.
+//!
+//! Text is cleaned once, where a request becomes a command (the hub, the
+//! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
+//! the domain's commands carry and never clean again. Some features still
+//! check their own text inside the domain (project pages, challenges, awards,
+//! sign-up forms, the speaker's message, an idea team's name) with
+//! [`clean_name`] and [`clean_message`].
 
 use super::error::DomainError;
 use serde::{Deserialize, Serialize};
