@@ -25,7 +25,8 @@
 //! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
 //!   [`uploads`]: project files attached once on disk.
-//! - [`questions`]: questions to the team on stage, pushed to everyone.
+//! - [`questions`]: questions to the team on stage (the requests, the pushes
+//!   to everyone).
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.

@@ -9,7 +9,6 @@
 
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
-use crate::domain::questions::MAX_QUESTION_CHARS;
 use crate::domain::text::{Message, Name};
 use crate::domain::{Action, ChatTarget, Command, Limits, MemberId, Role, SummonTarget, TeamId};
 use crate::protocol::ClientMsg;
@@ -178,19 +177,7 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         // Handled before a requester is looked up (watchers react too).
         ClientMsg::React { .. } => Ok(Intent::Nothing),
-        ClientMsg::Question { op } => {
-            use crate::domain::questions::QuestionCommand as Q;
-            use crate::protocol::QuestionOp as Op;
-            match op {
-                Op::Ask { text } => Ok(Intent::AskQuestion(Message::parse(
-                    &text,
-                    MAX_QUESTION_CHARS,
-                )?)),
-                Op::Upvote { question } => Ok(Durable(Command::Question(Q::Upvote { question }))),
-                Op::Pick { question } => Ok(Durable(Command::Question(Q::Pick { question }))),
-                Op::Hide { question } => Ok(Durable(Command::Question(Q::Hide { question }))),
-            }
-        }
+        ClientMsg::Question { op } => super::questions::question_intent(op),
         ClientMsg::Floor { op } => Ok(Intent::Floor(op)),
         media @ (ClientMsg::MediaOffer { .. }
         | ClientMsg::MediaAnswer { .. }
