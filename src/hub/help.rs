@@ -5,42 +5,43 @@
 //! place in the queue with its estimated wait.
 
 use super::actor::Hub;
+use super::requests::Intent;
 use super::sessions::Session;
 use crate::domain::help::{HelpCommand, HelpRequest, HelpState, MAX_HELP_TEXT_CHARS};
 use crate::domain::text::Message;
-use crate::domain::{MemberId, Role, TeamId};
+use crate::domain::{Command, MemberId, Role, TeamId};
 use crate::protocol::{ClientMsg, ErrorCode, HelpView, ServerMsg, encoded};
 
-/// The help desk command a help request asks for, its description checked.
-pub(super) fn help_command(msg: ClientMsg) -> Result<HelpCommand, (ErrorCode, String)> {
-    Ok(match msg {
-        ClientMsg::AskHelp { tags, description } => HelpCommand::Ask {
+/// What a help desk request asks: a help desk command, its description
+/// checked.
+pub(super) fn help_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+    let help = |c| Ok(Intent::Durable(Command::Help(c)));
+    match msg {
+        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask {
             tags,
             description: Message::parse(&description, MAX_HELP_TEXT_CHARS)?,
-        },
-        ClientMsg::ClaimHelp { request } => HelpCommand::Claim { request },
-        ClientMsg::UnclaimHelp { request } => HelpCommand::Unclaim { request },
-        ClientMsg::ResolveHelp { request } => HelpCommand::Resolve { request },
-        ClientMsg::CancelHelp { request } => HelpCommand::Cancel { request },
+        }),
+        ClientMsg::ClaimHelp { request } => help(HelpCommand::Claim { request }),
+        ClientMsg::UnclaimHelp { request } => help(HelpCommand::Unclaim { request }),
+        ClientMsg::ResolveHelp { request } => help(HelpCommand::Resolve { request }),
+        ClientMsg::CancelHelp { request } => help(HelpCommand::Cancel { request }),
         ClientMsg::RateHelp {
             request,
             stars,
             comment,
-        } => HelpCommand::Rate {
+        } => help(HelpCommand::Rate {
             request,
             stars,
             comment,
-        },
+        }),
         ClientMsg::SetMentorProfile { skills, available } => {
-            HelpCommand::SetProfile { skills, available }
+            help(HelpCommand::SetProfile { skills, available })
         }
-        other => {
-            return Err((
-                ErrorCode::InvalidMessage,
-                format!("not a help desk request: {}", other.kind()),
-            ));
-        }
-    })
+        other => Err((
+            ErrorCode::InvalidMessage,
+            format!("not a help desk request: {}", other.kind()),
+        )),
+    }
 }
 
 impl Hub {

@@ -111,9 +111,7 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         | ClientMsg::ResolveHelp { .. }
         | ClientMsg::CancelHelp { .. }
         | ClientMsg::RateHelp { .. }
-        | ClientMsg::SetMentorProfile { .. }) => {
-            Ok(Durable(Command::Help(super::help::help_command(msg)?)))
-        }
+        | ClientMsg::SetMentorProfile { .. }) => super::help::help_intent(msg),
         ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
         ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {
             member: MemberId(member),
