@@ -10,7 +10,9 @@
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
 use crate::domain::text::{Message, Name};
-use crate::domain::{Action, ChatTarget, Command, Limits, MemberId, Role, SummonTarget, TeamId};
+use crate::domain::{
+    Action, ChatTarget, Command, DomainError, Limits, MemberId, Role, SummonTarget, TeamId,
+};
 use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
 
@@ -168,7 +170,9 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         ))),
         ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
         ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
-        ClientMsg::Award { op } => Ok(Durable(Command::Award(op.into()))),
+        ClientMsg::Award { op } => Ok(Durable(Command::Award(
+            op.try_into().map_err(DomainError::from)?,
+        ))),
         ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
         ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.try_into()?))),
         ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),

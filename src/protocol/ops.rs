@@ -8,7 +8,7 @@
 //! changes the journal, and a client cannot set a server-only field.
 
 use crate::domain::TeamId;
-use crate::domain::awards::AwardCommand;
+use crate::domain::awards::{AwardCommand, AwardError, award_name};
 use crate::domain::jury::{Criterion, JuryCommand};
 use crate::domain::leaderboard::LeaderboardCommand;
 use crate::domain::pitch::PitchCommand;
@@ -177,9 +177,13 @@ pub enum AwardOp {
     },
 }
 
-impl From<AwardOp> for AwardCommand {
-    fn from(op: AwardOp) -> AwardCommand {
-        match op {
+/// The command a request asks for; the label's name is cleaned and checked
+/// here, once.
+impl TryFrom<AwardOp> for AwardCommand {
+    type Error = AwardError;
+
+    fn try_from(op: AwardOp) -> Result<AwardCommand, AwardError> {
+        Ok(match op {
             AwardOp::Define {
                 id,
                 name,
@@ -187,7 +191,7 @@ impl From<AwardOp> for AwardCommand {
                 unique,
             } => AwardCommand::Define {
                 id,
-                name,
+                name: award_name(&name)?,
                 description,
                 unique,
             },
@@ -200,7 +204,7 @@ impl From<AwardOp> for AwardCommand {
                 award,
                 team: TeamId(team),
             },
-        }
+        })
     }
 }
 
