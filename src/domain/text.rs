@@ -10,7 +10,7 @@
 //! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
 //! the domain's commands carry and never clean again. Some features still
 //! check their own text inside the domain (project pages, challenges,
-//! sign-up forms, the speaker's message, an idea team's name) with
+//! sign-up forms, an idea team's name) with
 //! [`clean_name`] and [`clean_message`].
 
 use super::error::DomainError;

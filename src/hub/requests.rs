@@ -166,7 +166,8 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         },
         // The hub draws a shuffle's seed; it is journaled, so replay agrees.
         ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(
-            op.into_command(rand::random::<u64>().max(1)),
+            op.into_command(rand::random::<u64>().max(1))
+                .map_err(DomainError::from)?,
         ))),
         ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
         ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),

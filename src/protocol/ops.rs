@@ -11,7 +11,7 @@ use crate::domain::TeamId;
 use crate::domain::awards::{AwardCommand, AwardError, award_name};
 use crate::domain::jury::{Criterion, JuryCommand};
 use crate::domain::leaderboard::LeaderboardCommand;
-use crate::domain::pitch::PitchCommand;
+use crate::domain::pitch::{PitchCommand, PitchError, speaker_message};
 use crate::domain::votes::VoteCommand;
 use serde::{Deserialize, Serialize};
 
@@ -49,8 +49,8 @@ pub enum PitchOp {
 
 impl PitchOp {
     /// The command to apply; `seed` is the server's draw for a shuffle.
-    pub fn into_command(self, seed: u64) -> PitchCommand {
-        match self {
+    pub fn into_command(self, seed: u64) -> Result<PitchCommand, PitchError> {
+        Ok(match self {
             PitchOp::SetOrder { order } => PitchCommand::SetOrder {
                 order: order.into_iter().map(TeamId).collect(),
             },
@@ -74,9 +74,11 @@ impl PitchOp {
             PitchOp::Next => PitchCommand::Next,
             PitchOp::Previous => PitchCommand::Previous,
             PitchOp::Restart => PitchCommand::Restart,
-            PitchOp::SpeakerMessage { text } => PitchCommand::SpeakerMessage { text },
+            PitchOp::SpeakerMessage { text } => PitchCommand::SpeakerMessage {
+                text: speaker_message(text.as_deref())?,
+            },
             PitchOp::StartQa => PitchCommand::StartQa,
-        }
+        })
     }
 }
 
@@ -252,7 +254,7 @@ mod tests {
         assert_eq!(seeded.msg, request.msg);
         assert_eq!(
             PitchOp::Shuffle.into_command(7),
-            PitchCommand::Shuffle { seed: 7 }
+            Ok(PitchCommand::Shuffle { seed: 7 })
         );
     }
 
