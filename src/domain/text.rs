@@ -10,8 +10,8 @@
 //! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
 //! the domain's commands carry and never clean again. Some features still
 //! check their own text inside the domain (project pages, challenges,
-//! sign-up forms, an idea team's name) with
-//! [`clean_name`] and [`clean_message`].
+//! sign-up forms, an idea team's name) with [`clean_name`] and
+//! [`clean_message`].
 
 use super::error::DomainError;
 use serde::{Deserialize, Serialize};
