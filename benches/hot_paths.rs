@@ -29,7 +29,7 @@ fn event_with_avatar() -> Option<(Event, MemberId)> {
     let (commands, _) = demo::demo_setup(&limits);
     let mut event = demo::apply_setup(venue, limits, &commands, 0);
     let join = Command::Join {
-        name: "Bench".into(),
+        name: amphi::domain::text::Name::parse("name", "Bench", 40).ok()?,
         role: Role::Participant,
         team: None,
         session_hash: "bench".into(),

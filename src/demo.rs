@@ -1,6 +1,7 @@
 //! The demo event created on a fresh data directory: a few teams and one
 //! invite link per role, so a new organizer can try everything at once.
 
+use crate::domain::text::Name;
 use crate::domain::{Command, Event, EventSettings, EventState, Limits, MemberId, Millis, Role};
 use crate::secret::{hash_token, new_token};
 use crate::venue::Venue;
@@ -24,11 +25,12 @@ pub fn demo_setup(limits: &Limits) -> (Vec<SetupCommand>, Vec<(Role, String)>) {
     commands.extend(
         ["Les Cartographes", "Open Mairie", "Data Gouv Squad"]
             .into_iter()
+            .filter_map(|name| Name::parse("team name", name, limits.max_name_chars).ok())
             .map(|name| {
                 (
                     None,
                     Command::CreateTeam {
-                        name: name.to_string(),
+                        name,
                         challenge: None,
                     },
                 )

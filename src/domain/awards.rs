@@ -7,6 +7,7 @@
 //! is the order they are shown in.
 
 use super::ids::TeamId;
+use super::text::Name;
 use serde::{Deserialize, Serialize};
 
 /// Longest label id (a slug), in characters.
@@ -41,7 +42,8 @@ pub enum AwardCommand {
     /// existing one (its holders stay).
     Define {
         id: String,
-        name: String,
+        /// Checked by [`award_name`] where the request becomes a command.
+        name: Name,
         #[serde(default)]
         description: String,
         #[serde(default)]
@@ -153,9 +155,9 @@ impl Awards {
         match command {
             AwardCommand::Define {
                 id,
-                name,
                 description,
                 unique,
+                ..
             } => {
                 let slug_ok = !id.is_empty()
                     && id.chars().count() <= MAX_AWARD_ID_CHARS
@@ -164,10 +166,6 @@ impl Awards {
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
                 if !slug_ok {
                     return Err(AwardError::InvalidAwardId(id.clone()));
-                }
-                let name_len = clean_name(name).map_or(0, |n| n.chars().count());
-                if name_len == 0 || name_len > MAX_AWARD_NAME_CHARS {
-                    return Err(AwardError::InvalidAwardName);
                 }
                 if description.trim().chars().count() > MAX_AWARD_DESCRIPTION_CHARS {
                     return Err(AwardError::DescriptionTooLong);
@@ -232,7 +230,7 @@ impl Awards {
                 description,
                 unique,
             } => {
-                let name = clean_name(name).unwrap_or_default();
+                let name = name.to_string();
                 let description = description.trim().to_string();
                 match self.awards.iter_mut().find(|a| a.id == *id) {
                     Some(a) => {
@@ -282,8 +280,10 @@ impl Awards {
     }
 }
 
-fn clean_name(name: &str) -> Option<String> {
-    super::text::clean_name("name", name, usize::MAX).ok()
+/// A label's name as the moderator typed it, cleaned and checked (1 to
+/// [`MAX_AWARD_NAME_CHARS`] characters).
+pub fn award_name(raw: &str) -> Result<Name, AwardError> {
+    Name::parse("name", raw, MAX_AWARD_NAME_CHARS).map_err(|_| AwardError::InvalidAwardName)
 }
 
 #[cfg(test)]
@@ -350,7 +350,7 @@ mod tests {
         let mut a = Awards::default();
         let define = |id: &str, name: &str, unique| AwardCommand::Define {
             id: id.into(),
-            name: name.into(),
+            name: award_name(name).unwrap(),
             description: String::new(),
             unique,
         };
@@ -369,10 +369,9 @@ mod tests {
             run(&mut a, define("Best UX", "UX", false)),
             Err("invalid_award_id")
         );
-        assert_eq!(
-            run(&mut a, define("x", " ", false)),
-            Err("invalid_award_name")
-        );
+        assert_eq!(award_name(" ").unwrap_err().code(), "invalid_award_name");
+        let long = "x".repeat(MAX_AWARD_NAME_CHARS + 1);
+        assert_eq!(award_name(&long).unwrap_err().code(), "invalid_award_name");
         run(
             &mut a,
             AwardCommand::Remove {

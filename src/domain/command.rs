@@ -24,6 +24,7 @@ use super::registration::RegistrationCommand;
 use super::role::Role;
 use super::roster::RosterImport;
 use super::settings::EventSettings;
+use super::text::{Message, Name};
 use super::votes::VoteCommand;
 use crate::venue::RoomIdx;
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,7 @@ pub enum Command {
     },
     /// A new person joins through an invite.
     Join {
-        name: String,
+        name: Name,
         role: Role,
         team: Option<TeamId>,
         session_hash: String,
@@ -49,18 +50,18 @@ pub enum Command {
         invite: Option<u32>,
     },
     /// A chat message, with its channel already resolved.
-    PostChat { channel: Channel, text: String },
+    PostChat { channel: Channel, text: Message },
     /// A participant founds a team and joins it (or the system/moderator
     /// creates an empty one). The team gets a free team table.
     CreateTeam {
-        name: String,
+        name: Name,
         #[serde(default)]
         challenge: Option<u32>,
     },
     /// The moderator creates an empty team (members join it later, e.g.
     /// through a team invite). The team gets a free team table.
     AddTeam {
-        name: String,
+        name: Name,
         #[serde(default)]
         challenge: Option<u32>,
     },

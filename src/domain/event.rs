@@ -30,7 +30,7 @@ use super::registration::Registrations;
 use super::role::Role;
 use super::settings::EventSettings;
 use super::team::Team;
-use super::text;
+use super::text::{self, Message};
 use super::votes::Votes;
 use crate::venue::Venue;
 use serde::{Deserialize, Serialize};
@@ -247,13 +247,13 @@ impl Event {
     }
 
     /// Resolves where a chat message goes, using who the sender is and where
-    /// they stand now, and returns the durable command that posts it (with
-    /// its text cleaned); [`Event::apply`] checks the rest.
+    /// they stand now, and returns the durable command that posts it;
+    /// [`Event::apply`] checks the rest.
     pub fn prepare_chat(
         &self,
         actor: MemberId,
         to: ChatTarget,
-        text: &str,
+        text: Message,
     ) -> Result<Command, DomainError> {
         let member = self
             .member(actor)
@@ -279,9 +279,7 @@ impl Event {
             ChatTarget::Direct(to) => Channel::direct(actor, to),
             ChatTarget::Announcement => Channel::Announcements,
         };
-        let text = text::clean_message(text, self.limits.max_chat_chars)?;
-        let command = Command::PostChat { channel, text };
-        Ok(command)
+        Ok(Command::PostChat { channel, text })
     }
 
     /// Applies a durable command. Deterministic: the same state, command and
@@ -378,16 +376,14 @@ impl Event {
                 if *role == Role::Participant {
                     self.check_capacity()?;
                 }
-                let name = text::clean_name("name", name, self.limits.max_name_chars)?;
-                if self.by_skeleton.contains_key(&text::name_skeleton(&name)) {
-                    return Err(DomainError::NameTaken(name));
+                if self.by_skeleton.contains_key(&text::name_skeleton(name)) {
+                    return Err(DomainError::NameTaken(name.to_string()));
                 }
                 if let Some(team) = team {
                     self.check_team_has_room(*team, 1)?;
                 }
             }
-            Command::PostChat { channel, text } => {
-                text::clean_message(text, self.limits.max_chat_chars)?;
+            Command::PostChat { channel, .. } => {
                 let Some(member) = actor_member else {
                     return Ok(());
                 };
@@ -503,8 +499,7 @@ impl Event {
                 }
                 let id = MemberId(self.state.next_member);
                 self.state.next_member += 1;
-                let name =
-                    text::clean_name("name", name, self.limits.max_name_chars).unwrap_or_default();
+                let name = name.to_string();
                 self.state.members.insert(
                     id,
                     Member {
@@ -532,8 +527,7 @@ impl Event {
                 effects
             }
             Command::PostChat { channel, text } => {
-                let text =
-                    text::clean_message(text, self.limits.max_chat_chars).unwrap_or_default();
+                let text = text.to_string();
                 let from = actor.unwrap_or(MemberId(0));
                 let seq = self.state.chat.post(channel.clone(), from, now, text);
                 vec![Effect::ChatPosted { seq }]

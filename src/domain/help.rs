@@ -8,6 +8,7 @@ use super::error::DomainError;
 use super::ids::{MemberId, Millis, TeamId};
 use super::member::Member;
 use super::permissions::{Permission, check};
+use super::text::Message;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -235,7 +236,8 @@ pub struct MentorProfile {
 pub enum HelpCommand {
     Ask {
         tags: Vec<HelpTag>,
-        description: String,
+        /// Checked against [`MAX_HELP_TEXT_CHARS`] by the hub.
+        description: Message,
     },
     Claim {
         request: u32,
@@ -309,7 +311,7 @@ impl HelpDesk {
     /// Checks a command from `actor` without changing anything.
     pub fn check(&self, actor: &Member, command: &HelpCommand) -> Result<(), DomainError> {
         match command {
-            HelpCommand::Ask { tags, description } => {
+            HelpCommand::Ask { tags, .. } => {
                 check(actor.role, Permission::AskHelp)?;
                 let team = actor.team.ok_or(DomainError::NoTeam)?;
                 if let Some(open) = self.active_request_of(team) {
@@ -318,7 +320,6 @@ impl HelpDesk {
                 if tags.is_empty() {
                     return Err(DomainError::EmptyText { field: "tags" });
                 }
-                super::text::clean_message(description, MAX_HELP_TEXT_CHARS)?;
             }
             HelpCommand::Claim { request } => {
                 check(actor.role, Permission::HandleHelp)?;
@@ -404,8 +405,7 @@ impl HelpDesk {
                 let mut tags = tags.clone();
                 tags.sort();
                 tags.dedup();
-                let description = super::text::clean_message(description, MAX_HELP_TEXT_CHARS)
-                    .unwrap_or_default();
+                let description = description.to_string();
                 self.requests.insert(
                     id,
                     HelpRequest {

@@ -15,7 +15,7 @@ use super::ids::{MemberId, Millis, TeamId};
 use super::member::Member;
 use super::permissions::{Permission, check};
 use super::role::Role;
-use super::text;
+use super::text::{self, Message, Name};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -39,14 +39,15 @@ pub const MAX_SUPPORTS_PER_PERSON: u8 = 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum IdeaCommand {
-    /// Posts a new idea.
+    /// Posts a new idea. Its texts are checked by the hub against
+    /// [`MAX_TITLE_CHARS`], [`MAX_PITCH_CHARS`] and [`MAX_SKILL_CHARS`].
     Post {
-        title: String,
-        pitch: String,
+        title: Name,
+        pitch: Message,
         #[serde(default)]
         challenge: Option<u32>,
         #[serde(default)]
-        skills: Vec<String>,
+        skills: Vec<Name>,
     },
     /// Spends one support on an idea.
     Support { idea: u32 },
@@ -97,28 +98,18 @@ pub enum IdeaError {
     BudgetSpent(u8),
     #[error("idea {idea} is already team {team}")]
     IdeaTaken { idea: u32, team: u32 },
-    /// A text field that is empty or too long (the shared text rules).
-    #[error("{0}")]
-    Text(DomainError),
 }
 
 impl IdeaError {
-    /// Stable wire code: the variant's name in snake_case (a text refusal
-    /// keeps the shared text code).
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            IdeaError::Text(inner) => inner.code(),
-            other => other.into(),
-        }
+        self.into()
     }
 }
 
 impl From<IdeaError> for DomainError {
     fn from(err: IdeaError) -> DomainError {
-        match err {
-            IdeaError::Text(inner) => inner,
-            other => DomainError::Idea(Box::new(other)),
-        }
+        DomainError::Idea(Box::new(err))
     }
 }
 
@@ -161,29 +152,23 @@ impl Default for IdeaBoard {
     }
 }
 
-/// A title, pitch and skills, cleaned.
-struct CleanIdea {
-    title: String,
-    pitch: String,
-    skills: Vec<String>,
-}
-
-fn clean_idea(title: &str, pitch: &str, skills: &[String]) -> Result<CleanIdea, IdeaError> {
-    let title = text::clean_name("title", title, MAX_TITLE_CHARS).map_err(IdeaError::Text)?;
-    let pitch = text::clean_message(pitch, MAX_PITCH_CHARS).map_err(IdeaError::Text)?;
+/// An idea's title, pitch and skills as a client typed them, cleaned and
+/// checked (at the hub's edge, where the request becomes a command).
+pub fn parse_idea(
+    title: &str,
+    pitch: &str,
+    skills: &[String],
+) -> Result<(Name, Message, Vec<Name>), DomainError> {
+    let title = Name::parse("title", title, MAX_TITLE_CHARS)?;
+    let pitch = Message::parse(pitch, MAX_PITCH_CHARS)?;
     if skills.len() > MAX_SKILLS {
-        return Err(IdeaError::TooManySkills);
+        return Err(IdeaError::TooManySkills.into());
     }
     let skills = skills
         .iter()
-        .map(|s| text::clean_name("skill", s, MAX_SKILL_CHARS))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(IdeaError::Text)?;
-    Ok(CleanIdea {
-        title,
-        pitch,
-        skills,
-    })
+        .map(|s| Name::parse("skill", s, MAX_SKILL_CHARS))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((title, pitch, skills))
 }
 
 impl IdeaBoard {
@@ -229,14 +214,8 @@ impl IdeaBoard {
             }
         };
         match command {
-            IdeaCommand::Post {
-                title,
-                pitch,
-                skills,
-                ..
-            } => {
+            IdeaCommand::Post { .. } => {
                 open()?;
-                clean_idea(title, pitch, skills)?;
                 if self.ideas.len() >= MAX_IDEAS {
                     return Err(IdeaError::BoardFull);
                 }
@@ -323,9 +302,6 @@ impl IdeaBoard {
                 challenge,
                 skills,
             } => {
-                let Ok(clean) = clean_idea(title, pitch, skills) else {
-                    return false;
-                };
                 let id = self.next_id;
                 self.next_id += 1;
                 self.ideas.insert(
@@ -333,10 +309,10 @@ impl IdeaBoard {
                     Idea {
                         id,
                         author: actor,
-                        title: clean.title,
-                        pitch: clean.pitch,
+                        title: title.to_string(),
+                        pitch: pitch.to_string(),
                         challenge: *challenge,
-                        skills: clean.skills,
+                        skills: skills.iter().map(|s| s.to_string()).collect(),
                         supporters: Vec::new(),
                         interested: Vec::new(),
                         posted_at: now,
@@ -496,6 +472,8 @@ impl Event {
         let mut people = vec![found.author];
         people.extend(found.interested.iter().copied());
         let name = self.idea_team_name(idea, name);
+        let name =
+            text::clean_name("team name", &name, self.limits.max_name_chars).unwrap_or_default();
         let (team, mut effects) = self.create_team(&name, challenge);
         let mut placed = 0;
         for person in people {
@@ -592,16 +570,19 @@ mod tests {
     fn bad_ideas_are_refused_with_typed_errors() {
         let mut e = event();
         let p = join(&mut e, "Ada", Role::Participant);
-        let empty = Command::Idea(IdeaCommand::Post {
-            title: "  ".into(),
-            pitch: "p".into(),
-            challenge: None,
-            skills: vec![],
-        });
+        // Texts are checked where the request becomes a command.
+        let refused =
+            |title: &str, skills: Vec<String>| parse_idea(title, "p", &skills).unwrap_err().code();
+        assert_eq!(refused("  ", vec![]), "empty_text");
         assert_eq!(
-            e.apply(Some(p), &empty, 0).unwrap_err().code(),
-            "empty_text"
+            refused(&"x".repeat(MAX_TITLE_CHARS + 1), vec![]),
+            "text_too_long"
         );
+        assert_eq!(
+            refused("T", vec!["s".into(); MAX_SKILLS + 1]),
+            "too_many_skills"
+        );
+        assert!(parse_idea("T", "p", &vec!["s".to_string(); MAX_SKILLS]).is_ok());
         let unknown_challenge = Command::Idea(IdeaCommand::Post {
             title: "T".into(),
             pitch: "p".into(),
@@ -611,16 +592,6 @@ mod tests {
         assert_eq!(
             e.apply(Some(p), &unknown_challenge, 0).unwrap_err(),
             DomainError::UnknownChallenge(7)
-        );
-        let skills = Command::Idea(IdeaCommand::Post {
-            title: "T".into(),
-            pitch: "p".into(),
-            challenge: None,
-            skills: vec!["s".into(); MAX_SKILLS + 1],
-        });
-        assert_eq!(
-            code(e.apply(Some(p), &skills, 0).unwrap_err()),
-            "too_many_skills"
         );
         for i in 0..MAX_IDEAS_PER_PERSON {
             e.apply(Some(p), &post(&format!("Idée {i}")), 0).unwrap();

@@ -24,7 +24,8 @@
 //! - [`questions`]: written questions to the team on stage, upvoted and picked.
 //! - [`reactions`]: the audience's reactions, counted per second (not durable).
 //! - [`floor`]: raised hands and who holds the floor on the stage (not durable).
-//! - [`text`]: cleaning of user text; [`limits`]: tunable limits.
+//! - [`text`]: cleaning of user text, and the checked [`text::Name`] and
+//!   [`text::Message`] commands carry; [`limits`]: tunable limits.
 //! - [`settings`]: an event's settings and template as data;
 //!   [`lifecycle`]: its phases (draft … archived) and what each allows;
 //!   [`registration`]: public sign-up and the moderator's decisions;

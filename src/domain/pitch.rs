@@ -18,6 +18,7 @@
 //! Pure and deterministic: every function that depends on time takes `now`.
 
 use super::ids::{Millis, TeamId};
+use super::text::Name;
 use serde::{Deserialize, Serialize};
 
 /// Default pitch length: 3 minutes.
@@ -141,9 +142,10 @@ pub enum PitchCommand {
     /// Reset the current team's timer to idle at the full pitch length.
     Restart,
     /// A short message shown to the speaker on the timer ("wrap up"); `None`
-    /// or blank text clears it. Cleared when the team on stage changes.
+    /// clears it (blank text becomes `None` in [`speaker_message`]). Cleared
+    /// when the team on stage changes.
     SpeakerMessage {
-        text: Option<String>,
+        text: Option<Name>,
     },
     /// Start the Q&A segment for the team on stage (needs `qa_ms > 0`).
     StartQa,
@@ -377,16 +379,7 @@ impl RunOfShow {
                 .current_team()
                 .map(|_| ())
                 .ok_or(PitchError::NoCurrentTeam),
-            PitchCommand::SpeakerMessage { text } => {
-                let len = clean_speaker_message(text.as_deref()).map_or(0, |t| t.chars().count());
-                if len > MAX_SPEAKER_MESSAGE_CHARS {
-                    return Err(PitchError::TextTooLong {
-                        len,
-                        max: MAX_SPEAKER_MESSAGE_CHARS,
-                    });
-                }
-                Ok(())
-            }
+            PitchCommand::SpeakerMessage { .. } => Ok(()),
             PitchCommand::StartQa => {
                 if self.current_team().is_none() {
                     return Err(PitchError::NoCurrentTeam);
@@ -515,7 +508,7 @@ impl RunOfShow {
                 PitchChange::Timer
             }
             PitchCommand::SpeakerMessage { text } => {
-                self.speaker_message = clean_speaker_message(text.as_deref());
+                self.speaker_message = text.as_ref().map(|t| t.to_string());
                 PitchChange::Timer
             }
             PitchCommand::StartQa => {
@@ -675,11 +668,23 @@ fn in_range(field: &'static str, value: u64, min: u64) -> Result<(), PitchError>
     }
 }
 
-/// Trimmed single-line text, or `None` when blank.
-fn clean_speaker_message(text: Option<&str>) -> Option<String> {
-    let text = text?;
-    let cleaned = super::text::clean_name("speaker_message", text, usize::MAX).ok()?;
-    Some(cleaned)
+/// The speaker's message as the moderator typed it: one cleaned line of at
+/// most [`MAX_SPEAKER_MESSAGE_CHARS`], or `None` when absent or blank.
+pub fn speaker_message(text: Option<&str>) -> Result<Option<Name>, PitchError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let Ok(name) = Name::parse("speaker_message", text, usize::MAX) else {
+        return Ok(None);
+    };
+    let len = name.chars().count();
+    if len > MAX_SPEAKER_MESSAGE_CHARS {
+        return Err(PitchError::TextTooLong {
+            len,
+            max: MAX_SPEAKER_MESSAGE_CHARS,
+        });
+    }
+    Ok(Some(name))
 }
 
 /// Remaining time after adding `delta`: removing time never goes below zero,
@@ -834,7 +839,7 @@ mod tests {
         run(
             &mut s,
             PitchCommand::SpeakerMessage {
-                text: Some("  Concluez  ".into()),
+                text: speaker_message(Some("  Concluez  ")).unwrap(),
             },
             t0 + 413_000,
         );
@@ -1104,23 +1109,14 @@ mod tests {
     #[test]
     fn speaker_message_limits() {
         let mut s = show();
-        run(
-            &mut s,
-            PitchCommand::SpeakerMessage {
-                text: Some("   ".into()),
-            },
-            0,
-        );
-        assert_eq!(s.speaker_message, None);
+        assert_eq!(speaker_message(Some("   ")), Ok(None));
+        assert_eq!(speaker_message(None), Ok(None));
         assert_eq!(
-            err(
-                &mut s,
-                PitchCommand::SpeakerMessage {
-                    text: Some("é".repeat(141))
-                },
-                0
-            ),
+            speaker_message(Some(&"é".repeat(141))).unwrap_err().code(),
             "text_too_long"
         );
+        let text = speaker_message(Some(" Concluez ")).unwrap();
+        run(&mut s, PitchCommand::SpeakerMessage { text }, 0);
+        assert_eq!(s.speaker_message.as_deref(), Some("Concluez"));
     }
 }

@@ -12,7 +12,7 @@ use super::event::Event;
 use super::ids::{MemberId, Millis, TeamId};
 use super::member::Member;
 use super::permissions::{Permission, check};
-use super::text;
+use super::text::Message;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,7 +31,8 @@ pub enum QuestionCommand {
     /// Asks the team on stage (resolved by the hub: `team` is journaled).
     Ask {
         team: TeamId,
-        text: String,
+        /// Checked against [`MAX_QUESTION_CHARS`] by the hub.
+        text: Message,
     },
     Upvote {
         question: u32,
@@ -61,28 +62,18 @@ pub enum QuestionError {
     AskingTooFast { wait_ms: u64 },
     #[error("the event has reached its {MAX_QUESTIONS} questions")]
     TooManyQuestions,
-    /// The text is empty or too long (the shared text rules).
-    #[error("{0}")]
-    Text(DomainError),
 }
 
 impl QuestionError {
-    /// Stable wire code: the variant's name in snake_case (a text refusal
-    /// keeps the shared text code).
+    /// Stable wire code: the variant's name in snake_case.
     pub fn code(&self) -> &'static str {
-        match self {
-            QuestionError::Text(inner) => inner.code(),
-            other => other.into(),
-        }
+        self.into()
     }
 }
 
 impl From<QuestionError> for DomainError {
     fn from(err: QuestionError) -> DomainError {
-        match err {
-            QuestionError::Text(inner) => inner,
-            other => DomainError::Question(Box::new(other)),
-        }
+        DomainError::Question(Box::new(err))
     }
 }
 
@@ -133,8 +124,7 @@ impl QuestionBoard {
         now: Option<Millis>,
     ) -> Result<(), QuestionError> {
         match command {
-            QuestionCommand::Ask { text, .. } => {
-                text::clean_message(text, MAX_QUESTION_CHARS).map_err(QuestionError::Text)?;
+            QuestionCommand::Ask { .. } => {
                 if self.questions.len() >= MAX_QUESTIONS {
                     return Err(QuestionError::TooManyQuestions);
                 }
@@ -170,7 +160,7 @@ impl QuestionBoard {
         match command {
             QuestionCommand::Ask { team, text } => {
                 let id = self.questions.keys().next_back().map_or(1, |last| last + 1);
-                let text = text::clean_message(text, MAX_QUESTION_CHARS).unwrap_or_default();
+                let text = text.to_string();
                 self.questions.insert(
                     id,
                     Question {
@@ -256,7 +246,7 @@ mod tests {
     ) -> Result<u32, QuestionError> {
         let command = QuestionCommand::Ask {
             team: TeamId(3),
-            text: text.into(),
+            text: Message::parse(text, MAX_QUESTION_CHARS).unwrap(),
         };
         board.check(MemberId(who), &command, Some(now))?;
         board.apply(MemberId(who), &command, now);
@@ -323,11 +313,14 @@ mod tests {
         );
         assert!(ask(&mut board, 2, "Autre personne ?", T + 5_000).is_ok());
         assert!(ask(&mut board, 1, "Deux ?", T + ASK_INTERVAL_MS).is_ok());
+        // The hub checks the text with the same limit before asking.
         let long = "x".repeat(MAX_QUESTION_CHARS + 1);
-        let err = ask(&mut board, 3, &long, T).unwrap_err();
+        let err = Message::parse(&long, MAX_QUESTION_CHARS).unwrap_err();
         assert_eq!(err.code(), "text_too_long");
         assert_eq!(
-            ask(&mut board, 3, "   ", T).unwrap_err().code(),
+            Message::parse("   ", MAX_QUESTION_CHARS)
+                .unwrap_err()
+                .code(),
             "empty_text"
         );
         assert_eq!(

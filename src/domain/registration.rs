@@ -506,7 +506,7 @@ mod tests {
 
     fn join(e: &mut Event, role: Role, invite: u32, session: &str) -> MemberId {
         let join = Command::Join {
-            name: format!("Personne {session}"),
+            name: format!("Personne {session}").into(),
             role,
             team: None,
             session_hash: session.into(),

@@ -6,7 +6,7 @@
 
 use super::error::DomainError;
 use super::role::Role;
-use super::text::clean_name;
+use super::text::Name;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -15,26 +15,26 @@ use std::collections::HashMap;
 pub struct RosterRow {
     /// 1-based line in the file (the header is line 1).
     pub line: usize,
-    pub name: String,
+    pub name: Name,
     pub role: Role,
-    pub team: Option<String>,
+    pub team: Option<Name>,
     pub challenge: Option<String>,
 }
 
 /// A team to create (or reuse, if one has this name) during an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterTeam {
-    pub name: String,
+    pub name: Name,
     pub challenge: Option<u32>,
 }
 
 /// A personal invite created by an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterInvite {
-    pub name: String,
+    pub name: Name,
     pub role: Role,
     /// Name of the team (one of the import's teams, or an existing one).
-    pub team: Option<String>,
+    pub team: Option<Name>,
     pub token_hash: String,
 }
 
@@ -104,7 +104,7 @@ pub fn parse_roster(bytes: &[u8], max_name_chars: usize) -> Result<Vec<RosterRow
         }
         let field = |col: Option<usize>| col.map(|c| fields[c].trim()).filter(|v| !v.is_empty());
         let name =
-            clean_name("name", &fields[name_col], max_name_chars).map_err(|e| bad(line, e))?;
+            Name::parse("name", &fields[name_col], max_name_chars).map_err(|e| bad(line, e))?;
         if let Some(first) = seen.insert(name.to_lowercase(), line) {
             return Err(bad(
                 line,
@@ -118,7 +118,7 @@ pub fn parse_roster(bytes: &[u8], max_name_chars: usize) -> Result<Vec<RosterRow
             }
         };
         let team = field(team_col)
-            .map(|t| clean_name("team", t, max_name_chars))
+            .map(|t| Name::parse("team", t, max_name_chars))
             .transpose()
             .map_err(|e| bad(line, e))?;
         rows.push(RosterRow {
@@ -212,7 +212,7 @@ mod tests {
         let csv = "\u{feff}Nom;Rôle;Équipe;Défi\r\nZoé Martin;participante;Les Cartographes;Open data\r\n\"Dupont; Jean\";mentor;;\r\nAli;;Les Cartographes;\r\n";
         let rows = parse_roster(csv.as_bytes(), 40).unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0].name, "Zoé Martin");
+        assert_eq!(rows[0].name.as_str(), "Zoé Martin");
         assert_eq!(rows[0].team.as_deref(), Some("Les Cartographes"));
         assert_eq!(rows[0].challenge.as_deref(), Some("Open data"));
         assert_eq!(
@@ -226,7 +226,7 @@ mod tests {
     fn quoted_fields_may_hold_quotes_and_line_breaks() {
         let csv = "name,team\n\"Anne \"\"Nan\"\" B\",\"Team\nA\"\nBob,X\n";
         let rows = parse_roster(csv.as_bytes(), 40).unwrap();
-        assert_eq!(rows[0].name, "Anne \"Nan\" B");
+        assert_eq!(rows[0].name.as_str(), "Anne \"Nan\" B");
         assert_eq!(rows[0].team.as_deref(), Some("Team A"));
         assert_eq!(rows[1].line, 4);
     }

@@ -399,8 +399,9 @@ impl Default for EventTemplate {
 
 impl EventTemplate {
     /// The commands that give a new event this template, each checked by
-    /// the module that owns it when applied.
-    pub fn commands(&self) -> Vec<Command> {
+    /// the module that owns it when applied; a label's name is checked here,
+    /// where it becomes a command.
+    pub fn commands(&self) -> Result<Vec<Command>, super::error::DomainError> {
         let pitch_ms = u64::from(self.pitch_seconds) * 1000;
         let mut commands = vec![Command::Pitch(PitchCommand::SetDurations {
             pitch_ms,
@@ -416,7 +417,7 @@ impl EventTemplate {
         for label in &self.labels {
             commands.push(Command::Award(AwardCommand::Define {
                 id: label.id.clone(),
-                name: label.name.clone(),
+                name: super::awards::award_name(&label.name)?,
                 description: label.description.clone(),
                 unique: label.unique,
             }));
@@ -427,7 +428,7 @@ impl EventTemplate {
                 description: challenge.description.clone(),
             }));
         }
-        commands
+        Ok(commands)
     }
 
     /// The template an event has now (after its moderators' edits).

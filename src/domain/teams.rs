@@ -13,7 +13,6 @@ use super::permissions::{Permission, check};
 use super::role::Role;
 use super::roster::RosterImport;
 use super::team::Team;
-use super::text;
 use crate::venue::RoomKind;
 use std::collections::HashMap;
 
@@ -73,9 +72,8 @@ impl Event {
     }
 
     fn check_new_team(&self, name: &str, challenge: Option<u32>) -> Result<(), DomainError> {
-        let name = text::clean_name("team name", name, self.limits.max_name_chars)?;
-        if self.team_by_name(&name).is_some() {
-            return Err(DomainError::DuplicateTeamName(name));
+        if self.team_by_name(name).is_some() {
+            return Err(DomainError::DuplicateTeamName(name.to_string()));
         }
         self.check_challenge(challenge)
     }
@@ -100,7 +98,6 @@ impl Event {
         }
         let mut joining: HashMap<String, usize> = HashMap::new();
         for invite in &import.invites {
-            text::clean_name("name", &invite.name, self.limits.max_name_chars)?;
             if self.invite(&invite.token_hash).is_some() {
                 return Err(DomainError::InvalidRoster(
                     "an invite token is already in use".into(),
@@ -184,6 +181,8 @@ impl Event {
         }
     }
 
+    /// Creates a team named `name`, already cleaned (a [`super::text::Name`], a
+    /// roster's parsed name, an idea's checked team name).
     pub(super) fn create_team(
         &mut self,
         name: &str,
@@ -191,8 +190,7 @@ impl Event {
     ) -> (TeamId, Vec<Effect>) {
         let id = TeamId(self.state.next_team);
         self.state.next_team += 1;
-        let name =
-            text::clean_name("team name", name, self.limits.max_name_chars).unwrap_or_default();
+        let name = name.to_string();
         let table = self.free_table();
         self.state.teams.insert(
             id,
@@ -241,7 +239,7 @@ impl Event {
                 token_hash: invite.token_hash.clone(),
                 role: invite.role,
                 team,
-                name: Some(invite.name.clone()),
+                name: Some(invite.name.to_string()),
                 label: format!("roster: {}", invite.name),
                 expires_at: None,
                 max_uses: Some(1),
@@ -633,7 +631,7 @@ pub(super) mod tests {
         let invite = |name: &str, team: Option<&str>| RosterInvite {
             name: name.into(),
             role: Role::Participant,
-            team: team.map(str::to_string),
+            team: team.map(crate::domain::text::Name::from),
             token_hash: format!("h-{name}"),
         };
         let bad = RosterImport {

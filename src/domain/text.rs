@@ -5,10 +5,114 @@
 //! the bidirectional override characters that can disguise text. Names are
 //! normalized (NFKC), and [`name_skeleton`] tells lookalike names apart from
 //! genuinely different ones.
+//!
+//! Text is cleaned once, where a request becomes a command (the hub, the
+//! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
+//! the domain's commands carry and never clean again. Some features still
+//! check their own text inside the domain (project pages, challenges,
+//! sign-up forms, an idea team's name) with [`clean_name`] and
+//! [`clean_message`].
 
 use super::error::DomainError;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+/// A one-line name (a person's, a team's), cleaned and checked by
+/// [`Name::parse`] where a request enters the hub, so the domain never cleans
+/// it again.
+///
+/// Journaled as the plain string. Reading a record back wraps the stored
+/// string without checking it again: it was checked when it was written, and
+/// a record a later rule would refuse must still load.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Name(String);
+
+impl Name {
+    /// Cleans `raw` (see [`clean_name`]) and checks it is neither empty nor
+    /// longer than `max_chars`; `field` names it in the refusal.
+    pub fn parse(field: &'static str, raw: &str, max_chars: usize) -> Result<Name, DomainError> {
+        clean_name(field, raw, max_chars).map(Name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A chat-like message (line breaks kept), cleaned and checked by
+/// [`Message::parse`] at the hub's edge. Journaled and read back like
+/// [`Name`]: the plain string, trusted when read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Message(String);
+
+impl Message {
+    /// Cleans `raw` (see [`clean_message`]) and checks its length.
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Message, DomainError> {
+        clean_message(raw, max_chars).map(Message)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Message {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Domain tests build commands from literals they know to be clean.
+#[cfg(test)]
+impl From<&str> for Name {
+    fn from(raw: &str) -> Name {
+        Name(raw.to_string())
+    }
+}
+
+#[cfg(test)]
+impl From<&str> for Message {
+    fn from(raw: &str) -> Message {
+        Message(raw.to_string())
+    }
+}
+
+#[cfg(test)]
+impl From<String> for Name {
+    fn from(raw: String) -> Name {
+        Name(raw)
+    }
+}
+
+#[cfg(test)]
+impl From<String> for Message {
+    fn from(raw: String) -> Message {
+        Message(raw)
+    }
+}
 
 /// Cleans a one-line name: control and bidi characters removed, whitespace
 /// runs folded to one space, trimmed; then checks it is neither empty nor too long.
@@ -162,6 +266,18 @@ mod tests {
             assert_eq!(name_skeleton(lookalike), skeleton, "{lookalike}");
         }
         assert_ne!(name_skeleton("Alice Marton"), skeleton);
+    }
+
+    #[test]
+    fn stored_text_is_read_back_as_written_without_checking() {
+        let name = Name::parse("name", " Zoé  Martin ", 40).unwrap();
+        assert_eq!(serde_json::to_string(&name).unwrap(), r#""Zoé Martin""#);
+        // A stored name a later rule would refuse (empty, too long) loads.
+        let stored: Name = serde_json::from_str(r#""""#).unwrap();
+        assert_eq!(stored.as_str(), "");
+        let long = "x".repeat(500);
+        let stored: Message = serde_json::from_str(&format!("\"{long}\"")).unwrap();
+        assert_eq!(stored.as_str(), long);
     }
 
     #[test]

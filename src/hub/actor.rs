@@ -2,10 +2,10 @@
 //! snapshots, shutdown (final snapshot, then the store is closed).
 
 use super::durable::{ApplyError, Durable};
-use super::interest::{Area, View};
 use super::moderation::InviteSource;
 use super::requests::Intent;
 use super::session::{ConnId, SessionLink};
+use super::sessions::{Removed, Sessions};
 use super::views::{venue_json, venue_url};
 use super::{EventHandle, HubMsg};
 use crate::clock::Clock;
@@ -13,8 +13,6 @@ use crate::domain::{Action, Command, DomainError, Effect, Event, MemberId, Milli
 use crate::metrics::Metrics;
 use crate::protocol::ErrorCode;
 use crate::protocol::{ClientMsg, CloseCode, Encoded, ServerMsg, encoded};
-use crate::venue::RoomIdx;
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -56,30 +54,6 @@ pub struct HubSettings {
     pub turn: Option<crate::media::turn::TurnConfig>,
     /// Most watchers receiving the stage's picture and sound at once.
     pub live_viewers: usize,
-}
-
-/// A joined connection.
-pub(super) struct Session {
-    pub link: SessionLink,
-    pub member: MemberId,
-    /// What the client's screen shows, for its area of interest.
-    pub view: View,
-    /// Answers to its steps, sent at the next tick with its position batch.
-    pub held: Vec<Encoded>,
-    /// The room and area its last position batch covered, and for which view.
-    pub area: Option<(RoomIdx, Area, View)>,
-}
-
-impl Session {
-    pub fn new(link: SessionLink, member: MemberId) -> Session {
-        Session {
-            link,
-            member,
-            held: Vec::new(),
-            view: View::DEFAULT,
-            area: None,
-        }
-    }
 }
 
 /// What to do once a durable command's journal record is on disk.
@@ -130,30 +104,21 @@ pub(super) enum AfterCommit {
 /// The actor's state. Lives on one task; nothing in it is shared.
 pub(super) struct Hub {
     /// The event, its journal and snapshots, what waits for durability.
-    pub durable: Durable,
-    pub sessions: HashMap<ConnId, Session>,
-    /// Anonymous watchers of the live page (their `member` is 0: nobody).
-    pub watchers: HashMap<ConnId, Session>,
+    pub(super) durable: Durable,
+    /// Who is connected, and the tick's groups of readers.
+    pub(super) sessions: Sessions,
     /// The public leaderboard frame last pushed, to skip unchanged pushes.
-    pub last_public_board: Option<crate::protocol::Encoded>,
-    pub by_member: HashMap<MemberId, ConnId>,
-    pub metrics: Arc<Metrics>,
-    pub settings: HubSettings,
-    pub map_url: String,
-    pub venue_url: String,
-    /// Connections that dropped (false) or came back (true) since the last
-    /// tick, told to everyone at the tick.
-    pub presence_changes: BTreeMap<MemberId, bool>,
-    /// The groups of readers served in turn, one per tick.
-    pub phases: Vec<super::tick::Phase>,
-    /// The group the next tick serves.
-    pub next_phase: usize,
+    pub(super) last_public_board: Option<crate::protocol::Encoded>,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) settings: HubSettings,
+    pub(super) map_url: String,
+    pub(super) venue_url: String,
     /// Keys of recently applied requests, for idempotent resends.
-    pub resends: super::resend::Resends,
+    pub(super) resends: super::resend::Resends,
     /// Who has a media connection, and the conversations they are in.
-    pub media: super::media::MediaState,
+    pub(super) media: super::media::MediaState,
     /// Reactions of the current second (not durable).
-    pub reactions: crate::domain::reactions::ReactionTally,
+    pub(super) reactions: crate::domain::reactions::ReactionTally,
 }
 
 /// Starts the actor for `event` and returns its handle and task.
@@ -177,19 +142,12 @@ pub fn spawn(
     let venue_url = venue_url(&id);
     let mut hub = Hub {
         durable,
-        sessions: HashMap::new(),
-        watchers: HashMap::new(),
+        sessions: Sessions::new(settings_phases),
         last_public_board: None,
-        by_member: HashMap::new(),
         metrics,
         settings,
         map_url,
         venue_url,
-        presence_changes: BTreeMap::new(),
-        phases: (0..settings_phases)
-            .map(|_| super::tick::Phase::default())
-            .collect(),
-        next_phase: 0,
         resends: super::resend::Resends::default(),
         media: super::media::MediaState::new(),
         reactions: Default::default(),
@@ -337,9 +295,9 @@ impl Hub {
         // wait for the tick and go out in one write with the batch showing
         // the step, instead of costing a write (and a wake-up) each.
         let at_tick = matches!(msg, ClientMsg::Step { .. });
-        let outcome = match super::requests::intent(msg) {
+        let outcome = match super::requests::intent(msg, self.event().limits()) {
             Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
-            Ok(Intent::Chat { to, text }) => match self.event().prepare_chat(member, to, &text) {
+            Ok(Intent::Chat { to, text }) => match self.event().prepare_chat(member, to, text) {
                 Ok(command) => return self.durable(conn, rid, member, command, now),
                 Err(err) => Err(err.into()),
             },
@@ -391,7 +349,7 @@ impl Hub {
             Ok(Intent::ListInvites) => self.send_moderator_list(conn, member, false),
             Ok(Intent::GetAuditLog) => self.send_moderator_list(conn, member, true),
             Ok(Intent::View(view)) => {
-                if let Some(session) = self.sessions.get_mut(&conn) {
+                if let Some(session) = self.sessions.get_mut(conn) {
                     session.view = view;
                 }
                 Ok(())
@@ -410,7 +368,7 @@ impl Hub {
             Err(refusal) => Err(refusal),
         };
         if at_tick {
-            if let Some(session) = self.sessions.get_mut(&conn)
+            if let Some(session) = self.sessions.get_mut(conn)
                 && let Some(reply) = reply_frame(rid, outcome)
             {
                 session.held.push(reply);
@@ -425,7 +383,7 @@ impl Hub {
     /// replaced) has no say any more, even for frames it sent before the
     /// close reached it.
     fn requester(&self, conn: ConnId, rid: Option<u64>) -> Option<MemberId> {
-        let Some(session) = self.sessions.get(&conn) else {
+        let Some(session) = self.sessions.get(conn) else {
             self.refuse_watcher(conn, rid);
             return None;
         };
@@ -526,7 +484,7 @@ impl Hub {
                     self.admit(link, member, session, last_seq, reply);
                 }
                 AfterCommit::Reply { conn, reply } => {
-                    if let Some(session) = self.sessions.get(&conn) {
+                    if let Some(session) = self.sessions.get(conn) {
                         self.deliver(reply, std::iter::once(session));
                     }
                 }
@@ -557,7 +515,7 @@ impl Hub {
         rid: Option<u64>,
         outcome: Result<(), (ErrorCode, String)>,
     ) {
-        let Some(session) = self.sessions.get(&conn) else {
+        let Some(session) = self.sessions.get(conn) else {
             return;
         };
         if let Some(reply) = reply_frame(rid, outcome) {
@@ -566,23 +524,21 @@ impl Hub {
     }
 
     fn closed(&mut self, conn: ConnId) {
-        if self.watchers.remove(&conn).is_some() {
-            self.live_media_closed(conn);
-            return;
-        }
-        let Some(session) = self.sessions.remove(&conn) else {
-            return;
-        };
-        self.media_gone(conn);
-        self.media_forget(conn);
-        if self.by_member.get(&session.member) == Some(&conn) {
-            self.by_member.remove(&session.member);
-            let now = self.now();
-            if let Ok(effects) = self
-                .durable
-                .ephemeral(|e| e.act(session.member, &Action::Disconnect, now))
-            {
-                self.route(effects);
+        match self.sessions.remove(conn) {
+            None => {}
+            Some(Removed::Watcher) => self.live_media_closed(conn),
+            Some(Removed::Member { member, main }) => {
+                self.media_gone(conn);
+                self.media_forget(conn);
+                if main {
+                    let now = self.now();
+                    if let Ok(effects) = self
+                        .durable
+                        .ephemeral(|e| e.act(member, &Action::Disconnect, now))
+                    {
+                        self.route(effects);
+                    }
+                }
             }
         }
     }
@@ -622,7 +578,7 @@ impl Hub {
             );
         }
         self.snapshot();
-        for session in self.sessions.values().chain(self.watchers.values()) {
+        for session in self.sessions.everyone() {
             session
                 .link
                 .close(CloseCode::GoingAway, "server shutting down");

@@ -10,7 +10,8 @@
 //! nothing here is journaled except the `jurors_in_qa` setting (a
 //! `configure` of the event's settings).
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::sessions::Session;
 use crate::domain::floor::{Floor, FloorError, jurors_may_speak};
 use crate::domain::permissions::{Permission, check};
 use crate::domain::{Command, DomainError, MemberId, Role};
@@ -93,7 +94,7 @@ impl Hub {
 
     /// Whether `member` is connected and stands in an amphitheatre.
     fn in_amphitheatre(&self, member: MemberId) -> bool {
-        self.by_member.contains_key(&member)
+        self.sessions.is_connected(member)
             && self.event().presence().get(member).is_some_and(|avatar| {
                 avatar.disconnected_at.is_none()
                     && self.event().venue().room(avatar.room).kind == RoomKind::Amphitheatre
@@ -167,7 +168,7 @@ impl Hub {
         let frame = encoded(&ServerMsg::Floor {
             floor: view.clone(),
         });
-        self.deliver(frame, self.sessions.values());
+        self.deliver(frame, self.sessions.members());
         self.media.floor.last = Some(view);
     }
 

@@ -17,7 +17,7 @@ fn event() -> (Event, Vec<MemberId>) {
     let mut members = Vec::new();
     for (i, role) in Role::ALL.into_iter().enumerate() {
         let join = Command::Join {
-            name: format!("person {i}"),
+            name: format!("person {i}").into(),
             role,
             team: None,
             session_hash: format!("s{i}"),
@@ -139,7 +139,7 @@ fn apply(event: &mut Event, actor: MemberId, intent: Intent) -> bool {
     match intent {
         Intent::Durable(command) => event.apply(Some(actor), &command, now).is_err(),
         Intent::Act(action) => event.act(actor, &action, now).is_err(),
-        Intent::Chat { to, text } => match event.prepare_chat(actor, to, &text) {
+        Intent::Chat { to, text } => match event.prepare_chat(actor, to, text) {
             Ok(command) => event.apply(Some(actor), &command, now).is_err(),
             Err(_) => true,
         },
@@ -169,7 +169,7 @@ proptest! {
         let (mut event, members) = event();
         for (who, message) in messages {
             let Ok(request) = decode(&message.to_string()) else { continue };
-            let Ok(intent) = intent(request.msg) else { continue };
+            let Ok(intent) = intent(request.msg, event.limits()) else { continue };
             let before = serde_json::to_string(event.state()).unwrap();
             if apply(&mut event, members[who], intent) {
                 prop_assert_eq!(&before, &serde_json::to_string(event.state()).unwrap(), "refused request changed the state: {}", message);

@@ -4,11 +4,13 @@
 //! the new session token) is sent only once the join is on disk, so a token a
 //! client holds always survives a crash.
 
-use super::actor::{AfterCommit, Hub, Session};
+use super::actor::{AfterCommit, Hub};
 use super::session::SessionLink;
+use super::sessions::Session;
 use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;
-use crate::domain::{Action, Command, Effect, MemberId, text};
+use crate::domain::text::Name;
+use crate::domain::{Action, Command, Effect, MemberId};
 use crate::protocol::CloseCode;
 use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
@@ -76,7 +78,7 @@ impl Hub {
             .as_deref()
             .or(hello.name.as_deref())
             .unwrap_or("");
-        let name = match text::clean_name("name", given, self.event().limits().max_name_chars) {
+        let name = match Name::parse("name", given, self.event().limits().max_name_chars) {
             Ok(name) => name,
             Err(err) => return refuse(reply, ErrorCode::InvalidName, err.to_string()),
         };
@@ -128,13 +130,6 @@ impl Hub {
                 "connection closed before joining",
             );
         }
-        if let Some(old) = self.by_member.insert(member, link.conn)
-            && let Some(previous) = self.sessions.remove(&old)
-        {
-            previous
-                .link
-                .close(CloseCode::Replaced, "signed in from another tab or device");
-        }
         let now = self.now();
         let effects = self
             .durable
@@ -143,10 +138,14 @@ impl Hub {
         // Queued before the session is registered, so it is the first frame.
         self.send_first(&link, self.welcome(member, session, last_seq));
         link.shared().mark_stale();
-        self.sessions.insert(link.conn, Session::new(link, member));
+        if let Some(previous) = self.sessions.add_main(Session::new(link, member)) {
+            previous
+                .link
+                .close(CloseCode::Replaced, "signed in from another tab or device");
+        }
         self.route(effects);
         self.send_help_on_join(member);
-        if let Some(session) = self.session_of(member) {
+        if let Some(session) = self.sessions.of_member(member) {
             self.send_judging_on_join(session);
             self.send_ideas_on_join(session);
             self.send_questions_on_join(session);
@@ -182,8 +181,8 @@ impl Hub {
         self.send_questions_on_join(&session);
         self.send_floor_on_join(&session);
         let conn = session.link.conn;
-        self.sessions.insert(conn, session);
-        if let Some(session) = self.sessions.get(&conn) {
+        self.sessions.add_companion(session);
+        if let Some(session) = self.sessions.get(conn) {
             self.send_role_help(session);
         }
         let _ = reply.send(Ok(member));

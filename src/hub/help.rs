@@ -1,13 +1,76 @@
-//! Pushing the help desk to whoever needs it, whenever it changes: each
-//! mentor's queue (their skills first), the moderator's queue and statistics,
-//! and each waiting team's place in the queue with its estimated wait.
+//! The help desk in the hub: the requests (`ask_help`, `claim_help`, …,
+//! `set_mentor_profile`) turned into commands, and the desk pushed to
+//! whoever needs it whenever it changes: each mentor's queue (their skills
+//! first), the moderator's queue and statistics, and each waiting team's
+//! place in the queue with its estimated wait.
 
-use super::actor::{Hub, Session};
-use crate::domain::help::{HelpRequest, HelpState};
-use crate::domain::{MemberId, Role, TeamId};
-use crate::protocol::{HelpView, ServerMsg, encoded};
+use super::actor::Hub;
+use super::requests::Intent;
+use super::sessions::Session;
+use crate::domain::help::{HelpCommand, HelpRequest, HelpState, MAX_HELP_TEXT_CHARS};
+use crate::domain::text::Message;
+use crate::domain::{Command, MemberId, Role, TeamId};
+use crate::protocol::{ClientMsg, ErrorCode, HelpView, ServerMsg, encoded};
+
+/// What a help desk request asks: a help desk command, its description
+/// checked.
+pub(super) fn help_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+    let help = |c| Ok(Intent::Durable(Command::Help(c)));
+    match msg {
+        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask {
+            tags,
+            description: Message::parse(&description, MAX_HELP_TEXT_CHARS)?,
+        }),
+        ClientMsg::ClaimHelp { request } => help(HelpCommand::Claim { request }),
+        ClientMsg::UnclaimHelp { request } => help(HelpCommand::Unclaim { request }),
+        ClientMsg::ResolveHelp { request } => help(HelpCommand::Resolve { request }),
+        ClientMsg::CancelHelp { request } => help(HelpCommand::Cancel { request }),
+        ClientMsg::RateHelp {
+            request,
+            stars,
+            comment,
+        } => help(HelpCommand::Rate {
+            request,
+            stars,
+            comment,
+        }),
+        ClientMsg::SetMentorProfile { skills, available } => {
+            help(HelpCommand::SetProfile { skills, available })
+        }
+        other => Err((
+            ErrorCode::InvalidMessage,
+            format!("not a help desk request: {}", other.kind()),
+        )),
+    }
+}
 
 impl Hub {
+    /// A mentor's profile changed: they get it back, and every queue is
+    /// sent again (their skills order them).
+    pub(super) fn mentor_changed(&self, mentor: MemberId) {
+        if let Some(session) = self.sessions.of_member(mentor) {
+            self.send_mentor_profile(session);
+        }
+        self.push_help(None);
+    }
+
+    /// A mentor's own profile: their skills and whether they are available.
+    fn send_mentor_profile(&self, session: &Session) {
+        let profile = self
+            .event()
+            .state()
+            .help
+            .mentors
+            .get(&session.member)
+            .cloned()
+            .unwrap_or_default();
+        let frame = encoded(&ServerMsg::MentorProfile {
+            skills: profile.skills,
+            available: profile.available,
+        });
+        self.deliver(frame, std::iter::once(session));
+    }
+
     pub(super) fn help_view(&self, request: &HelpRequest) -> HelpView {
         let team = self.event().team(request.team);
         HelpView {
@@ -37,7 +100,7 @@ impl Hub {
 
     /// Re-sends help state after a change to `request` (or to a mentor).
     pub(super) fn push_help(&self, changed: Option<u32>) {
-        for session in self.sessions.values() {
+        for session in self.sessions.members() {
             match self.role_of(session) {
                 Some(Role::Mentor) => self.send_mentor_queue(session),
                 Some(Role::Moderator) => self.send_moderator_help(session),
@@ -60,7 +123,7 @@ impl Hub {
 
     /// The help state one session should see right after joining.
     pub(super) fn send_help_on_join(&self, member: MemberId) {
-        if let Some(session) = self.session_of(member) {
+        if let Some(session) = self.sessions.of_member(member) {
             self.send_role_help(session);
         }
     }
@@ -70,19 +133,7 @@ impl Hub {
         let member = session.member;
         match self.role_of(session) {
             Some(Role::Mentor) => {
-                let profile = self
-                    .event()
-                    .state()
-                    .help
-                    .mentors
-                    .get(&member)
-                    .cloned()
-                    .unwrap_or_default();
-                let frame = encoded(&ServerMsg::MentorProfile {
-                    skills: profile.skills,
-                    available: profile.available,
-                });
-                self.deliver(frame, std::iter::once(session));
+                self.send_mentor_profile(session);
                 self.send_mentor_queue(session);
             }
             Some(Role::Moderator) => self.send_moderator_help(session),
@@ -168,7 +219,10 @@ impl Hub {
         let frame = self.team_help_frame(team, changed);
         self.deliver(
             frame,
-            found.members.iter().filter_map(|m| self.session_of(*m)),
+            found
+                .members
+                .iter()
+                .filter_map(|m| self.sessions.of_member(*m)),
         );
     }
 
@@ -182,6 +236,6 @@ impl Hub {
             request: self.help_view(found),
         });
         let available = |s: &&Session| desk.mentors.get(&s.member).is_some_and(|p| p.available);
-        self.deliver(frame, self.sessions.values().filter(available));
+        self.deliver(frame, self.sessions.members().filter(available));
     }
 }

@@ -1,7 +1,8 @@
 //! Pushing the idea board: one frame, encoded once, for everyone connected,
 //! on joining and on every change.
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::sessions::Session;
 use crate::protocol::{BoardView, Encoded, IdeaView, ServerMsg, encoded};
 
 impl Hub {
@@ -42,7 +43,7 @@ impl Hub {
 
     /// Sends everyone the board after a change.
     pub(super) fn push_ideas(&self) {
-        self.deliver(self.ideas_frame(), self.sessions.values());
+        self.deliver(self.ideas_frame(), self.sessions.members());
     }
 
     /// Sends a newly joined session the board.

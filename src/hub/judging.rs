@@ -5,7 +5,8 @@
 //! No score reaches anyone but jurors and the moderator unless the
 //! leaderboard is published (the public view is `None` while hidden).
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::sessions::Session;
 use crate::domain::{MemberId, Role};
 use crate::protocol::{Encoded, JurorProgress, ServerMsg, encoded};
 
@@ -126,17 +127,12 @@ impl Hub {
         })
     }
 
-    /// Everyone: members and anonymous watchers.
-    pub(super) fn everyone(&self) -> impl Iterator<Item = &Session> {
-        self.sessions.values().chain(self.watchers.values())
-    }
-
     pub(super) fn push_pitch(&self) {
-        self.deliver(self.pitch_frame(), self.everyone());
+        self.deliver(self.pitch_frame(), self.sessions.everyone());
     }
 
     pub(super) fn push_stage(&self, team: Option<crate::domain::TeamId>) {
-        self.deliver(self.stage_frame(team), self.everyone());
+        self.deliver(self.stage_frame(team), self.sessions.everyone());
     }
 
     /// Leaderboard after a change: the public view to everyone but staff,
@@ -151,14 +147,17 @@ impl Hub {
             .is_some_and(|last| last.frame.as_str() == public.frame.as_str());
         if !unchanged {
             self.last_public_board = Some(public.clone());
-            self.deliver(public, self.everyone().filter(|s| !self.is_staff(s)));
+            self.deliver(
+                public,
+                self.sessions.everyone().filter(|s| !self.is_staff(s)),
+            );
         }
         let staff = self.staff_board_frame();
-        self.deliver(staff, self.sessions.values().filter(|s| self.is_staff(s)));
+        self.deliver(staff, self.sessions.members().filter(|s| self.is_staff(s)));
     }
 
     pub(super) fn push_jury(&self) {
-        for session in self.sessions.values() {
+        for session in self.sessions.members() {
             match self.role_of(session) {
                 Some(Role::Jury) => self.deliver(
                     self.jury_sheet_frame(session.member),
@@ -176,13 +175,13 @@ impl Hub {
         let moderator = |s: &&Session| self.role_of(s) == Some(Role::Moderator);
         self.deliver(
             self.votes_frame(false),
-            self.everyone().filter(|s| !moderator(s)),
+            self.sessions.everyone().filter(|s| !moderator(s)),
         );
         self.deliver(
             self.votes_frame(true),
-            self.sessions.values().filter(moderator),
+            self.sessions.members().filter(moderator),
         );
-        if let Some(session) = voter.and_then(|v| self.session_of(v)) {
+        if let Some(session) = voter.and_then(|v| self.sessions.of_member(v)) {
             self.deliver(
                 self.my_votes_frame(session.member),
                 std::iter::once(session),
@@ -193,7 +192,7 @@ impl Hub {
     pub(super) fn push_awards(&self) {
         self.deliver(
             self.awards_frame(),
-            self.sessions.values().filter(|s| self.is_staff(s)),
+            self.sessions.members().filter(|s| self.is_staff(s)),
         );
     }
 

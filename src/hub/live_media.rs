@@ -109,7 +109,7 @@ impl Hub {
         rid: Option<u64>,
         msg: ClientMsg,
     ) -> Option<ClientMsg> {
-        if !self.watchers.contains_key(&conn) {
+        if self.sessions.watcher(conn).is_none() {
             return Some(msg);
         }
         let outcome = match msg {
@@ -129,7 +129,8 @@ impl Hub {
             ClientMsg::MediaIceServers => self.live_ice_servers(conn),
             other => return Some(other),
         };
-        if let (Some(watcher), Some(frame)) = (self.watchers.get(&conn), reply_frame(rid, outcome))
+        if let (Some(watcher), Some(frame)) =
+            (self.sessions.watcher(conn), reply_frame(rid, outcome))
         {
             self.deliver(frame, std::iter::once(watcher));
         }
@@ -213,7 +214,7 @@ impl Hub {
             None => Vec::new(),
         };
         let frame = encoded(&ServerMsg::MediaIceServers { ice_servers });
-        if let Some(watcher) = self.watchers.get(&conn) {
+        if let Some(watcher) = self.sessions.watcher(conn) {
             self.deliver(frame, std::iter::once(watcher));
         }
         Ok(())
@@ -293,7 +294,7 @@ impl Hub {
             }
             Err(_) => return None,
         };
-        if let Some(watcher) = self.watchers.get(&conn) {
+        if let Some(watcher) = self.sessions.watcher(conn) {
             self.deliver(encoded(&msg), std::iter::once(watcher));
         }
         None

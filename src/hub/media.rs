@@ -206,10 +206,11 @@ impl Hub {
                     self.media.muted.remove(&target)
                 };
                 if changed {
-                    for (conn, session) in &self.sessions {
-                        if session.member == target && self.media.peers.contains_key(conn) {
-                            self.node_of_conn(&media, *conn).send(MediaCommand::Mute {
-                                peer: peer_of(*conn),
+                    for session in self.sessions.members() {
+                        let conn = session.link.conn;
+                        if session.member == target && self.media.peers.contains_key(&conn) {
+                            self.node_of_conn(&media, conn).send(MediaCommand::Mute {
+                                peer: peer_of(conn),
                                 muted,
                             });
                         }
@@ -218,7 +219,7 @@ impl Hub {
                         member: target.0,
                         muted,
                     });
-                    self.deliver(frame, self.sessions.values());
+                    self.deliver(frame, self.sessions.members());
                 }
                 Ok(())
             }
@@ -232,7 +233,7 @@ impl Hub {
                     None => Vec::new(),
                 };
                 let frame = encoded(&ServerMsg::MediaIceServers { ice_servers });
-                if let Some(session) = self.sessions.get(&conn) {
+                if let Some(session) = self.sessions.get(conn) {
                     self.deliver(frame, std::iter::once(session));
                 }
                 Ok(())
@@ -296,7 +297,7 @@ impl Hub {
                 let tracks = tracks
                     .into_iter()
                     .filter_map(|t| {
-                        let member = self.sessions.get(&t.from.0)?.member;
+                        let member = self.sessions.get(t.from.0)?.member;
                         Some(MediaTrackView {
                             mid: t.mid,
                             member: member.0,
@@ -338,7 +339,7 @@ impl Hub {
             }
             Err(_) => return,
         };
-        if let Some(session) = self.sessions.get(&conn) {
+        if let Some(session) = self.sessions.get(conn) {
             self.deliver(encoded(&msg), std::iter::once(session));
         }
     }
@@ -361,7 +362,7 @@ impl Hub {
         let venue = self.event().venue().clone();
         let mut conns_of: BTreeMap<MemberId, Vec<ConnId>> = BTreeMap::new();
         for conn in self.media.peers.keys() {
-            if let Some(session) = self.sessions.get(conn) {
+            if let Some(session) = self.sessions.get(*conn) {
                 conns_of.entry(session.member).or_default().push(*conn);
             }
         }
@@ -461,7 +462,7 @@ impl Hub {
         peers
             .iter()
             .filter(|peer| {
-                let Some(member) = self.sessions.get(&peer.0).map(|s| s.member) else {
+                let Some(member) = self.sessions.get(peer.0).map(|s| s.member) else {
                     return false;
                 };
                 if !members.contains(&member) {
@@ -499,7 +500,7 @@ impl Hub {
             reason: "your conversation is on another media server".into(),
             rejoin: true,
         });
-        if let Some(session) = self.sessions.get(&conn) {
+        if let Some(session) = self.sessions.get(conn) {
             self.deliver(frame, std::iter::once(session));
         }
     }
@@ -535,7 +536,7 @@ impl Hub {
                     }
                 });
                 let frame = encoded(&ServerMsg::MediaConversation { conversation, full });
-                if let Some(session) = self.sessions.get(conn) {
+                if let Some(session) = self.sessions.get(*conn) {
                     self.deliver(frame, std::iter::once(session));
                 }
                 self.media.told.insert(*conn, now.clone());

@@ -10,16 +10,23 @@
 //! - [`actor`]: the run loop and request handling.
 //! - [`durable`]: the event, its journal and snapshots, and the commands
 //!   waiting for their records ([`Durable`], start-up's too).
+//! - [`sessions`]: who is connected (members' connections, each member's
+//!   main one, watchers), presence changes and the tick's groups of readers.
+//!   The hub holds it beside [`Durable`], so routing reads the event while it
+//!   reaches sessions, without shared mutability.
 //! - [`hello`]: joining, resuming, the `welcome` message.
 //! - [`requests`]: client messages → domain commands and actions.
-//! - [`routing`]: effects → messages → recipients; [`help`]: help desk pushes.
+//! - [`routing`]: effects → messages → recipients; [`help`]: the help desk
+//!   (its requests into commands, its pushes); [`chat`]: chat requests,
+//!   messages to their channel's readers, channel history.
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log.
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
 //!   [`uploads`]: project files attached once on disk.
-//! - [`questions`]: questions to the team on stage, pushed to everyone.
+//! - [`questions`]: questions to the team on stage (the requests, the pushes
+//!   to everyone).
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
@@ -33,6 +40,7 @@
 //!   [`privacy`]: a person's data and erasure, the retention purge.
 
 mod actor;
+mod chat;
 mod durable;
 mod export;
 mod floor;
@@ -57,6 +65,7 @@ mod resend;
 pub mod roster;
 mod routing;
 pub mod session;
+mod sessions;
 mod tick;
 mod uploads;
 mod views;

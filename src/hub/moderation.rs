@@ -2,8 +2,9 @@
 //! telling everyone a message was deleted, and the moderators' views of
 //! invites and the audit log.
 
-use super::actor::{AfterCommit, Hub, Session};
+use super::actor::{AfterCommit, Hub};
 use super::session::ConnId;
+use super::sessions::Session;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::{Command, Effect, MemberId, Millis, Role, TeamId};
@@ -29,7 +30,7 @@ pub(super) enum InviteSource {
 
 impl Hub {
     fn moderators(&self) -> impl Iterator<Item = &Session> {
-        self.sessions.values().filter(|s| {
+        self.sessions.members().filter(|s| {
             self.event()
                 .member(s.member)
                 .is_some_and(|m| m.role == Role::Moderator)
@@ -74,7 +75,7 @@ impl Hub {
                     id: member.0,
                     muted: *muted,
                 });
-                let target = self.session_of(*member);
+                let target = self.sessions.of_member(*member);
                 self.deliver(frame, self.moderators().chain(target));
             }
             Effect::Kicked { member } => {
@@ -85,7 +86,7 @@ impl Hub {
             }
             Effect::ChatDeleted { seq } => self.deliver(
                 encoded(&ServerMsg::ChatDeleted { seq: *seq }),
-                self.everyone(),
+                self.sessions.everyone(),
             ),
             Effect::InvitesChanged => self.deliver(self.invites_frame(), self.moderators()),
             _ => {}
@@ -96,7 +97,7 @@ impl Hub {
     /// companion (a console beside the venue page). Whatever those
     /// connections still send is dropped by `request` (their close is asked).
     fn close_member(&self, member: MemberId, code: CloseCode, reason: &'static str) {
-        for session in self.sessions.values().filter(|s| s.member == member) {
+        for session in self.sessions.members().filter(|s| s.member == member) {
             session.link.close(code, reason);
         }
     }
@@ -153,7 +154,7 @@ impl Hub {
             role.unwrap_or(Role::Spectator),
             crate::domain::permissions::Permission::Moderate,
         )?;
-        let Some(session) = self.sessions.get(&conn) else {
+        let Some(session) = self.sessions.get(conn) else {
             return Ok(());
         };
         if audit {

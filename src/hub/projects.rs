@@ -1,7 +1,8 @@
 //! Pushing project pages: a page goes to its team, the jurors (who score
 //! from it) and the moderator; the submission deadline goes to everyone.
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::sessions::Session;
 use crate::domain::projects::{ProjectPage, StoredFile, licence};
 use crate::domain::{Role, TeamId};
 use crate::protocol::{Encoded, FileView, ProjectView, ServerMsg, encoded};
@@ -76,7 +77,7 @@ impl Hub {
             .unwrap_or_default();
         let recipients = self
             .sessions
-            .values()
+            .members()
             .filter(|s| members.contains(&s.member) || self.reads_every_project(s));
         self.deliver(frame, recipients);
     }
@@ -96,7 +97,7 @@ impl Hub {
 
     /// Tells everyone the deadline changed.
     pub(super) fn push_submission(&self) {
-        self.deliver(self.submission_frame(), self.sessions.values());
+        self.deliver(self.submission_frame(), self.sessions.members());
     }
 
     /// What a newly joined session should see of the projects: the deadline,

@@ -1,12 +1,31 @@
-//! Questions to the team on stage: a new question is addressed to the team
-//! on stage now, and the visible list goes, encoded once, to every member
-//! and watcher on joining and on every change (hidden ones never leave).
+//! Questions to the team on stage: the `question` requests, a new question
+//! addressed to the team on stage now, and the visible list sent, encoded
+//! once, to every member and watcher on joining and on every change (hidden
+//! ones never leave).
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
+use super::requests::Intent;
+use super::sessions::Session;
 use crate::domain::permissions::{Permission, check};
-use crate::domain::questions::QuestionCommand;
+use crate::domain::questions::{MAX_QUESTION_CHARS, QuestionCommand};
+use crate::domain::text::Message;
 use crate::domain::{Command, DomainError, MemberId, Role};
-use crate::protocol::{Encoded, QuestionView, ServerMsg, encoded};
+use crate::protocol::{Encoded, ErrorCode, QuestionOp, QuestionView, ServerMsg, encoded};
+
+/// What a `question` request asks; an asked question's text is checked here,
+/// its team is resolved by [`Hub::question_to_stage`].
+pub(super) fn question_intent(op: QuestionOp) -> Result<Intent, (ErrorCode, String)> {
+    let command = |c| Ok(Intent::Durable(Command::Question(c)));
+    match op {
+        QuestionOp::Ask { text } => Ok(Intent::AskQuestion(Message::parse(
+            &text,
+            MAX_QUESTION_CHARS,
+        )?)),
+        QuestionOp::Upvote { question } => command(QuestionCommand::Upvote { question }),
+        QuestionOp::Pick { question } => command(QuestionCommand::Pick { question }),
+        QuestionOp::Hide { question } => command(QuestionCommand::Hide { question }),
+    }
+}
 
 impl Hub {
     /// The durable command for `member` asking `text`: the role first, then
@@ -14,7 +33,7 @@ impl Hub {
     pub(super) fn question_to_stage(
         &self,
         member: MemberId,
-        text: String,
+        text: Message,
     ) -> Result<Command, DomainError> {
         let role = self
             .event()
@@ -53,10 +72,7 @@ impl Hub {
 
     /// Sends everyone (members and watchers) the questions after a change.
     pub(super) fn push_questions(&self) {
-        self.deliver(
-            self.questions_frame(),
-            self.sessions.values().chain(self.watchers.values()),
-        );
+        self.deliver(self.questions_frame(), self.sessions.everyone());
     }
 
     /// Sends a newly joined session (member or watcher) the questions.

@@ -16,8 +16,7 @@ impl Hub {
     pub(super) fn react(&mut self, conn: ConnId, rid: Option<u64>, reaction: Reaction) {
         let closing = self
             .sessions
-            .get(&conn)
-            .or_else(|| self.watchers.get(&conn))
+            .any(conn)
             .is_none_or(|s| s.link.shared().close_reason().is_some());
         if closing {
             return;
@@ -30,10 +29,7 @@ impl Hub {
             self.reactions.add(conn, reaction, now);
             Ok(())
         };
-        let session = self
-            .sessions
-            .get(&conn)
-            .or_else(|| self.watchers.get(&conn));
+        let session = self.sessions.any(conn);
         if let (Some(session), Some(reply)) = (session, super::actor::reply_frame(rid, outcome)) {
             self.deliver(reply, std::iter::once(session));
         }
@@ -48,6 +44,6 @@ impl Hub {
         };
         let team = self.event().state().show.current_team().map(|t| t.0);
         let frame = encoded(&ServerMsg::Reactions { team, counts });
-        self.deliver(frame, self.sessions.values().chain(self.watchers.values()));
+        self.deliver(frame, self.sessions.everyone());
     }
 }

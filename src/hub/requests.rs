@@ -1,14 +1,20 @@
 //! What a client request means to the hub: a durable command, an ephemeral
 //! action, or one of the few requests that need the hub's own handling.
 //!
-//! This is the one place mapping wire messages to domain changes.
+//! Every wire message passes here on its way to a domain change; a feature
+//! with its own hub module turns its requests into commands there (the help
+//! desk in [`super::help`], chat in [`super::chat`]). This edge is where the
+//! text requests carry is cleaned and checked into [`Name`] and [`Message`]:
+//! the domain receives clean values and never cleans them again.
 
-use crate::domain::help::HelpCommand;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::ProgramCommand;
-use crate::domain::{Action, ChatTarget, Command, MemberId, Role, SummonTarget, TeamId};
+use crate::domain::text::{Message, Name};
+use crate::domain::{
+    Action, ChatTarget, Command, DomainError, Limits, MemberId, Role, SummonTarget, TeamId,
+};
+use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
-use crate::protocol::{ChatScope, ClientMsg};
 
 /// A request, translated.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +26,7 @@ pub(super) enum Intent {
     /// Chat: the channel is resolved from where the sender stands.
     Chat {
         to: ChatTarget,
-        text: String,
+        text: Message,
     },
     Summon(SummonTarget),
     GoToTeam(TeamId),
@@ -41,42 +47,29 @@ pub(super) enum Intent {
     /// Voice and video signalling, handled by [`super::media`].
     Media(ClientMsg),
     /// A question to the team on stage, which the hub resolves.
-    AskQuestion(String),
+    AskQuestion(Message),
     /// Raise a hand and the floor, handled by [`super::floor`].
     Floor(crate::protocol::FloorOp),
     /// Answered by the connection task (hello, ping); nothing to do here.
     Nothing,
 }
 
-/// Translates a client message.
-pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+/// Translates a client message; its text is checked against the event's
+/// `limits`.
+pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCode, String)> {
     use Intent::{Act, Durable};
     let program = |c| Ok(Durable(Command::Program(c)));
-    let help = |c| Ok(Durable(Command::Help(c)));
     let moderate = |c| Ok(Durable(Command::Moderation(c)));
     match msg {
         ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
         ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
         ClientMsg::Teleport { room } => Ok(Act(Action::Teleport { room })),
         ClientMsg::SetStatus { status } => Ok(Act(Action::SetStatus { status })),
-        ClientMsg::Chat { scope, to, text } => {
-            let to = match (scope, to) {
-                (ChatScope::Room, _) => ChatTarget::Room,
-                (ChatScope::Team, _) => ChatTarget::Team,
-                (ChatScope::Announcement, _) => ChatTarget::Announcement,
-                (ChatScope::Direct, Some(to)) => ChatTarget::Direct(MemberId(to)),
-                (ChatScope::Direct, None) => {
-                    return Err((
-                        ErrorCode::InvalidMessage,
-                        "a direct message needs `to`, the recipient's id".into(),
-                    ));
-                }
-            };
-            Ok(Intent::Chat { to, text })
-        }
-        ClientMsg::CreateTeam { name, challenge } => {
-            Ok(Durable(Command::CreateTeam { name, challenge }))
-        }
+        ClientMsg::Chat { scope, to, text } => super::chat::chat_intent(scope, to, &text, limits),
+        ClientMsg::CreateTeam { name, challenge } => Ok(Durable(Command::CreateTeam {
+            name: team_name(&name, limits)?,
+            challenge,
+        })),
         ClientMsg::JoinTeam { team } => Ok(Durable(Command::JoinTeam { team: TeamId(team) })),
         ClientMsg::LeaveTeam => Ok(Durable(Command::LeaveTeam)),
         ClientMsg::AddChallenge { title, description } => {
@@ -97,7 +90,10 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         ClientMsg::SetTeamFormation { self_service } => {
             program(ProgramCommand::SetTeamFormation { self_service })
         }
-        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam { name, challenge })),
+        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam {
+            name: team_name(&name, limits)?,
+            challenge,
+        })),
         ClientMsg::SetTeamChallenge { team, challenge } => Ok(Durable(Command::SetTeamChallenge {
             team: TeamId(team),
             challenge,
@@ -111,23 +107,13 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
                 "summon either a role or a team, not both".into(),
             )),
         },
-        ClientMsg::AskHelp { tags, description } => help(HelpCommand::Ask { tags, description }),
-        ClientMsg::ClaimHelp { request } => help(HelpCommand::Claim { request }),
-        ClientMsg::UnclaimHelp { request } => help(HelpCommand::Unclaim { request }),
-        ClientMsg::ResolveHelp { request } => help(HelpCommand::Resolve { request }),
-        ClientMsg::CancelHelp { request } => help(HelpCommand::Cancel { request }),
-        ClientMsg::RateHelp {
-            request,
-            stars,
-            comment,
-        } => help(HelpCommand::Rate {
-            request,
-            stars,
-            comment,
-        }),
-        ClientMsg::SetMentorProfile { skills, available } => {
-            help(HelpCommand::SetProfile { skills, available })
-        }
+        msg @ (ClientMsg::AskHelp { .. }
+        | ClientMsg::ClaimHelp { .. }
+        | ClientMsg::UnclaimHelp { .. }
+        | ClientMsg::ResolveHelp { .. }
+        | ClientMsg::CancelHelp { .. }
+        | ClientMsg::RateHelp { .. }
+        | ClientMsg::SetMentorProfile { .. }) => super::help::help_intent(msg),
         ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
         ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {
             member: MemberId(member),
@@ -180,27 +166,21 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         },
         // The hub draws a shuffle's seed; it is journaled, so replay agrees.
         ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(
-            op.into_command(rand::random::<u64>().max(1)),
+            op.into_command(rand::random::<u64>().max(1))
+                .map_err(DomainError::from)?,
         ))),
         ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
         ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
-        ClientMsg::Award { op } => Ok(Durable(Command::Award(op.into()))),
+        ClientMsg::Award { op } => Ok(Durable(Command::Award(
+            op.try_into().map_err(DomainError::from)?,
+        ))),
         ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
-        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into()))),
+        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.try_into()?))),
         ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         // Handled before a requester is looked up (watchers react too).
         ClientMsg::React { .. } => Ok(Intent::Nothing),
-        ClientMsg::Question { op } => {
-            use crate::domain::questions::QuestionCommand as Q;
-            use crate::protocol::QuestionOp as Op;
-            match op {
-                Op::Ask { text } => Ok(Intent::AskQuestion(text)),
-                Op::Upvote { question } => Ok(Durable(Command::Question(Q::Upvote { question }))),
-                Op::Pick { question } => Ok(Durable(Command::Question(Q::Pick { question }))),
-                Op::Hide { question } => Ok(Durable(Command::Question(Q::Hide { question }))),
-            }
-        }
+        ClientMsg::Question { op } => super::questions::question_intent(op),
         ClientMsg::Floor { op } => Ok(Intent::Floor(op)),
         media @ (ClientMsg::MediaOffer { .. }
         | ClientMsg::MediaAnswer { .. }
@@ -209,4 +189,9 @@ pub(super) fn intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
         | ClientMsg::MediaMute { .. }
         | ClientMsg::MediaIceServers) => Ok(Intent::Media(media)),
     }
+}
+
+/// A new team's name, as the client typed it, cleaned and checked.
+fn team_name(raw: &str, limits: &Limits) -> Result<Name, (ErrorCode, String)> {
+    Ok(Name::parse("team name", raw, limits.max_name_chars)?)
 }

@@ -120,9 +120,9 @@ impl Hub {
             });
             created.push(ImportedInvite {
                 line: row.line,
-                name: row.name,
+                name: row.name.to_string(),
                 role: row.role,
-                team: row.team,
+                team: row.team.map(|t| t.to_string()),
                 token,
             });
         }

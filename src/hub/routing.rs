@@ -1,8 +1,9 @@
 //! Effects → messages → recipients. Each message is encoded once and the
 //! same frame is queued for every recipient.
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
 use super::session::Delivery;
+use super::sessions::Session;
 use crate::domain::{Channel, Effect, MemberId};
 use crate::metrics::Metrics;
 use crate::protocol::{Encoded, ServerMsg, encoded};
@@ -22,12 +23,15 @@ impl Hub {
                 // Told at the next tick, with every other change since the
                 // last one: a storm of drops is one frame per person per tick.
                 let connected = matches!(effect, Effect::AvatarResumed { .. });
-                self.presence_changes.insert(member, connected);
+                self.sessions.note_presence(member, connected);
             }
             Effect::AvatarAppeared { member } => {
                 if let Some(person) = self.person_view(member) {
                     let frame = encoded(&ServerMsg::PersonJoined { person });
-                    self.deliver(frame, self.sessions.values().filter(|s| s.member != member));
+                    self.deliver(
+                        frame,
+                        self.sessions.members().filter(|s| s.member != member),
+                    );
                 }
             }
             Effect::AvatarLeft { member } => {
@@ -46,7 +50,7 @@ impl Hub {
                     y: avatar.tile.y,
                 });
                 self.broadcast(frame);
-                if let Some(session) = self.session_of(member) {
+                if let Some(session) = self.sessions.of_member(member) {
                     // Entering a room: its full positions next tick, and its chat.
                     session.link.shared().mark_stale();
                     self.send_history(session, Channel::Room(venue.room(to).id.clone()));
@@ -61,7 +65,10 @@ impl Hub {
             Effect::ChatPosted { seq } => self.route_chat(seq),
             Effect::TeamChanged { team } => {
                 if let Some(team) = self.team_view(team) {
-                    self.deliver(encoded(&ServerMsg::TeamUpdated { team }), self.everyone());
+                    self.deliver(
+                        encoded(&ServerMsg::TeamUpdated { team }),
+                        self.sessions.everyone(),
+                    );
                 }
             }
             Effect::MemberTeamChanged { member, to, .. } => {
@@ -70,7 +77,7 @@ impl Hub {
                     team: to.map(|t| t.0),
                 });
                 self.broadcast(frame);
-                if let (Some(session), Some(team)) = (self.session_of(member), to) {
+                if let (Some(session), Some(team)) = (self.sessions.of_member(member), to) {
                     self.send_history(session, Channel::Team(team));
                     self.send_project_to(session, team);
                 }
@@ -78,36 +85,19 @@ impl Hub {
             Effect::TeamRemoved { team } => {
                 self.deliver(
                     encoded(&ServerMsg::TeamRemoved { id: team.0 }),
-                    self.everyone(),
+                    self.sessions.everyone(),
                 );
             }
             Effect::ProgramChanged => {
-                self.deliver(self.program_frame(), self.everyone());
+                self.deliver(self.program_frame(), self.sessions.everyone());
                 // The scheduled pitches may be the submission deadline.
                 self.push_submission();
             }
             Effect::HelpChanged { request } => self.push_help(Some(request)),
-            Effect::MentorChanged { mentor } => {
-                if let Some(session) = self.session_of(mentor) {
-                    let profile = self
-                        .event()
-                        .state()
-                        .help
-                        .mentors
-                        .get(&mentor)
-                        .cloned()
-                        .unwrap_or_default();
-                    let frame = encoded(&ServerMsg::MentorProfile {
-                        skills: profile.skills,
-                        available: profile.available,
-                    });
-                    self.deliver(frame, std::iter::once(session));
-                }
-                self.push_help(None);
-            }
+            Effect::MentorChanged { mentor } => self.mentor_changed(mentor),
             Effect::HelpReminder { request } => self.send_reminder(request),
             Effect::Summoned { member, by } => {
-                if let Some(session) = self.session_of(member) {
+                if let Some(session) = self.sessions.of_member(member) {
                     let by_name = self
                         .event()
                         .member(by)
@@ -130,7 +120,7 @@ impl Hub {
             Effect::EventChanged => {
                 let event = crate::protocol::EventView::of(self.event().state());
                 let frame = encoded(&ServerMsg::EventUpdated { event });
-                self.deliver(frame, self.everyone());
+                self.deliver(frame, self.sessions.everyone());
             }
             Effect::AuditChanged
             | Effect::MuteChanged { .. }
@@ -141,69 +131,10 @@ impl Hub {
         }
     }
 
-    fn route_chat(&self, seq: u64) {
-        let Some(message) = self.event().state().chat.get(seq) else {
-            return;
-        };
-        let frame = encoded(&ServerMsg::Chat {
-            message: self.chat_view(message),
-        });
-        match &message.channel {
-            Channel::Announcements => self.deliver(frame, self.everyone()),
-            Channel::Room(room) => {
-                let room = self.event().venue().room_by_id(room);
-                let presence = self.event().presence();
-                let sender = message.from;
-                let recipients = self.sessions.values().filter(|s| {
-                    s.member == sender
-                        || presence.get(s.member).is_some_and(|a| Some(a.room) == room)
-                });
-                self.deliver(frame, recipients);
-            }
-            Channel::Team(team) => {
-                let members = self
-                    .event()
-                    .team(*team)
-                    .map(|t| t.members.clone())
-                    .unwrap_or_default();
-                self.deliver(frame, members.iter().filter_map(|m| self.session_of(*m)));
-            }
-            Channel::Direct(a, b) => {
-                self.deliver(
-                    frame,
-                    [*a, *b].into_iter().filter_map(|m| self.session_of(m)),
-                );
-            }
-        }
-    }
-
-    /// Sends one member the recent messages of a channel they start reading.
-    fn send_history(&self, session: &Session, channel: Channel) {
-        let limit = self.event().limits().history_per_channel;
-        let messages: Vec<_> = self
-            .event()
-            .state()
-            .chat
-            .recent(&channel, 0, limit)
-            .map(|m| self.chat_view(m))
-            .collect();
-        let frame = encoded(&ServerMsg::ChatHistory {
-            channel: channel.to_string(),
-            messages,
-        });
-        self.deliver(frame, std::iter::once(session));
-    }
-
-    pub(super) fn session_of(&self, member: MemberId) -> Option<&Session> {
-        self.by_member
-            .get(&member)
-            .and_then(|conn| self.sessions.get(conn))
-    }
-
     /// Sends everyone the connections that dropped or came back since the
     /// last tick, if any.
     pub(super) fn flush_presence_changes(&mut self) {
-        let changes = std::mem::take(&mut self.presence_changes);
+        let changes = self.sessions.take_presence_changes();
         if changes.is_empty() {
             return;
         }
@@ -218,7 +149,7 @@ impl Hub {
     }
 
     pub(super) fn broadcast(&self, msg: Encoded) {
-        self.deliver(msg, self.sessions.values());
+        self.deliver(msg, self.sessions.members());
     }
 
     /// Queues one shared frame for each recipient. A recipient whose queue is

@@ -13,9 +13,10 @@
 //! per area. Answers to its `step` requests go out just before its batch, so
 //! the connection writes both at once.
 
-use super::actor::{Hub, Session};
+use super::actor::Hub;
 use super::interest::{Area, Cell, Grid};
 use super::routing::delivered;
+use super::sessions::Session;
 use crate::domain::MemberId;
 use crate::domain::presence::Presence;
 use crate::protocol::{
@@ -144,9 +145,7 @@ impl Hub {
         let now = self.now();
         let effects = self.durable.ephemeral(|e| e.advance(now));
         self.route(effects);
-        let groups = self.phases.len().max(1);
-        let phase = self.next_phase % groups;
-        self.next_phase = (phase + 1) % groups;
+        let (phase, groups) = self.sessions.next_phase();
         if phase == 0 {
             self.flush_presence_changes();
             self.floor_tick();
@@ -154,7 +153,7 @@ impl Hub {
             self.flush_reactions();
         }
         let moved = self.durable.ephemeral(|e| e.take_moved());
-        for group in &mut self.phases {
+        for group in self.sessions.phases_mut() {
             group.moved.extend(moved.iter().copied());
         }
         let grid = Grid::new(self.settings.interest_cell_tiles);
@@ -173,10 +172,7 @@ impl Hub {
         let mut coalesced = 0;
         let mut sent = 0;
         let metrics = &self.metrics;
-        for session in self.sessions.values_mut() {
-            if session.link.conn % groups as u64 != phase as u64 {
-                continue;
-            }
+        for session in self.sessions.readers_mut(phase, groups) {
             let replies = std::mem::take(&mut session.held);
             let Some(frame) = batches.for_reader(session) else {
                 for reply in replies {
@@ -210,7 +206,7 @@ impl Hub {
     fn take_moves(&mut self, grid: Grid, phase: usize) -> HashMap<RoomIdx, RoomMoves> {
         let presence = self.durable.event().presence();
         let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::new();
-        let Some(group) = self.phases.get_mut(phase) else {
+        let Some(group) = self.sessions.phases_mut().get_mut(phase) else {
             return moves;
         };
         for id in std::mem::take(&mut group.moved) {

@@ -6,8 +6,9 @@
 //! thousands of screens cost no disk.
 
 use super::Refusal;
-use super::actor::{Hub, Session};
+use super::actor::Hub;
 use super::session::{ConnId, SessionLink};
+use super::sessions::Session;
 use crate::domain::{Channel, MemberId};
 use crate::protocol::ErrorCode;
 use crate::protocol::{ChatView, EventView, PROTOCOL_VERSION, ServerMsg, encoded};
@@ -50,13 +51,13 @@ impl Hub {
         let session = Session::new(link, MemberId(0));
         self.send_judging_on_join(&session);
         self.send_questions_on_join(&session);
-        self.watchers.insert(session.link.conn, session);
+        self.sessions.add_watcher(session);
         let _ = reply.send(Ok(MemberId(0)));
     }
 
     /// A watcher asked for something: watchers only watch.
     pub(super) fn refuse_watcher(&self, conn: ConnId, rid: Option<u64>) {
-        if let Some(watcher) = self.watchers.get(&conn) {
+        if let Some(watcher) = self.sessions.watcher(conn) {
             let frame = encoded(&ServerMsg::Error {
                 rid,
                 code: ErrorCode::Forbidden,

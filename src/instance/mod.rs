@@ -358,7 +358,11 @@ impl Instance {
                 settings: settings.clone(),
             },
         ];
-        commands.extend(template.unwrap_or_default().commands());
+        let refused = |e: crate::domain::DomainError| Refusal {
+            code: ErrorCode::from(&e),
+            message: e.to_string(),
+        };
+        commands.extend(template.unwrap_or_default().commands().map_err(refused)?);
         commands.push(Command::AddInvite {
             token_hash: hash_token(&token),
             role: Role::Moderator,
@@ -372,10 +376,7 @@ impl Instance {
             self.limits.clone(),
         );
         for command in &commands {
-            scratch.apply(None, command, now).map_err(|e| Refusal {
-                code: ErrorCode::from(&e),
-                message: e.to_string(),
-            })?;
+            scratch.apply(None, command, now).map_err(refused)?;
         }
         let fail = |e: String| AdminError::Store(e);
         let written = {

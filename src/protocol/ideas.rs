@@ -4,7 +4,8 @@
 //! The request mirrors [`IdeaCommand`] but is not it: renaming a field here
 //! never changes the journal.
 
-use crate::domain::ideas::IdeaCommand;
+use crate::domain::DomainError;
+use crate::domain::ideas::{IdeaCommand, parse_idea};
 use serde::{Deserialize, Serialize};
 
 /// `{"type":"idea","op":…}`: participants post, support, withdraw and say
@@ -43,20 +44,27 @@ pub enum IdeaOp {
     },
 }
 
-impl From<IdeaOp> for IdeaCommand {
-    fn from(op: IdeaOp) -> IdeaCommand {
-        match op {
+/// The command a request asks for; its texts are cleaned and checked here,
+/// once (see [`crate::domain::text`]).
+impl TryFrom<IdeaOp> for IdeaCommand {
+    type Error = DomainError;
+
+    fn try_from(op: IdeaOp) -> Result<IdeaCommand, DomainError> {
+        Ok(match op {
             IdeaOp::Post {
                 title,
                 pitch,
                 challenge,
                 skills,
-            } => IdeaCommand::Post {
-                title,
-                pitch,
-                challenge,
-                skills,
-            },
+            } => {
+                let (title, pitch, skills) = parse_idea(&title, &pitch, &skills)?;
+                IdeaCommand::Post {
+                    title,
+                    pitch,
+                    challenge,
+                    skills,
+                }
+            }
             IdeaOp::Support { idea } => IdeaCommand::Support { idea },
             IdeaOp::Withdraw { idea } => IdeaCommand::Withdraw { idea },
             IdeaOp::Interest { idea, interested } => IdeaCommand::Interest { idea, interested },
@@ -68,7 +76,7 @@ impl From<IdeaOp> for IdeaCommand {
                 supports_per_person,
             },
             IdeaOp::MakeTeam { idea, name } => IdeaCommand::MakeTeam { idea, name },
-        }
+        })
     }
 }
 

@@ -8,10 +8,10 @@
 //! changes the journal, and a client cannot set a server-only field.
 
 use crate::domain::TeamId;
-use crate::domain::awards::AwardCommand;
+use crate::domain::awards::{AwardCommand, AwardError, award_name};
 use crate::domain::jury::{Criterion, JuryCommand};
 use crate::domain::leaderboard::LeaderboardCommand;
-use crate::domain::pitch::PitchCommand;
+use crate::domain::pitch::{PitchCommand, PitchError, speaker_message};
 use crate::domain::votes::VoteCommand;
 use serde::{Deserialize, Serialize};
 
@@ -49,8 +49,8 @@ pub enum PitchOp {
 
 impl PitchOp {
     /// The command to apply; `seed` is the server's draw for a shuffle.
-    pub fn into_command(self, seed: u64) -> PitchCommand {
-        match self {
+    pub fn into_command(self, seed: u64) -> Result<PitchCommand, PitchError> {
+        Ok(match self {
             PitchOp::SetOrder { order } => PitchCommand::SetOrder {
                 order: order.into_iter().map(TeamId).collect(),
             },
@@ -74,9 +74,11 @@ impl PitchOp {
             PitchOp::Next => PitchCommand::Next,
             PitchOp::Previous => PitchCommand::Previous,
             PitchOp::Restart => PitchCommand::Restart,
-            PitchOp::SpeakerMessage { text } => PitchCommand::SpeakerMessage { text },
+            PitchOp::SpeakerMessage { text } => PitchCommand::SpeakerMessage {
+                text: speaker_message(text.as_deref())?,
+            },
             PitchOp::StartQa => PitchCommand::StartQa,
-        }
+        })
     }
 }
 
@@ -177,9 +179,13 @@ pub enum AwardOp {
     },
 }
 
-impl From<AwardOp> for AwardCommand {
-    fn from(op: AwardOp) -> AwardCommand {
-        match op {
+/// The command a request asks for; the label's name is cleaned and checked
+/// here, once.
+impl TryFrom<AwardOp> for AwardCommand {
+    type Error = AwardError;
+
+    fn try_from(op: AwardOp) -> Result<AwardCommand, AwardError> {
+        Ok(match op {
             AwardOp::Define {
                 id,
                 name,
@@ -187,7 +193,7 @@ impl From<AwardOp> for AwardCommand {
                 unique,
             } => AwardCommand::Define {
                 id,
-                name,
+                name: award_name(&name)?,
                 description,
                 unique,
             },
@@ -200,7 +206,7 @@ impl From<AwardOp> for AwardCommand {
                 award,
                 team: TeamId(team),
             },
-        }
+        })
     }
 }
 
@@ -248,7 +254,7 @@ mod tests {
         assert_eq!(seeded.msg, request.msg);
         assert_eq!(
             PitchOp::Shuffle.into_command(7),
-            PitchCommand::Shuffle { seed: 7 }
+            Ok(PitchCommand::Shuffle { seed: 7 })
         );
     }
 

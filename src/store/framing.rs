@@ -152,7 +152,7 @@ mod tests {
             actor: Some(MemberId(3)),
             command: Command::PostChat {
                 channel: Channel::Announcements,
-                text: format!("message {seq}"),
+                text: format!("message {seq}").into(),
             },
         }
     }

@@ -61,7 +61,7 @@ impl Driver {
                 (
                     None,
                     Command::Join {
-                        name: format!("Personne {n}"),
+                        name: format!("Personne {n}").into(),
                         role,
                         team,
                         session_hash: format!("{n:064x}"),
@@ -83,7 +83,7 @@ impl Driver {
             3 => (
                 self.random_member(),
                 Command::CreateTeam {
-                    name: format!("Équipe {n}"),
+                    name: format!("Équipe {n}").into(),
                     challenge: None,
                 },
             ),
@@ -112,7 +112,7 @@ impl Driver {
                     actor,
                     Command::PostChat {
                         channel,
-                        text: format!("message {n} — «ça marche»"),
+                        text: format!("message {n} — «ça marche»").into(),
                     },
                 )
             }

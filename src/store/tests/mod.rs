@@ -61,7 +61,7 @@ pub(super) fn open_err(dir: &Path, options: &StoreOptions) -> StoreError {
 pub(super) fn chat(n: u64) -> Command {
     Command::PostChat {
         channel: Channel::Announcements,
-        text: format!("message {n}"),
+        text: format!("message {n}").into(),
     }
 }
 
