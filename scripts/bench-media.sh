@@ -12,8 +12,8 @@
 # OUT); NAME names the result file;
 # TABLES (m1, default 30) and CLIENTS (m2 and m3: receivers, default 400;
 # r1: watchers, default 1000) size the run. MEDIA_WORKERS=N sets
-# `[media] workers` (unset: the server's default, and a build older than
-# the setting still starts).
+# `[media] workers` for m1 and m2 (unset: the server's default, and a build
+# older than the setting still starts; m3 is one conversation, one worker).
 # M3 needs an amphitheatre that seats everyone: it runs on a copy of the
 # campus map whose amphitheatre capacity is 2,000 (made under /tmp).
 set -euo pipefail

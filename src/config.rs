@@ -243,7 +243,10 @@ impl Config {
             return bad("media.bubble_radius must be at least 1 and media.bubble_max at least 2");
         }
         if !(1..=crate::media::workers::MAX).contains(&self.media.workers) {
-            return bad("media.workers must be between 1 and 64");
+            return bad(&format!(
+                "media.workers must be between 1 and {}",
+                crate::media::workers::MAX
+            ));
         }
         if self.media.test_link_kbps == Some(0) {
             return bad("media.test_link_kbps must be at least 1 (or absent)");

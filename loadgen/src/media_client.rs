@@ -346,6 +346,9 @@ impl MediaClient {
                         self.arrival_us = arrival;
                         self.rtc.handle_input(input)?;
                         self.drain(rec, media, measured, &mut last_seq)?;
+                        // A frame completed later (after a timeout) counts
+                        // from when it comes out, never from this datagram.
+                        self.arrival_us = None;
                     }
                 }
                 frame = self.ws.next() => {

@@ -139,9 +139,13 @@ impl Hub {
         self.send_first(&link, self.welcome(member, session, last_seq));
         link.shared().mark_stale();
         if let Some(previous) = self.sessions.add_main(Session::new(link, member)) {
+            let conn = previous.link.conn;
             previous
                 .link
                 .close(CloseCode::Replaced, "signed in from another tab or device");
+            // Its `Closed` will find no session: its media goes now.
+            self.media_gone(conn);
+            self.media_forget(conn);
         }
         self.route(effects);
         self.send_help_on_join(member);

@@ -3,7 +3,8 @@
 //! here).
 //!
 //! It only forwards: each client has one WebRTC connection ([`str0m::Rtc`])
-//! over the server's one UDP socket, publishes up to three tracks (microphone,
+//! over its media service's UDP socket (one, or one per worker: [`workers`]),
+//! publishes up to three tracks (microphone,
 //! camera, screen) and receives the tracks of the others in its conversation.
 //! It never decides who is in which conversation: the hub does, and tells it
 //! through the narrow interface below ([`MediaCommand`] in, [`MediaEvent`]

@@ -1,4 +1,5 @@
-//! Media counters, written by the media task and read by `/metrics`.
+//! Media counters, written by the media services (one per worker) and read
+//! by `/metrics`.
 
 use crate::venue::RoomKind;
 use std::fmt::Write;

@@ -89,7 +89,9 @@ async fn start(
                     Ok((handle, task)) => {
                         let _ = ready_tx.send(Ok(handle));
                         // Until shutdown, or until every handle is dropped.
-                        let _ = task.await;
+                        if let Err(err) = task.await {
+                            tracing::error!(worker = index, %err, "media worker stopped: its rooms have no media until a restart");
+                        }
                     }
                     Err(err) => {
                         let _ = ready_tx.send(Err(err));

@@ -59,7 +59,9 @@ async fn two_media_workers_each_carry_their_own_tables() {
     assert_ne!(second_port, 0);
     assert_ne!(first_port, second_port, "both tables on one worker");
     assert_eq!(media_port(&bob).await, first_port);
-    assert_eq!(s.server.metric("amphi_media_peers").await, 3.0);
+    s.server
+        .wait_metric("amphi_media_peers", crate::common::WAIT, |n| n == 3.0)
+        .await;
 
     // Bob walks to the second table: his connection moves to the other
     // worker, his microphone and camera still on, and Carol hears him, and

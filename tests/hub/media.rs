@@ -172,3 +172,31 @@ async fn the_jury_room_is_its_own_conversation_even_through_a_wall() {
         a.log
     );
 }
+
+#[tokio::test]
+async fn a_replaced_connection_takes_its_media_connection_with_it() {
+    let server = TestServer::start().await;
+    let (mut a, wa) = Client::join(&server, Role::Participant, "Ana").await;
+    let (mut b, wb) = Client::join(&server, Role::Participant, "Bea").await;
+    let (ida, idb) = (wa.id(), wb.id());
+    for c in [&mut a, &mut b] {
+        c.call(json!({"type": "teleport", "room": "table-01"}))
+            .await;
+        c.call(json!({"type": "media_offer", "sdp": offer()})).await;
+        c.recv_until(|m| is_type(m, "media_answer"), WAIT).await;
+    }
+    b.recv_until(|m| is_conversation_of(m, &[ida, idb]), WAIT)
+        .await;
+    server
+        .wait_metric("amphi_media_peers", WAIT, |peers| peers == 2.0)
+        .await;
+
+    // Ana signs in from another tab: the old tab's media connection leaves
+    // at once (not when the media server gives up on it), and Bea is alone
+    // in the conversation until the new tab offers.
+    let (_second, _) = Client::rejoin(&server, &wa.session(), 0).await;
+    server
+        .wait_metric("amphi_media_peers", WAIT, |peers| peers == 1.0)
+        .await;
+    b.recv_until(|m| is_conversation_of(m, &[idb]), WAIT).await;
+}
