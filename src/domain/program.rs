@@ -79,13 +79,13 @@ impl Default for Program {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ProgramCommand {
     AddChallenge {
-        title: String,
-        description: String,
+        title: ChallengeTitle,
+        description: ChallengeDescription,
     },
     UpdateChallenge {
         id: u32,
-        title: String,
-        description: String,
+        title: ChallengeTitle,
+        description: ChallengeDescription,
     },
     RemoveChallenge {
         id: u32,
@@ -106,24 +106,75 @@ pub const MAX_TITLE_CHARS: usize = 80;
 /// Longest challenge description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
+/// A challenge's title, checked by [`ChallengeTitle::parse`] where the
+/// request becomes a command: stored trimmed (not otherwise cleaned, as it
+/// always was), refused when it cleans to nothing or is too long.
+///
+/// Journaled as the plain string and trusted when read back, like
+/// [`super::text::Name`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChallengeTitle(String);
+
+impl ChallengeTitle {
+    /// `raw` trimmed, if as a name it is neither empty nor longer than
+    /// [`MAX_TITLE_CHARS`] (refused as field `title`).
+    pub fn parse(raw: &str) -> Result<ChallengeTitle, DomainError> {
+        super::text::clean_name("title", raw, MAX_TITLE_CHARS)?;
+        Ok(ChallengeTitle(raw.trim().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A challenge's description, checked by [`ChallengeDescription::parse`]:
+/// at most [`MAX_DESCRIPTION_CHARS`] as sent, stored trimmed. Journaled and
+/// read back like [`ChallengeTitle`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChallengeDescription(String);
+
+impl ChallengeDescription {
+    pub fn parse(raw: &str) -> Result<ChallengeDescription, DomainError> {
+        let len = raw.chars().count();
+        if len > MAX_DESCRIPTION_CHARS {
+            return Err(DomainError::TextTooLong {
+                field: "description",
+                len,
+                max: MAX_DESCRIPTION_CHARS,
+            });
+        }
+        Ok(ChallengeDescription(raw.trim().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Domain tests build commands from literals they know to be clean.
+#[cfg(test)]
+impl From<&str> for ChallengeTitle {
+    fn from(raw: &str) -> ChallengeTitle {
+        ChallengeTitle(raw.to_string())
+    }
+}
+
+#[cfg(test)]
+impl From<String> for ChallengeDescription {
+    fn from(raw: String) -> ChallengeDescription {
+        ChallengeDescription(raw)
+    }
+}
+
 impl Program {
     /// Checks a command without changing anything.
     pub fn check(&self, command: &ProgramCommand) -> Result<(), DomainError> {
         match command {
-            ProgramCommand::AddChallenge { title, description } => {
-                check_challenge_text(title, description)
-            }
-            ProgramCommand::UpdateChallenge {
-                id,
-                title,
-                description,
-            } => {
-                self.challenges
-                    .get(id)
-                    .ok_or(DomainError::UnknownChallenge(*id))?;
-                check_challenge_text(title, description)
-            }
-            ProgramCommand::RemoveChallenge { id } => {
+            ProgramCommand::AddChallenge { .. } => Ok(()),
+            ProgramCommand::UpdateChallenge { id, .. } | ProgramCommand::RemoveChallenge { id } => {
                 self.challenges
                     .get(id)
                     .ok_or(DomainError::UnknownChallenge(*id))?;
@@ -160,8 +211,8 @@ impl Program {
                     id,
                     Challenge {
                         id,
-                        title: title.trim().into(),
-                        description: description.trim().into(),
+                        title: title.as_str().into(),
+                        description: description.as_str().into(),
                     },
                 );
             }
@@ -171,8 +222,8 @@ impl Program {
                 description,
             } => {
                 if let Some(c) = self.challenges.get_mut(id) {
-                    c.title = title.trim().into();
-                    c.description = description.trim().into();
+                    c.title = title.as_str().into();
+                    c.description = description.as_str().into();
                 }
             }
             ProgramCommand::RemoveChallenge { id } => {
@@ -198,19 +249,6 @@ impl Program {
     }
 }
 
-fn check_challenge_text(title: &str, description: &str) -> Result<(), DomainError> {
-    super::text::clean_name("title", title, MAX_TITLE_CHARS)?;
-    let len = description.chars().count();
-    if len > MAX_DESCRIPTION_CHARS {
-        return Err(DomainError::TextTooLong {
-            field: "description",
-            len,
-            max: MAX_DESCRIPTION_CHARS,
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,8 +257,8 @@ mod tests {
     fn challenges_are_added_updated_and_removed() {
         let mut p = Program::default();
         let add = ProgramCommand::AddChallenge {
-            title: " Open data ".into(),
-            description: "".into(),
+            title: ChallengeTitle::parse(" Open data ").unwrap(),
+            description: ChallengeDescription::parse(" ").unwrap(),
         };
         p.check(&add).unwrap();
         p.apply(&add, 0);
@@ -230,12 +268,41 @@ mod tests {
             p.check(&ProgramCommand::RemoveChallenge { id: 9 }),
             Err(DomainError::UnknownChallenge(9))
         );
-        assert!(
-            p.check(&ProgramCommand::AddChallenge {
-                title: " ".into(),
-                description: "".into()
+    }
+
+    #[test]
+    fn challenge_texts_are_checked_as_before_and_stored_trimmed() {
+        let title = ChallengeTitle::parse("  Données\u{7} ouvertes ").unwrap();
+        // Trimmed only, as it always was: no other cleaning.
+        assert_eq!(title.as_str(), "Données\u{7} ouvertes");
+        assert_eq!(
+            ChallengeTitle::parse(" \u{202E} "),
+            Err(DomainError::EmptyText { field: "title" })
+        );
+        assert_eq!(
+            ChallengeTitle::parse(&"é".repeat(MAX_TITLE_CHARS + 1)),
+            Err(DomainError::TextTooLong {
+                field: "title",
+                len: MAX_TITLE_CHARS + 1,
+                max: MAX_TITLE_CHARS
             })
-            .is_err()
+        );
+        assert!(ChallengeTitle::parse(&"é".repeat(MAX_TITLE_CHARS)).is_ok());
+        assert_eq!(ChallengeDescription::parse(" x ").unwrap().as_str(), "x");
+        assert_eq!(
+            ChallengeDescription::parse(&"d".repeat(MAX_DESCRIPTION_CHARS + 1)),
+            Err(DomainError::TextTooLong {
+                field: "description",
+                len: MAX_DESCRIPTION_CHARS + 1,
+                max: MAX_DESCRIPTION_CHARS
+            })
+        );
+        // A stored title a later rule would refuse still loads, as written.
+        let stored: ChallengeTitle = serde_json::from_str(r#""""#).unwrap();
+        assert_eq!(stored.as_str(), "");
+        assert_eq!(
+            serde_json::to_string(&title).unwrap(),
+            r#""Données\u0007 ouvertes""#
         );
     }
 

@@ -523,7 +523,7 @@ pub(super) mod tests {
             Some(moderator),
             &Command::Program(ProgramCommand::AddChallenge {
                 title: "Open data".into(),
-                description: String::new(),
+                description: String::new().into(),
             }),
             0,
         )

@@ -8,10 +8,11 @@
 //!
 //! Text is cleaned once, where a request becomes a command (the hub, the
 //! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
-//! the domain's commands carry and never clean again. Some features still
-//! check their own text inside the domain (project pages, challenges,
-//! sign-up forms, an idea team's name) with [`clean_name`] and
-//! [`clean_message`].
+//! the domain's commands carry and never clean again. Features whose text has
+//! other rules have their own checked newtypes, built the same way where the
+//! request arrives: `registration::CheckedSignUp` (the sign-up form),
+//! `projects::CheckedFields` (a project page), `program::ChallengeTitle` and
+//! `ChallengeDescription` (trimmed only, as they always were).
 
 use super::error::DomainError;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,13 @@ impl Name {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A name made of stored text that was checked when it was written (an
+    /// old record's name derived from an idea's title), trusted as reading a
+    /// record is.
+    pub(super) fn from_stored(stored: String) -> Name {
+        Name(stored)
     }
 }
 

@@ -295,7 +295,7 @@ impl Hub {
         // wait for the tick and go out in one write with the batch showing
         // the step, instead of costing a write (and a wake-up) each.
         let at_tick = matches!(msg, ClientMsg::Step { .. });
-        let outcome = match super::requests::intent(msg, self.event().limits()) {
+        let outcome = match super::requests::intent(msg, self.event()) {
             Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
             Ok(Intent::Chat { to, text }) => match self.event().prepare_chat(member, to, text) {
                 Ok(command) => return self.durable(conn, rid, member, command, now),

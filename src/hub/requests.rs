@@ -8,10 +8,10 @@
 //! the domain receives clean values and never cleans them again.
 
 use crate::domain::moderation::ModerationCommand;
-use crate::domain::program::ProgramCommand;
+use crate::domain::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
 use crate::domain::text::{Message, Name};
 use crate::domain::{
-    Action, ChatTarget, Command, DomainError, Limits, MemberId, Role, SummonTarget, TeamId,
+    Action, ChatTarget, Command, DomainError, Event, Limits, MemberId, Role, SummonTarget, TeamId,
 };
 use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
@@ -55,9 +55,10 @@ pub(super) enum Intent {
 }
 
 /// Translates a client message; its text is checked against the event's
-/// `limits`.
-pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCode, String)> {
+/// limits (and, for an idea's team, its title).
+pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode, String)> {
     use Intent::{Act, Durable};
+    let limits = event.limits();
     let program = |c| Ok(Durable(Command::Program(c)));
     let moderate = |c| Ok(Durable(Command::Moderation(c)));
     match msg {
@@ -72,17 +73,18 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         })),
         ClientMsg::JoinTeam { team } => Ok(Durable(Command::JoinTeam { team: TeamId(team) })),
         ClientMsg::LeaveTeam => Ok(Durable(Command::LeaveTeam)),
-        ClientMsg::AddChallenge { title, description } => {
-            program(ProgramCommand::AddChallenge { title, description })
-        }
+        ClientMsg::AddChallenge { title, description } => program(ProgramCommand::AddChallenge {
+            title: ChallengeTitle::parse(&title)?,
+            description: ChallengeDescription::parse(&description)?,
+        }),
         ClientMsg::UpdateChallenge {
             id,
             title,
             description,
         } => program(ProgramCommand::UpdateChallenge {
             id,
-            title,
-            description,
+            title: ChallengeTitle::parse(&title)?,
+            description: ChallengeDescription::parse(&description)?,
         }),
         ClientMsg::RemoveChallenge { id } => program(ProgramCommand::RemoveChallenge { id }),
         ClientMsg::SetSchedule { schedule } => program(ProgramCommand::SetSchedule { schedule }),
@@ -175,8 +177,10 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
             op.try_into().map_err(DomainError::from)?,
         ))),
         ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
-        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.try_into()?))),
-        ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),
+        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into_command(event)?))),
+        ClientMsg::Project { op } => Ok(Durable(Command::Project(
+            op.try_into().map_err(DomainError::from)?,
+        ))),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         // Handled before a requester is looked up (watchers react too).
         ClientMsg::React { .. } => Ok(Intent::Nothing),
