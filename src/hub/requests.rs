@@ -4,8 +4,10 @@
 //! Every wire message passes here on its way to a domain change; a feature
 //! with its own hub module turns its requests into commands there (the help
 //! desk in [`super::help`], chat in [`super::chat`]). This edge is where the
-//! text requests carry is cleaned and checked into [`Name`] and [`Message`]:
-//! the domain receives clean values and never cleans them again.
+//! text requests carry is cleaned and checked into [`Name`] and [`Message`]
+//! (a challenge's texts into their own newtypes, a project page's fields into
+//! `CheckedFields`): the domain receives clean values and never cleans them
+//! again.
 
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
