@@ -27,6 +27,7 @@
 //!   [`uploads`]: project files attached once on disk.
 //! - [`questions`]: questions to the team on stage (the requests, the pushes
 //!   to everyone).
+//! - [`summons`]: summoning people and going to a team's table.
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
@@ -66,6 +67,7 @@ pub mod roster;
 mod routing;
 pub mod session;
 mod sessions;
+mod summons;
 mod tick;
 mod uploads;
 mod views;

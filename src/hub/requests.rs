@@ -102,15 +102,7 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
             team: TeamId(team),
             challenge,
         })),
-        ClientMsg::Summon { role, team } => match (role, team) {
-            (None, None) => Ok(Intent::Summon(SummonTarget::Everyone)),
-            (Some(role), None) => Ok(Intent::Summon(SummonTarget::Role(role))),
-            (None, Some(team)) => Ok(Intent::Summon(SummonTarget::Team(TeamId(team)))),
-            (Some(_), Some(_)) => Err((
-                ErrorCode::InvalidMessage,
-                "summon either a role or a team, not both".into(),
-            )),
-        },
+        ClientMsg::Summon { role, team } => super::summons::summon_intent(role, team),
         msg @ (ClientMsg::AskHelp { .. }
         | ClientMsg::ClaimHelp { .. }
         | ClientMsg::UnclaimHelp { .. }

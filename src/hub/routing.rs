@@ -96,17 +96,7 @@ impl Hub {
             Effect::HelpChanged { request } => self.push_help(Some(request)),
             Effect::MentorChanged { mentor } => self.mentor_changed(mentor),
             Effect::HelpReminder { request } => self.send_reminder(request),
-            Effect::Summoned { member, by } => {
-                if let Some(session) = self.sessions.of_member(member) {
-                    let by_name = self
-                        .event()
-                        .member(by)
-                        .map(|m| m.name.clone())
-                        .unwrap_or_default();
-                    let frame = encoded(&ServerMsg::Summoned { by: by.0, by_name });
-                    self.deliver(frame, std::iter::once(session));
-                }
-            }
+            Effect::Summoned { member, by } => self.push_summoned(member, by),
             Effect::PitchChanged => self.push_pitch(),
             Effect::StageChanged { team } => self.push_stage(team),
             Effect::JuryChanged => self.push_jury(),
