@@ -20,7 +20,8 @@
 //!   (its requests into commands, its pushes); [`chat`]: chat requests,
 //!   messages to their channel's readers, channel history.
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
-//! - [`moderation`]: kicks, bans, deletions, invites, audit log.
+//! - [`moderation`]: kicks, bans, deletions, invites, audit log (the
+//!   requests and their pushes).
 //! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;

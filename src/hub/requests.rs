@@ -9,11 +9,10 @@
 //! `CheckedFields`): the domain receives clean values and never cleans them
 //! again.
 
-use crate::domain::moderation::ModerationCommand;
 use crate::domain::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
 use crate::domain::text::{Message, Name};
 use crate::domain::{
-    Action, ChatTarget, Command, DomainError, Event, Limits, MemberId, Role, SummonTarget, TeamId,
+    Action, ChatTarget, Command, DomainError, Event, Limits, Role, SummonTarget, TeamId,
 };
 use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
@@ -62,7 +61,6 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
     use Intent::{Act, Durable};
     let limits = event.limits();
     let program = |c| Ok(Durable(Command::Program(c)));
-    let moderate = |c| Ok(Durable(Command::Moderation(c)));
     match msg {
         ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
         ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
@@ -111,41 +109,16 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::RateHelp { .. }
         | ClientMsg::SetMentorProfile { .. }) => super::help::help_intent(msg),
         ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
-        ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {
-            member: MemberId(member),
-            reason,
-        }),
-        ClientMsg::Unmute { member } => moderate(ModerationCommand::Unmute {
-            member: MemberId(member),
-        }),
-        ClientMsg::Kick { member, reason } => moderate(ModerationCommand::Kick {
-            member: MemberId(member),
-            reason,
-        }),
-        ClientMsg::Ban { member, reason } => moderate(ModerationCommand::Ban {
-            member: MemberId(member),
-            reason,
-        }),
-        ClientMsg::DeleteMessage { seq, reason } => {
-            moderate(ModerationCommand::DeleteMessage { seq, reason })
-        }
-        ClientMsg::CreateInvite {
-            role,
-            team,
-            label,
-            expires_at,
-            max_uses,
-        } => Ok(Intent::CreateInvite {
-            role,
-            team: team.map(TeamId),
-            label,
-            expires_at,
-            max_uses,
-        }),
-        ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
-        ClientMsg::RotateInvite { invite } => Ok(Intent::RotateInvite(invite)),
-        ClientMsg::ListInvites => Ok(Intent::ListInvites),
-        ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
+        msg @ (ClientMsg::Mute { .. }
+        | ClientMsg::Unmute { .. }
+        | ClientMsg::Kick { .. }
+        | ClientMsg::Ban { .. }
+        | ClientMsg::DeleteMessage { .. }
+        | ClientMsg::CreateInvite { .. }
+        | ClientMsg::RevokeInvite { .. }
+        | ClientMsg::RotateInvite { .. }
+        | ClientMsg::ListInvites
+        | ClientMsg::GetAuditLog) => super::moderation::moderation_intent(msg),
         ClientMsg::View { w, h } => match super::interest::View::new(w, h) {
             Some(view) => Ok(Intent::View(view)),
             None => Err(crate::domain::DomainError::OutOfRange {
