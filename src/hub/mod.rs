@@ -22,7 +22,8 @@
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
 //! - [`moderation`]: kicks, bans, deletions, invites, audit log (the
 //!   requests and their pushes).
-//! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
+//! - [`judging`]: the pitch session's requests; timer, stage, jury sheets,
+//!   votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
 //!   [`uploads`]: project files attached once on disk.

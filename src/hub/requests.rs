@@ -133,17 +133,11 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
             }
             .into()),
         },
-        // The hub draws a shuffle's seed; it is journaled, so replay agrees.
-        ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(
-            op.into_command(rand::random::<u64>().max(1))
-                .map_err(DomainError::from)?,
-        ))),
-        ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
-        ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
-        ClientMsg::Award { op } => Ok(Durable(Command::Award(
-            op.try_into().map_err(DomainError::from)?,
-        ))),
-        ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
+        msg @ (ClientMsg::Pitch { .. }
+        | ClientMsg::Jury { .. }
+        | ClientMsg::Vote { .. }
+        | ClientMsg::Award { .. }
+        | ClientMsg::Leaderboard { .. }) => super::judging::judging_intent(msg),
         ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into_command(event)?))),
         ClientMsg::Project { op } => Ok(Durable(Command::Project(
             op.try_into().map_err(DomainError::from)?,
