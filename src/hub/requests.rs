@@ -100,7 +100,9 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
             team: TeamId(team),
             challenge,
         })),
-        ClientMsg::Summon { role, team } => super::summons::summon_intent(role, team),
+        msg @ (ClientMsg::Summon { .. } | ClientMsg::GoToTeam { .. }) => {
+            super::summons::summons_intent(msg)
+        }
         msg @ (ClientMsg::AskHelp { .. }
         | ClientMsg::ClaimHelp { .. }
         | ClientMsg::UnclaimHelp { .. }
@@ -108,7 +110,6 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::CancelHelp { .. }
         | ClientMsg::RateHelp { .. }
         | ClientMsg::SetMentorProfile { .. }) => super::help::help_intent(msg),
-        ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
         msg @ (ClientMsg::Mute { .. }
         | ClientMsg::Unmute { .. }
         | ClientMsg::Kick { .. }

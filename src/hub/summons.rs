@@ -6,20 +6,25 @@ use super::actor::Hub;
 use super::requests::Intent;
 use crate::domain::permissions::{Permission, check};
 use crate::domain::{Action, DomainError, MemberId, Millis, Role, SummonTarget, TeamId};
-use crate::protocol::{ErrorCode, ServerMsg, encoded};
+use crate::protocol::{ClientMsg, ErrorCode, ServerMsg, encoded};
 
-/// Whom a `summon` calls: everyone, a role or a team, never both.
-pub(super) fn summon_intent(
-    role: Option<Role>,
-    team: Option<u32>,
-) -> Result<Intent, (ErrorCode, String)> {
-    match (role, team) {
-        (None, None) => Ok(Intent::Summon(SummonTarget::Everyone)),
-        (Some(role), None) => Ok(Intent::Summon(SummonTarget::Role(role))),
-        (None, Some(team)) => Ok(Intent::Summon(SummonTarget::Team(TeamId(team)))),
-        (Some(_), Some(_)) => Err((
+/// What a `summon` or `go_to_team` asks: a summon calls everyone, a role
+/// or a team, never both.
+pub(super) fn summons_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+    match msg {
+        ClientMsg::Summon { role, team } => match (role, team) {
+            (None, None) => Ok(Intent::Summon(SummonTarget::Everyone)),
+            (Some(role), None) => Ok(Intent::Summon(SummonTarget::Role(role))),
+            (None, Some(team)) => Ok(Intent::Summon(SummonTarget::Team(TeamId(team)))),
+            (Some(_), Some(_)) => Err((
+                ErrorCode::InvalidMessage,
+                "summon either a role or a team, not both".into(),
+            )),
+        },
+        ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
+        other => Err((
             ErrorCode::InvalidMessage,
-            "summon either a role or a team, not both".into(),
+            format!("not a summons request: {}", other.kind()),
         )),
     }
 }
