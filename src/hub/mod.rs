@@ -25,7 +25,8 @@
 //! - [`judging`]: the pitch session's requests; timer, stage, jury sheets,
 //!   votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
-//! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
+//! - [`ideas`]: the idea board (requests, pushes); [`projects`]: project
+//!   pages (requests, pushes);
 //!   [`uploads`]: project files attached once on disk.
 //! - [`questions`]: questions to the team on stage (the requests, the pushes
 //!   to everyone).

@@ -139,7 +139,7 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::Vote { .. }
         | ClientMsg::Award { .. }
         | ClientMsg::Leaderboard { .. }) => super::judging::judging_intent(msg),
-        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.into_command(event)?))),
+        ClientMsg::Idea { op } => super::ideas::idea_intent(op, event),
         ClientMsg::Project { op } => Ok(Durable(Command::Project(
             op.try_into().map_err(DomainError::from)?,
         ))),
