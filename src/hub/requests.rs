@@ -11,9 +11,7 @@
 
 use crate::domain::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
 use crate::domain::text::{Message, Name};
-use crate::domain::{
-    Action, ChatTarget, Command, DomainError, Event, Limits, Role, SummonTarget, TeamId,
-};
+use crate::domain::{Action, ChatTarget, Command, Event, Limits, Role, SummonTarget, TeamId};
 use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
 
@@ -140,9 +138,7 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::Award { .. }
         | ClientMsg::Leaderboard { .. }) => super::judging::judging_intent(msg),
         ClientMsg::Idea { op } => super::ideas::idea_intent(op, event),
-        ClientMsg::Project { op } => Ok(Durable(Command::Project(
-            op.try_into().map_err(DomainError::from)?,
-        ))),
+        ClientMsg::Project { op } => super::projects::project_intent(op),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         // Handled before a requester is looked up (watchers react too).
         ClientMsg::React { .. } => Ok(Intent::Nothing),
