@@ -31,6 +31,7 @@
 //! - [`questions`]: questions to the team on stage (the requests, the pushes
 //!   to everyone).
 //! - [`summons`]: summoning people and going to a team's table.
+//! - [`teams`]: teams and the programme (requests, pushes).
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
@@ -71,6 +72,7 @@ mod routing;
 pub mod session;
 mod sessions;
 mod summons;
+mod teams;
 mod tick;
 mod uploads;
 mod views;

@@ -9,9 +9,8 @@
 //! `CheckedFields`): the domain receives clean values and never cleans them
 //! again.
 
-use crate::domain::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
-use crate::domain::text::{Message, Name};
-use crate::domain::{Action, ChatTarget, Command, Event, Limits, Role, SummonTarget, TeamId};
+use crate::domain::text::Message;
+use crate::domain::{Action, ChatTarget, Command, Event, Role, SummonTarget, TeamId};
 use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
 
@@ -56,48 +55,25 @@ pub(super) enum Intent {
 /// Translates a client message; its text is checked against the event's
 /// limits (and, for an idea's team, its title).
 pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode, String)> {
-    use Intent::{Act, Durable};
+    use Intent::Act;
     let limits = event.limits();
-    let program = |c| Ok(Durable(Command::Program(c)));
     match msg {
         ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
         ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
         ClientMsg::Teleport { room } => Ok(Act(Action::Teleport { room })),
         ClientMsg::SetStatus { status } => Ok(Act(Action::SetStatus { status })),
         ClientMsg::Chat { scope, to, text } => super::chat::chat_intent(scope, to, &text, limits),
-        ClientMsg::CreateTeam { name, challenge } => Ok(Durable(Command::CreateTeam {
-            name: team_name(&name, limits)?,
-            challenge,
-        })),
-        ClientMsg::JoinTeam { team } => Ok(Durable(Command::JoinTeam { team: TeamId(team) })),
-        ClientMsg::LeaveTeam => Ok(Durable(Command::LeaveTeam)),
-        ClientMsg::AddChallenge { title, description } => program(ProgramCommand::AddChallenge {
-            title: ChallengeTitle::parse(&title)?,
-            description: ChallengeDescription::parse(&description)?,
-        }),
-        ClientMsg::UpdateChallenge {
-            id,
-            title,
-            description,
-        } => program(ProgramCommand::UpdateChallenge {
-            id,
-            title: ChallengeTitle::parse(&title)?,
-            description: ChallengeDescription::parse(&description)?,
-        }),
-        ClientMsg::RemoveChallenge { id } => program(ProgramCommand::RemoveChallenge { id }),
-        ClientMsg::SetSchedule { schedule } => program(ProgramCommand::SetSchedule { schedule }),
-        ClientMsg::SetPhase { phase } => program(ProgramCommand::SetPhase { phase }),
-        ClientMsg::SetTeamFormation { self_service } => {
-            program(ProgramCommand::SetTeamFormation { self_service })
-        }
-        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam {
-            name: team_name(&name, limits)?,
-            challenge,
-        })),
-        ClientMsg::SetTeamChallenge { team, challenge } => Ok(Durable(Command::SetTeamChallenge {
-            team: TeamId(team),
-            challenge,
-        })),
+        msg @ (ClientMsg::CreateTeam { .. }
+        | ClientMsg::JoinTeam { .. }
+        | ClientMsg::LeaveTeam
+        | ClientMsg::AddTeam { .. }
+        | ClientMsg::SetTeamChallenge { .. }) => super::teams::team_intent(msg, limits),
+        msg @ (ClientMsg::AddChallenge { .. }
+        | ClientMsg::UpdateChallenge { .. }
+        | ClientMsg::RemoveChallenge { .. }
+        | ClientMsg::SetSchedule { .. }
+        | ClientMsg::SetPhase { .. }
+        | ClientMsg::SetTeamFormation { .. }) => super::teams::program_intent(msg),
         msg @ (ClientMsg::Summon { .. } | ClientMsg::GoToTeam { .. }) => {
             super::summons::summons_intent(msg)
         }
@@ -151,9 +127,4 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::MediaMute { .. }
         | ClientMsg::MediaIceServers) => Ok(Intent::Media(media)),
     }
-}
-
-/// A new team's name, as the client typed it, cleaned and checked.
-fn team_name(raw: &str, limits: &Limits) -> Result<Name, (ErrorCode, String)> {
-    Ok(Name::parse("team name", raw, limits.max_name_chars)?)
 }
