@@ -15,7 +15,8 @@
 //!   The hub holds it beside [`Durable`], so routing reads the event while it
 //!   reaches sessions, without shared mutability.
 //! - [`hello`]: joining, resuming, the `welcome` message.
-//! - [`requests`]: client messages → domain commands and actions.
+//! - [`requests`]: the dispatch of client messages to the feature modules,
+//!   each of which turns its requests into domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: the help desk
 //!   (its requests into commands, its pushes); [`chat`]: chat requests,
 //!   messages to their channel's readers, channel history.
@@ -36,7 +37,8 @@
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`live_media`]: the stage's picture and sound for those watchers.
-//! - [`tick`]: position batches; [`interest`]: the area each reader follows.
+//! - [`tick`]: position batches; [`interest`]: the area each reader follows
+//!   (and the `view` request setting it).
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events; [`operator`]: what the

@@ -1,13 +1,13 @@
 //! What a client request means to the hub: a durable command, an ephemeral
 //! action, or one of the few requests that need the hub's own handling.
 //!
-//! Every wire message passes here on its way to a domain change; a feature
-//! with its own hub module turns its requests into commands there (the help
-//! desk in [`super::help`], chat in [`super::chat`]). This edge is where the
-//! text requests carry is cleaned and checked into [`Name`] and [`Message`]
-//! (a challenge's texts into their own newtypes, a project page's fields into
-//! `CheckedFields`): the domain receives clean values and never cleans them
-//! again.
+//! Only the dispatch lives here: each feature's hub module turns its own
+//! requests into commands, beside its pushes (chat in [`super::chat`], the
+//! help desk in [`super::help`], moderation, judging, ideas, projects, teams
+//! and the programme, summons, questions, the view in [`super::interest`]).
+//! That is where the text requests carry is cleaned and checked into
+//! `domain::text::{Name, Message}` or a feature's own checked type: the
+//! domain receives clean values and never cleans them again.
 
 use crate::domain::text::Message;
 use crate::domain::{Action, ChatTarget, Command, Event, Role, SummonTarget, TeamId};
@@ -94,20 +94,7 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::RotateInvite { .. }
         | ClientMsg::ListInvites
         | ClientMsg::GetAuditLog) => super::moderation::moderation_intent(msg),
-        ClientMsg::View { w, h } => match super::interest::View::new(w, h) {
-            Some(view) => Ok(Intent::View(view)),
-            None => Err(crate::domain::DomainError::OutOfRange {
-                field: "view",
-                min: 1,
-                max: i64::from(super::interest::View::MAX_SIDE),
-                got: if (1..=i64::from(super::interest::View::MAX_SIDE)).contains(&w) {
-                    h
-                } else {
-                    w
-                },
-            }
-            .into()),
-        },
+        ClientMsg::View { w, h } => super::interest::view_intent(w, h),
         msg @ (ClientMsg::Pitch { .. }
         | ClientMsg::Jury { .. }
         | ClientMsg::Vote { .. }
