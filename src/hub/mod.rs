@@ -27,8 +27,8 @@
 //!   votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
 //! - [`ideas`]: the idea board (requests, pushes); [`projects`]: project
-//!   pages (requests, pushes);
-//!   [`uploads`]: project files attached once on disk.
+//!   pages (requests, pushes); [`uploads`]: project files attached once on
+//!   disk.
 //! - [`questions`]: questions to the team on stage (the requests, the pushes
 //!   to everyone).
 //! - [`summons`]: summoning people and going to a team's table.
