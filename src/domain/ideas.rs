@@ -521,6 +521,39 @@ mod tests {
     }
 
     #[test]
+    fn an_idea_team_is_named_after_the_title_cut_to_a_name_like_old_records() {
+        let max = crate::domain::Limits::default().max_name_chars;
+        // A title whose cut to a name's length ends on a space.
+        let title = format!("{} mots", "a".repeat(max - 1));
+        let mut e = event();
+        let m = join(&mut e, "Mod", Role::Moderator);
+        let a = join(&mut e, "Ada", Role::Participant);
+        e.apply(Some(a), &post(&title), 0).unwrap();
+        let fallback = e.idea_team_name(1).unwrap();
+        assert_eq!(fallback, "a".repeat(max - 1), "cut, trailing space trimmed");
+        assert_eq!(e.idea_team_name(9), None);
+        // What the hub sends (the fallback checked as a Name) names the team
+        // as an old record without a name does when replayed.
+        let checked = Name::parse("team name", &fallback, max).unwrap();
+        let mut replayed = e.clone();
+        e.apply(
+            Some(m),
+            &idea(IdeaCommand::MakeTeam {
+                idea: 1,
+                name: Some(checked),
+            }),
+            0,
+        )
+        .unwrap();
+        let old = r#"{"type":"idea","op":"make_team","idea":1}"#;
+        replayed
+            .apply(Some(m), &serde_json::from_str(old).unwrap(), 0)
+            .unwrap();
+        assert_eq!(e.state().teams, replayed.state().teams);
+        assert!(e.team_by_name(&fallback).is_some());
+    }
+
+    #[test]
     fn supports_are_one_per_idea_within_a_budget() {
         let mut e = event();
         let author = join(&mut e, "Ada", Role::Participant);
