@@ -702,8 +702,8 @@ mod tests {
         e.apply(
             Some(m),
             &Command::Program(ProgramCommand::AddChallenge {
-                title: "Données".into(),
-                description: String::new().into(),
+                title: crate::domain::program::ChallengeText::title("Données").unwrap(),
+                description: crate::domain::program::ChallengeText::description("").unwrap(),
             }),
             0,
         )

@@ -79,13 +79,13 @@ impl Default for Program {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ProgramCommand {
     AddChallenge {
-        title: ChallengeTitle,
-        description: ChallengeDescription,
+        title: ChallengeText,
+        description: ChallengeText,
     },
     UpdateChallenge {
         id: u32,
-        title: ChallengeTitle,
-        description: ChallengeDescription,
+        title: ChallengeText,
+        description: ChallengeText,
     },
     RemoveChallenge {
         id: u32,
@@ -106,66 +106,33 @@ pub const MAX_TITLE_CHARS: usize = 80;
 /// Longest challenge description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
-/// A challenge's title, checked by [`ChallengeTitle::parse`] where the
-/// request becomes a command: stored trimmed (not otherwise cleaned, as it
-/// always was), refused when it cleans to nothing or is too long.
+/// A challenge's title or description, checked where the request becomes a
+/// command by [`ChallengeText::title`] or [`ChallengeText::description`]:
+/// stored trimmed and not otherwise cleaned, as challenges always were.
 ///
 /// Journaled as the plain string and trusted when read back, like
 /// [`super::text::Name`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ChallengeTitle(String);
+pub struct ChallengeText(String);
 
-impl ChallengeTitle {
-    /// `raw` trimmed, if as a name it is neither empty nor longer than
-    /// [`MAX_TITLE_CHARS`] (refused as field `title`).
-    pub fn parse(raw: &str) -> Result<ChallengeTitle, DomainError> {
+impl ChallengeText {
+    /// A title: `raw` trimmed, if as a name it is neither empty nor longer
+    /// than [`MAX_TITLE_CHARS`] (refused as field `title`).
+    pub fn title(raw: &str) -> Result<ChallengeText, DomainError> {
         super::text::clean_name("title", raw, MAX_TITLE_CHARS)?;
-        Ok(ChallengeTitle(raw.trim().to_string()))
+        Ok(ChallengeText(raw.trim().to_string()))
+    }
+
+    /// A description: `raw` trimmed, if at most [`MAX_DESCRIPTION_CHARS`]
+    /// as sent (refused as field `description`).
+    pub fn description(raw: &str) -> Result<ChallengeText, DomainError> {
+        super::text::check_max_chars("description", raw, MAX_DESCRIPTION_CHARS)?;
+        Ok(ChallengeText(raw.trim().to_string()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// A challenge's description, checked by [`ChallengeDescription::parse`]:
-/// at most [`MAX_DESCRIPTION_CHARS`] as sent, stored trimmed. Journaled and
-/// read back like [`ChallengeTitle`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ChallengeDescription(String);
-
-impl ChallengeDescription {
-    pub fn parse(raw: &str) -> Result<ChallengeDescription, DomainError> {
-        let len = raw.chars().count();
-        if len > MAX_DESCRIPTION_CHARS {
-            return Err(DomainError::TextTooLong {
-                field: "description",
-                len,
-                max: MAX_DESCRIPTION_CHARS,
-            });
-        }
-        Ok(ChallengeDescription(raw.trim().to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Domain tests build commands from literals they know to be clean.
-#[cfg(test)]
-impl From<&str> for ChallengeTitle {
-    fn from(raw: &str) -> ChallengeTitle {
-        ChallengeTitle(raw.to_string())
-    }
-}
-
-#[cfg(test)]
-impl From<String> for ChallengeDescription {
-    fn from(raw: String) -> ChallengeDescription {
-        ChallengeDescription(raw)
     }
 }
 
@@ -257,8 +224,8 @@ mod tests {
     fn challenges_are_added_updated_and_removed() {
         let mut p = Program::default();
         let add = ProgramCommand::AddChallenge {
-            title: ChallengeTitle::parse(" Open data ").unwrap(),
-            description: ChallengeDescription::parse(" ").unwrap(),
+            title: ChallengeText::title(" Open data ").unwrap(),
+            description: ChallengeText::description(" ").unwrap(),
         };
         p.check(&add).unwrap();
         p.apply(&add, 0);
@@ -272,25 +239,25 @@ mod tests {
 
     #[test]
     fn challenge_texts_are_checked_as_before_and_stored_trimmed() {
-        let title = ChallengeTitle::parse("  Données\u{7} ouvertes ").unwrap();
+        let title = ChallengeText::title("  Données\u{7} ouvertes ").unwrap();
         // Trimmed only, as it always was: no other cleaning.
         assert_eq!(title.as_str(), "Données\u{7} ouvertes");
         assert_eq!(
-            ChallengeTitle::parse(" \u{202E} "),
+            ChallengeText::title(" \u{202E} "),
             Err(DomainError::EmptyText { field: "title" })
         );
         assert_eq!(
-            ChallengeTitle::parse(&"é".repeat(MAX_TITLE_CHARS + 1)),
+            ChallengeText::title(&"é".repeat(MAX_TITLE_CHARS + 1)),
             Err(DomainError::TextTooLong {
                 field: "title",
                 len: MAX_TITLE_CHARS + 1,
                 max: MAX_TITLE_CHARS
             })
         );
-        assert!(ChallengeTitle::parse(&"é".repeat(MAX_TITLE_CHARS)).is_ok());
-        assert_eq!(ChallengeDescription::parse(" x ").unwrap().as_str(), "x");
+        assert!(ChallengeText::title(&"é".repeat(MAX_TITLE_CHARS)).is_ok());
+        assert_eq!(ChallengeText::description(" x ").unwrap().as_str(), "x");
         assert_eq!(
-            ChallengeDescription::parse(&"d".repeat(MAX_DESCRIPTION_CHARS + 1)),
+            ChallengeText::description(&"d".repeat(MAX_DESCRIPTION_CHARS + 1)),
             Err(DomainError::TextTooLong {
                 field: "description",
                 len: MAX_DESCRIPTION_CHARS + 1,
@@ -298,7 +265,7 @@ mod tests {
             })
         );
         // A stored title a later rule would refuse still loads, as written.
-        let stored: ChallengeTitle = serde_json::from_str(r#""""#).unwrap();
+        let stored: ChallengeText = serde_json::from_str(r#""""#).unwrap();
         assert_eq!(stored.as_str(), "");
         assert_eq!(
             serde_json::to_string(&title).unwrap(),

@@ -17,7 +17,7 @@ use super::command::Command;
 use super::event::EventState;
 use super::jury::{Criterion, JuryCommand};
 use super::pitch::{DEFAULT_WARNING_MS, DEFAULT_WRAPUP_MS, PitchCommand};
-use super::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
+use super::program::{ChallengeText, ProgramCommand};
 use serde::{Deserialize, Serialize};
 
 /// Time zones an event may be held in: metropolitan France, its overseas
@@ -424,8 +424,8 @@ impl EventTemplate {
         }
         for challenge in &self.challenges {
             commands.push(Command::Program(ProgramCommand::AddChallenge {
-                title: ChallengeTitle::parse(&challenge.title)?,
-                description: ChallengeDescription::parse(&challenge.description)?,
+                title: ChallengeText::title(&challenge.title)?,
+                description: ChallengeText::description(&challenge.description)?,
             }));
         }
         Ok(commands)

@@ -9,10 +9,10 @@
 //! Text is cleaned once, where a request becomes a command (the hub, the
 //! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
 //! the domain's commands carry and never clean again. Features whose text has
-//! other rules have their own checked newtypes, built the same way where the
+//! other rules have their own checked types, built the same way where the
 //! request arrives: `registration::CheckedSignUp` (the sign-up form),
-//! `projects::CheckedFields` (a project page), `program::ChallengeTitle` and
-//! `ChallengeDescription` (trimmed only, as they always were).
+//! `projects::CheckedFields` (a project page), `program::ChallengeText` (a
+//! challenge's title and description, trimmed only, as they always were).
 
 use super::error::DomainError;
 use serde::{Deserialize, Serialize};
@@ -191,6 +191,16 @@ fn latin_lookalike(c: char) -> char {
 pub fn clean_message(raw: &str, max_chars: usize) -> Result<String, DomainError> {
     let kept: String = raw.chars().filter(|c| !is_unwanted(*c, true)).collect();
     check_length("text", kept.trim().to_string(), max_chars)
+}
+
+/// Refuses `text` if it is longer than `max` characters, as it is (for
+/// text kept as typed, not cleaned).
+pub fn check_max_chars(field: &'static str, text: &str, max: usize) -> Result<(), DomainError> {
+    let len = text.chars().count();
+    if len > max {
+        return Err(DomainError::TextTooLong { field, len, max });
+    }
+    Ok(())
 }
 
 fn check_length(field: &'static str, text: String, max: usize) -> Result<String, DomainError> {

@@ -84,16 +84,17 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
         | ClientMsg::CancelHelp { .. }
         | ClientMsg::RateHelp { .. }
         | ClientMsg::SetMentorProfile { .. }) => super::help::help_intent(msg),
-        msg @ (ClientMsg::Mute { .. }
+        // Invites, the audit log, then sanctions.
+        msg @ (ClientMsg::ListInvites
+        | ClientMsg::CreateInvite { .. }
+        | ClientMsg::RotateInvite { .. }
+        | ClientMsg::RevokeInvite { .. }
+        | ClientMsg::GetAuditLog
+        | ClientMsg::Mute { .. }
         | ClientMsg::Unmute { .. }
         | ClientMsg::Kick { .. }
         | ClientMsg::Ban { .. }
-        | ClientMsg::DeleteMessage { .. }
-        | ClientMsg::CreateInvite { .. }
-        | ClientMsg::RevokeInvite { .. }
-        | ClientMsg::RotateInvite { .. }
-        | ClientMsg::ListInvites
-        | ClientMsg::GetAuditLog) => super::moderation::moderation_intent(msg),
+        | ClientMsg::DeleteMessage { .. }) => super::moderation::moderation_intent(msg),
         ClientMsg::View { w, h } => super::interest::view_intent(w, h),
         msg @ (ClientMsg::Pitch { .. }
         | ClientMsg::Jury { .. }

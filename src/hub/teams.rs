@@ -5,7 +5,7 @@
 
 use super::actor::Hub;
 use super::requests::Intent;
-use crate::domain::program::{ChallengeDescription, ChallengeTitle, ProgramCommand};
+use crate::domain::program::{ChallengeText, ProgramCommand};
 use crate::domain::text::Name;
 use crate::domain::{Channel, Command, Effect, Limits, TeamId};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg, encoded};
@@ -41,8 +41,8 @@ pub(super) fn program_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, Strin
     let program = |c| Ok(Intent::Durable(Command::Program(c)));
     match msg {
         ClientMsg::AddChallenge { title, description } => program(ProgramCommand::AddChallenge {
-            title: ChallengeTitle::parse(&title)?,
-            description: ChallengeDescription::parse(&description)?,
+            title: ChallengeText::title(&title)?,
+            description: ChallengeText::description(&description)?,
         }),
         ClientMsg::UpdateChallenge {
             id,
@@ -50,8 +50,8 @@ pub(super) fn program_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, Strin
             description,
         } => program(ProgramCommand::UpdateChallenge {
             id,
-            title: ChallengeTitle::parse(&title)?,
-            description: ChallengeDescription::parse(&description)?,
+            title: ChallengeText::title(&title)?,
+            description: ChallengeText::description(&description)?,
         }),
         ClientMsg::RemoveChallenge { id } => program(ProgramCommand::RemoveChallenge { id }),
         ClientMsg::SetSchedule { schedule } => program(ProgramCommand::SetSchedule { schedule }),
