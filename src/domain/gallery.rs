@@ -292,7 +292,9 @@ mod tests {
             };
             e.apply(
                 Some(who),
-                &Command::Project(ProjectCommand::Update { fields }),
+                &Command::Project(ProjectCommand::Update {
+                    fields: crate::domain::projects::CheckedFields::parse(&fields).unwrap(),
+                }),
                 0,
             )
             .unwrap();

@@ -15,7 +15,7 @@ use super::ids::{MemberId, Millis, TeamId};
 use super::member::Member;
 use super::permissions::{Permission, check};
 use super::role::Role;
-use super::text::{self, Message, Name};
+use super::text::{Message, Name};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -62,11 +62,14 @@ pub enum IdeaCommand {
     /// Supports each person has (1 to [`MAX_SUPPORTS_PER_PERSON`]); lowering
     /// it below what someone already spent is refused.
     SetBudget { supports_per_person: u8 },
-    /// Turns an idea into a team named after it (or `name`).
+    /// Turns an idea into a team named `name`, checked where the request
+    /// became a command (the idea's title when the moderator gave none, see
+    /// [`Event::idea_team_name`]). Records written before the name was
+    /// resolved there may have none: the title is used, as then.
     MakeTeam {
         idea: u32,
         #[serde(default)]
-        name: Option<String>,
+        name: Option<Name>,
     },
 }
 
@@ -385,17 +388,22 @@ impl IdeaBoard {
 
 impl Event {
     /// The team name an idea would become.
-    fn idea_team_name(&self, idea: u32, name: Option<&String>) -> String {
-        match name {
-            Some(name) => name.clone(),
-            None => self
-                .state
-                .ideas
-                .ideas
-                .get(&idea)
-                .map(|i| i.title.chars().take(self.limits.max_name_chars).collect())
-                .unwrap_or_default(),
-        }
+    /// The name a team made from `idea` gets when the moderator gives none:
+    /// the idea's title cut to a name's length (the hub checks it into a
+    /// [`Name`]). `None` for an unknown idea.
+    pub fn idea_team_name(&self, idea: u32) -> Option<String> {
+        let title = &self.state.ideas.ideas.get(&idea)?.title;
+        let cut: String = title.chars().take(self.limits.max_name_chars).collect();
+        // A cut may end on a space; a title, checked when posted, has no
+        // other one to trim.
+        Some(cut.trim_end().to_string())
+    }
+
+    /// The team name a checked `MakeTeam` carries, or, for a record written
+    /// before the hub resolved it, the title's (checked text, stored).
+    fn made_team_name(&self, idea: u32, name: Option<&Name>) -> Name {
+        name.cloned()
+            .unwrap_or_else(|| Name::from_stored(self.idea_team_name(idea).unwrap_or_default()))
     }
 
     /// Checks a board command: the role first, then the board's rules, then
@@ -430,10 +438,9 @@ impl Event {
                 Err(DomainError::UnknownChallenge(*id))
             }
             IdeaCommand::MakeTeam { idea, name } => {
-                let name = self.idea_team_name(*idea, name.as_ref());
-                let name = text::clean_name("team name", &name, self.limits.max_name_chars)?;
+                let name = self.made_team_name(*idea, name.as_ref());
                 if self.team_by_name(&name).is_some() {
-                    return Err(DomainError::DuplicateTeamName(name));
+                    return Err(DomainError::DuplicateTeamName(name.to_string()));
                 }
                 Ok(())
             }
@@ -462,7 +469,7 @@ impl Event {
     /// Creates the idea's team (with a free table), then puts in it the
     /// author and the interested participants who have no team yet, in the
     /// order they said so, as long as the team has room.
-    fn make_idea_team(&mut self, idea: u32, name: Option<&String>) -> Vec<Effect> {
+    fn make_idea_team(&mut self, idea: u32, name: Option<&Name>) -> Vec<Effect> {
         let Some(found) = self.state.ideas.ideas.get(&idea) else {
             return vec![];
         };
@@ -471,9 +478,7 @@ impl Event {
             .filter(|c| self.state.program.challenges.contains_key(c));
         let mut people = vec![found.author];
         people.extend(found.interested.iter().copied());
-        let name = self.idea_team_name(idea, name);
-        let name =
-            text::clean_name("team name", &name, self.limits.max_name_chars).unwrap_or_default();
+        let name = self.made_team_name(idea, name);
         let (team, mut effects) = self.create_team(&name, challenge);
         let mut placed = 0;
         for person in people {
@@ -513,6 +518,39 @@ mod tests {
 
     fn code(err: DomainError) -> String {
         err.code().to_string()
+    }
+
+    #[test]
+    fn an_idea_team_is_named_after_the_title_cut_to_a_name_like_old_records() {
+        let max = crate::domain::Limits::default().max_name_chars;
+        // A title whose cut to a name's length ends on a space.
+        let title = format!("{} mots", "a".repeat(max - 1));
+        let mut e = event();
+        let m = join(&mut e, "Mod", Role::Moderator);
+        let a = join(&mut e, "Ada", Role::Participant);
+        e.apply(Some(a), &post(&title), 0).unwrap();
+        let fallback = e.idea_team_name(1).unwrap();
+        assert_eq!(fallback, "a".repeat(max - 1), "cut, trailing space trimmed");
+        assert_eq!(e.idea_team_name(9), None);
+        // What the hub sends (the fallback checked as a Name) names the team
+        // as an old record without a name does when replayed.
+        let checked = Name::parse("team name", &fallback, max).unwrap();
+        let mut replayed = e.clone();
+        e.apply(
+            Some(m),
+            &idea(IdeaCommand::MakeTeam {
+                idea: 1,
+                name: Some(checked),
+            }),
+            0,
+        )
+        .unwrap();
+        let old = r#"{"type":"idea","op":"make_team","idea":1}"#;
+        replayed
+            .apply(Some(m), &serde_json::from_str(old).unwrap(), 0)
+            .unwrap();
+        assert_eq!(e.state().teams, replayed.state().teams);
+        assert!(e.team_by_name(&fallback).is_some());
     }
 
     #[test]
@@ -664,8 +702,8 @@ mod tests {
         e.apply(
             Some(m),
             &Command::Program(ProgramCommand::AddChallenge {
-                title: "Données".into(),
-                description: String::new(),
+                title: crate::domain::program::ChallengeText::title("Données").unwrap(),
+                description: crate::domain::program::ChallengeText::description("").unwrap(),
             }),
             0,
         )

@@ -79,13 +79,13 @@ impl Default for Program {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ProgramCommand {
     AddChallenge {
-        title: String,
-        description: String,
+        title: ChallengeText,
+        description: ChallengeText,
     },
     UpdateChallenge {
         id: u32,
-        title: String,
-        description: String,
+        title: ChallengeText,
+        description: ChallengeText,
     },
     RemoveChallenge {
         id: u32,
@@ -106,24 +106,42 @@ pub const MAX_TITLE_CHARS: usize = 80;
 /// Longest challenge description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
+/// A challenge's title or description, checked where the request becomes a
+/// command by [`ChallengeText::title`] or [`ChallengeText::description`]:
+/// stored trimmed and not otherwise cleaned, as challenges always were.
+///
+/// Journaled as the plain string and trusted when read back, like
+/// [`super::text::Name`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChallengeText(String);
+
+impl ChallengeText {
+    /// A title: `raw` trimmed, if as a name it is neither empty nor longer
+    /// than [`MAX_TITLE_CHARS`] (refused as field `title`).
+    pub fn title(raw: &str) -> Result<ChallengeText, DomainError> {
+        super::text::clean_name("title", raw, MAX_TITLE_CHARS)?;
+        Ok(ChallengeText(raw.trim().to_string()))
+    }
+
+    /// A description: `raw` trimmed, if at most [`MAX_DESCRIPTION_CHARS`]
+    /// as sent (refused as field `description`).
+    pub fn description(raw: &str) -> Result<ChallengeText, DomainError> {
+        super::text::check_max_chars("description", raw, MAX_DESCRIPTION_CHARS)?;
+        Ok(ChallengeText(raw.trim().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl Program {
     /// Checks a command without changing anything.
     pub fn check(&self, command: &ProgramCommand) -> Result<(), DomainError> {
         match command {
-            ProgramCommand::AddChallenge { title, description } => {
-                check_challenge_text(title, description)
-            }
-            ProgramCommand::UpdateChallenge {
-                id,
-                title,
-                description,
-            } => {
-                self.challenges
-                    .get(id)
-                    .ok_or(DomainError::UnknownChallenge(*id))?;
-                check_challenge_text(title, description)
-            }
-            ProgramCommand::RemoveChallenge { id } => {
+            ProgramCommand::AddChallenge { .. } => Ok(()),
+            ProgramCommand::UpdateChallenge { id, .. } | ProgramCommand::RemoveChallenge { id } => {
                 self.challenges
                     .get(id)
                     .ok_or(DomainError::UnknownChallenge(*id))?;
@@ -160,8 +178,8 @@ impl Program {
                     id,
                     Challenge {
                         id,
-                        title: title.trim().into(),
-                        description: description.trim().into(),
+                        title: title.as_str().into(),
+                        description: description.as_str().into(),
                     },
                 );
             }
@@ -171,8 +189,8 @@ impl Program {
                 description,
             } => {
                 if let Some(c) = self.challenges.get_mut(id) {
-                    c.title = title.trim().into();
-                    c.description = description.trim().into();
+                    c.title = title.as_str().into();
+                    c.description = description.as_str().into();
                 }
             }
             ProgramCommand::RemoveChallenge { id } => {
@@ -198,19 +216,6 @@ impl Program {
     }
 }
 
-fn check_challenge_text(title: &str, description: &str) -> Result<(), DomainError> {
-    super::text::clean_name("title", title, MAX_TITLE_CHARS)?;
-    let len = description.chars().count();
-    if len > MAX_DESCRIPTION_CHARS {
-        return Err(DomainError::TextTooLong {
-            field: "description",
-            len,
-            max: MAX_DESCRIPTION_CHARS,
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,8 +224,8 @@ mod tests {
     fn challenges_are_added_updated_and_removed() {
         let mut p = Program::default();
         let add = ProgramCommand::AddChallenge {
-            title: " Open data ".into(),
-            description: "".into(),
+            title: ChallengeText::title(" Open data ").unwrap(),
+            description: ChallengeText::description(" ").unwrap(),
         };
         p.check(&add).unwrap();
         p.apply(&add, 0);
@@ -230,12 +235,41 @@ mod tests {
             p.check(&ProgramCommand::RemoveChallenge { id: 9 }),
             Err(DomainError::UnknownChallenge(9))
         );
-        assert!(
-            p.check(&ProgramCommand::AddChallenge {
-                title: " ".into(),
-                description: "".into()
+    }
+
+    #[test]
+    fn challenge_texts_are_checked_as_before_and_stored_trimmed() {
+        let title = ChallengeText::title("  Données\u{7} ouvertes ").unwrap();
+        // Trimmed only, as it always was: no other cleaning.
+        assert_eq!(title.as_str(), "Données\u{7} ouvertes");
+        assert_eq!(
+            ChallengeText::title(" \u{202E} "),
+            Err(DomainError::EmptyText { field: "title" })
+        );
+        assert_eq!(
+            ChallengeText::title(&"é".repeat(MAX_TITLE_CHARS + 1)),
+            Err(DomainError::TextTooLong {
+                field: "title",
+                len: MAX_TITLE_CHARS + 1,
+                max: MAX_TITLE_CHARS
             })
-            .is_err()
+        );
+        assert!(ChallengeText::title(&"é".repeat(MAX_TITLE_CHARS)).is_ok());
+        assert_eq!(ChallengeText::description(" x ").unwrap().as_str(), "x");
+        assert_eq!(
+            ChallengeText::description(&"d".repeat(MAX_DESCRIPTION_CHARS + 1)),
+            Err(DomainError::TextTooLong {
+                field: "description",
+                len: MAX_DESCRIPTION_CHARS + 1,
+                max: MAX_DESCRIPTION_CHARS
+            })
+        );
+        // A stored title a later rule would refuse still loads, as written.
+        let stored: ChallengeText = serde_json::from_str(r#""""#).unwrap();
+        assert_eq!(stored.as_str(), "");
+        assert_eq!(
+            serde_json::to_string(&title).unwrap(),
+            r#""Données\u0007 ouvertes""#
         );
     }
 

@@ -124,7 +124,7 @@ pub struct ProjectPage {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ProjectCommand {
     Update {
-        fields: ProjectFields,
+        fields: CheckedFields,
     },
     SetPublic {
         public: bool,
@@ -241,8 +241,30 @@ pub fn check_url(field: &'static str, raw: &str) -> Result<String, ProjectError>
     }
 }
 
-/// Cleans and checks a page's fields (the challenge is the event's business).
-pub fn clean_fields(fields: &ProjectFields) -> Result<ProjectFields, ProjectError> {
+/// A page's fields cleaned and checked by [`CheckedFields::parse`] where the
+/// request becomes a command (whether the challenge exists is the event's
+/// business), so the event never cleans them.
+///
+/// Journaled as the fields themselves (the same JSON as [`ProjectFields`])
+/// and trusted when read back: a record a later rule would refuse still loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckedFields(ProjectFields);
+
+impl CheckedFields {
+    /// The fields cleaned, or the first that is wrong.
+    pub fn parse(fields: &ProjectFields) -> Result<CheckedFields, ProjectError> {
+        clean_fields(fields).map(CheckedFields)
+    }
+
+    /// The cleaned fields.
+    pub fn fields(&self) -> &ProjectFields {
+        &self.0
+    }
+}
+
+/// Cleans and checks a page's fields.
+fn clean_fields(fields: &ProjectFields) -> Result<ProjectFields, ProjectError> {
     let name =
         text::clean_name("name", &fields.name, MAX_NAME_CHARS).map_err(ProjectError::Text)?;
     let summary = match fields.summary.trim() {
@@ -347,11 +369,9 @@ impl Projects {
     fn apply(&mut self, team: TeamId, command: &ProjectCommand, now: Millis) {
         match command {
             ProjectCommand::Update { fields } => {
-                if let Ok(clean) = clean_fields(fields) {
-                    let page = self.pages.entry(team).or_default();
-                    page.fields = clean;
-                    page.updated_at = now;
-                }
+                let page = self.pages.entry(team).or_default();
+                page.fields = fields.fields().clone();
+                page.updated_at = now;
             }
             ProjectCommand::SetPublic { public } => {
                 let page = self.pages.entry(team).or_default();
@@ -413,13 +433,11 @@ impl Event {
         }
         check(member.role, Permission::EditProject)?;
         let team = member.team.ok_or(DomainError::NoTeam)?;
-        if let ProjectCommand::Update { fields } = command {
-            let clean = clean_fields(fields)?;
-            if let Some(id) = clean.challenge
-                && !self.state.program.challenges.contains_key(&id)
-            {
-                return Err(DomainError::UnknownChallenge(id));
-            }
+        if let ProjectCommand::Update { fields } = command
+            && let Some(id) = fields.fields().challenge
+            && !self.state.program.challenges.contains_key(&id)
+        {
+            return Err(DomainError::UnknownChallenge(id));
         }
         self.state.projects.check_file(team, command)?;
         Ok(())
@@ -480,7 +498,16 @@ mod tests {
     }
 
     fn update(f: ProjectFields) -> Command {
-        Command::Project(ProjectCommand::Update { fields: f })
+        Command::Project(ProjectCommand::Update {
+            fields: CheckedFields::parse(&f).unwrap(),
+        })
+    }
+
+    /// The code a page's fields are refused with, where they are parsed.
+    fn refused(f: ProjectFields) -> String {
+        DomainError::from(CheckedFields::parse(&f).unwrap_err())
+            .code()
+            .to_string()
     }
 
     fn code(err: DomainError) -> String {
@@ -551,22 +578,31 @@ mod tests {
         let before = e.state().projects.clone();
         let mut bad = fields("X");
         bad.licence = Some("Libre".into());
-        assert_eq!(
-            code(e.apply(Some(p), &update(bad), 6).unwrap_err()),
-            "invalid_licence"
-        );
+        assert_eq!(refused(bad), "invalid_licence");
         let mut bad = fields("X");
         bad.repository = Some("javascript:alert(1)".into());
-        assert_eq!(
-            code(e.apply(Some(p), &update(bad), 6).unwrap_err()),
-            "invalid_url"
-        );
+        assert_eq!(refused(bad), "invalid_url");
         let mut bad = fields("X");
         bad.datasets = vec!["https://a.example/".into(); MAX_DATASETS + 1];
+        assert_eq!(refused(bad), "too_many_datasets");
+        assert_eq!(refused(fields(" \u{202E} ")), "empty_text");
+        let mut bad = fields("X");
+        bad.summary = "s".repeat(MAX_SUMMARY_CHARS + 1);
+        assert_eq!(refused(bad), "text_too_long");
+        // Cleaned once, here: the name is folded, empty optional fields dropped.
+        let mut messy = fields("  Cartes \t ouvertes ");
+        messy.demo = Some("  ".into());
+        let clean = CheckedFields::parse(&messy).unwrap();
+        assert_eq!(clean.fields().name, "Cartes ouvertes");
+        assert_eq!(clean.fields().demo, None);
+        // Journaled as the fields; a stored page a later rule would refuse loads.
         assert_eq!(
-            code(e.apply(Some(p), &update(bad), 6).unwrap_err()),
-            "too_many_datasets"
+            serde_json::to_value(&clean).unwrap(),
+            serde_json::to_value(clean.fields()).unwrap()
         );
+        let stored: CheckedFields =
+            serde_json::from_str(r#"{"name":"","licence":"Libre"}"#).unwrap();
+        assert_eq!(stored.fields().licence.as_deref(), Some("Libre"));
         let mut bad = fields("X");
         bad.challenge = Some(9);
         assert_eq!(

@@ -106,12 +106,21 @@ pub struct SignUp {
     pub consent: bool,
 }
 
+/// The sign-up form cleaned and checked by [`CheckedSignUp::parse`] where
+/// the request arrives (the HTTP handler), so the event never cleans it.
+///
+/// Journaled as the form's fields (the same JSON as [`SignUp`]) and trusted
+/// when read back: a record a later, stricter rule would refuse still loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckedSignUp(SignUp);
+
 /// A change to the registrations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum RegistrationCommand {
-    /// Someone signs up (public).
-    Submit { form: SignUp },
+    /// Someone signs up (public), with the form checked where it arrived.
+    Submit { form: CheckedSignUp },
     /// The moderator accepts: a personal invite with this token hash, as
     /// a participant (`role` absent) or a mentor.
     Accept {
@@ -206,25 +215,25 @@ pub fn accept_role(role: Option<Role>) -> Result<Role, RegistrationError> {
     }
 }
 
-impl SignUp {
+impl CheckedSignUp {
     /// The form cleaned, or the first field that is wrong.
-    pub fn cleaned(&self, max_name_chars: usize) -> Result<SignUp, RegistrationError> {
-        if !self.consent {
+    pub fn parse(form: &SignUp, max_name_chars: usize) -> Result<CheckedSignUp, RegistrationError> {
+        if !form.consent {
             return Err(RegistrationError::ConsentRequired);
         }
-        let name = text::clean_name("name", &self.name, max_name_chars)
+        let name = text::clean_name("name", &form.name, max_name_chars)
             .map_err(|e| invalid("name", e.to_string()))?;
-        let organisation = short("organisation", &self.organisation, MAX_ORGANISATION_CHARS)?;
-        if self.skills.len() > MAX_SKILLS {
+        let organisation = short("organisation", &form.organisation, MAX_ORGANISATION_CHARS)?;
+        if form.skills.len() > MAX_SKILLS {
             return Err(invalid("skills", format!("at most {MAX_SKILLS}")));
         }
-        let skills = self
+        let skills = form
             .skills
             .iter()
             .map(|s| short("skills", s, MAX_SKILL_CHARS))
             .filter(|s| !matches!(s, Ok(s) if s.is_empty()))
             .collect::<Result<Vec<_>, _>>()?;
-        let email = match self.email.as_deref().map(str::trim) {
+        let email = match form.email.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(email) => {
                 let plausible = email.chars().count() <= MAX_EMAIL_CHARS
@@ -240,17 +249,22 @@ impl SignUp {
         };
         let accessibility = short(
             "accessibility",
-            &self.accessibility,
+            &form.accessibility,
             MAX_ACCESSIBILITY_CHARS,
         )?;
-        Ok(SignUp {
+        Ok(CheckedSignUp(SignUp {
             name,
             organisation,
             skills,
             email,
             accessibility,
             consent: true,
-        })
+        }))
+    }
+
+    /// The cleaned form.
+    pub fn form(&self) -> &SignUp {
+        &self.0
     }
 }
 
@@ -264,7 +278,7 @@ impl Event {
     ) -> Result<(), DomainError> {
         let regs = &self.state.registrations;
         match command {
-            RegistrationCommand::Submit { form } => {
+            RegistrationCommand::Submit { .. } => {
                 if self.state.settings.as_ref().is_some_and(|s| s.invite_only) {
                     return Err(RegistrationError::InviteOnly.into());
                 }
@@ -275,7 +289,6 @@ impl Event {
                 if regs.list.len() >= MAX_REGISTRATIONS {
                     return Err(RegistrationError::TooMany.into());
                 }
-                form.cleaned(self.limits.max_name_chars)?;
             }
             RegistrationCommand::Accept { id, role, .. } => {
                 if let Some(role) = actor_role {
@@ -329,9 +342,7 @@ impl Event {
     ) -> Vec<Effect> {
         match command {
             RegistrationCommand::Submit { form } => {
-                let Ok(form) = form.cleaned(self.limits.max_name_chars) else {
-                    return vec![];
-                };
+                let form = form.form().clone();
                 let full = self
                     .capacity()
                     .is_some_and(|c| self.state.registrations.accepted() >= c as usize);
@@ -470,19 +481,35 @@ mod tests {
 
     #[test]
     fn the_form_is_cleaned_and_checked_field_by_field() {
-        let cleaned = form(" Inès ").cleaned(40).unwrap();
-        assert_eq!(cleaned.name, "Inès");
-        assert_eq!(cleaned.skills, ["data"]);
+        let parse = |f: &SignUp| CheckedSignUp::parse(f, 40);
+        let cleaned = parse(&form(" Inès ")).unwrap();
+        assert_eq!(cleaned.form().name, "Inès");
+        assert_eq!(cleaned.form().skills, ["data"]);
         let mut f = form("A");
         f.consent = false;
-        assert_eq!(f.cleaned(40).unwrap_err().field(), Some("consent"));
+        assert_eq!(parse(&f).unwrap_err().field(), Some("consent"));
+        assert_eq!(parse(&f).unwrap_err().code(), "consent_required");
         let mut f = form("A");
         f.email = Some("not an email".into());
-        assert_eq!(f.cleaned(40).unwrap_err().field(), Some("email"));
+        assert_eq!(parse(&f).unwrap_err().field(), Some("email"));
         let mut f = form("A");
         f.organisation = "x".repeat(101);
-        assert_eq!(f.cleaned(40).unwrap_err().field(), Some("organisation"));
-        assert_eq!(form("").cleaned(40).unwrap_err().field(), Some("name"));
+        assert_eq!(parse(&f).unwrap_err().field(), Some("organisation"));
+        assert_eq!(parse(&form("")).unwrap_err().field(), Some("name"));
+        assert_eq!(parse(&form("")).unwrap_err().code(), "invalid_registration");
+    }
+
+    #[test]
+    fn a_checked_form_is_journaled_as_the_form_and_read_back_unchecked() {
+        let checked = CheckedSignUp::parse(&form(" Inès "), 40).unwrap();
+        let json = serde_json::to_value(&checked).unwrap();
+        assert_eq!(json, serde_json::to_value(checked.form()).unwrap());
+        // A stored form a later rule would refuse (no consent, long name) loads.
+        let mut stored = form(&"x".repeat(200));
+        stored.consent = false;
+        let read: CheckedSignUp =
+            serde_json::from_value(serde_json::to_value(&stored).unwrap()).unwrap();
+        assert_eq!(read.form(), &stored);
     }
 
     fn event() -> Event {
@@ -499,7 +526,9 @@ mod tests {
     fn signed_up(e: &mut Event, skills: &[&str]) -> u32 {
         let mut f = form("Inès");
         f.skills = skills.iter().map(|s| s.to_string()).collect();
-        let submit = Command::Register(RegistrationCommand::Submit { form: f });
+        let submit = Command::Register(RegistrationCommand::Submit {
+            form: CheckedSignUp::parse(&f, 40).unwrap(),
+        });
         e.apply(None, &submit, 0).unwrap();
         e.state().registrations.next - 1
     }

@@ -17,7 +17,7 @@ use super::command::Command;
 use super::event::EventState;
 use super::jury::{Criterion, JuryCommand};
 use super::pitch::{DEFAULT_WARNING_MS, DEFAULT_WRAPUP_MS, PitchCommand};
-use super::program::ProgramCommand;
+use super::program::{ChallengeText, ProgramCommand};
 use serde::{Deserialize, Serialize};
 
 /// Time zones an event may be held in: metropolitan France, its overseas
@@ -399,8 +399,8 @@ impl Default for EventTemplate {
 
 impl EventTemplate {
     /// The commands that give a new event this template, each checked by
-    /// the module that owns it when applied; a label's name is checked here,
-    /// where it becomes a command.
+    /// the module that owns it when applied; a label's name and a challenge's texts
+    /// are checked here, where they become commands.
     pub fn commands(&self) -> Result<Vec<Command>, super::error::DomainError> {
         let pitch_ms = u64::from(self.pitch_seconds) * 1000;
         let mut commands = vec![Command::Pitch(PitchCommand::SetDurations {
@@ -424,8 +424,8 @@ impl EventTemplate {
         }
         for challenge in &self.challenges {
             commands.push(Command::Program(ProgramCommand::AddChallenge {
-                title: challenge.title.clone(),
-                description: challenge.description.clone(),
+                title: ChallengeText::title(&challenge.title)?,
+                description: ChallengeText::description(&challenge.description)?,
             }));
         }
         Ok(commands)

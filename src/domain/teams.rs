@@ -522,8 +522,8 @@ pub(super) mod tests {
         e.apply(
             Some(moderator),
             &Command::Program(ProgramCommand::AddChallenge {
-                title: "Open data".into(),
-                description: String::new(),
+                title: crate::domain::program::ChallengeText::title("Open data").unwrap(),
+                description: crate::domain::program::ChallengeText::description("").unwrap(),
             }),
             0,
         )

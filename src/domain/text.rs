@@ -8,10 +8,11 @@
 //!
 //! Text is cleaned once, where a request becomes a command (the hub, the
 //! roster and idea parsers): the result is a [`Name`] or a [`Message`], which
-//! the domain's commands carry and never clean again. Some features still
-//! check their own text inside the domain (project pages, challenges,
-//! sign-up forms, an idea team's name) with [`clean_name`] and
-//! [`clean_message`].
+//! the domain's commands carry and never clean again. Features whose text has
+//! other rules have their own checked types, built the same way where the
+//! request arrives: `registration::CheckedSignUp` (the sign-up form),
+//! `projects::CheckedFields` (a project page), `program::ChallengeText` (a
+//! challenge's title and description, trimmed only, as they always were).
 
 use super::error::DomainError;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,13 @@ impl Name {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A name made of stored text that was checked when it was written (an
+    /// old record's name derived from an idea's title), trusted as reading a
+    /// record is.
+    pub(super) fn from_stored(stored: String) -> Name {
+        Name(stored)
     }
 }
 
@@ -183,6 +191,16 @@ fn latin_lookalike(c: char) -> char {
 pub fn clean_message(raw: &str, max_chars: usize) -> Result<String, DomainError> {
     let kept: String = raw.chars().filter(|c| !is_unwanted(*c, true)).collect();
     check_length("text", kept.trim().to_string(), max_chars)
+}
+
+/// Refuses `text` if it is longer than `max` characters, as it is (for
+/// text kept as typed, not cleaned).
+pub fn check_max_chars(field: &'static str, text: &str, max: usize) -> Result<(), DomainError> {
+    let len = text.chars().count();
+    if len > max {
+        return Err(DomainError::TextTooLong { field, len, max });
+    }
+    Ok(())
 }
 
 fn check_length(field: &'static str, text: String, max: usize) -> Result<String, DomainError> {

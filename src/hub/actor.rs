@@ -295,38 +295,15 @@ impl Hub {
         // wait for the tick and go out in one write with the batch showing
         // the step, instead of costing a write (and a wake-up) each.
         let at_tick = matches!(msg, ClientMsg::Step { .. });
-        let outcome = match super::requests::intent(msg, self.event().limits()) {
+        let outcome = match super::requests::intent(msg, self.event()) {
             Ok(Intent::Durable(command)) => return self.durable(conn, rid, member, command, now),
             Ok(Intent::Chat { to, text }) => match self.event().prepare_chat(member, to, text) {
                 Ok(command) => return self.durable(conn, rid, member, command, now),
                 Err(err) => Err(err.into()),
             },
             Ok(Intent::Act(action)) => self.act(member, action, now),
-            Ok(Intent::Summon(target)) => {
-                match self.durable.ephemeral(|e| e.summon(member, target, now)) {
-                    Ok(effects) => {
-                        self.route(effects);
-                        Ok(())
-                    }
-                    Err(err) => Err(err.into()),
-                }
-            }
-            Ok(Intent::GoToTeam(team)) => {
-                // The role first, as for every other request.
-                use crate::domain::permissions::{Permission, check};
-                let role = self
-                    .event()
-                    .member(member)
-                    .map_or(crate::domain::Role::Spectator, |m| m.role);
-                match check(role, Permission::Move) {
-                    Err(err) => Err(err.into()),
-                    Ok(()) => match self.event().team(team).map(|t| t.table.clone()) {
-                        Some(Some(room)) => self.act(member, Action::Teleport { room }, now),
-                        Some(None) => Err(DomainError::TeamWithoutTable(team.0).into()),
-                        None => Err(DomainError::UnknownTeam(team.0).into()),
-                    },
-                }
-            }
+            Ok(Intent::Summon(target)) => self.summon(member, target, now),
+            Ok(Intent::GoToTeam(team)) => self.go_to_team(member, team, now),
             Ok(Intent::CreateInvite {
                 role,
                 team,
@@ -418,7 +395,7 @@ impl Hub {
     }
 
     /// Applies an ephemeral action and routes its effects at once.
-    fn act(
+    pub(super) fn act(
         &mut self,
         member: MemberId,
         action: Action,

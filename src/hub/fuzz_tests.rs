@@ -169,7 +169,7 @@ proptest! {
         let (mut event, members) = event();
         for (who, message) in messages {
             let Ok(request) = decode(&message.to_string()) else { continue };
-            let Ok(intent) = intent(request.msg, event.limits()) else { continue };
+            let Ok(intent) = intent(request.msg, &event) else { continue };
             let before = serde_json::to_string(event.state()).unwrap();
             if apply(&mut event, members[who], intent) {
                 prop_assert_eq!(&before, &serde_json::to_string(event.state()).unwrap(), "refused request changed the state: {}", message);

@@ -1,9 +1,19 @@
-//! Pushing the idea board: one frame, encoded once, for everyone connected,
-//! on joining and on every change.
+//! The idea board in the hub: its requests turned into commands, and the
+//! board pushed in one frame, encoded once, to everyone connected, on joining
+//! and on every change.
 
 use super::actor::Hub;
+use super::requests::Intent;
 use super::sessions::Session;
+use crate::domain::{Command, Event};
 use crate::protocol::{BoardView, Encoded, IdeaView, ServerMsg, encoded};
+use crate::protocol::{ErrorCode, IdeaOp};
+
+/// What an `idea` request asks of `event`: its board command, its texts
+/// checked (an idea team's name resolved from the title when none is given).
+pub(super) fn idea_intent(op: IdeaOp, event: &Event) -> Result<Intent, (ErrorCode, String)> {
+    Ok(Intent::Durable(Command::Idea(op.into_command(event)?)))
+}
 
 impl Hub {
     /// The board, ranked.

@@ -12,7 +12,29 @@
 //! them again when they walk into its area or when its area moves (it then
 //! gets a full batch of the new area).
 
+use super::requests::Intent;
+use crate::domain::DomainError;
+use crate::protocol::ErrorCode;
 use crate::venue::{Tile, TileRect};
+
+/// What a `view` request asks: the client's view, each side within
+/// 1..=[`View::MAX_SIDE`] (the first side out of range is refused).
+pub(super) fn view_intent(w: i64, h: i64) -> Result<Intent, (ErrorCode, String)> {
+    match View::new(w, h) {
+        Some(view) => Ok(Intent::View(view)),
+        None => Err(DomainError::OutOfRange {
+            field: "view",
+            min: 1,
+            max: i64::from(View::MAX_SIDE),
+            got: if (1..=i64::from(View::MAX_SIDE)).contains(&w) {
+                h
+            } else {
+                w
+            },
+        }
+        .into()),
+    }
+}
 
 /// The tiles a client shows around its avatar (width × height).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

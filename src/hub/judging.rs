@@ -1,14 +1,40 @@
-//! The pitch session in the hub: timer and stage announcements, each juror's
-//! sheet, the moderator's jury status, votes, labels, and the leaderboard —
-//! the public view encoded once for everyone, the full one for staff only.
+//! The pitch session in the hub: its requests (`pitch`, `jury`, `vote`,
+//! `award`, `leaderboard`) turned into commands, timer and stage
+//! announcements, each juror's sheet, the moderator's jury status, votes,
+//! labels, and the leaderboard — the public view encoded once for everyone,
+//! the full one for staff only.
 //!
 //! No score reaches anyone but jurors and the moderator unless the
 //! leaderboard is published (the public view is `None` while hidden).
 
 use super::actor::Hub;
+use super::requests::Intent;
 use super::sessions::Session;
-use crate::domain::{MemberId, Role};
-use crate::protocol::{Encoded, JurorProgress, ServerMsg, encoded};
+use crate::domain::{Command, DomainError, MemberId, Role};
+use crate::protocol::{ClientMsg, Encoded, ErrorCode, JurorProgress, ServerMsg, encoded};
+
+/// What a pitch session request asks: the pitch, jury, vote, award or
+/// leaderboard command it stands for.
+pub(super) fn judging_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+    use Intent::Durable;
+    match msg {
+        // The hub draws a shuffle's seed; it is journaled, so replay agrees.
+        ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(
+            op.into_command(rand::random::<u64>().max(1))
+                .map_err(DomainError::from)?,
+        ))),
+        ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
+        ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
+        ClientMsg::Award { op } => Ok(Durable(Command::Award(
+            op.try_into().map_err(DomainError::from)?,
+        ))),
+        ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
+        other => Err((
+            ErrorCode::InvalidMessage,
+            format!("not a pitch session request: {}", other.kind()),
+        )),
+    }
+}
 
 impl Hub {
     fn is_staff(&self, session: &Session) -> bool {

@@ -15,23 +15,30 @@
 //!   The hub holds it beside [`Durable`], so routing reads the event while it
 //!   reaches sessions, without shared mutability.
 //! - [`hello`]: joining, resuming, the `welcome` message.
-//! - [`requests`]: client messages → domain commands and actions.
+//! - [`requests`]: the dispatch of client messages to the feature modules,
+//!   each of which turns its requests into domain commands and actions.
 //! - [`routing`]: effects → messages → recipients; [`help`]: the help desk
 //!   (its requests into commands, its pushes); [`chat`]: chat requests,
 //!   messages to their channel's readers, channel history.
 //! - [`roster`]: CSV roster imports; [`export`]: results export.
-//! - [`moderation`]: kicks, bans, deletions, invites, audit log.
-//! - [`judging`]: timer, stage, jury sheets, votes, labels, leaderboard views.
+//! - [`moderation`]: kicks, bans, deletions, invites, audit log (the
+//!   requests and their pushes).
+//! - [`judging`]: the pitch session's requests; timer, stage, jury sheets,
+//!   votes, labels, leaderboard views.
 //! - [`media`]: voice and video signalling, conversations from the map.
-//! - [`ideas`]: the idea board's pushes; [`projects`]: project pages' pushes;
-//!   [`uploads`]: project files attached once on disk.
+//! - [`ideas`]: the idea board (requests, pushes); [`projects`]: project
+//!   pages (requests, pushes); [`uploads`]: project files attached once on
+//!   disk.
 //! - [`questions`]: questions to the team on stage (the requests, the pushes
 //!   to everyone).
+//! - [`summons`]: summoning people and going to a team's table.
+//! - [`teams`]: teams and the programme (requests, pushes).
 //! - [`reactions`]: the audience's reactions, one frame a second.
 //! - [`floor`]: raised hands and who holds the floor on the stage.
 //! - [`watch`]: anonymous watchers of the public live page.
 //! - [`live_media`]: the stage's picture and sound for those watchers.
-//! - [`tick`]: position batches; [`interest`]: the area each reader follows.
+//! - [`tick`]: position batches; [`interest`]: the area each reader follows
+//!   (and the `view` request setting it).
 //! - [`session`]: per-connection outbound queue and position slot;
 //!   [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events; [`operator`]: what the
@@ -66,6 +73,8 @@ pub mod roster;
 mod routing;
 pub mod session;
 mod sessions;
+mod summons;
+mod teams;
 mod tick;
 mod uploads;
 mod views;

@@ -1,16 +1,65 @@
-//! Moderation in the hub: closing kicked and banned people's connections,
-//! telling everyone a message was deleted, and the moderators' views of
-//! invites and the audit log.
+//! Moderation in the hub: its requests (mute, kick, ban, deletions, invites,
+//! the audit log) turned into commands, closing kicked and banned people's
+//! connections, telling everyone a message was deleted, and the moderators'
+//! views of invites and the audit log.
 
 use super::actor::{AfterCommit, Hub};
+use super::requests::Intent;
 use super::session::ConnId;
 use super::sessions::Session;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;
 use crate::domain::{Command, Effect, MemberId, Millis, Role, TeamId};
-use crate::protocol::ErrorCode;
+use crate::protocol::{ClientMsg, ErrorCode};
 use crate::protocol::{CloseCode, InviteView, ServerMsg, encoded};
 use crate::secret::{hash_token, new_token};
+
+/// What a moderation request asks: a durable moderation command, or one of
+/// the invite and audit requests the hub answers itself.
+pub(super) fn moderation_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)> {
+    let moderate = |c| Ok(Intent::Durable(Command::Moderation(c)));
+    match msg {
+        ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {
+            member: MemberId(member),
+            reason,
+        }),
+        ClientMsg::Unmute { member } => moderate(ModerationCommand::Unmute {
+            member: MemberId(member),
+        }),
+        ClientMsg::Kick { member, reason } => moderate(ModerationCommand::Kick {
+            member: MemberId(member),
+            reason,
+        }),
+        ClientMsg::Ban { member, reason } => moderate(ModerationCommand::Ban {
+            member: MemberId(member),
+            reason,
+        }),
+        ClientMsg::DeleteMessage { seq, reason } => {
+            moderate(ModerationCommand::DeleteMessage { seq, reason })
+        }
+        ClientMsg::CreateInvite {
+            role,
+            team,
+            label,
+            expires_at,
+            max_uses,
+        } => Ok(Intent::CreateInvite {
+            role,
+            team: team.map(TeamId),
+            label,
+            expires_at,
+            max_uses,
+        }),
+        ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
+        ClientMsg::RotateInvite { invite } => Ok(Intent::RotateInvite(invite)),
+        ClientMsg::ListInvites => Ok(Intent::ListInvites),
+        ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
+        other => Err((
+            ErrorCode::InvalidMessage,
+            format!("not a moderation request: {}", other.kind()),
+        )),
+    }
+}
 
 /// A new invite as a client asks for it.
 pub(super) struct InviteRequest {

@@ -1,11 +1,17 @@
-//! Pushing project pages: a page goes to its team, the jurors (who score
-//! from it) and the moderator; the submission deadline goes to everyone.
+//! Project pages in the hub: their requests turned into commands (a page's
+//! fields checked), and the pushes: a page goes to its team, the jurors (who
+//! score from it) and the moderator; the submission deadline goes to
+//! everyone.
 
 use super::actor::Hub;
+use super::requests::Intent;
 use super::sessions::Session;
+use crate::domain::projects::ProjectCommand;
 use crate::domain::projects::{ProjectPage, StoredFile, licence};
+use crate::domain::{Command, DomainError};
 use crate::domain::{Role, TeamId};
 use crate::protocol::{Encoded, FileView, ProjectView, ServerMsg, encoded};
+use crate::protocol::{ErrorCode, ProjectOp};
 
 /// Where a stored file is served.
 pub fn file_url(event: &str, file: &StoredFile) -> String {
@@ -40,6 +46,12 @@ pub fn project_view(event: &str, team: TeamId, team_name: &str, page: &ProjectPa
         public: page.public,
         updated_at: page.updated_at,
     }
+}
+
+/// What a `project` request asks: its page command, the fields checked.
+pub(super) fn project_intent(op: ProjectOp) -> Result<Intent, (ErrorCode, String)> {
+    let command = ProjectCommand::try_from(op).map_err(DomainError::from)?;
+    Ok(Intent::Durable(Command::Project(command)))
 }
 
 impl Hub {

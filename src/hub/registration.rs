@@ -5,7 +5,7 @@
 
 use super::Refusal;
 use super::actor::{AfterCommit, Hub};
-use crate::domain::registration::{Registration, RegistrationCommand, SignUp};
+use crate::domain::registration::{CheckedSignUp, Registration, RegistrationCommand};
 use crate::domain::{Command, EventPhase, MemberId, Role};
 use crate::protocol::ErrorCode;
 use crate::secret::{hash_token, new_token};
@@ -34,8 +34,8 @@ pub struct SignUpInfo {
 pub enum RegistrationOp {
     /// The public page's information.
     Info,
-    /// Someone signs up (public).
-    Submit(SignUp),
+    /// Someone signs up (public), the form checked where it arrived.
+    Submit(CheckedSignUp),
     /// Every registration (moderator).
     List,
     /// Accept as a participant (`None`) or a mentor.

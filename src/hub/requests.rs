@@ -1,18 +1,16 @@
 //! What a client request means to the hub: a durable command, an ephemeral
 //! action, or one of the few requests that need the hub's own handling.
 //!
-//! Every wire message passes here on its way to a domain change; a feature
-//! with its own hub module turns its requests into commands there (the help
-//! desk in [`super::help`], chat in [`super::chat`]). This edge is where the
-//! text requests carry is cleaned and checked into [`Name`] and [`Message`]:
-//! the domain receives clean values and never cleans them again.
+//! Only the dispatch lives here: each feature's hub module turns its own
+//! requests into commands, beside its pushes (chat in [`super::chat`], the
+//! help desk in [`super::help`], moderation, judging, ideas, projects, teams
+//! and the programme, summons, questions, the view in [`super::interest`]).
+//! That is where the text requests carry is cleaned and checked into
+//! `domain::text::{Name, Message}` or a feature's own checked type: the
+//! domain receives clean values and never cleans them again.
 
-use crate::domain::moderation::ModerationCommand;
-use crate::domain::program::ProgramCommand;
-use crate::domain::text::{Message, Name};
-use crate::domain::{
-    Action, ChatTarget, Command, DomainError, Limits, MemberId, Role, SummonTarget, TeamId,
-};
+use crate::domain::text::Message;
+use crate::domain::{Action, ChatTarget, Command, Event, Role, SummonTarget, TeamId};
 use crate::protocol::ClientMsg;
 use crate::protocol::ErrorCode;
 
@@ -55,58 +53,30 @@ pub(super) enum Intent {
 }
 
 /// Translates a client message; its text is checked against the event's
-/// `limits`.
-pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCode, String)> {
-    use Intent::{Act, Durable};
-    let program = |c| Ok(Durable(Command::Program(c)));
-    let moderate = |c| Ok(Durable(Command::Moderation(c)));
+/// limits (and, for an idea's team, its title).
+pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode, String)> {
+    use Intent::Act;
+    let limits = event.limits();
     match msg {
         ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
         ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
         ClientMsg::Teleport { room } => Ok(Act(Action::Teleport { room })),
         ClientMsg::SetStatus { status } => Ok(Act(Action::SetStatus { status })),
         ClientMsg::Chat { scope, to, text } => super::chat::chat_intent(scope, to, &text, limits),
-        ClientMsg::CreateTeam { name, challenge } => Ok(Durable(Command::CreateTeam {
-            name: team_name(&name, limits)?,
-            challenge,
-        })),
-        ClientMsg::JoinTeam { team } => Ok(Durable(Command::JoinTeam { team: TeamId(team) })),
-        ClientMsg::LeaveTeam => Ok(Durable(Command::LeaveTeam)),
-        ClientMsg::AddChallenge { title, description } => {
-            program(ProgramCommand::AddChallenge { title, description })
+        msg @ (ClientMsg::CreateTeam { .. }
+        | ClientMsg::JoinTeam { .. }
+        | ClientMsg::LeaveTeam
+        | ClientMsg::AddTeam { .. }
+        | ClientMsg::SetTeamChallenge { .. }) => super::teams::team_intent(msg, limits),
+        msg @ (ClientMsg::AddChallenge { .. }
+        | ClientMsg::UpdateChallenge { .. }
+        | ClientMsg::RemoveChallenge { .. }
+        | ClientMsg::SetSchedule { .. }
+        | ClientMsg::SetPhase { .. }
+        | ClientMsg::SetTeamFormation { .. }) => super::teams::program_intent(msg),
+        msg @ (ClientMsg::Summon { .. } | ClientMsg::GoToTeam { .. }) => {
+            super::summons::summons_intent(msg)
         }
-        ClientMsg::UpdateChallenge {
-            id,
-            title,
-            description,
-        } => program(ProgramCommand::UpdateChallenge {
-            id,
-            title,
-            description,
-        }),
-        ClientMsg::RemoveChallenge { id } => program(ProgramCommand::RemoveChallenge { id }),
-        ClientMsg::SetSchedule { schedule } => program(ProgramCommand::SetSchedule { schedule }),
-        ClientMsg::SetPhase { phase } => program(ProgramCommand::SetPhase { phase }),
-        ClientMsg::SetTeamFormation { self_service } => {
-            program(ProgramCommand::SetTeamFormation { self_service })
-        }
-        ClientMsg::AddTeam { name, challenge } => Ok(Durable(Command::AddTeam {
-            name: team_name(&name, limits)?,
-            challenge,
-        })),
-        ClientMsg::SetTeamChallenge { team, challenge } => Ok(Durable(Command::SetTeamChallenge {
-            team: TeamId(team),
-            challenge,
-        })),
-        ClientMsg::Summon { role, team } => match (role, team) {
-            (None, None) => Ok(Intent::Summon(SummonTarget::Everyone)),
-            (Some(role), None) => Ok(Intent::Summon(SummonTarget::Role(role))),
-            (None, Some(team)) => Ok(Intent::Summon(SummonTarget::Team(TeamId(team)))),
-            (Some(_), Some(_)) => Err((
-                ErrorCode::InvalidMessage,
-                "summon either a role or a team, not both".into(),
-            )),
-        },
         msg @ (ClientMsg::AskHelp { .. }
         | ClientMsg::ClaimHelp { .. }
         | ClientMsg::UnclaimHelp { .. }
@@ -114,69 +84,25 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         | ClientMsg::CancelHelp { .. }
         | ClientMsg::RateHelp { .. }
         | ClientMsg::SetMentorProfile { .. }) => super::help::help_intent(msg),
-        ClientMsg::GoToTeam { team } => Ok(Intent::GoToTeam(TeamId(team))),
-        ClientMsg::Mute { member, reason } => moderate(ModerationCommand::Mute {
-            member: MemberId(member),
-            reason,
-        }),
-        ClientMsg::Unmute { member } => moderate(ModerationCommand::Unmute {
-            member: MemberId(member),
-        }),
-        ClientMsg::Kick { member, reason } => moderate(ModerationCommand::Kick {
-            member: MemberId(member),
-            reason,
-        }),
-        ClientMsg::Ban { member, reason } => moderate(ModerationCommand::Ban {
-            member: MemberId(member),
-            reason,
-        }),
-        ClientMsg::DeleteMessage { seq, reason } => {
-            moderate(ModerationCommand::DeleteMessage { seq, reason })
-        }
-        ClientMsg::CreateInvite {
-            role,
-            team,
-            label,
-            expires_at,
-            max_uses,
-        } => Ok(Intent::CreateInvite {
-            role,
-            team: team.map(TeamId),
-            label,
-            expires_at,
-            max_uses,
-        }),
-        ClientMsg::RevokeInvite { invite } => moderate(ModerationCommand::RevokeInvite { invite }),
-        ClientMsg::RotateInvite { invite } => Ok(Intent::RotateInvite(invite)),
-        ClientMsg::ListInvites => Ok(Intent::ListInvites),
-        ClientMsg::GetAuditLog => Ok(Intent::GetAuditLog),
-        ClientMsg::View { w, h } => match super::interest::View::new(w, h) {
-            Some(view) => Ok(Intent::View(view)),
-            None => Err(crate::domain::DomainError::OutOfRange {
-                field: "view",
-                min: 1,
-                max: i64::from(super::interest::View::MAX_SIDE),
-                got: if (1..=i64::from(super::interest::View::MAX_SIDE)).contains(&w) {
-                    h
-                } else {
-                    w
-                },
-            }
-            .into()),
-        },
-        // The hub draws a shuffle's seed; it is journaled, so replay agrees.
-        ClientMsg::Pitch { op } => Ok(Durable(Command::Pitch(
-            op.into_command(rand::random::<u64>().max(1))
-                .map_err(DomainError::from)?,
-        ))),
-        ClientMsg::Jury { op } => Ok(Durable(Command::Jury(op.into()))),
-        ClientMsg::Vote { op } => Ok(Durable(Command::Vote(op.into()))),
-        ClientMsg::Award { op } => Ok(Durable(Command::Award(
-            op.try_into().map_err(DomainError::from)?,
-        ))),
-        ClientMsg::Leaderboard { op } => Ok(Durable(Command::Leaderboard(op.into()))),
-        ClientMsg::Idea { op } => Ok(Durable(Command::Idea(op.try_into()?))),
-        ClientMsg::Project { op } => Ok(Durable(Command::Project(op.into()))),
+        // Invites, the audit log, then sanctions.
+        msg @ (ClientMsg::ListInvites
+        | ClientMsg::CreateInvite { .. }
+        | ClientMsg::RotateInvite { .. }
+        | ClientMsg::RevokeInvite { .. }
+        | ClientMsg::GetAuditLog
+        | ClientMsg::Mute { .. }
+        | ClientMsg::Unmute { .. }
+        | ClientMsg::Kick { .. }
+        | ClientMsg::Ban { .. }
+        | ClientMsg::DeleteMessage { .. }) => super::moderation::moderation_intent(msg),
+        ClientMsg::View { w, h } => super::interest::view_intent(w, h),
+        msg @ (ClientMsg::Pitch { .. }
+        | ClientMsg::Jury { .. }
+        | ClientMsg::Vote { .. }
+        | ClientMsg::Award { .. }
+        | ClientMsg::Leaderboard { .. }) => super::judging::judging_intent(msg),
+        ClientMsg::Idea { op } => super::ideas::idea_intent(op, event),
+        ClientMsg::Project { op } => super::projects::project_intent(op),
         ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => Ok(Intent::Nothing),
         // Handled before a requester is looked up (watchers react too).
         ClientMsg::React { .. } => Ok(Intent::Nothing),
@@ -189,9 +115,4 @@ pub(super) fn intent(msg: ClientMsg, limits: &Limits) -> Result<Intent, (ErrorCo
         | ClientMsg::MediaMute { .. }
         | ClientMsg::MediaIceServers) => Ok(Intent::Media(media)),
     }
-}
-
-/// A new team's name, as the client typed it, cleaned and checked.
-fn team_name(raw: &str, limits: &Limits) -> Result<Name, (ErrorCode, String)> {
-    Ok(Name::parse("team name", raw, limits.max_name_chars)?)
 }

@@ -63,50 +63,14 @@ impl Hub {
                 }));
             }
             Effect::ChatPosted { seq } => self.route_chat(seq),
-            Effect::TeamChanged { team } => {
-                if let Some(team) = self.team_view(team) {
-                    self.deliver(
-                        encoded(&ServerMsg::TeamUpdated { team }),
-                        self.sessions.everyone(),
-                    );
-                }
-            }
-            Effect::MemberTeamChanged { member, to, .. } => {
-                let frame = encoded(&ServerMsg::MemberTeamChanged {
-                    id: member.0,
-                    team: to.map(|t| t.0),
-                });
-                self.broadcast(frame);
-                if let (Some(session), Some(team)) = (self.sessions.of_member(member), to) {
-                    self.send_history(session, Channel::Team(team));
-                    self.send_project_to(session, team);
-                }
-            }
-            Effect::TeamRemoved { team } => {
-                self.deliver(
-                    encoded(&ServerMsg::TeamRemoved { id: team.0 }),
-                    self.sessions.everyone(),
-                );
-            }
-            Effect::ProgramChanged => {
-                self.deliver(self.program_frame(), self.sessions.everyone());
-                // The scheduled pitches may be the submission deadline.
-                self.push_submission();
-            }
+            Effect::TeamChanged { .. }
+            | Effect::MemberTeamChanged { .. }
+            | Effect::TeamRemoved { .. }
+            | Effect::ProgramChanged => self.route_teams(effect),
             Effect::HelpChanged { request } => self.push_help(Some(request)),
             Effect::MentorChanged { mentor } => self.mentor_changed(mentor),
             Effect::HelpReminder { request } => self.send_reminder(request),
-            Effect::Summoned { member, by } => {
-                if let Some(session) = self.sessions.of_member(member) {
-                    let by_name = self
-                        .event()
-                        .member(by)
-                        .map(|m| m.name.clone())
-                        .unwrap_or_default();
-                    let frame = encoded(&ServerMsg::Summoned { by: by.0, by_name });
-                    self.deliver(frame, std::iter::once(session));
-                }
-            }
+            Effect::Summoned { member, by } => self.push_summoned(member, by),
             Effect::PitchChanged => self.push_pitch(),
             Effect::StageChanged { team } => self.push_stage(team),
             Effect::JuryChanged => self.push_jury(),

@@ -13,7 +13,7 @@
 
 use super::AppState;
 use super::admin::{Answer, ApiRefusal, ask_event, moderator_session, ok, parse};
-use crate::domain::registration::SignUp;
+use crate::domain::registration::{CheckedSignUp, SignUp};
 use crate::hub::HubMsg;
 use crate::hub::registration::{RegistrationAnswer, RegistrationOp};
 use crate::protocol::ErrorCode;
@@ -75,16 +75,16 @@ pub async fn submit(
     body: Bytes,
 ) -> Answer {
     let form: SignUp = parse(&body)?;
-    // Checked here first, for an error naming the field; the event checks
-    // again when it applies the sign-up.
-    if let Err(err) = form.cleaned(state.config.limits.max_name_chars) {
-        return Err(ApiRefusal::new(
+    // Cleaned and checked here, once, with an error naming the field: the
+    // event receives the checked form and never cleans it again.
+    let form = CheckedSignUp::parse(&form, state.config.limits.max_name_chars).map_err(|err| {
+        ApiRefusal::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::Refused(err.code()),
             &err.to_string(),
         )
-        .with_field(err.field()));
-    }
+        .with_field(err.field())
+    })?;
     ok(
         StatusCode::CREATED,
         ask(&state, &id, None, RegistrationOp::Submit(form)).await?,

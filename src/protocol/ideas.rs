@@ -4,8 +4,9 @@
 //! The request mirrors [`IdeaCommand`] but is not it: renaming a field here
 //! never changes the journal.
 
-use crate::domain::DomainError;
 use crate::domain::ideas::{IdeaCommand, parse_idea};
+use crate::domain::text::Name;
+use crate::domain::{DomainError, Event};
 use serde::{Deserialize, Serialize};
 
 /// `{"type":"idea","op":…}`: participants post, support, withdraw and say
@@ -44,13 +45,13 @@ pub enum IdeaOp {
     },
 }
 
-/// The command a request asks for; its texts are cleaned and checked here,
-/// once (see [`crate::domain::text`]).
-impl TryFrom<IdeaOp> for IdeaCommand {
-    type Error = DomainError;
-
-    fn try_from(op: IdeaOp) -> Result<IdeaCommand, DomainError> {
-        Ok(match op {
+impl IdeaOp {
+    /// The command the request asks of `event`; its texts are cleaned and
+    /// checked here, once (see [`crate::domain::text`]). A team made from an
+    /// idea without a name is named after the idea's title, checked here
+    /// like a name the moderator typed.
+    pub fn into_command(self, event: &Event) -> Result<IdeaCommand, DomainError> {
+        Ok(match self {
             IdeaOp::Post {
                 title,
                 pitch,
@@ -75,7 +76,14 @@ impl TryFrom<IdeaOp> for IdeaCommand {
             } => IdeaCommand::SetBudget {
                 supports_per_person,
             },
-            IdeaOp::MakeTeam { idea, name } => IdeaCommand::MakeTeam { idea, name },
+            IdeaOp::MakeTeam { idea, name } => IdeaCommand::MakeTeam {
+                idea,
+                // An unknown idea is the event's to refuse (after the role).
+                name: name
+                    .or_else(|| event.idea_team_name(idea))
+                    .map(|raw| Name::parse("team name", &raw, event.limits().max_name_chars))
+                    .transpose()?,
+            },
         })
     }
 }

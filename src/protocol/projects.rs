@@ -6,7 +6,9 @@
 //! (`POST /api/events/{id}/project/files`) and listed in the page with the
 //! URL they are served at.
 
-use crate::domain::projects::{FileKind, ProjectCommand, ProjectFields};
+use crate::domain::projects::{
+    CheckedFields, FileKind, ProjectCommand, ProjectError, ProjectFields,
+};
 use serde::{Deserialize, Serialize};
 
 /// `{"type":"project","op":…}`: team members edit their page, opt in to the
@@ -30,14 +32,20 @@ pub enum ProjectOp {
     },
 }
 
-impl From<ProjectOp> for ProjectCommand {
-    fn from(op: ProjectOp) -> ProjectCommand {
-        match op {
-            ProjectOp::Update { fields } => ProjectCommand::Update { fields },
+/// The command a request asks for; a page's fields are cleaned and checked
+/// here, so the event receives them clean.
+impl TryFrom<ProjectOp> for ProjectCommand {
+    type Error = ProjectError;
+
+    fn try_from(op: ProjectOp) -> Result<ProjectCommand, ProjectError> {
+        Ok(match op {
+            ProjectOp::Update { fields } => ProjectCommand::Update {
+                fields: CheckedFields::parse(&fields)?,
+            },
             ProjectOp::SetPublic { public } => ProjectCommand::SetPublic { public },
             ProjectOp::RemoveFile { sha256 } => ProjectCommand::RemoveFile { sha256 },
             ProjectOp::SetDeadline { at } => ProjectCommand::SetDeadline { at },
-        }
+        })
     }
 }
 
