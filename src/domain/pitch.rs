@@ -508,7 +508,12 @@ impl RunOfShow {
                 PitchChange::Timer
             }
             PitchCommand::SpeakerMessage { text } => {
-                self.speaker_message = text.as_ref().map(|t| t.to_string());
+                // Blank only in records written before the edge turned
+                // blank text into `None`: it cleared the message then too.
+                self.speaker_message = text
+                    .as_ref()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.to_string());
                 PitchChange::Timer
             }
             PitchCommand::StartQa => {

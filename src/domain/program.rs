@@ -110,11 +110,18 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// command by [`ChallengeText::title`] or [`ChallengeText::description`]:
 /// stored trimmed and not otherwise cleaned, as challenges always were.
 ///
-/// Journaled as the plain string and trusted when read back, like
-/// [`super::text::Name`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Journaled as the plain string; read back trimmed (records written before
+/// the check moved to the edge hold it as sent, and the domain trimmed it
+/// when applying them) and never checked, like [`super::text::Name`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct ChallengeText(String);
+
+impl<'de> Deserialize<'de> for ChallengeText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|stored| ChallengeText(stored.trim().to_string()))
+    }
+}
 
 impl ChallengeText {
     /// A title: `raw` trimmed, if as a name it is neither empty nor longer
@@ -267,6 +274,9 @@ mod tests {
         // A stored title a later rule would refuse still loads, as written.
         let stored: ChallengeText = serde_json::from_str(r#""""#).unwrap();
         assert_eq!(stored.as_str(), "");
+        // One stored as sent (before the edge trimmed it) reads trimmed.
+        let stored: ChallengeText = serde_json::from_str(r#""  Mobilité  ""#).unwrap();
+        assert_eq!(stored.as_str(), "Mobilité");
         assert_eq!(
             serde_json::to_string(&title).unwrap(),
             r#""Données\u0007 ouvertes""#

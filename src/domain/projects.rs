@@ -245,11 +245,21 @@ pub fn check_url(field: &'static str, raw: &str) -> Result<String, ProjectError>
 /// request becomes a command (whether the challenge exists is the event's
 /// business), so the event never cleans them.
 ///
-/// Journaled as the fields themselves (the same JSON as [`ProjectFields`])
-/// and trusted when read back: a record a later rule would refuse still loads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Journaled as the fields themselves (the same JSON as [`ProjectFields`]).
+/// Read back, fields that pass today's checks are cleaned as they clean them
+/// (records written before the check moved to the edge hold them as sent,
+/// and the event cleaned them when applying them); fields a later rule
+/// would refuse load as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct CheckedFields(ProjectFields);
+
+impl<'de> Deserialize<'de> for CheckedFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = ProjectFields::deserialize(deserializer)?;
+        Ok(CheckedFields::parse(&stored).unwrap_or(CheckedFields(stored)))
+    }
+}
 
 impl CheckedFields {
     /// The fields cleaned, or the first that is wrong.
@@ -603,6 +613,10 @@ mod tests {
         let stored: CheckedFields =
             serde_json::from_str(r#"{"name":"","licence":"Libre"}"#).unwrap();
         assert_eq!(stored.fields().licence.as_deref(), Some("Libre"));
+        // Fields stored as sent (before the edge cleaned them) read cleaned.
+        let stored: CheckedFields =
+            serde_json::from_value(serde_json::to_value(&messy).unwrap()).unwrap();
+        assert_eq!(stored, clean);
         let mut bad = fields("X");
         bad.challenge = Some(9);
         assert_eq!(

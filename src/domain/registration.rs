@@ -109,11 +109,21 @@ pub struct SignUp {
 /// The sign-up form cleaned and checked by [`CheckedSignUp::parse`] where
 /// the request arrives (the HTTP handler), so the event never cleans it.
 ///
-/// Journaled as the form's fields (the same JSON as [`SignUp`]) and trusted
-/// when read back: a record a later, stricter rule would refuse still loads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Journaled as the form's fields (the same JSON as [`SignUp`]). Read back,
+/// a form that passes today's checks is cleaned as they clean it (records
+/// written before the check moved to the edge hold the form as sent, and
+/// the event cleaned it when applying them); one a later, stricter rule
+/// would refuse loads as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct CheckedSignUp(SignUp);
+
+impl<'de> Deserialize<'de> for CheckedSignUp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = SignUp::deserialize(deserializer)?;
+        Ok(CheckedSignUp::parse(&stored, usize::MAX).unwrap_or(CheckedSignUp(stored)))
+    }
+}
 
 /// A change to the registrations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -510,6 +520,10 @@ mod tests {
         let read: CheckedSignUp =
             serde_json::from_value(serde_json::to_value(&stored).unwrap()).unwrap();
         assert_eq!(read.form(), &stored);
+        // A form stored as sent (before the edge cleaned it) reads cleaned.
+        let read: CheckedSignUp =
+            serde_json::from_value(serde_json::to_value(form(" Inès ")).unwrap()).unwrap();
+        assert_eq!(read, checked);
     }
 
     fn event() -> Event {

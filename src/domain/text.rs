@@ -23,11 +23,12 @@ use unicode_normalization::char::is_combining_mark;
 /// [`Name::parse`] where a request enters the hub, so the domain never cleans
 /// it again.
 ///
-/// Journaled as the plain string. Reading a record back wraps the stored
-/// string without checking it again: it was checked when it was written, and
-/// a record a later rule would refuse must still load.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// Journaled as the plain string. Reading a record back cleans the stored
+/// string (as [`clean_name`] does, which changes nothing in a clean one) but
+/// never checks it: records written before the text was cleaned at the edge
+/// hold it as it was sent, and the domain cleaned it when applying them; a
+/// record a later rule would refuse (empty, too long) must still load.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Name(String);
 
 impl Name {
@@ -51,9 +52,8 @@ impl Name {
 
 /// A chat-like message (line breaks kept), cleaned and checked by
 /// [`Message::parse`] at the hub's edge. Journaled and read back like
-/// [`Name`]: the plain string, trusted when read.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// [`Name`]: the plain string, cleaned but never checked when read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Message(String);
 
 impl Message {
@@ -78,6 +78,30 @@ impl std::ops::Deref for Message {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Name, D::Error> {
+        String::deserialize(deserializer).map(|stored| Name(name_cleaned(&stored)))
+    }
+}
+
+impl Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Message, D::Error> {
+        String::deserialize(deserializer).map(|stored| Message(message_cleaned(&stored)))
     }
 }
 
@@ -125,6 +149,11 @@ impl From<String> for Message {
 /// Cleans a one-line name: control and bidi characters removed, whitespace
 /// runs folded to one space, trimmed; then checks it is neither empty nor too long.
 pub fn clean_name(field: &'static str, raw: &str, max_chars: usize) -> Result<String, DomainError> {
+    check_length(field, name_cleaned(raw), max_chars)
+}
+
+/// What [`clean_name`] makes of `raw`, unchecked.
+fn name_cleaned(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
     // NFKC: one form for "é" typed either way, fullwidth letters folded.
@@ -140,7 +169,7 @@ pub fn clean_name(field: &'static str, raw: &str, max_chars: usize) -> Result<St
             out.push(c);
         }
     }
-    check_length(field, out, max_chars)
+    out
 }
 
 /// What a name looks like, for telling lookalikes apart: compatibility
@@ -189,8 +218,13 @@ fn latin_lookalike(c: char) -> char {
 /// Cleans a chat message: control and bidi characters removed except line
 /// breaks and tabs; leading and trailing whitespace trimmed.
 pub fn clean_message(raw: &str, max_chars: usize) -> Result<String, DomainError> {
+    check_length("text", message_cleaned(raw), max_chars)
+}
+
+/// What [`clean_message`] makes of `raw`, unchecked.
+fn message_cleaned(raw: &str) -> String {
     let kept: String = raw.chars().filter(|c| !is_unwanted(*c, true)).collect();
-    check_length("text", kept.trim().to_string(), max_chars)
+    kept.trim().to_string()
 }
 
 /// Refuses `text` if it is longer than `max` characters, as it is (for
@@ -284,6 +318,18 @@ mod tests {
             assert_eq!(name_skeleton(lookalike), skeleton, "{lookalike}");
         }
         assert_ne!(name_skeleton("Alice Marton"), skeleton);
+    }
+
+    #[test]
+    fn text_stored_as_sent_is_read_back_cleaned_as_the_domain_cleaned_it() {
+        // Records written before text was cleaned at the edge.
+        let stored: Name = serde_json::from_str(r#"" Zo\u0065\u0301  \u202eMartin\n""#).unwrap();
+        assert_eq!(stored, Name::parse("name", " Zoé  Martin", 40).unwrap());
+        let stored: Message = serde_json::from_str(r#""  salut\u0000\n à tous \u2066 ""#).unwrap();
+        assert_eq!(stored.as_str(), "salut\n à tous");
+        // Blank text cleans to nothing rather than failing to load.
+        let stored: Name = serde_json::from_str(r#""   ""#).unwrap();
+        assert!(stored.is_empty());
     }
 
     #[test]
