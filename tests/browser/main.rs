@@ -52,21 +52,32 @@ struct Setup {
 }
 
 async fn setup(name: &'static str) -> Option<Setup> {
-    let (chrome, driver) = tools_or_skip(name)?;
+    let tools = tools_or_skip(name)?;
     let lock = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
     let server = TestServer::start().await;
-    let driver = Driver::start(chrome, driver).await;
-    Some(Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    })
+    Some(Setup::around(name, lock, started, server, tools).await)
 }
 
 impl Setup {
+    /// The browser started beside a server the test configured itself,
+    /// holding the one-at-a-time lock it took (`started`: when it took it).
+    async fn around(
+        name: &'static str,
+        lock: tokio::sync::MutexGuard<'static, ()>,
+        started: Instant,
+        server: TestServer,
+        (chrome, driver): (std::path::PathBuf, std::path::PathBuf),
+    ) -> Setup {
+        Setup {
+            server,
+            driver: Driver::start(chrome, driver).await,
+            started,
+            name,
+            _lock: lock,
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.server.addr())
     }

@@ -6,7 +6,7 @@
 
 use super::{Setup, my_id, setup};
 use crate::common::{Client, TestServer, WAIT};
-use crate::harness::{Browser, CATCH_ERRORS, Driver, ONE_AT_A_TIME, tools_or_skip};
+use crate::harness::{Browser, CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
 use amphi::config::SecretString;
 use amphi::domain::Role;
 use amphi::media::turn::TurnConfig;
@@ -376,14 +376,7 @@ async fn relay_only_ice_through_coturn_carries_the_table() {
         });
     })
     .await;
-    let driver = Driver::start(chrome, driver).await;
-    let mut s = Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    };
+    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let mut people = Vec::new();
     for who in ["Alice", "Bob"] {
         let b = s.driver.browser(who).await;

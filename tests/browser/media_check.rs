@@ -8,7 +8,7 @@
 use super::media::{TURN_SECRET, coturn, talk, teleport, wait_receiving};
 use super::{Setup, my_id, setup};
 use crate::common::TestServer;
-use crate::harness::{CATCH_ERRORS, Driver, ONE_AT_A_TIME, tools_or_skip};
+use crate::harness::{CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
 use amphi::config::SecretString;
 use amphi::domain::Role;
 use amphi::media::turn::TurnConfig;
@@ -141,14 +141,7 @@ async fn the_check_page_says_whether_the_relay_works() {
         });
     })
     .await;
-    let driver = Driver::start(chrome, driver).await;
-    let mut s = Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    };
+    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let alice = s.driver.browser("Alice").await;
     alice.goto(&s.url("/check?lang=fr")).await;
     alice.js(CATCH_ERRORS, vec![]).await;

@@ -9,7 +9,7 @@ use super::media::{bytes, received, talk, teleport, wait_receiving};
 use super::media_nodes::{SECRET, media_process};
 use super::{Setup, my_id, setup};
 use crate::common::{Client, TestServer, WAIT};
-use crate::harness::{Browser, Driver, ONE_AT_A_TIME, tools_or_skip};
+use crate::harness::{Browser, ONE_AT_A_TIME, tools_or_skip};
 use amphi::config::SecretString;
 use amphi::domain::Role;
 use amphi::media::nodes::NodeConfig;
@@ -91,14 +91,7 @@ async fn the_stage_on_a_separate_media_process_reaches_live() {
     server
         .wait_metric("amphi_media_nodes_connected", WAIT, |n| n >= 1.0)
         .await;
-    let driver = Driver::start(chrome, driver).await;
-    let mut s = Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    };
+    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let pages = stage_reaches_everyone(&mut s, false).await;
     let port = pages[0]
         .wait(

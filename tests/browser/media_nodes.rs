@@ -6,7 +6,7 @@ use super::Setup;
 use super::media::{bytes, received, talk, teleport, wait_receiving};
 use super::my_id;
 use crate::common::{TestServer, free_port};
-use crate::harness::{Browser, CATCH_ERRORS, Driver, ONE_AT_A_TIME, tools_or_skip};
+use crate::harness::{Browser, CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
 use amphi::config::SecretString;
 use amphi::domain::Role;
 use amphi::media::nodes::NodeConfig;
@@ -99,14 +99,7 @@ async fn two_media_processes_each_carry_their_own_tables() {
             n >= 2.0
         })
         .await;
-    let driver = Driver::start(chrome, driver).await;
-    let mut s = Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    };
+    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let alice = s.person(Role::Participant, "Alice").await;
     let bob = s.person(Role::Participant, "Bob").await;
     let carol = s.person(Role::Participant, "Carol").await;

@@ -12,7 +12,7 @@
 use super::media::{talk, teleport, wait_receiving};
 use super::{Setup, my_id};
 use crate::common::TestServer;
-use crate::harness::{Driver, ONE_AT_A_TIME, tools_or_skip};
+use crate::harness::{ONE_AT_A_TIME, tools_or_skip};
 use amphi::domain::Role;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -66,18 +66,11 @@ const SENT_FULL: &str = "return (async () => {
 })();";
 
 async fn stage_setup(name: &'static str, link_kbps: Option<u32>) -> Option<Setup> {
-    let (chrome, driver) = tools_or_skip(name)?;
+    let tools = tools_or_skip(name)?;
     let lock = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
     let server = TestServer::with_config(move |c| c.media.test_link_kbps = link_kbps).await;
-    let driver = Driver::start(chrome, driver).await;
-    Some(Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    })
+    Some(Setup::around(name, lock, started, server, tools).await)
 }
 
 /// The moderator on the stage with microphone and camera, Alice in the

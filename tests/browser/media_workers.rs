@@ -8,7 +8,7 @@ use super::media::{bytes, received, talk, teleport, wait_receiving};
 use super::media_nodes::media_port;
 use super::my_id;
 use crate::common::TestServer;
-use crate::harness::{CATCH_ERRORS, Driver, ONE_AT_A_TIME, tools_or_skip};
+use crate::harness::{CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
 use amphi::domain::Role;
 use amphi::media::nodes::hashed;
 use std::time::Instant;
@@ -31,14 +31,7 @@ async fn two_media_workers_each_carry_their_own_tables() {
     let lock = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
     let server = TestServer::with_config(|c| c.media.workers = 2).await;
-    let driver = Driver::start(chrome, driver).await;
-    let mut s = Setup {
-        server,
-        driver,
-        started,
-        name,
-        _lock: lock,
-    };
+    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let alice = s.person(Role::Participant, "Alice").await;
     let bob = s.person(Role::Participant, "Bob").await;
     let carol = s.person(Role::Participant, "Carol").await;
