@@ -65,65 +65,7 @@ struct EventArgs {
     #[arg(long, env = "AMPHI_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
     #[command(subcommand)]
-    action: EventAction,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-enum EventAction {
-    /// Every event: slug, phase, people, title.
-    List,
-    /// One event's settings and template, as JSON.
-    Show { slug: String },
-    /// A new event (phase draft); prints its moderator link once.
-    Create(CreateArgs),
-    /// A new event from another's settings, map and template (no people).
-    Clone {
-        slug: String,
-        #[arg(long)]
-        new_slug: String,
-        #[arg(long)]
-        title: String,
-    },
-    /// Move an event to a phase: draft, registration, live, judging,
-    /// results (archive with `archive`).
-    Phase { slug: String, phase: String },
-    /// Make an event read-only, for good.
-    Archive { slug: String },
-    /// Stop an event and delete its data.
-    Delete { slug: String },
-}
-
-#[derive(Debug, Clone, clap::Args)]
-struct CreateArgs {
-    #[arg(long)]
-    title: String,
-    #[arg(long)]
-    slug: String,
-    /// The venue map: default (the server's map), a shipped map (campus),
-    /// or a Tiled map file (.tmj) to upload. (`--map` is the server's own.)
-    #[arg(long, default_value = "default")]
-    venue: String,
-    #[arg(long, default_value = "Europe/Paris")]
-    time_zone: String,
-    /// Languages, default first: fr,en.
-    #[arg(long, default_value = "fr,en", value_delimiter = ',')]
-    languages: Vec<String>,
-    /// First day, YYYY-MM-DD.
-    #[arg(long)]
-    starts_on: Option<String>,
-    /// Last day, YYYY-MM-DD.
-    #[arg(long)]
-    ends_on: Option<String>,
-    #[arg(long)]
-    capacity: Option<u32>,
-    #[arg(long, default_value_t = 7)]
-    team_size: u32,
-    #[arg(long)]
-    invite_only: bool,
-    /// A JSON file with the template: pitch_seconds, qa_seconds, rubric,
-    /// labels, challenges.
-    #[arg(long)]
-    template: Option<PathBuf>,
+    action: amphi::instance::event_command::EventAction,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -292,9 +234,14 @@ async fn dump(args: ServeArgs, dump_args: DumpArgs) -> anyhow::Result<()> {
         .context("cannot dump the event")?;
     let mut text = serde_json::to_string_pretty(&state)?;
     text.push('\n');
+    print_all(&text)
+}
+
+/// Writes `text` to stdout; a reader that stopped early (`amphi dump |
+/// head`) is not an error.
+fn print_all(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // The reader stopped early (`amphi dump | head`): not our error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
@@ -335,104 +282,17 @@ async fn export(args: ServeArgs, export_args: ExportArgs) -> anyhow::Result<()> 
             .await
             .map_err(explain)
             .context("cannot export the event")?;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    print_all(&text)
 }
 
 /// `amphi event …`: one admin API call, its answer on stdout.
 async fn event_command(args: EventArgs) -> anyhow::Result<()> {
-    use amphi::instance::client::{AdminClient, ClientError};
-    use serde_json::{Value, json};
     let token = std::env::var("AMPHI_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty())
         .context("set AMPHI_ADMIN_TOKEN to the operator token")?;
-    let client = AdminClient::new(&args.server, &token)?;
-    let path = |slug: &str, tail: &str| format!("/api/admin/events/{slug}{tail}");
-    let answer = match args.action {
-        EventAction::List => {
-            let list = client.call("GET", "/api/admin/events", None).await?;
-            for event in list["events"].as_array().into_iter().flatten() {
-                println!(
-                    "{}\t{}\t{} people\t{}",
-                    event["id"].as_str().unwrap_or_default(),
-                    event["phase"].as_str().unwrap_or_default(),
-                    event["members"],
-                    event["title"].as_str().unwrap_or_default()
-                );
-            }
-            return Ok(());
-        }
-        EventAction::Show { slug } => client.call("GET", &path(&slug, ""), None).await?,
-        EventAction::Create(create) => {
-            let venue = &create.venue;
-            let (map, map_tmj, map_files) = if venue.ends_with(".tmj") || venue.ends_with(".json") {
-                let (text, files) =
-                    amphi::instance::client::read_map_upload(std::path::Path::new(venue))?;
-                ("uploaded".to_string(), Some(text), files)
-            } else {
-                (venue.clone(), None, Default::default())
-            };
-            let template: Option<Value> = match &create.template {
-                Some(path) => {
-                    let text =
-                        std::fs::read_to_string(path).map_err(|source| ClientError::File {
-                            path: path.display().to_string(),
-                            source,
-                        })?;
-                    Some(
-                        serde_json::from_str(&text)
-                            .with_context(|| format!("{} is not JSON", path.display()))?,
-                    )
-                }
-                None => None,
-            };
-            let body = json!({
-                "settings": {
-                    "title": create.title, "slug": create.slug, "map": map,
-                    "time_zone": create.time_zone, "languages": create.languages,
-                    "starts_on": create.starts_on, "ends_on": create.ends_on,
-                    "capacity": create.capacity, "team_size": create.team_size,
-                    "invite_only": create.invite_only,
-                },
-                "template": template,
-                "map_tmj": map_tmj,
-                "map_files": map_files,
-            });
-            client
-                .call("POST", "/api/admin/events", Some(&body))
-                .await?
-        }
-        EventAction::Clone {
-            slug,
-            new_slug,
-            title,
-        } => {
-            let body = json!({ "title": title, "slug": new_slug });
-            client
-                .call("POST", &path(&slug, "/clone"), Some(&body))
-                .await?
-        }
-        EventAction::Phase { slug, phase } => {
-            let body = json!({ "phase": phase });
-            client
-                .call("POST", &path(&slug, "/phase"), Some(&body))
-                .await?
-        }
-        EventAction::Archive { slug } => {
-            client.call("POST", &path(&slug, "/archive"), None).await?
-        }
-        EventAction::Delete { slug } => {
-            client.call("DELETE", &path(&slug, ""), None).await?;
-            println!("deleted {slug}");
-            return Ok(());
-        }
-    };
-    println!("{}", serde_json::to_string_pretty(&answer)?);
-    Ok(())
+    let answer = amphi::instance::event_command::run(&args.server, &token, args.action).await?;
+    print_all(&answer)
 }
 
 /// `amphi media`: a media server for a venue server elsewhere.

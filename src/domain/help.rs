@@ -254,7 +254,7 @@ pub enum HelpCommand {
     Rate {
         request: u32,
         stars: u8,
-        comment: String,
+        comment: Message,
     },
     SetProfile {
         skills: Vec<HelpTag>,
@@ -358,11 +358,7 @@ impl HelpDesk {
                     return Err(DomainError::HelpClosed(*request));
                 }
             }
-            HelpCommand::Rate {
-                request,
-                stars,
-                comment,
-            } => {
+            HelpCommand::Rate { request, stars, .. } => {
                 check(actor.role, Permission::AskHelp)?;
                 let found = self.request(*request)?;
                 if actor.team != Some(found.team) {
@@ -380,14 +376,6 @@ impl HelpDesk {
                         min: 1,
                         max: 5,
                         got: i64::from(*stars),
-                    });
-                }
-                let len = comment.chars().count();
-                if len > MAX_HELP_TEXT_CHARS {
-                    return Err(DomainError::TextTooLong {
-                        field: "comment",
-                        len,
-                        max: MAX_HELP_TEXT_CHARS,
                     });
                 }
             }
@@ -461,7 +449,7 @@ impl HelpDesk {
                 let r = self.requests.get_mut(request)?;
                 r.rating = Some(Rating {
                     stars: *stars,
-                    comment: comment.trim().to_string(),
+                    comment: comment.to_string(),
                 });
                 Some(*request)
             }
@@ -898,7 +886,7 @@ mod tests {
             HelpCommand::Rate {
                 request: 1,
                 stars: 4,
-                comment: String::new(),
+                comment: "".into(),
             },
             6_000,
         )

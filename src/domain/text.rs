@@ -62,6 +62,21 @@ impl Message {
         clean_message(raw, max_chars).map(Message)
     }
 
+    /// Like [`Message::parse`] for text that may be left out (a rating's
+    /// comment): blank text is the empty message; `field` names it in the
+    /// refusal of a text that is too long.
+    pub fn parse_optional(
+        field: &'static str,
+        raw: &str,
+        max_chars: usize,
+    ) -> Result<Message, DomainError> {
+        let cleaned = message_cleaned(raw);
+        if cleaned.is_empty() {
+            return Ok(Message(cleaned));
+        }
+        check_length(field, cleaned, max_chars).map(Message)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -330,6 +345,29 @@ mod tests {
         // Blank text cleans to nothing rather than failing to load.
         let stored: Name = serde_json::from_str(r#""   ""#).unwrap();
         assert!(stored.is_empty());
+    }
+
+    #[test]
+    fn optional_text_may_be_blank_but_not_too_long() {
+        assert!(
+            Message::parse_optional("comment", " \u{202e} ", 5)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            Message::parse_optional("comment", " merci ", 5)
+                .unwrap()
+                .as_str(),
+            "merci"
+        );
+        assert_eq!(
+            Message::parse_optional("comment", "merci!", 5),
+            Err(DomainError::TextTooLong {
+                field: "comment",
+                len: 6,
+                max: 5
+            })
+        );
     }
 
     #[test]

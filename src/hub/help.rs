@@ -32,7 +32,7 @@ pub(super) fn help_intent(msg: ClientMsg) -> Result<Intent, (ErrorCode, String)>
         } => help(HelpCommand::Rate {
             request,
             stars,
-            comment,
+            comment: Message::parse_optional("comment", &comment, MAX_HELP_TEXT_CHARS)?,
         }),
         ClientMsg::SetMentorProfile { skills, available } => {
             help(HelpCommand::SetProfile { skills, available })

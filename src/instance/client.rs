@@ -40,6 +40,8 @@ pub enum ClientError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{path} is not JSON: {reason}")]
+    BadTemplate { path: String, reason: String },
 }
 
 fn problems_text(problems: &[String]) -> String {

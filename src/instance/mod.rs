@@ -6,12 +6,14 @@
 //!   journaled, then started), stops and deletes one, and forwards the
 //!   operator's settings and phase changes to the event's hub.
 //! - [`maps`]: each event's own venue map; [`operator`]: the operator token;
-//!   [`client`]: `amphi event …`, a client of the admin API.
+//!   [`client`]: a client of the admin API; [`event_command`]: what each
+//!   `amphi event …` subcommand asks of it.
 //!
 //! Creating, cloning and deleting are serialized (one at a time), so two
 //! requests for the same slug cannot both succeed.
 
 pub mod client;
+pub mod event_command;
 pub mod map_upload;
 pub mod maps;
 pub mod operator;

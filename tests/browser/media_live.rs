@@ -220,17 +220,17 @@ async fn stage_reaches_everyone(s: &mut Setup, screenshots: bool) -> Vec<Browser
     }
     assert_eq!(s.server.metric("amphi_media_live_viewers").await, 2.0);
 
-    // The countdown is drawn behind the server by the picture's measured delay.
+    // The countdown is drawn behind the server by the picture's measured
+    // delay, under a second once the picture flows (the first measure can
+    // include the wait for the first keyframe, on a loaded machine).
     let delay = live
         .wait(
-            "the picture's delay, measured and handed to the clock",
-            "const d = Number(document.querySelector('#live-media').dataset.delayMs || 0); return d > 0 && Math.abs(amphi.pictureDelay() - d) < 20 ? d : false;",
+            "the picture's delay under 1 s, measured and handed to the clock",
+            "const d = Number(document.querySelector('#live-media').dataset.delayMs || 0); return d > 0 && d < 1000 && Math.abs(amphi.pictureDelay() - d) < 20 ? d : false;",
             vec![],
         )
         .await;
     println!("/live picture delay {delay} ms (the countdown runs that far behind the server)");
-    let delay = delay.as_f64().unwrap_or_default();
-    assert!(delay < 1000.0, "the picture is {delay} ms late");
 
     stage
         .wait(
