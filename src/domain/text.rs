@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// A one-line name (a person's, a team's), cleaned and checked by
+/// One line of text cleaned as a name is — a person's or team's name, an
+/// idea's title or skills, an award label, the speaker's message — by
 /// [`Name::parse`] where a request enters the hub, so the domain never cleans
 /// it again.
 ///
