@@ -3,7 +3,7 @@
 //! The offers are made with str0m, as a browser would make them (three
 //! send-only m-lines); no media flows here (see the browser tests for that).
 
-use crate::common::{Client, TestServer, WAIT, is_type};
+use crate::common::{Client, TestServer, WAIT, Welcome, is_type};
 use crate::{DIRECTIONS, nearest, neighbour, venue};
 use amphi::domain::Role;
 use amphi::venue::Tile;
@@ -32,17 +32,27 @@ fn is_conversation_of(m: &Value, members: &[u32]) -> bool {
         })
 }
 
+/// Someone who joins, walks into `room` and offers their media; with the
+/// server's answer.
+async fn offering_at(server: &TestServer, name: &str, room: &str) -> (Client, Welcome, Value) {
+    let (mut client, welcome) = Client::join(server, Role::Participant, name).await;
+    client.call(json!({"type": "teleport", "room": room})).await;
+    client
+        .call(json!({"type": "media_offer", "sdp": offer()}))
+        .await;
+    let answer = client
+        .recv_until(|m| is_type(m, "media_answer"), WAIT)
+        .await;
+    (client, welcome, answer)
+}
+
 #[tokio::test]
 async fn people_at_one_table_share_a_conversation_and_walking_out_leaves_it() {
     let server = TestServer::start().await;
-    let (mut a, wa) = Client::join(&server, Role::Participant, "Ana").await;
-    let (mut b, wb) = Client::join(&server, Role::Participant, "Bea").await;
+    let (mut a, wa, answer_a) = offering_at(&server, "Ana", "table-01").await;
+    let (mut b, wb, answer_b) = offering_at(&server, "Bea", "table-01").await;
     let (ida, idb) = (wa.id(), wb.id());
-    for c in [&mut a, &mut b] {
-        c.call(json!({"type": "teleport", "room": "table-01"}))
-            .await;
-        c.call(json!({"type": "media_offer", "sdp": offer()})).await;
-        let answer = c.recv_until(|m| is_type(m, "media_answer"), WAIT).await;
+    for answer in [answer_a, answer_b] {
         let sdp = answer["sdp"].as_str().unwrap();
         assert!(sdp.contains("a=ice-lite"), "{sdp}");
         assert!(
@@ -176,15 +186,9 @@ async fn the_jury_room_is_its_own_conversation_even_through_a_wall() {
 #[tokio::test]
 async fn a_replaced_connection_takes_its_media_connection_with_it() {
     let server = TestServer::start().await;
-    let (mut a, wa) = Client::join(&server, Role::Participant, "Ana").await;
-    let (mut b, wb) = Client::join(&server, Role::Participant, "Bea").await;
+    let (_a, wa, _) = offering_at(&server, "Ana", "table-01").await;
+    let (mut b, wb, _) = offering_at(&server, "Bea", "table-01").await;
     let (ida, idb) = (wa.id(), wb.id());
-    for c in [&mut a, &mut b] {
-        c.call(json!({"type": "teleport", "room": "table-01"}))
-            .await;
-        c.call(json!({"type": "media_offer", "sdp": offer()})).await;
-        c.recv_until(|m| is_type(m, "media_answer"), WAIT).await;
-    }
     b.recv_until(|m| is_conversation_of(m, &[ida, idb]), WAIT)
         .await;
     server
