@@ -229,10 +229,7 @@ impl Server {
         } else {
             let nodes = media::workers::spawn(&config.media, metrics.clone(), shutdown_rx.clone())
                 .await
-                .map_err(|source| StartError::Media {
-                    addr: config.media.udp,
-                    source,
-                })?;
+                .map_err(|(addr, source)| StartError::Media { addr, source })?;
             Some(nodes)
         };
         let settings = HubSettings {

@@ -23,26 +23,33 @@ pub const MAX: usize = 64;
 
 /// Starts the embedded media server: with one worker, the media task on the
 /// caller's runtime; with more, one thread each. Worker `i` listens on the
-/// configured port plus `i` (any free port when it is 0).
+/// configured port plus `i` (any free port when it is 0). An error names
+/// the address that could not be used.
 pub async fn spawn(
     config: &MediaConfig,
     stats: Arc<crate::metrics::Metrics>,
     shutdown: watch::Receiver<bool>,
-) -> std::io::Result<MediaNodes> {
+) -> Result<MediaNodes, (SocketAddr, std::io::Error)> {
     if config.workers <= 1 {
-        let (handle, _task) = super::spawn(config, stats, shutdown).await?;
+        let (handle, _task) = super::spawn(config, stats, shutdown)
+            .await
+            .map_err(|err| (config.udp, err))?;
         return Ok(MediaNodes::single(handle));
     }
     let mut handles = Vec::with_capacity(config.workers);
     for index in 0..config.workers {
+        let udp = port_of(config.udp, index).map_err(|err| (config.udp, err))?;
         let worker = MediaConfig {
-            udp: port_of(config.udp, index)?,
+            udp,
             ..config.clone()
         };
-        let handle = start(index, worker, stats.clone(), shutdown.clone()).await?;
+        let handle = start(index, worker, stats.clone(), shutdown.clone())
+            .await
+            .map_err(|err| (udp, err))?;
         handles.push((handle, Vec::new()));
     }
-    MediaNodes::several(handles).ok_or_else(|| std::io::Error::other("no media worker started"))
+    MediaNodes::several(handles)
+        .ok_or_else(|| (config.udp, std::io::Error::other("no media worker started")))
 }
 
 /// Worker `index`'s address: the configured one's port plus `index`, or
