@@ -2,9 +2,9 @@
 //! snapshots, shutdown (final snapshot, then the store is closed).
 
 use super::durable::{ApplyError, Durable};
+use super::link::{ConnId, SessionLink};
 use super::moderation::InviteSource;
 use super::requests::Intent;
-use super::session::{ConnId, SessionLink};
 use super::sessions::{Removed, Sessions};
 use super::views::{venue_json, venue_url};
 use super::{EventHandle, HubMsg};

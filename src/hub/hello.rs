@@ -5,7 +5,7 @@
 //! client holds always survives a crash.
 
 use super::actor::{AfterCommit, Hub};
-use super::session::SessionLink;
+use super::link::SessionLink;
 use super::sessions::Session;
 use super::{Hello, Refusal};
 use crate::domain::member::InviteRefusal;

@@ -16,7 +16,7 @@
 //! (`watcher_cannot_send`) before the media layer sees it.
 
 use super::actor::{Hub, reply_frame};
-use super::session::ConnId;
+use super::link::ConnId;
 use crate::domain::Millis;
 use crate::media::nodes::NodeIndex;
 use crate::media::{MediaCommand, MediaEvent, PeerId};

@@ -8,7 +8,7 @@
 //! journaled: after a restart, conversations form again as people reconnect.
 
 use super::actor::Hub;
-use super::session::ConnId;
+use super::link::ConnId;
 use crate::domain::conversations::{ConversationKey, Conversations, Placed};
 use crate::domain::permissions::{Permission, check};
 use crate::domain::{MemberId, Millis, Role};

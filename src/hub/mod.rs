@@ -39,8 +39,8 @@
 //! - [`live_media`]: the stage's picture and sound for those watchers.
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows
 //!   (and the `view` request setting it).
-//! - [`session`]: per-connection outbound queue and position slot;
-//!   [`outbox`]: the queue itself.
+//! - [`link`]: the hub's link to one connection, its outbound queue and
+//!   position slot; [`outbox`]: the queue itself.
 //! - [`registry`]: the server's live events; [`operator`]: what the
 //!   instance operator (and moderators over HTTP) ask of an event;
 //!   [`registration`]: public sign-up and the moderator's decisions;
@@ -56,6 +56,7 @@ mod help;
 mod ideas;
 mod interest;
 mod judging;
+pub mod link;
 mod live_media;
 mod media;
 pub mod moderation;
@@ -71,7 +72,6 @@ mod requests;
 mod resend;
 pub mod roster;
 mod routing;
-pub mod session;
 mod sessions;
 mod summons;
 mod teams;
@@ -86,11 +86,11 @@ mod fuzz_tests;
 pub use actor::{HubSettings, spawn};
 pub use durable::{ApplyError, Durable};
 pub use export::{ExportFormat, ExportReply};
+pub use link::{ConnId, SessionLink, SessionShared};
 pub use projects::{file_url, project_view};
 pub use registry::Registry;
 pub use resend::MAX_KEY_BYTES as MAX_RESEND_KEY_BYTES;
 pub use roster::{ImportedInvite, RosterReply};
-pub use session::{ConnId, SessionLink, SessionShared};
 pub use uploads::{UploadReply, UploadStep};
 
 use crate::domain::MemberId;

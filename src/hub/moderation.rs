@@ -4,8 +4,8 @@
 //! views of invites and the audit log.
 
 use super::actor::{AfterCommit, Hub};
+use super::link::ConnId;
 use super::requests::Intent;
-use super::session::ConnId;
 use super::sessions::Session;
 use crate::domain::member::Invite;
 use crate::domain::moderation::ModerationCommand;

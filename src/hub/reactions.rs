@@ -4,7 +4,7 @@
 //! `reactions` frame a second, encoded once for everyone.
 
 use super::actor::Hub;
-use super::session::ConnId;
+use super::link::ConnId;
 use crate::domain::DomainError;
 use crate::domain::reactions::Reaction;
 use crate::protocol::{ErrorCode, ServerMsg, encoded};

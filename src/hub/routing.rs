@@ -2,7 +2,7 @@
 //! same frame is queued for every recipient.
 
 use super::actor::Hub;
-use super::session::Delivery;
+use super::link::Delivery;
 use super::sessions::Session;
 use crate::domain::{Channel, Effect, MemberId};
 use crate::metrics::Metrics;
@@ -130,7 +130,7 @@ impl Hub {
 
     /// Queues the first frame of a connection not yet registered as a
     /// session (`welcome`, `watching`).
-    pub(super) fn send_first(&self, link: &super::session::SessionLink, msg: Encoded) {
+    pub(super) fn send_first(&self, link: &super::link::SessionLink, msg: Encoded) {
         if link.send(msg.frame) == Delivery::Queued {
             self.metrics.messages_out(msg.kind, 1);
         }

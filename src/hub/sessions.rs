@@ -12,7 +12,7 @@
 //! without `Cell`/`RefCell` or copies of the session lists.
 
 use super::interest::{Area, View};
-use super::session::{ConnId, SessionLink};
+use super::link::{ConnId, SessionLink};
 use super::tick::Phase;
 use crate::domain::MemberId;
 use crate::protocol::Encoded;

@@ -7,7 +7,7 @@
 
 use super::Refusal;
 use super::actor::Hub;
-use super::session::{ConnId, SessionLink};
+use super::link::{ConnId, SessionLink};
 use super::sessions::Session;
 use crate::domain::{Channel, MemberId};
 use crate::protocol::ErrorCode;

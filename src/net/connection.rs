@@ -9,7 +9,7 @@ use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
 use super::socket::Socket;
 use super::upgrade::Upgrade;
-use crate::hub::session::{CloseReason, ConnId, Outbox, SessionLink, SessionShared};
+use crate::hub::link::{CloseReason, ConnId, Outbox, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::ErrorCode;
 use crate::protocol::{
