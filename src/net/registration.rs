@@ -13,7 +13,7 @@
 
 use super::AppState;
 use super::admin::{Answer, ApiRefusal, ask_event, moderator_session, ok, parse};
-use crate::domain::registration::{CheckedSignUp, SignUp};
+use crate::domain::registration::{CheckedSignUp, RegistrationError, SignUp};
 use crate::hub::HubMsg;
 use crate::hub::registration::{RegistrationAnswer, RegistrationOp};
 use crate::protocol::ErrorCode;
@@ -77,18 +77,22 @@ pub async fn submit(
     let form: SignUp = parse(&body)?;
     // Cleaned and checked here, once, with an error naming the field: the
     // event receives the checked form and never cleans it again.
-    let form = CheckedSignUp::parse(&form, state.config.limits.max_name_chars).map_err(|err| {
-        ApiRefusal::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::Refused(err.code()),
-            &err.to_string(),
-        )
-        .with_field(err.field())
-    })?;
+    let form = CheckedSignUp::parse(&form, state.config.limits.max_name_chars).map_err(refused)?;
     ok(
         StatusCode::CREATED,
         ask(&state, &id, None, RegistrationOp::Submit(form)).await?,
     )
+}
+
+/// A form or decision refused before it reaches the event: `400` naming
+/// the field.
+fn refused(err: RegistrationError) -> ApiRefusal {
+    ApiRefusal::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::Refused(err.code()),
+        &err.to_string(),
+    )
+    .with_field(err.field())
 }
 
 /// `GET /api/events/{id}/registrations` (moderator).
@@ -119,14 +123,7 @@ fn accept_as(body: &Bytes) -> Result<Option<crate::domain::Role>, ApiRefusal> {
     let AcceptBody { role } = parse(body)?;
     // Checked here first, for an error naming the field; the event checks
     // again.
-    crate::domain::registration::accept_role(role).map_err(|err| {
-        ApiRefusal::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::Refused(err.code()),
-            &err.to_string(),
-        )
-        .with_field(err.field())
-    })?;
+    crate::domain::registration::accept_role(role).map_err(refused)?;
     Ok(role)
 }
 

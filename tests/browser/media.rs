@@ -315,6 +315,29 @@ fn free_udp_port() -> u16 {
 
 /// Starts Debian's `turnserver` with shared-secret authentication, or says
 /// why not (missing locally: skip; under CI: fail).
+/// A server handing out credentials (valid `ttl_secs`) for a coturn the
+/// test starts on loopback, and a browser: `None` where the tools are
+/// missing outside CI.
+pub(super) async fn relay_setup(name: &'static str, ttl_secs: u64) -> Option<(Setup, Coturn)> {
+    let tools = tools_or_skip(name)?;
+    let turn = coturn(name)?;
+    let lock = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let urls = vec![format!("turn:127.0.0.1:{}?transport=udp", turn.port)];
+    let server = TestServer::with_config(move |c| {
+        c.media.turn = Some(TurnConfig {
+            urls,
+            secret: SecretString::new(TURN_SECRET),
+            ttl_secs,
+        });
+    })
+    .await;
+    Some((
+        Setup::around(name, lock, started, server, tools).await,
+        turn,
+    ))
+}
+
 pub(super) fn coturn(test: &str) -> Option<Coturn> {
     let Some(path) = which("turnserver") else {
         if std::env::var_os("CI").is_some() {
@@ -359,24 +382,9 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
 #[tokio::test]
 async fn relay_only_ice_through_coturn_carries_the_table() {
     let name = "relay_only_ice_through_coturn_carries_the_table";
-    let Some((chrome, driver)) = tools_or_skip(name) else {
+    let Some((mut s, _turn)) = relay_setup(name, 600).await else {
         return;
     };
-    let Some(turn) = coturn(name) else {
-        return;
-    };
-    let lock = ONE_AT_A_TIME.lock().await;
-    let started = Instant::now();
-    let urls = vec![format!("turn:127.0.0.1:{}?transport=udp", turn.port)];
-    let server = TestServer::with_config(move |c| {
-        c.media.turn = Some(TurnConfig {
-            urls,
-            secret: SecretString::new(TURN_SECRET),
-            ttl_secs: 600,
-        });
-    })
-    .await;
-    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let mut people = Vec::new();
     for who in ["Alice", "Bob"] {
         let b = s.driver.browser(who).await;

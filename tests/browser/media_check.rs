@@ -5,13 +5,10 @@
 //! chosen there is the one the venue then sends; and who speaks is shown in
 //! the people list of whoever hears them.
 
-use super::media::{TURN_SECRET, coturn, talk, teleport, wait_receiving};
-use super::{Setup, my_id, setup};
-use crate::common::TestServer;
-use crate::harness::{CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
-use amphi::config::SecretString;
+use super::media::{relay_setup, talk, teleport, wait_receiving};
+use super::{my_id, setup};
+use crate::harness::CATCH_ERRORS;
 use amphi::domain::Role;
-use amphi::media::turn::TurnConfig;
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -123,25 +120,10 @@ async fn the_check_page_tests_the_devices_and_the_venue_uses_the_chosen_micropho
 #[tokio::test]
 async fn the_check_page_says_whether_the_relay_works() {
     let name = "the_check_page_says_whether_the_relay_works";
-    let Some((chrome, driver)) = tools_or_skip(name) else {
+    let Some((mut s, turn)) = relay_setup(name, 6 * 3600).await else {
         return;
     };
-    let Some(turn) = coturn(name) else {
-        return;
-    };
-    let lock = ONE_AT_A_TIME.lock().await;
-    let started = Instant::now();
     turn_answers(turn.port).await;
-    let urls = vec![format!("turn:127.0.0.1:{}?transport=udp", turn.port)];
-    let server = TestServer::with_config(move |c| {
-        c.media.turn = Some(TurnConfig {
-            urls,
-            secret: SecretString::new(TURN_SECRET),
-            ttl_secs: 6 * 3600,
-        });
-    })
-    .await;
-    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
     let alice = s.driver.browser("Alice").await;
     alice.goto(&s.url("/check?lang=fr")).await;
     alice.js(CATCH_ERRORS, vec![]).await;
