@@ -31,6 +31,7 @@ pub mod node;
 pub mod nodes;
 pub mod peer;
 pub mod remote;
+pub mod rewrite;
 pub mod service;
 pub mod stats;
 pub mod tcp;

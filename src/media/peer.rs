@@ -7,13 +7,16 @@
 //! once.
 
 use super::layers::{Forwarding, KeyframeGate, LayerMeter};
+use super::rewrite::Rewriter;
 use super::throttle::Throttle;
 use super::{EventSink, MediaEvent, PeerId, Source, TrackInfo};
 use std::collections::HashMap;
 use std::time::Instant;
 use str0m::Rtc;
 use str0m::change::SdpPendingOffer;
-use str0m::media::{Direction, MediaKind, Mid};
+use str0m::format::PayloadParams;
+use str0m::media::{Direction, MediaKind, Mid, Pt, Rid};
+use str0m::rtp::Ssrc;
 
 /// A track the peer publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +97,44 @@ pub struct Peer {
     pub throttle: Option<Throttle>,
     /// NACK totals last seen per received m-line, to count the new ones.
     pub nacks_seen: HashMap<Mid, u64>,
+    /// What each received m-line's RTP headers carry, by m-line.
+    pub sent: HashMap<Mid, SentTrack>,
+    /// Which m-line and layer each stream the peer publishes belongs to.
+    pub sources: HashMap<Ssrc, (Mid, Option<Rid>)>,
+}
+
+/// One m-line the peer receives, as far as its RTP goes: the payload type
+/// it has for the sender's, and its own numbering.
+#[derive(Debug, Clone)]
+pub struct SentTrack {
+    /// The sender's payload type and this peer's for the same codec.
+    pub pt: Option<(Pt, Pt)>,
+    pub rewriter: Rewriter,
+}
+
+impl SentTrack {
+    pub fn new(kind: MediaKind) -> SentTrack {
+        let clock_rate = match kind {
+            MediaKind::Audio => 48_000,
+            MediaKind::Video => 90_000,
+        };
+        SentTrack {
+            pt: None,
+            rewriter: Rewriter::new(clock_rate),
+        }
+    }
+
+    /// This peer's payload type for the sender's `pt` (`params` its codec).
+    pub fn payload_type(&mut self, rtc: &Rtc, pt: Pt, params: PayloadParams) -> Option<Pt> {
+        match self.pt {
+            Some((from, to)) if from == pt => Some(to),
+            _ => {
+                let to = rtc.codec_config().match_params(params)?.pt();
+                self.pt = Some((pt, to));
+                Some(to)
+            }
+        }
+    }
 }
 
 impl Peer {
@@ -115,7 +156,21 @@ impl Peer {
             layers: HashMap::new(),
             throttle: None,
             nacks_seen: HashMap::new(),
+            sent: HashMap::new(),
+            sources: HashMap::new(),
         }
+    }
+
+    /// The m-line and layer of a stream this peer publishes.
+    pub fn source_of(&mut self, ssrc: Ssrc) -> Option<(Mid, Option<Rid>)> {
+        if let Some(found) = self.sources.get(&ssrc) {
+            return Some(*found);
+        }
+        let mut api = self.rtc.direct_api();
+        let stream = api.stream_rx(&ssrc)?;
+        let found = (stream.mid(), stream.rid());
+        self.sources.insert(ssrc, found);
+        Some(found)
     }
 
     /// Tells the hub (ignored when the hub is gone: the peer goes soon too).

@@ -4,11 +4,15 @@
 //!
 //! str0m is sans-IO: this task reads datagrams and hands them to the peer
 //! whose connection accepts them, feeds time in, and sends what each peer
-//! has to send. Forwarding writes a sender's frame into each receiver's
-//! connection, which packetizes, encrypts and paces it.
+//! has to send. The connections run in str0m's RTP mode: forwarding writes
+//! each published RTP packet into every receiver's connection as it came
+//! (the payload shared, the header rewritten per receiver: `rewrite`),
+//! which encrypts it and answers the receiver's NACKs from its own
+//! history; nothing is depacketized or packetized again.
 
 use super::layers::{Admit, Forwarding};
-use super::peer::{Peer, TrackIn};
+use super::peer::{Peer, SentTrack, TrackIn};
+use super::rewrite::Incoming;
 use super::stats::GaugeShare;
 use super::tcp::TcpEvent;
 use super::throttle::Throttle;
@@ -25,10 +29,9 @@ use std::time::{Duration, Instant};
 use str0m::bwe::BweKind;
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::crypto::CryptoProvider;
-use str0m::media::{
-    Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid,
-};
+use str0m::media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaKind, Mid, Rid};
 use str0m::net::{Protocol, Receive, TcpType};
+use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, Vp8Descriptor};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
@@ -168,11 +171,11 @@ pub async fn spawn(
 }
 
 /// Something a peer produced that concerns another peer.
-// Frames only pass through the queue; boxing them would cost an allocation
-// per forwarded frame.
+// Packets only pass through the queue; boxing them would cost an allocation
+// per forwarded packet.
 #[allow(clippy::large_enum_variant)]
 enum Propagated {
-    Data(PeerId, MediaData),
+    Rtp(PeerId, RtpPacket),
     Keyframe(PeerId, KeyframeRequest),
 }
 
@@ -284,6 +287,8 @@ impl Service {
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
+            // Packets are forwarded as they came, not as frames (`forward`).
+            .set_rtp_mode(true)
             .set_stats_interval(Some(Duration::from_secs(2)))
             .build(now);
         match Candidate::host(self.announced, "udp") {
@@ -345,6 +350,8 @@ impl Service {
         // The layers of stopped m-lines are forgotten with them.
         let outs = &peer.tracks_out;
         peer.layers
+            .retain(|mid, _| outs.iter().any(|t| t.mid() == Some(*mid)));
+        peer.sent
             .retain(|mid, _| outs.iter().any(|t| t.mid() == Some(*mid)));
         self.touched.insert(id);
         // A new receiver needs a keyframe to start decoding.
@@ -569,7 +576,7 @@ impl Service {
                             routed = true;
                         }
                     }
-                    Event::MediaData(data) => queue.push_back(Propagated::Data(id, data)),
+                    Event::RtpPacket(packet) => queue.push_back(Propagated::Rtp(id, packet)),
                     Event::KeyframeRequest(request) => {
                         queue.push_back(Propagated::Keyframe(id, request))
                     }
@@ -603,7 +610,7 @@ impl Service {
 
     fn propagate(&mut self, item: Propagated) {
         match item {
-            Propagated::Data(from, data) => self.forward(from, &data),
+            Propagated::Rtp(from, packet) => self.forward(from, &packet),
             Propagated::Keyframe(receiver, request) => {
                 let source = self.peers.get(&receiver).and_then(|p| {
                     // The layer it receives, when the sender sends several.
@@ -620,31 +627,57 @@ impl Service {
         }
     }
 
-    /// Writes one published frame into every receiver's connection.
-    fn forward(&mut self, from: PeerId, data: &MediaData) {
+    /// Forwards one published RTP packet to every receiver of its track:
+    /// the payload as it came (shared, not copied), the header written for
+    /// each receiver (see `rewrite`).
+    fn forward(&mut self, from: PeerId, packet: &RtpPacket) {
         let Some(sender) = self.peers.get_mut(&from) else {
             return;
         };
-        let Some(track) = sender.track_in(data.mid).copied() else {
+        let Some((mid, rid)) = sender.source_of(packet.header.ssrc) else {
             return;
         };
-        // A simulcast layer: each receiver gets only its own layer.
-        let now = Instant::now();
-        let flowing = match data.rid {
-            Some(rid) => {
-                sender.meter.record(data.mid, rid, data.data.len(), now);
-                sender.meter.flowing(data.mid, now)
-            }
-            None => Vec::new(),
+        let Some(track) = sender.track_in(mid).copied() else {
+            return;
         };
-        let mut keyframes_wanted: Vec<Rid> = Vec::new();
+        let pt = packet.header.payload_type;
+        let Some(params) = sender.rtc.codec_config().find(|p| p.pt() == pt).copied() else {
+            return;
+        };
         if track.source == Source::Mic && self.muted.contains(&from) {
             self.stats.media.muted_frames.fetch_add(1, Relaxed);
             return;
         }
-        if !data.contiguous && track.kind == MediaKind::Video {
-            self.request_keyframe(from, data.mid, data.rid, KeyframeRequestKind::Fir);
-        }
+        // A simulcast layer: each receiver gets only its own layer.
+        let now = Instant::now();
+        let flowing = match rid {
+            Some(rid) => {
+                sender.meter.record(mid, rid, packet.payload.len(), now);
+                sender.meter.flowing(mid, now)
+            }
+            None => Vec::new(),
+        };
+        let vp8 = match track.kind {
+            MediaKind::Video => Vp8Descriptor::parse(&packet.payload).ok(),
+            MediaKind::Audio => None,
+        };
+        let keyframe = vp8.is_some_and(|d| d.starts_keyframe(&packet.payload));
+        let incoming = Incoming {
+            seq: *packet.seq_no,
+            time: packet.header.timestamp,
+            vp8: vp8.as_ref(),
+        };
+        // Audio frames are one packet each; a video frame ends on a marker.
+        let ends_frame = track.kind == MediaKind::Audio || packet.header.marker;
+        // The sender's audio level (RFC 6464) goes along: receivers show
+        // who speaks from it.
+        let extensions = ExtensionValues {
+            audio_level: packet.header.ext_vals.audio_level,
+            voice_activity: packet.header.ext_vals.voice_activity,
+            video_orientation: packet.header.ext_vals.video_orientation,
+            ..Default::default()
+        };
+        let mut keyframes_wanted: Vec<Rid> = Vec::new();
         let Some(conversation) = self.conversation_of.get(&from) else {
             return;
         };
@@ -666,17 +699,19 @@ impl Service {
             let Some(receiver) = self.peers.get_mut(member) else {
                 continue;
             };
-            let Some(mid) = receiver.open_mid_for(from, data.mid) else {
+            let Some(out_mid) = receiver.open_mid_for(from, mid) else {
                 continue;
             };
-            if let Some(rid) = data.rid {
+            let mut start = false;
+            if let Some(rid) = rid {
                 let layer = receiver
                     .layers
-                    .entry(mid)
+                    .entry(out_mid)
                     .or_insert_with(|| Forwarding::new(now));
-                match layer.admit(rid, data.is_keyframe(), &flowing) {
+                match layer.admit(rid, keyframe, &flowing) {
                     Admit::Forward => {}
                     Admit::Switch => {
+                        start = true;
                         self.stats.media.layer_switches.fetch_add(1, Relaxed);
                     }
                     Admit::Drop => continue,
@@ -688,26 +723,39 @@ impl Service {
                     }
                 }
             }
-            let Some(mut writer) = receiver.rtc.writer(mid) else {
+            let sent = receiver
+                .sent
+                .entry(out_mid)
+                .or_insert_with(|| SentTrack::new(track.kind));
+            let Some(out_pt) = sent.payload_type(&receiver.rtc, pt, params) else {
                 continue;
             };
-            // The sender's audio level (RFC 6464) goes along: receivers
-            // show who speaks from it.
-            if let Some(level) = data.ext_vals.audio_level {
-                let voice = data.ext_vals.voice_activity.unwrap_or(false);
-                writer = writer.audio_level(level, voice);
+            let Some(out) = sent.rewriter.rewrite(incoming, start, now) else {
+                continue;
+            };
+            let mut write = RtpWrite::new(
+                out_pt,
+                out.seq.into(),
+                out.time,
+                packet.timestamp,
+                packet.payload.clone(),
+            )
+            .marker(packet.header.marker)
+            .ext_vals(extensions.clone())
+            .nackable(track.kind == MediaKind::Video);
+            if let Some(patch) = out.vp8 {
+                write = write.vp8_patch(patch);
             }
-            let Some(pt) = writer.match_params(data.params) else {
+            let mut api = receiver.rtc.direct_api();
+            let Some(stream) = api.stream_tx_by_mid(out_mid, None) else {
                 continue;
             };
-            if let Err(err) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
-                tracing::debug!(peer = member.0, %err, "media write failed; dropping the peer");
-                receiver.rtc.disconnect();
-            } else {
-                self.stats
-                    .media
-                    .forwarded_bytes
-                    .fetch_add(data.data.len() as u64, Relaxed);
+            stream.write_rtp(write);
+            self.stats
+                .media
+                .forwarded_bytes
+                .fetch_add(packet.payload.len() as u64, Relaxed);
+            if ends_frame {
                 self.stats.media.forwarded_frames.fetch_add(1, Relaxed);
             }
             self.touched.insert(*member);
@@ -715,7 +763,7 @@ impl Service {
         // Receivers waiting to switch layers: one request per layer (and
         // the gate merges it with everyone else's).
         for rid in keyframes_wanted {
-            self.request_keyframe(from, data.mid, Some(rid), KeyframeRequestKind::Pli);
+            self.request_keyframe(from, mid, Some(rid), KeyframeRequestKind::Pli);
         }
     }
 
@@ -745,9 +793,8 @@ impl Service {
                 .fetch_add(1, Relaxed);
             return;
         }
-        if let Some(mut writer) = peer.rtc.writer(mid)
-            && writer.request_keyframe(rid, kind).is_ok()
-        {
+        if let Some(stream) = peer.rtc.direct_api().stream_rx_by_mid(mid, rid) {
+            stream.request_keyframe(kind);
             self.stats.media.keyframe_requests.fetch_add(1, Relaxed);
             self.touched.insert(from);
         }

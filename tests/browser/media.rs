@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use std::time::Instant;
 
 /// Bytes received so far per sender, source and kind:
-/// `{"<member>/<source>/<kind>": bytes}`, from the page's own stats.
+/// `{"<member>/<source>/<kind>": bytes}`, from the page's own stats, and
+/// what the browser decoded of them: `.../frames` (video frames) and
+/// `.../samples` (audio samples not concealed).
 const RECEIVED: &str = "return (async () => {
   const m = amphi.media; if (!m.pc) return {};
   const out = {};
@@ -23,6 +25,9 @@ const RECEIVED: &str = "return (async () => {
     const info = m.tracks.get(s.mid); if (!info) continue;
     const key = `${info.member}/${info.source}/${s.kind}`;
     out[key] = (out[key] || 0) + (s.bytesReceived || 0);
+    const decoded = s.kind === 'video' ? ['frames', s.framesDecoded || 0]
+      : ['samples', (s.totalSamplesReceived || 0) - (s.concealedSamples || 0)];
+    out[`${key}/${decoded[0]}`] = (out[`${key}/${decoded[0]}`] || 0) + decoded[1];
   }
   return out;
 })();";
@@ -212,6 +217,9 @@ async fn a_table_hears_and_sees_itself_and_nobody_else_does() {
     for (who, from) in [(&alice, b), (&bob, a)] {
         wait_receiving(who, &format!("{from}/mic/audio"), 0).await;
         wait_receiving(who, &format!("{from}/camera/video"), 0).await;
+        // Not only bytes: sound and pictures the browser decodes.
+        wait_receiving(who, &format!("{from}/mic/audio/samples"), 0).await;
+        wait_receiving(who, &format!("{from}/camera/video/frames"), 10).await;
     }
     alice.screenshot("media-table-alice").await;
     // Carol, at another table all along, got nothing of theirs.
@@ -232,7 +240,7 @@ async fn a_table_hears_and_sees_itself_and_nobody_else_does() {
         vec![],
     )
     .await;
-    wait_receiving(&alice, &format!("{b}/screen/video"), 0).await;
+    wait_receiving(&alice, &format!("{b}/screen/video/frames"), 5).await;
 
     // Bob walks to Carol's table: Alice stops receiving him within a
     // second, Carol starts.
