@@ -42,9 +42,12 @@ for _ in $(seq 1 100); do
   grep -q '^participant: ' "$WORK/links" 2>/dev/null && break
   sleep 0.1
 done
+if ! grep -q '^participant: ' "$WORK/links" 2>/dev/null; then
+  echo "the server printed no join links within 10 s:" >&2; tail -n 20 "$WORK/server.log" >&2; exit 1
+fi
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 nice -n -15 taskset -c "$LOADGEN_CPUS" "$BIN/amphi-loadgen" "$@" --links-from "$WORK/links" --server-pid "$SERVER_PID" \
-  --json "$OUT/$name.json" > "$WORK/loadgen.out" 2>&1 || echo "loadgen exited with $?"
+  --json "$OUT/$name.json" > "$WORK/loadgen.out" 2>&1 || { echo "loadgen exited with $?"; grep -v "^ " "$WORK/loadgen.out" | tail -n 20; }
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$OUT/$name.json" "$name" "$load_before" "$load_after" "$SERVER_CPUS" "$LOADGEN_CPUS" <<'PY'
 import json, sys

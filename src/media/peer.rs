@@ -10,6 +10,7 @@ use super::layers::{Forwarding, KeyframeGate, LayerMeter};
 use super::rewrite::Rewriter;
 use super::throttle::Throttle;
 use super::{EventSink, MediaEvent, PeerId, Source, TrackInfo};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::time::Instant;
 use str0m::Rtc;
@@ -92,15 +93,15 @@ pub struct Peer {
     pub meter: LayerMeter,
     /// Which layer of each simulcast video this peer receives, by the
     /// m-line it receives it on.
-    pub layers: HashMap<Mid, Forwarding>,
+    pub layers: FxHashMap<Mid, Forwarding>,
     /// The simulated narrow link to this peer (`media.test_link_kbps`).
     pub throttle: Option<Throttle>,
     /// NACK totals last seen per received m-line, to count the new ones.
     pub nacks_seen: HashMap<Mid, u64>,
     /// What each received m-line's RTP headers carry, by m-line.
-    pub sent: HashMap<Mid, SentTrack>,
+    pub sent: FxHashMap<Mid, SentTrack>,
     /// Which m-line and layer each stream the peer publishes belongs to.
-    pub sources: HashMap<Ssrc, (Mid, Option<Rid>)>,
+    pub sources: FxHashMap<Ssrc, (Mid, Option<Rid>)>,
 }
 
 /// One m-line the peer receives, as far as its RTP goes: the payload type
@@ -153,11 +154,11 @@ impl Peer {
             disconnected_since: None,
             keyframes: KeyframeGate::default(),
             meter: LayerMeter::default(),
-            layers: HashMap::new(),
+            layers: FxHashMap::default(),
             throttle: None,
             nacks_seen: HashMap::new(),
-            sent: HashMap::new(),
-            sources: HashMap::new(),
+            sent: FxHashMap::default(),
+            sources: FxHashMap::default(),
         }
     }
 

@@ -21,6 +21,7 @@ use super::udp_out::UdpOut;
 use super::{
     ConversationId, EventSink, MediaCommand, MediaConfig, MediaError, MediaEvent, PeerId, Source,
 };
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ use tokio::task::JoinHandle;
 
 /// Largest datagram read (WebRTC keeps packets under the path MTU).
 const DATAGRAM_MAX: usize = 2000;
+/// Most datagrams read before the receivers they feed are polled.
+const READ_BATCH: usize = 64;
 /// The media socket's receive buffer, bytes.
 const RECEIVE_BUFFER: usize = 4 << 20;
 /// Longest wait between two turns of the loop, even with nothing due.
@@ -103,16 +106,16 @@ pub async fn spawn(
         local: bound,
         announced,
         crypto: Arc::new(str0m::crypto::from_feature_flags()),
-        peers: HashMap::new(),
+        peers: FxHashMap::default(),
         by_addr: HashMap::new(),
         conversations: HashMap::new(),
-        conversation_of: HashMap::new(),
+        conversation_of: FxHashMap::default(),
         speakers: HashMap::new(),
-        muted: HashSet::new(),
+        muted: FxHashSet::default(),
         audio_only: HashSet::new(),
         due: Timers::default(),
         udp_out: UdpOut::default(),
-        touched: HashSet::new(),
+        touched: FxHashSet::default(),
         connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
         last_reap: Instant::now(),
         stats,
@@ -139,7 +142,19 @@ pub async fn spawn(
                 received = socket.recv_from(&mut buf) => match received {
                     Ok((n, source)) => {
                         if let Some(bytes) = buf.get(..n) {
-                            service.receive(bytes, Protocol::Udp, source, Instant::now());
+                            service.receive(&socket, bytes, Protocol::Udp, source, Instant::now());
+                        }
+                        // The datagrams already waiting go in before the
+                        // receivers are polled: the packets of one frame
+                        // then leave for each receiver together (one
+                        // system call, `udp_out`), not one by one.
+                        for _ in 1..READ_BATCH {
+                            let Ok((n, source)) = socket.try_recv_from(&mut buf) else {
+                                break;
+                            };
+                            if let Some(bytes) = buf.get(..n) {
+                                service.receive(&socket, bytes, Protocol::Udp, source, Instant::now());
+                            }
                         }
                     }
                     Err(err) => tracing::debug!(%err, "media socket read"),
@@ -149,7 +164,7 @@ pub async fn spawn(
                         service.tcp_out.insert(remote, out);
                     }
                     TcpEvent::Packet(remote, bytes) => {
-                        service.receive(&bytes, Protocol::Tcp, remote, Instant::now());
+                        service.receive(&socket, &bytes, Protocol::Tcp, remote, Instant::now());
                     }
                     TcpEvent::Closed(remote) => {
                         service.tcp_out.remove(&remote);
@@ -187,21 +202,21 @@ struct Service {
     local: SocketAddr,
     announced: SocketAddr,
     crypto: Arc<CryptoProvider>,
-    peers: HashMap<PeerId, Peer>,
+    peers: FxHashMap<PeerId, Peer>,
     /// Which peer each remote address belongs to, once one accepted it.
     by_addr: HashMap<SocketAddr, PeerId>,
     conversations: HashMap<ConversationId, Vec<PeerId>>,
-    conversation_of: HashMap<PeerId, ConversationId>,
+    conversation_of: FxHashMap<PeerId, ConversationId>,
     /// The only members heard in a conversation (the stage); absent: all.
     speakers: HashMap<ConversationId, HashSet<PeerId>>,
-    muted: HashSet<PeerId>,
+    muted: FxHashSet<PeerId>,
     audio_only: HashSet<PeerId>,
     /// When each peer next needs time fed in.
     due: Timers,
     /// Packets on their way out of the UDP socket (see `udp_out`).
     udp_out: UdpOut,
     /// Peers that got input and must be polled.
-    touched: HashSet<PeerId>,
+    touched: FxHashSet<PeerId>,
     connect_timeout: Duration,
     last_reap: Instant,
     /// The server's metrics; the media counters are `stats.media`.
@@ -440,7 +455,17 @@ impl Service {
         }
     }
 
-    fn receive(&mut self, bytes: &[u8], proto: Protocol, source: SocketAddr, now: Instant) {
+    /// Hands a datagram to the peer whose connection accepts it and
+    /// forwards what it published at once (str0m holds one received RTP
+    /// packet at a time); the receivers are polled later, by `drive`.
+    fn receive(
+        &mut self,
+        socket: &UdpSocket,
+        bytes: &[u8],
+        proto: Protocol,
+        source: SocketAddr,
+        now: Instant,
+    ) {
         let Ok(contents) = bytes.try_into() else {
             return;
         };
@@ -478,7 +503,11 @@ impl Service {
                 tracing::debug!(peer = id.0, %err, "media input refused; dropping the peer");
                 peer.rtc.disconnect();
             }
-            self.touched.insert(id);
+            let mut queue = VecDeque::new();
+            self.poll(id, socket, &mut queue);
+            while let Some(item) = queue.pop_front() {
+                self.propagate(item);
+            }
         }
     }
 
@@ -678,6 +707,7 @@ impl Service {
             ..Default::default()
         };
         let mut keyframes_wanted: Vec<Rid> = Vec::new();
+        let mut receivers = 0u64;
         let Some(conversation) = self.conversation_of.get(&from) else {
             return;
         };
@@ -751,14 +781,15 @@ impl Service {
                 continue;
             };
             stream.write_rtp(write);
-            self.stats
-                .media
-                .forwarded_bytes
-                .fetch_add(packet.payload.len() as u64, Relaxed);
-            if ends_frame {
-                self.stats.media.forwarded_frames.fetch_add(1, Relaxed);
-            }
+            receivers += 1;
             self.touched.insert(*member);
+        }
+        let media = &self.stats.media;
+        media
+            .forwarded_bytes
+            .fetch_add(receivers * packet.payload.len() as u64, Relaxed);
+        if ends_frame {
+            media.forwarded_frames.fetch_add(receivers, Relaxed);
         }
         // Receivers waiting to switch layers: one request per layer (and
         // the gate merges it with everyone else's).

@@ -4,13 +4,14 @@
 //! cost more than the forwarding it preceded).
 
 use super::PeerId;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 /// Each peer's next deadline, and the deadlines in order.
 #[derive(Debug, Default)]
 pub struct Timers {
-    at: HashMap<PeerId, Instant>,
+    at: FxHashMap<PeerId, Instant>,
     queue: BTreeSet<(Instant, PeerId)>,
 }
 
