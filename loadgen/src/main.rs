@@ -18,6 +18,7 @@ mod cli;
 mod client;
 mod clock;
 mod media_client;
+mod media_frames;
 mod procstat;
 mod recorder;
 mod report;

@@ -3,10 +3,17 @@
 //! WebSocket exactly as the web page does (`media_offer`, `media_answer`).
 //!
 //! It publishes synthetic Opus-sized audio and VP8 video frames (not real
-//! codec data: the server forwards frames as they are) whose first bytes
+//! codec data: the server forwards them as they are) whose first bytes
 //! carry the sender, a sequence number and the send time, so the receiver
 //! measures forwarding delay (sender's send → receiver's receive, one clock:
 //! the load generator's) and loss per sender.
+//!
+//! str0m runs in RTP mode, so that hundreds of clients in one load
+//! generator cost little more than decryption: a sender writes its RTP
+//! packets itself (one per audio frame; video cut into VP8 payloads, see
+//! [`media_frames`]), and a receiver counts a video frame once all its
+//! packets are in, without putting its bytes back together
+//! ([`VideoFrames`]). NACKs are answered by str0m from the packets written.
 //!
 //! The receive time is the kernel's (`SO_TIMESTAMPNS`): when the datagram
 //! that completed the frame reached the client's socket, not when this
@@ -17,15 +24,18 @@
 //!
 //! A publisher started with [`MediaClient::start_simulcast`] sends its video
 //! as three simulcast layers, as the web page does on the stage (rids
-//! [`SIMULCAST_LAYERS`]): each frame three times, the full size and a
-//! quarter and a sixteenth of it, all with the same header, so a receiver
-//! measures delay and loss whichever layer the server gives it.
+//! [`SIMULCAST_LAYERS`]), each on its own RTP stream: each frame three
+//! times, the full size and a quarter and a sixteenth of it, all with the
+//! same header, so a receiver measures delay and loss whichever layer the
+//! server gives it.
 
 use crate::clock;
+use crate::media_frames::{self, Frame, Header, VideoFrames};
 use crate::recorder::{Lat, Recorder};
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -33,9 +43,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::media::{
-    Direction, Frequency, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer,
+    Direction, Frequency, MediaKind, MediaTime, Mid, Pt, Rid, Simulcast, SimulcastLayer,
 };
 use str0m::net::{Protocol, Receive};
+use str0m::rtp::RtpWrite;
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
@@ -43,12 +54,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::Ws;
 
-/// Bytes of the header written into every frame.
-const HEADER: usize = 20;
-/// Where the header starts in a video frame (after a VP8-looking frame tag).
-const VIDEO_HEADER_AT: usize = 10;
-/// A VP8 key frame's first bytes (640×360), so the frame looks like one.
-const VP8_TAG: [u8; VIDEO_HEADER_AT] = [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01];
+/// The RTP clock of video (VP8); audio (Opus) runs at 48 kHz.
+const VIDEO_CLOCK: u32 = 90_000;
 
 /// Most datagrams read in one turn before the loop looks at its other work.
 const READ_BATCH: usize = 32;
@@ -126,6 +133,12 @@ pub struct MediaClient {
     /// When the last datagram handed to str0m reached the socket (µs,
     /// [`clock::now_us`]'s base), from the kernel.
     arrival_us: Option<u64>,
+    /// The next RTP sequence number (extended) of each stream sent.
+    rtp_seq: HashMap<(Mid, Option<Rid>), u64>,
+    /// The payload type of each media sent, once negotiated.
+    pts: HashMap<Mid, Pt>,
+    /// Video frames being received.
+    frames: VideoFrames,
 }
 
 /// A receive link of limited rate: a token bucket holding 100 ms of it;
@@ -189,6 +202,7 @@ impl MediaClient {
         let local = socket.local_addr()?;
         let now = Instant::now();
         let mut rtc = Rtc::builder()
+            .set_rtp_mode(true)
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
@@ -235,6 +249,9 @@ impl MediaClient {
             layers,
             link: None,
             arrival_us: None,
+            rtp_seq: HashMap::new(),
+            pts: HashMap::new(),
+            frames: VideoFrames::default(),
         })
     }
 
@@ -274,7 +291,7 @@ impl MediaClient {
             ),
             None => (FAR, FAR),
         };
-        let mut last_seq: std::collections::HashMap<(u32, bool), u32> = Default::default();
+        let mut last_seq: HashMap<(u32, bool), u32> = HashMap::new();
         let mut scheduled = false;
         loop {
             let (measured, end_us) = match *window.borrow() {
@@ -407,7 +424,9 @@ impl MediaClient {
         }
     }
 
-    /// Writes one synthetic frame stamped with its intended send time.
+    /// Writes one synthetic frame stamped with its intended send time, as
+    /// RTP packets of our own (one for audio; for video, cut by
+    /// [`media_frames::vp8_payloads`], on each simulcast layer's stream).
     fn write(
         &mut self,
         video: bool,
@@ -420,22 +439,26 @@ impl MediaClient {
         let Some(mid) = (if video { self.video } else { self.audio }) else {
             return Ok(());
         };
-        let mut frame = vec![0u8; bytes.max(HEADER + VIDEO_HEADER_AT)];
-        let at = if video {
-            frame[..VIDEO_HEADER_AT].copy_from_slice(&VP8_TAG);
-            VIDEO_HEADER_AT
-        } else {
-            0
+        let Some(pt) = self.payload_type(mid) else {
+            return Ok(());
         };
-        frame[at..at + 4].copy_from_slice(&self.index.to_be_bytes());
-        frame[at + 4..at + 8].copy_from_slice(&seq.to_be_bytes());
-        frame[at + 8..at + 16].copy_from_slice(&at_us.to_be_bytes());
-        let rate = if video {
-            Frequency::NINETY_KHZ
-        } else {
-            Frequency::FORTY_EIGHT_KHZ
+        let header = Header {
+            sender: self.index,
+            seq,
+            sent_us: at_us,
         };
-        let time = MediaTime::from_micros(at_us).rebase(rate);
+        let (frame, rate) = if video {
+            (
+                media_frames::video_frame(header, bytes),
+                Frequency::NINETY_KHZ,
+            )
+        } else {
+            (
+                media_frames::audio_frame(header, bytes),
+                Frequency::FORTY_EIGHT_KHZ,
+            )
+        };
+        let time = MediaTime::from_micros(at_us).rebase(rate).numer() as u32;
         let layers: Vec<(Option<Rid>, usize)> = if video && !self.layers.is_empty() {
             self.layers
                 .iter()
@@ -444,19 +467,33 @@ impl MediaClient {
         } else {
             vec![(None, 1)]
         };
+        // The wall-clock time of the RTP time (for sender reports): the
+        // intended send time, however late the frame goes out.
+        let now = Instant::now();
+        let late = Duration::from_micros(clock::now_us().saturating_sub(at_us));
+        let wallclock = now.checked_sub(late).unwrap_or(now);
         for (rid, share) in layers {
-            let Some(mut writer) = self.rtc.writer(mid) else {
-                return Ok(());
+            let size = (frame.len() / share).max(media_frames::MIN_FRAME);
+            let layer = frame.get(..size).unwrap_or(&frame);
+            let mut direct = self.rtc.direct_api();
+            let Some(stream) = direct.stream_tx_by_mid(mid, rid) else {
+                continue;
             };
-            let Some(pt) = writer.payload_params().next().map(|p| p.pt()) else {
-                return Ok(());
-            };
-            if let Some(rid) = rid {
-                writer = writer.rid(rid);
+            let next = self
+                .rtp_seq
+                .entry((mid, rid))
+                .or_insert_with(|| rand::random_range(0..32_768));
+            if video {
+                for (payload, marker) in media_frames::vp8_payloads(layer) {
+                    let write = RtpWrite::new(pt, (*next).into(), time, wallclock, payload);
+                    stream.write_rtp(write.marker(marker).nackable(true));
+                    *next += 1;
+                }
+            } else {
+                let payload = layer.to_vec();
+                stream.write_rtp(RtpWrite::new(pt, (*next).into(), time, wallclock, payload));
+                *next += 1;
             }
-            let size = (frame.len() / share).max(HEADER + VIDEO_HEADER_AT);
-            let layer = frame.get(..size).unwrap_or(&frame).to_vec();
-            writer.write(pt, Instant::now(), time, layer)?;
         }
         if (window.0..window.1).contains(&at_us)
             && let Some(count) = media.sent.get(self.index as usize)
@@ -466,13 +503,31 @@ impl MediaClient {
         Ok(())
     }
 
+    /// The payload type `mid` is sent with: the first of our codecs the
+    /// remote side accepted for it (as str0m's frame writer picks it).
+    fn payload_type(&mut self, mid: Mid) -> Option<Pt> {
+        if let Some(pt) = self.pts.get(&mid) {
+            return Some(*pt);
+        }
+        let remote = self.rtc.media(mid)?.remote_pts();
+        let pt = self
+            .rtc
+            .codec_config()
+            .params()
+            .iter()
+            .map(|p| p.pt())
+            .find(|pt| remote.contains(pt))?;
+        self.pts.insert(mid, pt);
+        Some(pt)
+    }
+
     /// Sends what str0m has to send and handles its events.
     fn drain(
         &mut self,
         rec: &Recorder,
         media: &MediaRec,
         window: (u64, u64),
-        last_seq: &mut std::collections::HashMap<(u32, bool), u32>,
+        last_seq: &mut HashMap<(u32, bool), u32>,
     ) -> anyhow::Result<()> {
         loop {
             match self.rtc.poll_output()? {
@@ -487,51 +542,72 @@ impl MediaClient {
                     self.connected = true;
                     rec.add("media_connected", 1);
                 }
-                Output::Event(Event::MediaData(data)) => {
+                Output::Event(Event::RtpPacket(packet)) => {
                     let now = clock::now_us();
-                    let arrived = self.arrival_us.unwrap_or(now).min(now);
-                    let video = data.data.len() >= VIDEO_HEADER_AT + HEADER
-                        && data.data.get(..VIDEO_HEADER_AT) == Some(&VP8_TAG[..]);
-                    let at = if video { VIDEO_HEADER_AT } else { 0 };
-                    let Some(header) = data.data.get(at..at + 16) else {
-                        continue;
-                    };
-                    let number = |r: std::ops::Range<usize>| {
-                        header.get(r).map_or(0, |b| {
-                            b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
-                        })
-                    };
-                    let (sender, seq, sent_us) =
-                        (number(0..4) as u32, number(4..8) as u32, number(8..16));
-                    if !(window.0..window.1).contains(&sent_us) {
-                        continue;
-                    }
-                    if self.link.is_some() {
-                        media.constrained_received.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                    let (delay, processed) =
-                        (arrived.saturating_sub(sent_us), now.saturating_sub(sent_us));
-                    if video {
-                        media.video_delay.record(delay);
-                        media.video_delay_processed.record(processed);
+                    let video = packet.time.frequency().get() == VIDEO_CLOCK;
+                    let frame = if video {
+                        self.frames.packet(
+                            *packet.header.ssrc,
+                            packet.header.timestamp,
+                            *packet.seq_no,
+                            packet.header.marker,
+                            &packet.payload,
+                            now,
+                        )
                     } else {
-                        media.audio_delay.record(delay);
-                        media.audio_delay_processed.record(processed);
+                        media_frames::audio_packet(&packet.payload)
+                    };
+                    if let Some(frame) = frame {
+                        let arrived = self.arrival_us.unwrap_or(now).min(now);
+                        self.count(frame, video, (arrived, now), media, window, last_seq);
                     }
-                    if let Some(last) = last_seq.insert((sender, video), seq)
-                        && seq <= last
-                    {
-                        media.reordered.fetch_add(1, Ordering::Relaxed);
-                    }
-                    media.received.fetch_add(1, Ordering::Relaxed);
-                    media
-                        .received_bytes
-                        .fetch_add(data.data.len() as u64, Ordering::Relaxed);
                 }
                 Output::Event(_) => {}
             }
         }
+    }
+
+    /// Records a frame that arrived whole: its delays (to the datagram
+    /// completing it, and to now), bytes, order, unless it was sent outside
+    /// the measured window.
+    fn count(
+        &self,
+        frame: Frame,
+        video: bool,
+        (arrived, now): (u64, u64),
+        media: &MediaRec,
+        window: (u64, u64),
+        last_seq: &mut HashMap<(u32, bool), u32>,
+    ) {
+        let Header {
+            sender,
+            seq,
+            sent_us,
+        } = frame.header;
+        if !(window.0..window.1).contains(&sent_us) {
+            return;
+        }
+        if self.link.is_some() {
+            media.constrained_received.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let (delay, processed) = (arrived.saturating_sub(sent_us), now.saturating_sub(sent_us));
+        if video {
+            media.video_delay.record(delay);
+            media.video_delay_processed.record(processed);
+        } else {
+            media.audio_delay.record(delay);
+            media.audio_delay_processed.record(processed);
+        }
+        if let Some(last) = last_seq.insert((sender, video), seq)
+            && seq <= last
+        {
+            media.reordered.fetch_add(1, Ordering::Relaxed);
+        }
+        media.received.fetch_add(1, Ordering::Relaxed);
+        media
+            .received_bytes
+            .fetch_add(frame.bytes, Ordering::Relaxed);
     }
 
     /// A signalling frame from the server.

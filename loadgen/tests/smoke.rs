@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! A short smoke run of `amphi-loadgen` against an in-process server, so the
 //! load generator keeps speaking the protocol: S1 (positions) and S3 (chat
-//! burst) with ten clients for about two seconds each, zero errors and zero loss.
+//! burst) with ten clients for about two seconds each, zero errors and zero
+//! loss; M1 (voice and video) at two tables of three, every frame sent in
+//! the measured window received, with its delay.
 //!
 //! The real benchmarks are `scripts/bench-all.sh` (see BENCHMARKS.md).
 
@@ -32,9 +34,55 @@ async fn loadgen(args: &[&str], json: &PathBuf) -> Value {
     serde_json::from_str(&std::fs::read_to_string(json).expect("json report")).expect("valid json")
 }
 
+/// A server running in this process until `stop` is sent, and what the
+/// load generator needs to reach it.
+struct Running {
+    url: String,
+    invite: String,
+    dir: PathBuf,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<Result<(), amphi::StartError>>,
+}
+
+impl Running {
+    async fn start(name: &str, config: Config) -> Running {
+        let dir = std::env::temp_dir().join(format!("amphi-loadgen-{name}-{}", std::process::id()));
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.join("data"),
+            ..config
+        };
+        let server = Server::start(config).await.expect("server starts");
+        let url = format!("ws://{}/ws", server.local_addr());
+        let invite = server
+            .join_links()
+            .iter()
+            .find(|l| l.role == Role::Participant)
+            .expect("a participant link")
+            .token
+            .clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Running {
+            url,
+            invite,
+            dir,
+            stop,
+            serving,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.serving.await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loadgen_smoke_s1_and_s3() {
-    let dir = std::env::temp_dir().join(format!("amphi-loadgen-smoke-{}", std::process::id()));
     // Generous speed and chat limits: the test may run on a busy machine,
     // where steps and chat sent on schedule can reach the server in bunches
     // (a client that stalled catches up at once).
@@ -50,34 +98,24 @@ async fn loadgen_smoke_s1_and_s3() {
         },
         ..amphi::net::rate::RateLimits::default()
     };
-    let config = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.join("data"),
-        limits,
-        rate_limits,
-        ..Config::default()
-    };
-    let server = Server::start(config).await.expect("server starts");
-    let url = format!("ws://{}/ws", server.local_addr());
-    let invite = server
-        .join_links()
-        .iter()
-        .find(|l| l.role == Role::Participant)
-        .expect("a participant link")
-        .token
-        .clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
+    let server = Running::start(
+        "smoke",
+        Config {
+            limits,
+            rate_limits,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (url, invite, dir) = (&server.url, &server.invite, &server.dir);
 
     let s1 = loadgen(
         &[
             "s1",
             "--url",
-            &url,
+            url,
             "--invite",
-            &invite,
+            invite,
             "--clients",
             "10",
             "--amphi",
@@ -106,9 +144,9 @@ async fn loadgen_smoke_s1_and_s3() {
         &[
             "s3",
             "--url",
-            &url,
+            url,
             "--invite",
-            &invite,
+            invite,
             "--clients",
             "10",
             "--messages",
@@ -125,7 +163,52 @@ async fn loadgen_smoke_s1_and_s3() {
         "{s3:#}"
     );
 
-    let _ = stop.send(());
-    let _ = serving.await;
-    let _ = std::fs::remove_dir_all(&dir);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadgen_smoke_m1_media() {
+    let server = Running::start("media", Config::default()).await;
+    let m1 = loadgen(
+        &[
+            "m1",
+            "--url",
+            &server.url,
+            "--invite",
+            &server.invite,
+            "--groups",
+            "2",
+            "--group-size",
+            "3",
+            "--video-kbps",
+            "300",
+            "--duration",
+            "2",
+            "--warmup",
+            "1",
+        ],
+        &server.dir.join("m1.json"),
+    )
+    .await;
+    assert_eq!(m1["clients_connected"], 6, "{m1:#}");
+    assert_eq!(m1["errors_total"], 0, "{m1:#}");
+    // Two seconds of 50 audio and 30 video frames from each of six
+    // senders, to two others each: at least half of that was sent, and
+    // every frame sent in the window arrived (loss compares with the
+    // frames actually sent).
+    let received = m1["counters"]["frames_received_in_window"]
+        .as_u64()
+        .unwrap();
+    assert!(received >= 6 * 2 * 80, "{m1:#}");
+    assert_eq!(m1["server_extra"]["loss_percent"], 0.0, "{m1:#}");
+    for delay in ["forward_delay_audio", "forward_delay_video"] {
+        assert!(
+            m1["latencies"][delay]["count"].as_u64().unwrap() > 0,
+            "{delay}: {m1:#}"
+        );
+    }
+    // Video frames are counted with their bytes (300 kbit/s at 30 frames/s).
+    let bytes = m1["counters"]["bytes_received_in_window"].as_u64().unwrap();
+    assert!(bytes >= 6 * 2 * 2 * 30 * 1_250, "{m1:#}");
+    server.stop().await;
 }

@@ -40,6 +40,8 @@ const AUDIO_BYTES: usize = 100;
 const AUDIO_FPS: u32 = 50;
 /// Video frames a second.
 const VIDEO_FPS: u32 = 30;
+/// Bytes a media client's WebSocket reads at a time (see `Client::run`).
+const MEDIA_WS_READ_BUFFER: usize = 4 * 1024;
 
 /// Which shape of load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,10 +291,15 @@ impl Client<'_> {
     ) -> anyhow::Result<()> {
         let rec = &self.ctx.rec;
         let name = self.ctx.name("media", self.i);
+        // A small WebSocket read buffer: tungstenite zeroes a buffer's worth
+        // each time the socket is read (`FrameCodec::read_in`), and a media
+        // client polls its WebSocket on every turn of its loop (thousands a
+        // second); with 64 KiB that was 15 % of an M2 load generator's CPU.
+        // Signalling messages larger than it are read in several chunks.
         let (mut ws, _) = self
             .ctx
             .join(
-                &self.ctx.opts(64 * 1024),
+                &self.ctx.opts(MEDIA_WS_READ_BUFFER),
                 Hello::Invite {
                     token: self.invite,
                     name: &name,
