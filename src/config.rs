@@ -63,7 +63,8 @@ pub struct Config {
     /// waits for sockets and timers, so that one wake-up handles every
     /// socket that became ready meanwhile (0: off). Adds up to this much
     /// to every latency; at most [`crate::runtime::MAX_COALESCE_US`].
-    /// Only the `amphi` binary's runtime uses it (see `src/runtime.rs`).
+    /// Only the `amphi` binary's runtime uses it (see `src/runtime.rs`);
+    /// the default, 2 ms, saves ~11 % of S1's CPU (BENCHMARKS.md).
     pub coalesce_us: u32,
     /// Seconds a new connection has to say `hello`.
     pub hello_timeout_secs: u64,
@@ -141,7 +142,7 @@ impl Default for Config {
             socket_send_buffer_bytes: 32 * 1024,
             write_stall_secs: 5,
             hub_inbox: 8192,
-            coalesce_us: 0,
+            coalesce_us: 2000,
             hello_timeout_secs: 10,
             demo: true,
             snapshot_interval_secs: 10,
@@ -371,9 +372,14 @@ mod tests {
 
     #[test]
     fn coalesce_us_is_read_within_its_bounds() {
-        assert_eq!(Config::default().coalesce(), std::time::Duration::ZERO);
+        assert_eq!(
+            Config::default().coalesce(),
+            std::time::Duration::from_millis(2)
+        );
         let config = Config::from_toml("coalesce_us = 1000").unwrap();
         assert_eq!(config.coalesce(), std::time::Duration::from_millis(1));
+        let off = Config::from_toml("coalesce_us = 0").unwrap();
+        assert_eq!(off.coalesce(), std::time::Duration::ZERO);
         let most = format!("coalesce_us = {}", crate::runtime::MAX_COALESCE_US);
         assert!(Config::from_toml(&most).is_ok());
         assert!(Config::from_toml("coalesce_us = -1").is_err());
