@@ -22,7 +22,9 @@
 //! which also pay for the kernel's loopback receive path, as the server
 //! does in S1) per second of ticks: the floor of S1's server CPU for the
 //! same frames. `SEND_WORKERS` sets the sending runtime's threads (default
-//! 2; 1 matches a server pinned to one core).
+//! 2; 1 matches a server pinned to one core). `COALESCE_US` makes the
+//! sending runtime's workers sleep that long before they park, as the
+//! server's `coalesce_us` does (`amphi::runtime::coalesce_wakeups`).
 //!
 //! ```sh
 //! ulimit -n 20000
@@ -47,12 +49,17 @@ fn now_us() -> u64 {
         .map_or(0, |d| d.as_micros() as u64)
 }
 
-fn runtime(name: &str, workers: usize) -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+fn runtime(
+    name: &str,
+    workers: usize,
+    coalesce: Duration,
+) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder
         .worker_threads(workers)
         .thread_name(name)
-        .enable_all()
-        .build()?)
+        .enable_all();
+    Ok(amphi::runtime::coalesce_wakeups(&mut builder, coalesce).build()?)
 }
 
 /// CPU seconds (user + system) used so far by this process's threads named
@@ -129,8 +136,10 @@ fn main() -> anyhow::Result<()> {
     };
     let send_workers = env("SEND_WORKERS", 2);
     let steps = if direct { 0 } else { env("STEPS", 0) };
-    let sender = runtime("floor-send", send_workers)?;
-    let receiver = runtime("floor-recv", 2)?;
+    let coalesce_us = env("COALESCE_US", 0);
+    let coalesce = Duration::from_micros(coalesce_us as u64);
+    let sender = runtime("floor-send", send_workers, coalesce)?;
+    let receiver = runtime("floor-recv", 2, Duration::ZERO)?;
     let listener = sender.block_on(TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     let (frames, _) = watch::channel(Bytes::new());
@@ -245,7 +254,7 @@ fn main() -> anyhow::Result<()> {
     let h = latencies.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "{n} connections, {bytes} B frames, {ticks} ticks{}{}: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms; sending side {send_pct:.1}% of a core ({send_workers} workers)",
+        "{n} connections, {bytes} B frames, {ticks} ticks{}{}: stamp→receive p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms; sending side {send_pct:.1}% of a core ({send_workers} workers{})",
         if direct { ", direct writes" } else { "" },
         if steps > 0 {
             format!(", {steps} steps/s each ({steps_read} step frames read)")
@@ -255,7 +264,12 @@ fn main() -> anyhow::Result<()> {
         ms(0.5),
         ms(0.99),
         ms(0.999),
-        h.max() as f64 / 1000.0
+        h.max() as f64 / 1000.0,
+        if coalesce_us > 0 {
+            format!(", coalescing {coalesce_us} µs")
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }

@@ -34,7 +34,7 @@ for line in sys.stdin:
 print(total, data)'
 }
 read -r t0 d0 < <(segments)
-events='syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_timerfd_settime,context-switches,sched:sched_wakeup,task-clock'
+events='syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_timerfd_settime,syscalls:sys_enter_clock_nanosleep,context-switches,sched:sched_wakeup,task-clock'
 perf stat -x, -e "$events" -p "$pid" -- sleep "$seconds" 2>&1 >/dev/null \
   | awk -F, -v s="$seconds" '$1 ~ /^[0-9.]+$/ { printf "%10.0f/s %s\n", $1 / s, $3 }'
 read -r t1 d1 < <(segments)

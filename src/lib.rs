@@ -25,6 +25,8 @@
 //! - [`instance`]: the operator's side: events created, cloned, archived
 //!   and deleted while the server runs, each on its own map; the operator
 //!   token.
+//! - [`runtime`]: the tokio runtime the binary serves on, with wake-ups
+//!   coalesced (`coalesce_us`).
 //! - [`config`], [`metrics`], [`clock`], [`secret`], [`demo`]: the rest.
 //!
 //! Beside this crate, in the same workspace: `loadgen/` (the load generator,
@@ -49,6 +51,7 @@ pub mod media;
 pub mod metrics;
 pub mod net;
 pub mod protocol;
+pub mod runtime;
 pub mod secret;
 pub mod startup;
 pub mod store;

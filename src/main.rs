@@ -22,6 +22,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -154,8 +155,7 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
-async fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AMPHI_LOG")
@@ -164,13 +164,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Dump(dump_args)) => dump(cli.serve, dump_args).await,
-        Some(Command::Export(export_args)) => export(cli.serve, export_args).await,
-        Some(Command::Event(args)) => event_command(args).await,
-        Some(Command::Media(media_args)) => media(media_args).await,
-        Some(Command::CheckMap(_)) | None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve_with_runtime(args),
+        Some(Command::Dump(dump_args)) => {
+            runtime(Duration::ZERO)?.block_on(dump(cli.serve, dump_args))
+        }
+        Some(Command::Export(export_args)) => {
+            runtime(Duration::ZERO)?.block_on(export(cli.serve, export_args))
+        }
+        Some(Command::Event(args)) => runtime(Duration::ZERO)?.block_on(event_command(args)),
+        Some(Command::Media(media_args)) => runtime(Duration::ZERO)?.block_on(media(media_args)),
+        Some(Command::CheckMap(_)) | None => serve_with_runtime(cli.serve),
     }
+}
+
+/// The runtime a command runs on; only serving coalesces wake-ups.
+fn runtime(coalesce: Duration) -> anyhow::Result<tokio::runtime::Runtime> {
+    amphi::runtime::build(coalesce).context("cannot start the runtime")
+}
+
+/// Serves on a runtime built with the configuration's `coalesce_us` (so the
+/// configuration is read before the runtime exists).
+fn serve_with_runtime(args: ServeArgs) -> anyhow::Result<()> {
+    let cut_corrupt_last_record = args.cut_corrupt_last_record;
+    let config = configuration(args)?;
+    runtime(config.coalesce())?.block_on(serve(config, cut_corrupt_last_record))
 }
 
 /// The configuration: file, then environment and flags.
@@ -198,15 +215,14 @@ fn configuration(args: ServeArgs) -> anyhow::Result<Config> {
     }))
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(config: Config, cut_corrupt_last_record: bool) -> anyhow::Result<()> {
     let options = ServerOptions {
         store: amphi::store::StoreOptions {
-            cut_corrupt_last_record: args.cut_corrupt_last_record,
+            cut_corrupt_last_record,
             ..amphi::store::StoreOptions::default()
         },
         ..ServerOptions::default()
     };
-    let config = configuration(args)?;
     let server = Server::start_with(config, options)
         .await
         .map_err(explain)
