@@ -529,9 +529,18 @@ impl MediaClient {
         window: (u64, u64),
         last_seq: &mut HashMap<(u32, bool), u32>,
     ) -> anyhow::Result<()> {
+        // Timeouts already due go in at once (str0m stamps written packets
+        // in a timeout before it sends them), a few at most per drain.
+        let mut immediate = 0;
         loop {
             match self.rtc.poll_output()? {
                 Output::Timeout(at) => {
+                    let now = Instant::now();
+                    if at <= now && immediate < 4 {
+                        immediate += 1;
+                        self.rtc.handle_input(Input::Timeout(now))?;
+                        continue;
+                    }
                     self.next_timeout = at;
                     return Ok(());
                 }

@@ -40,6 +40,9 @@ use tokio::task::JoinHandle;
 
 /// Largest datagram read (WebRTC keeps packets under the path MTU).
 const DATAGRAM_MAX: usize = 2000;
+/// Most timeouts already due fed to one peer in one poll (a bound, should
+/// a peer keep saying it is due).
+const IMMEDIATE_TIMEOUTS: usize = 4;
 /// Most datagrams read before the receivers they feed are polled.
 const READ_BATCH: usize = 64;
 /// The media socket's receive buffer, bytes.
@@ -551,6 +554,7 @@ impl Service {
 
     /// Polls one peer until it has nothing more to do now.
     fn poll(&mut self, id: PeerId, socket: &UdpSocket, queue: &mut VecDeque<Propagated>) {
+        let mut immediate = 0;
         let mut routed = false;
         let mut connected = false;
         let Some(peer) = self.peers.get_mut(&id) else {
@@ -571,6 +575,19 @@ impl Service {
             };
             match output {
                 Output::Timeout(at) => {
+                    // Due already (str0m stamps packets written to a
+                    // stream in a timeout before it sends them): time
+                    // goes in now, and what it releases leaves in this
+                    // poll, not a turn of the loop later.
+                    let now = Instant::now();
+                    if at <= now && immediate < IMMEDIATE_TIMEOUTS {
+                        immediate += 1;
+                        if let Err(err) = peer.rtc.handle_input(Input::Timeout(now)) {
+                            tracing::debug!(peer = id.0, %err, "media timeout handling failed");
+                            peer.rtc.disconnect();
+                        }
+                        continue;
+                    }
                     self.due.set(id, at);
                     break;
                 }
