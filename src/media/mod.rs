@@ -15,6 +15,7 @@
 //! - [`stats`]: counters for `/metrics`.
 //! - [`layers`]: simulcast: which layer each receiver gets, keyframe
 //!   requests merged; [`throttle`]: a simulated narrow link for tests.
+//! - [`rewrite`]: each receiver's RTP numbering of a forwarded track.
 //! - [`turn`]: time-limited credentials for a coturn relay.
 //! - [`timers`]: when each peer next needs time fed in.
 //! - [`udp_out`]: a peer's packets out of the socket, a frame per system call.

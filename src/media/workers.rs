@@ -2,7 +2,7 @@
 //! process (`[media] workers`).
 //!
 //! One media service forwards on one thread, and forwarding is what costs:
-//! every frame is packetized, encrypted and sent once per receiver. Each
+//! every packet is encrypted and sent once per receiver. Each
 //! worker is a whole media service ([`super::service`]) on an OS thread of
 //! its own, with its own single-threaded runtime and its own UDP socket
 //! (and ICE-TCP on the same port), so workers share nothing but the
