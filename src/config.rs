@@ -256,6 +256,15 @@ impl Config {
                 crate::media::workers::MAX
             ));
         }
+        if !(1..=crate::media::MAX_FANOUT_THREADS).contains(&self.media.fanout_threads) {
+            return bad(&format!(
+                "media.fanout_threads must be between 1 and {}",
+                crate::media::MAX_FANOUT_THREADS
+            ));
+        }
+        if self.media.fanout_min == 0 {
+            return bad("media.fanout_min must be at least 1");
+        }
         if self.media.test_link_kbps == Some(0) {
             return bad("media.test_link_kbps must be at least 1 (or absent)");
         }
@@ -353,6 +362,9 @@ mod tests {
             "interest_cell_tiles = 300",
             "[media]\nworkers = 0",
             "[media]\nworkers = 65",
+            "[media]\nfanout_threads = 0",
+            "[media]\nfanout_threads = 9",
+            "[media]\nfanout_min = 0",
             "coalesce_us = 5001",
         ] {
             let key = bad.rsplit('\n').next().unwrap().split(' ').next().unwrap();

@@ -12,6 +12,8 @@
 //!
 //! - [`service`]: the task that owns the socket and every peer, and routes.
 //! - [`peer`]: one client's connection: its tracks in and out, renegotiation.
+//! - [`polling`]: what a peer's connection has to do now, for many peers
+//!   at once on a few threads.
 //! - [`stats`]: counters for `/metrics`.
 //! - [`layers`]: simulcast: which layer each receiver gets, keyframe
 //!   requests merged; [`throttle`]: a simulated narrow link for tests.
@@ -31,6 +33,7 @@ pub mod layers;
 pub mod node;
 pub mod nodes;
 pub mod peer;
+pub mod polling;
 pub mod remote;
 pub mod rewrite;
 pub mod service;
@@ -209,7 +212,20 @@ pub struct MediaConfig {
     /// and walking between rooms never moves a connection). At most
     /// [`workers::MAX`].
     pub workers: usize,
+    /// Threads a media service polls its receivers on when one burst (a
+    /// frame fanned out to a large conversation) touches at least
+    /// `fanout_min` of them; 1: the media task's thread alone. Used only
+    /// with one worker (several workers already share the cores), and at
+    /// most as many as the cores the process may run on. At most
+    /// [`MAX_FANOUT_THREADS`].
+    pub fanout_threads: usize,
+    /// Receivers one burst must touch before it is polled on several
+    /// threads (fewer are not worth starting them).
+    pub fanout_min: usize,
 }
+
+/// Most threads one burst is polled on.
+pub const MAX_FANOUT_THREADS: usize = 8;
 
 impl Default for MediaConfig {
     fn default() -> Self {
@@ -226,11 +242,23 @@ impl Default for MediaConfig {
             live_viewers: 500,
             test_link_kbps: None,
             workers: 1,
+            fanout_threads: 2,
+            fanout_min: 64,
         }
     }
 }
 
 impl MediaConfig {
+    /// The threads one media service polls a burst on, here: 1 with
+    /// several workers, else `fanout_threads` up to the cores available.
+    pub fn fanout_threads_here(&self) -> usize {
+        if self.workers > 1 {
+            return 1;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.fanout_threads.clamp(1, MAX_FANOUT_THREADS).min(cores)
+    }
+
     /// The address browsers are told to send to, given the bound one.
     pub fn announced(&self, bound: SocketAddr) -> SocketAddr {
         match self.public_ip {

@@ -12,6 +12,7 @@
 
 use super::layers::{Admit, Forwarding};
 use super::peer::{Peer, SentTrack, TrackIn};
+use super::polling::{Outlets, Polled, Propagated, poll_peer, poll_spread};
 use super::rewrite::Incoming;
 use super::stats::GaugeShare;
 use super::tcp::TcpEvent;
@@ -27,22 +28,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
-use str0m::bwe::BweKind;
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::crypto::CryptoProvider;
-use str0m::media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaKind, Mid, Rid};
+use str0m::media::{KeyframeRequestKind, MediaKind, Mid, Rid};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, Vp8Descriptor};
-use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use str0m::{Candidate, Input, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// Largest datagram read (WebRTC keeps packets under the path MTU).
 const DATAGRAM_MAX: usize = 2000;
-/// Most timeouts already due fed to one peer in one poll (a bound, should
-/// a peer keep saying it is due).
-const IMMEDIATE_TIMEOUTS: usize = 4;
 /// Most datagrams read before the receivers they feed are polled.
 const READ_BATCH: usize = 64;
 /// The media socket's receive buffer, bytes.
@@ -124,6 +121,8 @@ pub async fn spawn(
         stats,
         test_link_kbps: config.test_link_kbps,
         shown: GaugeShare::default(),
+        fanout_threads: config.fanout_threads_here(),
+        fanout_min: config.fanout_min.max(1),
     };
     tracing::info!(%bound, %announced, "media server listening (UDP)");
     if let Some(kbps) = config.test_link_kbps {
@@ -188,15 +187,6 @@ pub async fn spawn(
     ))
 }
 
-/// Something a peer produced that concerns another peer.
-// Packets only pass through the queue; boxing them would cost an allocation
-// per forwarded packet.
-#[allow(clippy::large_enum_variant)]
-enum Propagated {
-    Rtp(PeerId, RtpPacket),
-    Keyframe(PeerId, KeyframeRequest),
-}
-
 struct Service {
     /// Whether the TCP port is open (a passive TCP candidate is offered).
     tcp: bool,
@@ -229,6 +219,10 @@ struct Service {
     /// This service's share of the gauges it shares with the other media
     /// workers of the process.
     shown: GaugeShare,
+    /// Threads a burst of touched peers is polled on, and how many peers
+    /// make a burst (`media.fanout_threads`, `media.fanout_min`).
+    fanout_threads: usize,
+    fanout_min: usize,
 }
 
 impl Service {
@@ -535,10 +529,7 @@ impl Service {
         }
         let mut queue = VecDeque::new();
         while !self.touched.is_empty() {
-            let touched: Vec<PeerId> = self.touched.drain().collect();
-            for id in touched {
-                self.poll(id, socket, &mut queue);
-            }
+            self.poll_touched(socket, &mut queue);
             while let Some(item) = queue.pop_front() {
                 self.propagate(item);
             }
@@ -554,101 +545,64 @@ impl Service {
 
     /// Polls one peer until it has nothing more to do now.
     fn poll(&mut self, id: PeerId, socket: &UdpSocket, queue: &mut VecDeque<Propagated>) {
-        let mut immediate = 0;
-        let mut routed = false;
-        let mut connected = false;
         let Some(peer) = self.peers.get_mut(&id) else {
             return;
         };
-        loop {
-            if !peer.rtc.is_alive() {
-                self.due.remove(id);
-                break;
+        let mut out = Outlets {
+            socket,
+            udp_out: std::mem::take(&mut self.udp_out),
+            tcp_out: &self.tcp_out,
+            stats: &self.stats,
+        };
+        let polled = poll_peer(peer, &mut out);
+        self.udp_out = out.udp_out;
+        self.apply(polled, queue);
+    }
+
+    /// Polls the touched peers: on several threads when they are many
+    /// (`polling`), else one after the other.
+    fn poll_touched(&mut self, socket: &UdpSocket, queue: &mut VecDeque<Propagated>) {
+        let touched: Vec<PeerId> = self.touched.drain().collect();
+        if self.fanout_threads <= 1 || touched.len() < self.fanout_min {
+            for id in touched {
+                self.poll(id, socket, queue);
             }
-            let output = match peer.rtc.poll_output() {
-                Ok(output) => output,
-                Err(err) => {
-                    tracing::debug!(peer = id.0, %err, "media poll failed; dropping the peer");
-                    peer.rtc.disconnect();
-                    continue;
-                }
-            };
-            match output {
-                Output::Timeout(at) => {
-                    // Due already (str0m stamps packets written to a
-                    // stream in a timeout before it sends them): time
-                    // goes in now, and what it releases leaves in this
-                    // poll, not a turn of the loop later.
-                    let now = Instant::now();
-                    if at <= now && immediate < IMMEDIATE_TIMEOUTS {
-                        immediate += 1;
-                        if let Err(err) = peer.rtc.handle_input(Input::Timeout(now)) {
-                            tracing::debug!(peer = id.0, %err, "media timeout handling failed");
-                            peer.rtc.disconnect();
-                        }
-                        continue;
-                    }
-                    self.due.set(id, at);
-                    break;
-                }
-                Output::Transmit(transmit) => {
-                    if let Some(link) = &mut peer.throttle
-                        && !link.pass(transmit.contents.len(), Instant::now())
-                    {
-                        continue;
-                    }
-                    if transmit.proto == Protocol::Udp {
-                        self.udp_out
-                            .push(socket, transmit.destination, transmit.contents);
-                    } else if let Some(out) = self.tcp_out.get(&transmit.destination) {
-                        let _ = out.try_send(transmit.contents.to_vec());
-                    }
-                }
-                Output::Event(event) => match event {
-                    Event::Connected => {
-                        peer.connected = true;
-                        connected = true;
-                        peer.tell(MediaEvent::Connected { peer: id });
-                    }
-                    // A loaded client or network may miss a few checks: it
-                    // is dropped only if it stays lost (see `reap`).
-                    Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                        peer.disconnected_since.get_or_insert(Instant::now());
-                    }
-                    Event::IceConnectionStateChange(_) => peer.disconnected_since = None,
-                    Event::MediaAdded(added) => {
-                        if matches!(added.direction, Direction::RecvOnly | Direction::SendRecv) {
-                            peer.media_added(added.mid, added.kind);
-                            routed = true;
-                        }
-                    }
-                    Event::RtpPacket(packet) => queue.push_back(Propagated::Rtp(id, packet)),
-                    Event::KeyframeRequest(request) => {
-                        queue.push_back(Propagated::Keyframe(id, request))
-                    }
-                    Event::MediaEgressStats(stats) => {
-                        let seen = peer.nacks_seen.entry(stats.mid).or_insert(0);
-                        let new = stats.nacks.saturating_sub(*seen);
-                        *seen = stats.nacks;
-                        self.stats.media.nacks.fetch_add(new, Relaxed);
-                        if let Some(layer) = peer.layers.get_mut(&stats.mid) {
-                            layer.report(stats.loss, stats.nacks, stats.packets, Instant::now());
-                        }
-                    }
-                    Event::EgressBitrateEstimate(BweKind::Remb { estimate, mid }) => {
-                        if let Some(layer) = peer.layers.get_mut(&mid) {
-                            layer.estimate = Some(estimate.as_u64());
-                        }
-                    }
-                    _ => {}
-                },
-            }
+            return;
         }
-        self.udp_out.flush(socket);
-        if routed && let Some(conversation) = self.conversation_of.get(&id).copied() {
+        let wanted: FxHashSet<PeerId> = touched.into_iter().collect();
+        let peers: Vec<&mut Peer> = self
+            .peers
+            .values_mut()
+            .filter(|p| wanted.contains(&p.id))
+            .collect();
+        let template = Outlets {
+            socket,
+            udp_out: UdpOut::with_gso(self.udp_out.gso()),
+            tcp_out: &self.tcp_out,
+            stats: &self.stats,
+        };
+        let (all, gso) = poll_spread(peers, self.fanout_threads, &template);
+        self.udp_out = UdpOut::with_gso(gso);
+        self.stats.media.spread_polls.fetch_add(1, Relaxed);
+        for polled in all {
+            self.apply(polled, queue);
+        }
+    }
+
+    /// What a poll produced, applied to the service.
+    fn apply(&mut self, polled: Polled, queue: &mut VecDeque<Propagated>) {
+        let id = polled.id;
+        match polled.due {
+            Some(at) => self.due.set(id, at),
+            None => self.due.remove(id),
+        }
+        queue.extend(polled.propagated);
+        if polled.routed
+            && let Some(conversation) = self.conversation_of.get(&id).copied()
+        {
             self.route(conversation);
         }
-        if connected {
+        if polled.connected {
             self.offer_changes(id);
             self.count_roles();
         }

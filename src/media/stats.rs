@@ -30,6 +30,8 @@ pub struct MediaStats {
     pub keyframe_requests_merged: AtomicU64,
     /// Receivers switched to another simulcast layer (at its keyframe).
     pub layer_switches: AtomicU64,
+    /// Bursts of touched peers polled on several threads (`polling`).
+    pub spread_polls: AtomicU64,
     /// NACKs received from subscribers (retransmission requests).
     pub nacks: AtomicU64,
     /// Offers the server sent to renegotiate.
@@ -87,7 +89,7 @@ fn shift(gauge: &AtomicU64, mine: &mut u64, now: u64) {
 impl MediaStats {
     /// Appends the Prometheus text of these counters.
     pub fn render(&self, out: &mut String) {
-        let rows: [(&str, &str, &str, &AtomicU64); 14] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 15] = [
             (
                 "amphi_media_peers",
                 "gauge",
@@ -141,6 +143,12 @@ impl MediaStats {
                 "counter",
                 "Receivers switched to another simulcast layer.",
                 &self.layer_switches,
+            ),
+            (
+                "amphi_media_spread_polls_total",
+                "counter",
+                "Bursts of receivers polled on several threads.",
+                &self.spread_polls,
             ),
             (
                 "amphi_media_nacks_total",

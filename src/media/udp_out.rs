@@ -42,6 +42,19 @@ impl Default for UdpOut {
 }
 
 impl UdpOut {
+    /// A way out that tries GSO only if `gso` (what another one learnt).
+    pub fn with_gso(gso: bool) -> UdpOut {
+        UdpOut {
+            gso: gso && cfg!(target_os = "linux"),
+            ..UdpOut::default()
+        }
+    }
+
+    /// Whether the kernel is still believed to take GSO sends.
+    pub fn gso(&self) -> bool {
+        self.gso
+    }
+
     /// Queues a packet; what was queued for another address, or cannot be
     /// one segment run with it, leaves first.
     pub fn push(&mut self, socket: &UdpSocket, to: SocketAddr, packet: DatagramSend) {

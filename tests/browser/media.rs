@@ -209,9 +209,21 @@ async fn people(s: &mut Setup) -> (Browser, Browser, Browser) {
 
 #[tokio::test]
 async fn a_table_hears_and_sees_itself_and_nobody_else_does() {
-    let Some(mut s) = setup("a_table_hears_and_sees_itself_and_nobody_else_does").await else {
+    let name = "a_table_hears_and_sees_itself_and_nobody_else_does";
+    let Some(tools) = tools_or_skip(name) else {
         return;
     };
+    let lock = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    // Every burst of receivers is polled on two threads here (a large
+    // conversation's way: `media::polling`); the other tests poll them on
+    // the media task's thread.
+    let server = TestServer::with_config(|c| {
+        c.media.fanout_threads = 2;
+        c.media.fanout_min = 1;
+    })
+    .await;
+    let mut s = Setup::around(name, lock, started, server, tools).await;
     let (alice, bob, carol) = people(&mut s).await;
     let (a, b) = (my_id(&alice).await, my_id(&bob).await);
     for (who, from) in [(&alice, b), (&bob, a)] {
@@ -254,6 +266,12 @@ async fn a_table_hears_and_sees_itself_and_nobody_else_does() {
         "Bob's sound or picture still reached Alice {took:.3} s after he walked out"
     );
     wait_receiving(&carol, &format!("{b}/mic/audio"), 0).await;
+    // (Spread only where the process may use two cores.)
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
+        s.server
+            .wait_metric("amphi_media_spread_polls_total", WAIT, |n| n > 0.0)
+            .await;
+    }
     s.done();
 }
 
