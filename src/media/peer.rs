@@ -111,6 +111,8 @@ pub struct SentTrack {
     /// The sender's payload type and this peer's for the same codec.
     pub pt: Option<(Pt, Pt)>,
     pub rewriter: Rewriter,
+    /// The m-line's send stream, once a packet went out on it.
+    pub ssrc: Option<Ssrc>,
 }
 
 impl SentTrack {
@@ -122,6 +124,7 @@ impl SentTrack {
         SentTrack {
             pt: None,
             rewriter: Rewriter::new(clock_rate),
+            ssrc: None,
         }
     }
 

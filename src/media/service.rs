@@ -40,6 +40,14 @@ use tokio::task::JoinHandle;
 
 /// Largest datagram read (WebRTC keeps packets under the path MTU).
 const DATAGRAM_MAX: usize = 2000;
+/// What each receiver's stream keeps of the packets sent to it, to answer
+/// its NACKs: a second of them (str0m's default, 3 s, holds three times the
+/// memory for retransmissions that would come too late to be played).
+const RTX_AGE: Duration = Duration::from_secs(1);
+const RTX_PACKETS: usize = 1000;
+/// Queued retransmissions are dropped beyond this share of what is sent
+/// (str0m's default).
+const RTX_RATIO_CAP: f32 = 0.15;
 /// Most datagrams read before the receivers they feed are polled.
 const READ_BATCH: usize = 64;
 /// The media socket's receive buffer, bytes.
@@ -748,7 +756,20 @@ impl Service {
                 write = write.vp8_patch(patch);
             }
             let mut api = receiver.rtc.direct_api();
-            let Some(stream) = api.stream_tx_by_mid(out_mid, None) else {
+            let stream = match sent.ssrc {
+                Some(ssrc) => api.stream_tx(&ssrc),
+                None => {
+                    let mut stream = api.stream_tx_by_mid(out_mid, None);
+                    if let Some(first) = stream.as_deref_mut() {
+                        // The first packet on it: its history for NACKs is
+                        // kept as long as a NACK can usefully come.
+                        first.set_rtx_cache(RTX_PACKETS, RTX_AGE, Some(RTX_RATIO_CAP));
+                        sent.ssrc = Some(first.ssrc());
+                    }
+                    stream
+                }
+            };
+            let Some(stream) = stream else {
                 continue;
             };
             stream.write_rtp(write);
