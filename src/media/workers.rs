@@ -21,8 +21,9 @@ use tokio::sync::{oneshot, watch};
 /// UDP (and TCP) port to open in the firewall.
 pub const MAX: usize = 64;
 
-/// Starts the embedded media server: with one worker, the media task on the
-/// caller's runtime; with more, one thread each. Worker `i` listens on the
+/// Starts the embedded media server: one thread per worker, one worker
+/// included (the media task never waits behind the hub's tasks, nor for
+/// the runtime's coalescing pause, `coalesce_us`). Worker `i` listens on the
 /// configured port plus `i` (any free port when it is 0). An error names
 /// the address that could not be used.
 pub async fn spawn(
@@ -31,7 +32,7 @@ pub async fn spawn(
     shutdown: watch::Receiver<bool>,
 ) -> Result<MediaNodes, (SocketAddr, std::io::Error)> {
     if config.workers <= 1 {
-        let (handle, _task) = super::spawn(config, stats, shutdown)
+        let handle = start(0, config.clone(), stats, shutdown)
             .await
             .map_err(|err| (config.udp, err))?;
         return Ok(MediaNodes::single(handle));
