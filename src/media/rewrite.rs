@@ -190,6 +190,14 @@ mod tests {
         }
     }
 
+    fn video(seq: u64, time: u32, vp8: &Vp8Descriptor) -> Incoming<'_> {
+        Incoming {
+            seq,
+            time,
+            vp8: Some(vp8),
+        }
+    }
+
     /// A VP8 payload: descriptor with a 15-bit picture id and a TL0PICIDX,
     /// then one byte of frame.
     fn vp8_payload(picture_id: u16, tl0: u8) -> Vec<u8> {
@@ -252,53 +260,18 @@ mod tests {
         let mut r = Rewriter::new(90_000);
         let a = vp8_payload(32_766, 250);
         let a_desc = Vp8Descriptor::parse(&a).unwrap();
-        let first = r
-            .rewrite(
-                Incoming {
-                    seq: 10,
-                    time: 0,
-                    vp8: Some(&a_desc),
-                },
-                false,
-                t0,
-            )
-            .unwrap();
+        let first = r.rewrite(video(10, 0, &a_desc), false, t0).unwrap();
         assert_eq!(first.vp8, None, "nothing to change before a switch");
         // The other layer: picture id 5, TL0PICIDX 3.
         let b = vp8_payload(5, 3);
         let b_desc = Vp8Descriptor::parse(&b).unwrap();
-        let switched = r
-            .rewrite(
-                Incoming {
-                    seq: 500,
-                    time: 0,
-                    vp8: Some(&b_desc),
-                },
-                true,
-                t0,
-            )
-            .unwrap();
-        let expected = b_desc
-            .patch()
-            .picture_id(32_767)
-            .tl0_pic_idx(251)
-            .build()
-            .unwrap();
-        assert_eq!(switched.vp8, Some(expected));
+        let switched = r.rewrite(video(500, 0, &b_desc), true, t0).unwrap();
+        let expected = b_desc.patch().picture_id(32_767).tl0_pic_idx(251);
+        assert_eq!(switched.vp8, Some(expected.build().unwrap()));
         // The next picture wraps to 0, TL0PICIDX to 252.
         let c = vp8_payload(6, 4);
         let c_desc = Vp8Descriptor::parse(&c).unwrap();
-        let next = r
-            .rewrite(
-                Incoming {
-                    seq: 501,
-                    time: 3_000,
-                    vp8: Some(&c_desc),
-                },
-                false,
-                t0,
-            )
-            .unwrap();
+        let next = r.rewrite(video(501, 3_000, &c_desc), false, t0).unwrap();
         let expected = c_desc
             .patch()
             .picture_id(0)
