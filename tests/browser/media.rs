@@ -112,20 +112,24 @@ const SAMPLE_MS: f64 = 50.0;
 /// Starts sampling, in `b`'s page, when the last packet of each track from
 /// `from` arrived (`inbound-rtp` `lastPacketReceivedTimestamp`, ms since
 /// the epoch), every [`SAMPLE_MS`]. The page keeps the latest value even
-/// after the track's m-line is stopped and its stats are gone.
+/// after the track's m-line is stopped and its stats are gone. Returns once
+/// a first sample was taken (the move measured comes after it).
 async fn sample_last_packets(b: &Browser, from: u64) {
     b.js(
         "const m = amphi.media; const from = String(arguments[0]);
          const mids = [...m.tracks].filter(([, i]) => String(i.member) === from).map(([mid]) => mid);
          window.__last = {}; window.__sampled = 0;
-         window.__sampler = setInterval(async () => {
+         const sample = async () => {
            for (const s of (await m.pc.getStats()).values()) {
              if (s.type !== 'inbound-rtp' || !mids.includes(s.mid)) continue;
              window.__last[s.mid] = Math.max(window.__last[s.mid] || 0, s.lastPacketReceivedTimestamp || 0);
            }
            window.__sampled = Date.now();
-         }, arguments[1]);
-         return mids.length;",
+         };
+         return sample().then(() => {
+           window.__sampler = setInterval(sample, arguments[1]);
+           return mids.length;
+         });",
         vec![json!(from), json!(SAMPLE_MS)],
     )
     .await;
