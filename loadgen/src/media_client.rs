@@ -85,11 +85,6 @@ pub struct MediaRec {
     /// time the datagram waited in the load generator).
     pub audio_delay_processed: Lat,
     pub video_delay_processed: Lat,
-    /// Handed to str0m by the sender → the kernel's arrival: without the
-    /// time a busy load generator took to send it (server and network
-    /// alone; the figures above count from the intended send time).
-    pub audio_delay_from_send: Lat,
-    pub video_delay_from_send: Lat,
     /// Frames sent within the measured window, per sender index.
     pub sent: Arc<Vec<AtomicU64>>,
     /// Frames received (sent within the window), all receivers together.
@@ -109,8 +104,6 @@ impl MediaRec {
             video_delay: rec.lat("forward_delay_video"),
             audio_delay_processed: rec.lat("forward_delay_audio_processed"),
             video_delay_processed: rec.lat("forward_delay_video_processed"),
-            audio_delay_from_send: rec.lat("forward_delay_audio_from_send"),
-            video_delay_from_send: rec.lat("forward_delay_video_from_send"),
             sent: Arc::new((0..senders).map(|_| AtomicU64::new(0)).collect()),
             received: rec.counter("frames_received_in_window"),
             received_bytes: rec.counter("bytes_received_in_window"),
@@ -453,7 +446,6 @@ impl MediaClient {
             sender: self.index,
             seq,
             sent_us: at_us,
-            late_us: u32::try_from(clock::now_us().saturating_sub(at_us)).unwrap_or(u32::MAX),
         };
         let (frame, rate) = if video {
             (
@@ -600,7 +592,6 @@ impl MediaClient {
             sender,
             seq,
             sent_us,
-            late_us,
         } = frame.header;
         if !(window.0..window.1).contains(&sent_us) {
             return;
@@ -610,15 +601,12 @@ impl MediaClient {
             return;
         }
         let (delay, processed) = (arrived.saturating_sub(sent_us), now.saturating_sub(sent_us));
-        let from_send = arrived.saturating_sub(sent_us + u64::from(late_us));
         if video {
             media.video_delay.record(delay);
             media.video_delay_processed.record(processed);
-            media.video_delay_from_send.record(from_send);
         } else {
             media.audio_delay.record(delay);
             media.audio_delay_processed.record(processed);
-            media.audio_delay_from_send.record(from_send);
         }
         if let Some(last) = last_seq.insert((sender, video), seq)
             && seq <= last

@@ -43,28 +43,23 @@ pub struct Header {
     pub seq: u32,
     /// When the frame was meant to be sent, µs on the load generator's clock.
     pub sent_us: u64,
-    /// How much later it was handed to str0m, µs (a busy load generator
-    /// sends late; delays are counted from `sent_us` all the same).
-    pub late_us: u32,
 }
 
 impl Header {
     fn write(&self, into: &mut [u8]) {
-        if let Some(bytes) = into.get_mut(..HEADER) {
+        if let Some(bytes) = into.get_mut(..16) {
             bytes[..4].copy_from_slice(&self.sender.to_be_bytes());
             bytes[4..8].copy_from_slice(&self.seq.to_be_bytes());
             bytes[8..16].copy_from_slice(&self.sent_us.to_be_bytes());
-            bytes[16..20].copy_from_slice(&self.late_us.to_be_bytes());
         }
     }
 
     fn read(from: &[u8]) -> Option<Header> {
-        let bytes = from.get(..HEADER)?;
+        let bytes = from.get(..16)?;
         Some(Header {
             sender: u32::from_be_bytes(bytes[..4].try_into().ok()?),
             seq: u32::from_be_bytes(bytes[4..8].try_into().ok()?),
             sent_us: u64::from_be_bytes(bytes[8..16].try_into().ok()?),
-            late_us: u32::from_be_bytes(bytes[16..20].try_into().ok()?),
         })
     }
 }
@@ -269,7 +264,6 @@ mod tests {
         sender: 7,
         seq: 42,
         sent_us: 1_234_567,
-        late_us: 89,
     };
 
     /// A frame of `bytes` as the sender's packets: (seq, marker, payload).
