@@ -29,7 +29,8 @@ use unicode_normalization::char::is_combining_mark;
 /// never checks it: records written before the text was cleaned at the edge
 /// hold it as it was sent, and the domain cleaned it when applying them; a
 /// record a later rule would refuse (empty, too long) must still load.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
 pub struct Name(String);
 
 impl Name {
@@ -54,7 +55,8 @@ impl Name {
 /// A chat-like message (line breaks kept), cleaned and checked by
 /// [`Message::parse`] at the hub's edge. Journaled and read back like
 /// [`Name`]: the plain string, cleaned but never checked when read.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
 pub struct Message(String);
 
 impl Message {
@@ -97,21 +99,9 @@ impl std::ops::Deref for Message {
     }
 }
 
-impl Serialize for Name {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
 impl<'de> Deserialize<'de> for Name {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Name, D::Error> {
         String::deserialize(deserializer).map(|stored| Name(name_cleaned(&stored)))
-    }
-}
-
-impl Serialize for Message {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
     }
 }
 
