@@ -23,6 +23,7 @@ mod procstat;
 mod recorder;
 mod report;
 mod scenarios;
+mod udp_batch;
 
 use anyhow::Context;
 use clap::Parser;

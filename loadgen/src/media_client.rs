@@ -32,12 +32,12 @@
 use crate::clock;
 use crate::media_frames::{self, Frame, Header, VideoFrames};
 use crate::recorder::{Lat, Recorder};
+use crate::udp_batch::Datagrams;
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -48,7 +48,6 @@ use str0m::media::{
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::RtpWrite;
 use str0m::{Candidate, Event, Input, Output, Rtc};
-use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -56,9 +55,6 @@ use crate::client::Ws;
 
 /// The RTP clock of video (VP8); audio (Opus) runs at 48 kHz.
 const VIDEO_CLOCK: u32 = 90_000;
-
-/// Most datagrams read in one turn before the loop looks at its other work.
-const READ_BATCH: usize = 32;
 
 /// The layers a simulcast publisher sends, lowest first: each rid and the
 /// share of the full frame's bytes it carries (one in so many).
@@ -281,7 +277,7 @@ impl MediaClient {
     ) -> anyhow::Result<()> {
         const FAR: u64 = u64::MAX / 4;
         let mut on_connected = Some(on_connected);
-        let mut buf = vec![0u8; 2000];
+        let mut datagrams = Datagrams::default();
         let mut seq = 0u32;
         let (mut next_audio, mut next_video) = (FAR, FAR);
         let (audio_period, video_period) = match publish {
@@ -340,15 +336,15 @@ impl MediaClient {
             tokio::select! {
                 ready = self.socket.readable() => {
                     ready?;
+                    let count = datagrams.read(&self.socket)?;
                     // Each datagram goes in and its frames out before the
                     // next, so a frame is stamped with the arrival of the
                     // datagram that completed it.
-                    for _ in 0..READ_BATCH {
-                        let Some((n, source, arrival)) = self.recv(&mut buf)? else { break };
-                        let Some(bytes) = buf.get(..n) else { continue };
+                    for index in 0..count {
+                        let Some((bytes, source, arrival)) = datagrams.get(index) else { continue };
                         if let Some(link) = &mut self.link
                             && is_rtp(bytes)
-                            && !link.carries(n, Instant::now())
+                            && !link.carries(bytes.len(), Instant::now())
                         {
                             rec.add("constrained_dropped_packets", 1);
                             continue;
@@ -379,49 +375,17 @@ impl MediaClient {
                     }
                 }
                 _ = tokio::time::sleep(wait) => {
-                    self.rtc.handle_input(Input::Timeout(Instant::now()))?;
+                    // Woken to send, str0m's own timeout may not be due:
+                    // its timeout handling walks every stream.
+                    let now = Instant::now();
+                    if now >= self.next_timeout {
+                        self.rtc.handle_input(Input::Timeout(now))?;
+                    }
                 }
             }
         }
         let _ = self.ws.close(None).await;
         Ok(())
-    }
-
-    /// One datagram waiting on the socket, if any: its length, source and
-    /// the kernel's arrival time (on [`clock::now_us`]'s base).
-    fn recv(&self, buf: &mut [u8]) -> anyhow::Result<Option<(usize, SocketAddr, Option<u64>)>> {
-        use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrIn, recvmsg};
-        let mut control = nix::cmsg_space!(nix::sys::time::TimeSpec);
-        let read = self.socket.try_io(Interest::READABLE, || {
-            let mut iov = [std::io::IoSliceMut::new(buf)];
-            let msg = recvmsg::<SockaddrIn>(
-                self.socket.as_raw_fd(),
-                &mut iov,
-                Some(&mut control),
-                MsgFlags::empty(),
-            )
-            .map_err(std::io::Error::from)?;
-            let arrival = msg.cmsgs().ok().and_then(|mut cmsgs| {
-                cmsgs.find_map(|c| match c {
-                    ControlMessageOwned::ScmTimestampns(t) => {
-                        Some((t.tv_sec() as u64) * 1_000_000 + (t.tv_nsec() as u64) / 1_000)
-                    }
-                    _ => None,
-                })
-            });
-            let source = msg
-                .address
-                .map(|a| SocketAddr::V4(std::net::SocketAddrV4::from(a)));
-            Ok((msg.bytes, source, arrival))
-        });
-        match read {
-            Ok((n, Some(source), arrival)) => {
-                Ok(Some((n, source, arrival.map(clock::from_realtime_us))))
-            }
-            Ok((_, None, _)) => Ok(None),
-            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
-            Err(err) => Err(err.into()),
-        }
     }
 
     /// Writes one synthetic frame stamped with its intended send time, as
