@@ -62,7 +62,8 @@ pub struct Outlets<'a> {
     pub stats: &'a crate::metrics::Metrics,
 }
 
-/// Polls one peer until it has nothing more to do now.
+/// Polls one peer until it has nothing more to do now. Its packets may wait
+/// in `out` for the caller's [`UdpOut::flush`].
 pub fn poll_peer(peer: &mut Peer, out: &mut Outlets) -> Polled {
     let id = peer.id;
     let mut polled = Polled {
@@ -157,7 +158,6 @@ pub fn poll_peer(peer: &mut Peer, out: &mut Outlets) -> Polled {
             },
         }
     }
-    out.udp_out.flush(out.socket);
     polled
 }
 
@@ -180,6 +180,7 @@ pub fn poll_spread(
     let poll_part = |part: &mut [&mut Peer]| {
         let mut out = outlets();
         let polled: Vec<Polled> = part.iter_mut().map(|p| poll_peer(p, &mut out)).collect();
+        out.udp_out.flush(out.socket);
         (polled, out.udp_out.gso())
     };
     std::thread::scope(|scope| {

@@ -214,7 +214,8 @@ struct Service {
     audio_only: HashSet<PeerId>,
     /// When each peer next needs time fed in.
     due: Timers,
-    /// Packets on their way out of the UDP socket (see `udp_out`).
+    /// Packets on their way out of the UDP socket (see `udp_out`), all sent
+    /// by the end of each [`Self::drive`].
     udp_out: UdpOut,
     /// Peers that got input and must be polled.
     touched: FxHashSet<PeerId>,
@@ -542,6 +543,8 @@ impl Service {
                 self.propagate(item);
             }
         }
+        // Everyone touched is polled: what they had to send leaves now.
+        self.udp_out.flush(socket);
         if now.duration_since(self.last_reap) >= REAP_EVERY {
             self.last_reap = now;
             self.reap(now);
@@ -551,7 +554,8 @@ impl Service {
             .max(now + Duration::from_millis(1))
     }
 
-    /// Polls one peer until it has nothing more to do now.
+    /// Polls one peer until it has nothing more to do now (its packets may
+    /// wait in `udp_out` until the end of [`Self::drive`]).
     fn poll(&mut self, id: PeerId, socket: &UdpSocket, queue: &mut VecDeque<Propagated>) {
         let Some(peer) = self.peers.get_mut(&id) else {
             return;
@@ -577,6 +581,8 @@ impl Service {
             }
             return;
         }
+        // What earlier polls left waiting goes first, in order.
+        self.udp_out.flush(socket);
         let wanted: FxHashSet<PeerId> = touched.into_iter().collect();
         let peers: Vec<&mut Peer> = self
             .peers

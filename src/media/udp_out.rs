@@ -1,6 +1,7 @@
 //! The media socket's way out: consecutive packets to one address leave in
 //! one system call, with UDP generic segmentation offload (GSO, Linux's
-//! `UDP_SEGMENT`), instead of one `sendto` each.
+//! `UDP_SEGMENT`), instead of one `sendto` each; single packets to many
+//! addresses leave together, in one `sendmmsg`.
 //!
 //! A forwarded video frame becomes several packets of the path's full size
 //! (the last one shorter) for each receiver, and str0m hands a receiver's
@@ -8,7 +9,12 @@
 //! at the segment size. The kernel's per-send work (the system call, the
 //! route, the socket) is then paid once per frame and receiver rather than
 //! once per packet. Where the kernel refuses GSO the packets go one by one,
-//! as before. A full socket buffer drops what does not fit (as UDP does).
+//! as before.
+//!
+//! An audio frame is one packet for each receiver: those are kept until
+//! [`UdpOut::flush`] (the media task flushes once it has polled everyone a
+//! burst touched) or until [`SINGLES_MAX`] wait, and then leave in one
+//! system call. A full socket buffer drops what does not fit (as UDP does).
 
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -20,14 +26,18 @@ use tokio::net::UdpSocket;
 const MAX_SEGMENTS: usize = 64;
 /// Most bytes in one send (an IP datagram's limit, less headers).
 const MAX_BYTES: usize = 65_000;
+/// Most single packets kept for one `sendmmsg`.
+pub const SINGLES_MAX: usize = 64;
 
-/// Packets waiting to leave for one address.
+/// Packets waiting to leave: a run for one address, and single packets.
 pub struct UdpOut {
     /// Whether the kernel takes GSO sends (cleared at the first refusal).
     gso: bool,
     to: Option<SocketAddr>,
     packets: Vec<DatagramSend>,
     bytes: usize,
+    /// Runs of one packet, each to its address, to leave together.
+    singles: Vec<(SocketAddr, DatagramSend)>,
 }
 
 impl Default for UdpOut {
@@ -37,6 +47,7 @@ impl Default for UdpOut {
             to: None,
             packets: Vec::new(),
             bytes: 0,
+            singles: Vec::new(),
         }
     }
 }
@@ -55,11 +66,12 @@ impl UdpOut {
         self.gso
     }
 
-    /// Queues a packet; what was queued for another address, or cannot be
-    /// one segment run with it, leaves first.
+    /// Queues a packet; a run queued for another address, or that cannot
+    /// take it as a segment, leaves first (a run of one waits with the
+    /// other single packets).
     pub fn push(&mut self, socket: &UdpSocket, to: SocketAddr, packet: DatagramSend) {
         if self.to != Some(to) || !self.joins(packet.len()) {
-            self.flush(socket);
+            self.end_run(socket);
             self.to = Some(to);
         }
         self.bytes += packet.len();
@@ -81,11 +93,26 @@ impl UdpOut {
         }
     }
 
-    /// Sends what is queued.
+    /// Sends everything queued.
     pub fn flush(&mut self, socket: &UdpSocket) {
-        let Some(to) = self.to else {
+        self.end_run(socket);
+        send_singles(socket, &mut self.singles);
+    }
+
+    /// Sends the run being built, or keeps it with the single packets if it
+    /// is one packet.
+    fn end_run(&mut self, socket: &UdpSocket) {
+        let Some(to) = self.to.take() else {
             return;
         };
+        if self.packets.len() == 1 {
+            self.singles.extend(self.packets.drain(..).map(|p| (to, p)));
+            self.bytes = 0;
+            if self.singles.len() >= SINGLES_MAX {
+                send_singles(socket, &mut self.singles);
+            }
+            return;
+        }
         if self.packets.len() > 1 && self.gso {
             match send_segmented(socket, to, &self.packets) {
                 Ok(()) => return self.clear(),
@@ -105,6 +132,57 @@ impl UdpOut {
     fn clear(&mut self) {
         self.packets.clear();
         self.bytes = 0;
+    }
+}
+
+/// Sends single packets, each to its address, in as few calls as the
+/// kernel allows; empties `singles`.
+fn send_singles(socket: &UdpSocket, singles: &mut Vec<(SocketAddr, DatagramSend)>) {
+    match singles.as_slice() {
+        [] => {}
+        [(to, packet)] => {
+            let _ = socket.try_send_to(packet, *to);
+        }
+        _ => send_many(socket, singles),
+    }
+    singles.clear();
+}
+
+#[cfg(target_os = "linux")]
+fn send_many(socket: &UdpSocket, singles: &[(SocketAddr, DatagramSend)]) {
+    use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
+    let slices: Vec<[IoSlice<'_>; 1]> = singles.iter().map(|(_, p)| [IoSlice::new(p)]).collect();
+    let addresses: Vec<Option<SockaddrStorage>> = singles
+        .iter()
+        .map(|(to, _)| Some(SockaddrStorage::from(*to)))
+        .collect();
+    let mut start = 0;
+    // Each call sends from the first packet not yet sent: a packet the
+    // kernel refuses is skipped; a full socket buffer drops the rest.
+    while start < singles.len() {
+        let (Some(slices), Some(addresses)) = (slices.get(start..), addresses.get(start..)) else {
+            break;
+        };
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), None);
+        match sendmmsg(
+            socket.as_raw_fd(),
+            &mut headers,
+            slices,
+            addresses,
+            [],
+            MsgFlags::MSG_DONTWAIT,
+        ) {
+            Ok(sent) => start += sent.count().max(1),
+            Err(nix::errno::Errno::EAGAIN) => break,
+            Err(_) => start += 1,
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn send_many(socket: &UdpSocket, singles: &[(SocketAddr, DatagramSend)]) {
+    for (to, packet) in singles {
+        let _ = socket.try_send_to(packet, *to);
     }
 }
 
@@ -167,6 +245,65 @@ mod tests {
                     .unwrap();
             assert_eq!(n, *size, "packet {i}");
             assert!(buf[..n].iter().all(|b| *b == i as u8), "packet {i}");
+        }
+    }
+
+    async fn receive(receiver: &UdpSocket) -> Vec<u8> {
+        let mut buf = [0u8; 2000];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), receiver.recv(&mut buf))
+            .await
+            .expect("a packet within 5 s")
+            .unwrap();
+        buf[..n].to_vec()
+    }
+
+    #[tokio::test]
+    async fn single_packets_to_many_addresses_leave_together_at_the_flush() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.writable().await.unwrap();
+        let mut receivers = Vec::new();
+        for _ in 0..3 {
+            receivers.push(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        }
+        let mut out = UdpOut::default();
+        // Receiver 0: an audio packet, then a two-packet video frame for
+        // receiver 1, then audio for receivers 2 and 0.
+        let to = |i: usize| receivers[i].local_addr().unwrap();
+        out.push(&socket, to(0), vec![10; 90].into());
+        out.push(&socket, to(1), vec![11; 1200].into());
+        out.push(&socket, to(1), vec![12; 500].into());
+        out.push(&socket, to(2), vec![13; 80].into());
+        out.push(&socket, to(0), vec![14; 70].into());
+        // The video frame has left (its run ended); the audio waits.
+        assert_eq!(receive(&receivers[1]).await, vec![11; 1200]);
+        assert_eq!(receive(&receivers[1]).await, vec![12; 500]);
+        let mut buf = [0u8; 16];
+        assert!(
+            receivers[0].try_recv(&mut buf).is_err(),
+            "nothing before the flush"
+        );
+        out.flush(&socket);
+        assert_eq!(receive(&receivers[0]).await, vec![10; 90]);
+        assert_eq!(receive(&receivers[0]).await, vec![14; 70]);
+        assert_eq!(receive(&receivers[2]).await, vec![13; 80]);
+    }
+
+    #[tokio::test]
+    async fn single_packets_leave_without_a_flush_once_enough_wait() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.writable().await.unwrap();
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mut out = UdpOut::default();
+        // Alternating addresses: each packet is a run of one. The last one
+        // pushed ends the run before it, which makes SINGLES_MAX.
+        for i in 0..=SINGLES_MAX {
+            let to = if i % 2 == 0 { &a } else { &b };
+            out.push(&socket, to.local_addr().unwrap(), vec![i as u8; 60].into());
+        }
+        for i in 0..SINGLES_MAX {
+            let from = if i % 2 == 0 { &a } else { &b };
+            assert_eq!(receive(from).await, vec![i as u8; 60], "packet {i}");
         }
     }
 }
