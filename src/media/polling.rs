@@ -54,17 +54,18 @@ pub struct Polled {
     pub connected: bool,
 }
 
-/// Where a poll's packets go out, and what it counts.
+/// Where a poll's packets go out, and what it counts: shared by the
+/// threads of a spread poll, each with a [`UdpOut`] of its own.
+#[derive(Clone, Copy)]
 pub struct Outlets<'a> {
     pub socket: &'a UdpSocket,
-    pub udp_out: UdpOut,
     pub tcp_out: &'a HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     pub stats: &'a crate::metrics::Metrics,
 }
 
-/// Polls one peer until it has nothing more to do now. Its packets may wait
-/// in `out` for the caller's [`UdpOut::flush`].
-pub fn poll_peer(peer: &mut Peer, out: &mut Outlets) -> Polled {
+/// Polls one peer until it has nothing more to do now. Its UDP packets may
+/// wait in `udp_out` for the caller's [`UdpOut::flush`].
+pub fn poll_peer(peer: &mut Peer, out: Outlets, udp_out: &mut UdpOut) -> Polled {
     let id = peer.id;
     let mut polled = Polled {
         id,
@@ -112,8 +113,7 @@ pub fn poll_peer(peer: &mut Peer, out: &mut Outlets) -> Polled {
                     continue;
                 }
                 if transmit.proto == Protocol::Udp {
-                    out.udp_out
-                        .push(out.socket, transmit.destination, transmit.contents);
+                    udp_out.push(out.socket, transmit.destination, transmit.contents);
                 } else if let Some(tcp) = out.tcp_out.get(&transmit.destination) {
                     let _ = tcp.try_send(transmit.contents.to_vec());
                 }
@@ -162,26 +162,24 @@ pub fn poll_peer(peer: &mut Peer, out: &mut Outlets) -> Polled {
 }
 
 /// Polls `peers` on up to `threads` threads (this one included), each part
-/// with its own way out; returns what every poll produced. `gso` is whether
-/// the kernel takes segmented sends (as the caller's [`UdpOut`] learnt it);
-/// the answer comes back with the results.
+/// with its own [`UdpOut`], flushed when the part is done; returns what every
+/// poll produced. `gso` is whether the kernel takes segmented sends (as the
+/// caller's [`UdpOut`] learnt it); the answer comes back with the results.
 pub fn poll_spread(
     mut peers: Vec<&mut Peer>,
     threads: usize,
-    template: &Outlets,
+    out: Outlets,
+    gso: bool,
 ) -> (Vec<Polled>, bool) {
-    let outlets = || Outlets {
-        socket: template.socket,
-        udp_out: UdpOut::with_gso(template.udp_out.gso()),
-        tcp_out: template.tcp_out,
-        stats: template.stats,
-    };
     let part = peers.len().div_ceil(threads.max(1)).max(1);
     let poll_part = |part: &mut [&mut Peer]| {
-        let mut out = outlets();
-        let polled: Vec<Polled> = part.iter_mut().map(|p| poll_peer(p, &mut out)).collect();
-        out.udp_out.flush(out.socket);
-        (polled, out.udp_out.gso())
+        let mut udp_out = UdpOut::with_gso(gso);
+        let polled: Vec<Polled> = part
+            .iter_mut()
+            .map(|p| poll_peer(p, out, &mut udp_out))
+            .collect();
+        udp_out.flush(out.socket);
+        (polled, udp_out.gso())
     };
     std::thread::scope(|scope| {
         let mut parts = peers.chunks_mut(part);

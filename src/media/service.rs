@@ -560,14 +560,12 @@ impl Service {
         let Some(peer) = self.peers.get_mut(&id) else {
             return;
         };
-        let mut out = Outlets {
+        let out = Outlets {
             socket,
-            udp_out: std::mem::take(&mut self.udp_out),
             tcp_out: &self.tcp_out,
             stats: &self.stats,
         };
-        let polled = poll_peer(peer, &mut out);
-        self.udp_out = out.udp_out;
+        let polled = poll_peer(peer, out, &mut self.udp_out);
         self.apply(polled, queue);
     }
 
@@ -589,14 +587,16 @@ impl Service {
             .values_mut()
             .filter(|p| wanted.contains(&p.id))
             .collect();
-        let template = Outlets {
+        let out = Outlets {
             socket,
-            udp_out: UdpOut::with_gso(self.udp_out.gso()),
             tcp_out: &self.tcp_out,
             stats: &self.stats,
         };
-        let (all, gso) = poll_spread(peers, self.fanout_threads, &template);
-        self.udp_out = UdpOut::with_gso(gso);
+        let (all, gso) = poll_spread(peers, self.fanout_threads, out, self.udp_out.gso());
+        if !gso {
+            // Empty (flushed above): only what it learnt changes.
+            self.udp_out = UdpOut::with_gso(false);
+        }
         self.stats.media.spread_polls.fetch_add(1, Relaxed);
         for polled in all {
             self.apply(polled, queue);
