@@ -12,7 +12,9 @@ async fn name_labels_never_overlap_and_yours_and_the_hovered_come_first() {
     let zoe = s.person(Role::Participant, "Zoe").await;
     // Eight people on the tiles around Zoé (a crowd at the entrance).
     // (Kept as a page function: a reconnection's `welcome` replaces the
-    // people list, so the waits below put the crowd back if it is gone.)
+    // people list, and a full `positions` batch hides the avatars the server
+    // did not list, these among them; the waits below put the crowd back if
+    // it is gone or hidden.)
     zoe.js(
         "window.__crowd = () => {
            const st = amphi.store, me = st.myPerson; let i = 0;
@@ -56,7 +58,8 @@ async fn name_labels_never_overlap_and_yours_and_the_hovered_come_first() {
         .await;
     zoe.wait(
         "the hovered name shown",
-        "if (!amphi.store.people.has(arguments[0])) window.__crowd();
+        "const q = amphi.store.people.get(arguments[0]);
+         if (!q || q.hidden) window.__crowd();
          const p = amphi.store.people.get(arguments[0]);
          if (amphi.renderer.hoverPerson?.id !== p.id) { amphi.renderer.hoverPerson = p; amphi.renderer.labels = null; amphi.renderer.invalidate(); }
          const L = amphi.renderer.labels; return Array.isArray(L) && L.some((l) => l.id === arguments[0]);",
