@@ -574,6 +574,7 @@ async fn measure_fps_with_200_avatars() {
                  const p = st.people.get(10000 + i);
                  const [x, y] = free[(i + Math.floor(performance.now() / 120)) % free.length];
                  p.x = x; p.y = y;
+                 p.hidden = false; // a full positions batch hides whom the server did not list
                }
                st.emit('positions', me.room); // as a real batch does (store.applyPositions)
              }, 120);
