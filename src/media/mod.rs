@@ -20,7 +20,8 @@
 //! - [`rewrite`]: each receiver's RTP numbering of a forwarded track.
 //! - [`turn`]: time-limited credentials for a coturn relay.
 //! - [`timers`]: when each peer next needs time fed in.
-//! - [`udp_out`]: a peer's packets out of the socket, a frame per system call.
+//! - [`udp_out`]: packets out of the socket: a frame per system call, and
+//!   single packets to many receivers in one.
 //! - [`tcp`]: ICE over TCP on the media port (RFC 6544, RFC 4571 framing).
 //! - [`nodes`]: which media server each room's conversations live on.
 //! - [`workers`]: the embedded media server spread over several threads.
