@@ -14,7 +14,9 @@
 //! An audio frame is one packet for each receiver: those are kept until
 //! [`UdpOut::flush`] (the media task flushes once it has polled everyone a
 //! burst touched) or until [`SINGLES_MAX`] wait, and then leave in one
-//! system call. A full socket buffer drops what does not fit (as UDP does).
+//! system call. A run of several packets leaves at once, after the single
+//! packets waiting for its address (a stream's packets keep their order).
+//! A full socket buffer drops what does not fit (as UDP does).
 
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -112,6 +114,11 @@ impl UdpOut {
                 send_singles(socket, &mut self.singles);
             }
             return;
+        }
+        // Single packets to the same address go first: a run must not
+        // overtake earlier packets of its streams.
+        if self.singles.iter().any(|(address, _)| *address == to) {
+            send_singles(socket, &mut self.singles);
         }
         if self.packets.len() > 1 && self.gso {
             match send_segmented(socket, to, &self.packets) {
@@ -305,5 +312,26 @@ mod tests {
             let from = if i % 2 == 0 { &a } else { &b };
             assert_eq!(receive(from).await, vec![i as u8; 60], "packet {i}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_run_never_overtakes_a_single_packet_waiting_for_its_address() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.writable().await.unwrap();
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (to_a, to_b) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let mut out = UdpOut::default();
+        // The last packet of one frame for A (alone: a run of one, it
+        // waits), a packet for B, then A's next frame (a run of two).
+        out.push(&socket, to_a, vec![1; 700].into());
+        out.push(&socket, to_b, vec![9; 100].into());
+        out.push(&socket, to_a, vec![2; 1200].into());
+        out.push(&socket, to_a, vec![3; 800].into());
+        out.flush(&socket);
+        assert_eq!(receive(&a).await, vec![1; 700]);
+        assert_eq!(receive(&a).await, vec![2; 1200]);
+        assert_eq!(receive(&a).await, vec![3; 800]);
+        assert_eq!(receive(&b).await, vec![9; 100]);
     }
 }
