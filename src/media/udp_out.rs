@@ -229,14 +229,23 @@ fn send_segmented(
 mod tests {
     use super::*;
 
+    async fn bound() -> UdpSocket {
+        UdpSocket::bind("127.0.0.1:0").await.unwrap()
+    }
+
+    /// A socket to send from, as the media task's: one the reactor has seen
+    /// writable (tokio's try_send_to gives up on a socket it has not).
+    async fn sender() -> UdpSocket {
+        let socket = bound().await;
+        socket.writable().await.unwrap();
+        socket
+    }
+
     #[tokio::test]
     async fn a_frame_sent_in_one_call_arrives_as_its_packets() {
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let receiver = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let socket = sender().await;
+        let receiver = bound().await;
         let to = receiver.local_addr().unwrap();
-        // As in the media task, whose socket the reactor has seen writable
-        // (tokio's try_send_to gives up on a socket it has not).
-        socket.writable().await.unwrap();
         let mut out = UdpOut::default();
         let sizes = [1200usize, 1200, 1200, 700, 90];
         for (i, size) in sizes.iter().enumerate() {
@@ -266,12 +275,8 @@ mod tests {
 
     #[tokio::test]
     async fn single_packets_to_many_addresses_leave_together_at_the_flush() {
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        socket.writable().await.unwrap();
-        let mut receivers = Vec::new();
-        for _ in 0..3 {
-            receivers.push(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-        }
+        let socket = sender().await;
+        let receivers = [bound().await, bound().await, bound().await];
         let mut out = UdpOut::default();
         // Receiver 0: an audio packet, then a two-packet video frame for
         // receiver 1, then audio for receivers 2 and 0.
@@ -297,10 +302,7 @@ mod tests {
 
     #[tokio::test]
     async fn single_packets_leave_without_a_flush_once_enough_wait() {
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        socket.writable().await.unwrap();
-        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (socket, a, b) = (sender().await, bound().await, bound().await);
         let mut out = UdpOut::default();
         // Alternating addresses: each packet is a run of one. The last one
         // pushed ends the run before it, which makes SINGLES_MAX.
@@ -316,10 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_run_never_overtakes_a_single_packet_waiting_for_its_address() {
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        socket.writable().await.unwrap();
-        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (socket, a, b) = (sender().await, bound().await, bound().await);
         let (to_a, to_b) = (a.local_addr().unwrap(), b.local_addr().unwrap());
         let mut out = UdpOut::default();
         // The last packet of one frame for A (alone: a run of one, it
