@@ -52,10 +52,18 @@ struct Setup {
 }
 
 async fn setup(name: &'static str) -> Option<Setup> {
+    setup_with(name, |_| {}).await
+}
+
+/// [`setup`] with a server whose configuration `adjust` changes.
+async fn setup_with(
+    name: &'static str,
+    adjust: impl FnOnce(&mut amphi::config::Config),
+) -> Option<Setup> {
     let tools = tools_or_skip(name)?;
     let lock = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
-    let server = TestServer::start().await;
+    let server = TestServer::with_config(adjust).await;
     Some(Setup::around(name, lock, started, server, tools).await)
 }
 

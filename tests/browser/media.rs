@@ -4,7 +4,7 @@
 //! (`inbound-rtp` bytes per sender and kind). The relay test starts Debian's
 //! coturn (`turnserver`) on loopback and forces the pages through it.
 
-use super::{Setup, my_id, setup};
+use super::{Setup, my_id, setup, setup_with};
 use crate::common::{Client, TestServer, WAIT};
 use crate::harness::{Browser, CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
 use amphi::config::SecretString;
@@ -213,21 +213,17 @@ async fn people(s: &mut Setup) -> (Browser, Browser, Browser) {
 
 #[tokio::test]
 async fn a_table_hears_and_sees_itself_and_nobody_else_does() {
-    let name = "a_table_hears_and_sees_itself_and_nobody_else_does";
-    let Some(tools) = tools_or_skip(name) else {
-        return;
-    };
-    let lock = ONE_AT_A_TIME.lock().await;
-    let started = Instant::now();
     // Every burst of receivers is polled on two threads here (a large
     // conversation's way: `media::polling`); the other tests poll them on
     // the media task's thread.
-    let server = TestServer::with_config(|c| {
+    let Some(mut s) = setup_with("a_table_hears_and_sees_itself_and_nobody_else_does", |c| {
         c.media.fanout_threads = 2;
         c.media.fanout_min = 1;
     })
-    .await;
-    let mut s = Setup::around(name, lock, started, server, tools).await;
+    .await
+    else {
+        return;
+    };
     let (alice, bob, carol) = people(&mut s).await;
     let (a, b) = (my_id(&alice).await, my_id(&bob).await);
     for (who, from) in [(&alice, b), (&bob, a)] {

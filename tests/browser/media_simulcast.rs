@@ -10,9 +10,7 @@
 //! reacts to the loss and NACKs the receiver's browser reports.
 
 use super::media::{talk, teleport, wait_receiving};
-use super::{Setup, my_id};
-use crate::common::TestServer;
-use crate::harness::{ONE_AT_A_TIME, tools_or_skip};
+use super::{Setup, my_id, setup_with};
 use amphi::domain::Role;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -66,11 +64,7 @@ const SENT_FULL: &str = "return (async () => {
 })();";
 
 async fn stage_setup(name: &'static str, link_kbps: Option<u32>) -> Option<Setup> {
-    let tools = tools_or_skip(name)?;
-    let lock = ONE_AT_A_TIME.lock().await;
-    let started = Instant::now();
-    let server = TestServer::with_config(move |c| c.media.test_link_kbps = link_kbps).await;
-    Some(Setup::around(name, lock, started, server, tools).await)
+    setup_with(name, move |c| c.media.test_link_kbps = link_kbps).await
 }
 
 /// The moderator on the stage with microphone and camera, Alice in the

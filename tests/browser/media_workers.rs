@@ -3,15 +3,13 @@
 //! person who walks from one to the other is moved across without hanging
 //! up (as between two `amphi media` processes, `media_nodes`).
 
-use super::Setup;
 use super::media::{bytes, received, talk, teleport, wait_receiving};
 use super::media_nodes::media_port;
 use super::my_id;
-use crate::common::TestServer;
-use crate::harness::{CATCH_ERRORS, ONE_AT_A_TIME, tools_or_skip};
+use super::setup_with;
+use crate::harness::CATCH_ERRORS;
 use amphi::domain::Role;
 use amphi::media::nodes::hashed;
-use std::time::Instant;
 
 /// Two tables the two workers share out to different workers.
 const FIRST: &str = "table-01";
@@ -19,19 +17,18 @@ const SECOND: &str = "table-04";
 
 #[tokio::test]
 async fn two_media_workers_each_carry_their_own_tables() {
-    let name = "two_media_workers_each_carry_their_own_tables";
-    let Some((chrome, driver)) = tools_or_skip(name) else {
-        return;
-    };
     assert_ne!(
         hashed(FIRST, 2),
         hashed(SECOND, 2),
         "the test needs two tables on different workers"
     );
-    let lock = ONE_AT_A_TIME.lock().await;
-    let started = Instant::now();
-    let server = TestServer::with_config(|c| c.media.workers = 2).await;
-    let mut s = Setup::around(name, lock, started, server, (chrome, driver)).await;
+    let Some(mut s) = setup_with("two_media_workers_each_carry_their_own_tables", |c| {
+        c.media.workers = 2
+    })
+    .await
+    else {
+        return;
+    };
     let alice = s.person(Role::Participant, "Alice").await;
     let bob = s.person(Role::Participant, "Bob").await;
     let carol = s.person(Role::Participant, "Carol").await;
