@@ -27,18 +27,36 @@ pub fn now_us() -> u64 {
     a.epoch_us + a.instant.elapsed().as_micros() as u64
 }
 
-/// A wall-clock time (µs since the Unix epoch, CLOCK_REALTIME: the kernel's
-/// receive timestamps) on the base of [`now_us`]: both clocks are read now
-/// and their difference applied, so a wall clock stepped or slewed since
-/// the anchor does not skew the figures.
-pub fn from_realtime_us(realtime_us: u64) -> u64 {
-    let wall_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0);
-    let ours_now = now_us();
-    // ours = realtime + (ours_now - wall_now), without going negative.
-    (realtime_us + ours_now).saturating_sub(wall_now)
+/// Converts wall-clock times (µs since the Unix epoch, CLOCK_REALTIME: the
+/// kernel's receive timestamps) to the base of [`now_us`]: both clocks are
+/// read once, when it is made, and their difference applied, so a wall
+/// clock stepped or slewed since the anchor does not skew the figures. Made
+/// once per batch of datagrams, not once per datagram.
+#[derive(Debug, Clone, Copy)]
+pub struct FromRealtime {
+    /// `now_us() - wall clock`, both read at the same moment.
+    ours_now: u64,
+    wall_now: u64,
+}
+
+impl FromRealtime {
+    /// Reads both clocks now.
+    pub fn now() -> FromRealtime {
+        let wall_now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
+        FromRealtime {
+            ours_now: now_us(),
+            wall_now,
+        }
+    }
+
+    /// `realtime_us` on [`now_us`]'s base.
+    pub fn convert(self, realtime_us: u64) -> u64 {
+        // ours = realtime + (ours_now - wall_now), without going negative.
+        (realtime_us + self.ours_now).saturating_sub(self.wall_now)
+    }
 }
 
 /// The `Instant` at which [`now_us`] will read `us` (for `sleep_until`).

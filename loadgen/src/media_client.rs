@@ -289,6 +289,12 @@ impl MediaClient {
         };
         let mut last_seq: HashMap<(u32, bool), u32> = HashMap::new();
         let mut scheduled = false;
+        // One timer for the whole run, moved only when it must wake the
+        // client earlier (or has fired): a client is woken hundreds of times
+        // a second by its socket, and a fresh timer each time entered and
+        // left the runtime's timer wheel, under its lock, each time.
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
         loop {
             let (measured, end_us) = match *window.borrow() {
                 Some((start, stop, end)) => ((start, stop), end),
@@ -328,15 +334,21 @@ impl MediaClient {
                 self.drain(rec, media, measured, &mut last_seq)?;
             }
             let wake_us = next_audio.min(next_video).min(end_us);
-            let rtc_wait = self.next_timeout.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            let rtc_wait = self.next_timeout.saturating_duration_since(now);
             let send_wait = Duration::from_micros(wake_us.saturating_sub(clock::now_us()));
             let wait = rtc_wait
                 .min(send_wait)
                 .clamp(Duration::from_micros(200), Duration::from_millis(50));
+            let deadline = tokio::time::Instant::from_std(now + wait);
+            if timer.is_elapsed() || deadline < timer.deadline() {
+                timer.as_mut().reset(deadline);
+            }
             tokio::select! {
                 ready = self.socket.readable() => {
                     ready?;
                     let count = datagrams.read(&self.socket)?;
+                    let now = Instant::now();
                     // Each datagram goes in and its frames out before the
                     // next, so a frame is stamped with the arrival of the
                     // datagram that completed it.
@@ -344,12 +356,14 @@ impl MediaClient {
                         let Some((bytes, source, arrival)) = datagrams.get(index) else { continue };
                         if let Some(link) = &mut self.link
                             && is_rtp(bytes)
-                            && !link.carries(bytes.len(), Instant::now())
+                            && !link.carries(bytes.len(), now)
                         {
                             rec.add("constrained_dropped_packets", 1);
                             continue;
                         }
                         let Ok(contents) = bytes.try_into() else { continue };
+                        // Each input its own time: str0m's clock never goes
+                        // back from a timeout handled in between.
                         let input = Input::Receive(Instant::now(), Receive {
                             proto: Protocol::Udp,
                             source,
@@ -374,7 +388,7 @@ impl MediaClient {
                         Some(Ok(_)) => {}
                     }
                 }
-                _ = tokio::time::sleep(wait) => {
+                _ = &mut timer => {
                     // Woken to send, str0m's own timeout may not be due:
                     // its timeout handling walks every stream.
                     let now = Instant::now();

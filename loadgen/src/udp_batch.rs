@@ -74,13 +74,16 @@ impl Datagrams {
             )
             .map_err(std::io::Error::from)?;
             let mut count = 0;
+            let mut base: Option<clock::FromRealtime> = None;
             for (slot, msg) in results.enumerate() {
                 count += 1;
                 let arrival_us = msg.cmsgs().ok().and_then(|mut cmsgs| {
                     cmsgs.find_map(|c| match c {
-                        ControlMessageOwned::ScmTimestampns(t) => Some(clock::from_realtime_us(
-                            (t.tv_sec() as u64) * 1_000_000 + (t.tv_nsec() as u64) / 1_000,
-                        )),
+                        ControlMessageOwned::ScmTimestampns(t) => {
+                            Some(base.get_or_insert_with(clock::FromRealtime::now).convert(
+                                (t.tv_sec() as u64) * 1_000_000 + (t.tv_nsec() as u64) / 1_000,
+                            ))
+                        }
                         _ => None,
                     })
                 });
