@@ -14,7 +14,9 @@
 # build kept aside runs against the current load generator),
 # SERVER_CPUS and LOADGEN_CPUS (taskset lists, default 0 and 1; e.g. both
 # 0-1 to let the server and the load generator share the two cores),
-# PORT (default 18200), OUT (default bench-results/pinned).
+# PORT (default 18200), OUT (default bench-results/pinned), LOADGEN_NICE
+# (default -15, as the server; e.g. 0 to let the server go first when they
+# share cores, as it would on a machine of its own).
 set -euo pipefail
 # The scheduler shares the CPU between sessions (autogroups) before it looks
 # at nice values: run in a session of our own and weight that session up.
@@ -28,6 +30,7 @@ SERVER_BIN="${SERVER_BIN:-$BIN/amphi}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
 LOADGEN_CPUS="${LOADGEN_CPUS:-1}"
 PORT="${PORT:-18200}"
+LOADGEN_NICE="${LOADGEN_NICE:--15}"
 OUT="${OUT:-$ROOT/bench-results/pinned}"
 name="$1"; toml="$2"; shift 3
 mkdir -p "$OUT"
@@ -46,7 +49,7 @@ if ! grep -q '^participant: ' "$WORK/links" 2>/dev/null; then
   echo "the server printed no join links within 10 s:" >&2; tail -n 20 "$WORK/server.log" >&2; exit 1
 fi
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-nice -n -15 taskset -c "$LOADGEN_CPUS" "$BIN/amphi-loadgen" "$@" --links-from "$WORK/links" --server-pid "$SERVER_PID" \
+nice -n "$LOADGEN_NICE" taskset -c "$LOADGEN_CPUS" "$BIN/amphi-loadgen" "$@" --links-from "$WORK/links" --server-pid "$SERVER_PID" \
   --json "$OUT/$name.json" > "$WORK/loadgen.out" 2>&1 || { echo "loadgen exited with $?"; grep -v "^ " "$WORK/loadgen.out" | tail -n 20; }
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$OUT/$name.json" "$name" "$load_before" "$load_after" "$SERVER_CPUS" "$LOADGEN_CPUS" <<'PY'

@@ -8,6 +8,16 @@
 //! measures forwarding delay (sender's send → receiver's receive, one clock:
 //! the load generator's) and loss per sender.
 //!
+//! A frame carries two send times: when it was due (its place in the
+//! sender's 50 or 30 frames a second) and when it was written. They differ
+//! when the load generator is late, which happens when it shares its cores
+//! with the server and they ask for more than the machine has. The
+//! forwarding delay counts from the write, so that the load generator's
+//! lateness is not taken for the server's; the lateness is recorded apart
+//! (`send_lag`), and so is the delay from the due time
+//! (`forward_delay_from_due`, what the forwarding delay was before the two
+//! were told apart).
+//!
 //! str0m runs in RTP mode, so that hundreds of clients in one load
 //! generator cost little more than decryption: a sender writes its RTP
 //! packets itself (one per audio frame; video cut into VP8 payloads, see
@@ -81,6 +91,10 @@ pub struct MediaRec {
     /// time the datagram waited in the load generator).
     pub audio_delay_processed: Lat,
     pub video_delay_processed: Lat,
+    /// How late a frame was written after it was due (sender side).
+    pub send_lag: Lat,
+    /// Due time → the kernel's arrival time (audio and video).
+    pub delay_from_due: Lat,
     /// Frames sent within the measured window, per sender index.
     pub sent: Arc<Vec<AtomicU64>>,
     /// Frames received (sent within the window), all receivers together.
@@ -100,6 +114,8 @@ impl MediaRec {
             video_delay: rec.lat("forward_delay_video"),
             audio_delay_processed: rec.lat("forward_delay_audio_processed"),
             video_delay_processed: rec.lat("forward_delay_video_processed"),
+            send_lag: rec.lat("send_lag"),
+            delay_from_due: rec.lat("forward_delay_from_due"),
             sent: Arc::new((0..senders).map(|_| AtomicU64::new(0)).collect()),
             received: rec.counter("frames_received_in_window"),
             received_bytes: rec.counter("bytes_received_in_window"),
@@ -402,7 +418,7 @@ impl MediaClient {
         Ok(())
     }
 
-    /// Writes one synthetic frame stamped with its intended send time, as
+    /// Writes one synthetic frame stamped with its due and actual send time, as
     /// RTP packets of our own (one for audio; for video, cut by
     /// [`media_frames::vp8_payloads`], on each simulcast layer's stream).
     fn write(
@@ -420,10 +436,12 @@ impl MediaClient {
         let Some(pt) = self.payload_type(mid) else {
             return Ok(());
         };
+        let late_us = clock::now_us().saturating_sub(at_us);
         let header = Header {
             sender: self.index,
             seq,
-            sent_us: at_us,
+            due_us: at_us,
+            late_us: u32::try_from(late_us).unwrap_or(u32::MAX),
         };
         let (frame, rate) = if video {
             (
@@ -448,8 +466,9 @@ impl MediaClient {
         // The wall-clock time of the RTP time (for sender reports): the
         // intended send time, however late the frame goes out.
         let now = Instant::now();
-        let late = Duration::from_micros(clock::now_us().saturating_sub(at_us));
-        let wallclock = now.checked_sub(late).unwrap_or(now);
+        let wallclock = now
+            .checked_sub(Duration::from_micros(late_us))
+            .unwrap_or(now);
         for (rid, share) in layers {
             let size = (frame.len() / share).max(media_frames::MIN_FRAME);
             let layer = frame.get(..size).unwrap_or(&frame);
@@ -473,10 +492,11 @@ impl MediaClient {
                 *next += 1;
             }
         }
-        if (window.0..window.1).contains(&at_us)
-            && let Some(count) = media.sent.get(self.index as usize)
-        {
-            count.fetch_add(1, Ordering::Relaxed);
+        if (window.0..window.1).contains(&at_us) {
+            media.send_lag.record(late_us);
+            if let Some(count) = media.sent.get(self.index as usize) {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
         }
         Ok(())
     }
@@ -569,16 +589,19 @@ impl MediaClient {
         let Header {
             sender,
             seq,
-            sent_us,
+            due_us,
+            ..
         } = frame.header;
-        if !(window.0..window.1).contains(&sent_us) {
+        if !(window.0..window.1).contains(&due_us) {
             return;
         }
         if self.link.is_some() {
             media.constrained_received.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        let sent_us = frame.header.sent_us();
         let (delay, processed) = (arrived.saturating_sub(sent_us), now.saturating_sub(sent_us));
+        media.delay_from_due.record(arrived.saturating_sub(due_us));
         if video {
             media.video_delay.record(delay);
             media.video_delay_processed.record(processed);

@@ -1,5 +1,5 @@
 //! The media clients' synthetic frames on the wire: how a frame is written
-//! (its header: sender, sequence number, intended send time), how a video
+//! (its header: sender, sequence number, intended and actual send time), how a video
 //! frame is cut into VP8 RTP payloads, and how a receiver sees a video
 //! frame complete from RTP packets without reassembling its bytes.
 //!
@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-/// Bytes of the header written into every frame (16 used, 4 spare).
+/// Bytes of the header written into every frame.
 pub const HEADER: usize = 20;
 /// Where the header starts in a video frame (after a VP8-looking frame tag).
 const VIDEO_HEADER_AT: usize = 10;
@@ -42,24 +42,35 @@ pub struct Header {
     /// The sender's frame counter (audio and video together).
     pub seq: u32,
     /// When the frame was meant to be sent, µs on the load generator's clock.
-    pub sent_us: u64,
+    pub due_us: u64,
+    /// How much later than that it was written, µs: a load generator that
+    /// shares its cores with the server can be late, and its lateness is
+    /// not the server's forwarding delay.
+    pub late_us: u32,
 }
 
 impl Header {
+    /// When the frame was written (sent), µs on the load generator's clock.
+    pub fn sent_us(&self) -> u64 {
+        self.due_us + u64::from(self.late_us)
+    }
+
     fn write(&self, into: &mut [u8]) {
-        if let Some(bytes) = into.get_mut(..16) {
+        if let Some(bytes) = into.get_mut(..HEADER) {
             bytes[..4].copy_from_slice(&self.sender.to_be_bytes());
             bytes[4..8].copy_from_slice(&self.seq.to_be_bytes());
-            bytes[8..16].copy_from_slice(&self.sent_us.to_be_bytes());
+            bytes[8..16].copy_from_slice(&self.due_us.to_be_bytes());
+            bytes[16..20].copy_from_slice(&self.late_us.to_be_bytes());
         }
     }
 
     fn read(from: &[u8]) -> Option<Header> {
-        let bytes = from.get(..16)?;
+        let bytes = from.get(..HEADER)?;
         Some(Header {
             sender: u32::from_be_bytes(bytes[..4].try_into().ok()?),
             seq: u32::from_be_bytes(bytes[4..8].try_into().ok()?),
-            sent_us: u64::from_be_bytes(bytes[8..16].try_into().ok()?),
+            due_us: u64::from_be_bytes(bytes[8..16].try_into().ok()?),
+            late_us: u32::from_be_bytes(bytes[16..20].try_into().ok()?),
         })
     }
 }
@@ -263,7 +274,8 @@ mod tests {
     const HEAD: Header = Header {
         sender: 7,
         seq: 42,
-        sent_us: 1_234_567,
+        due_us: 1_234_567,
+        late_us: 890,
     };
 
     /// A frame of `bytes` as the sender's packets: (seq, marker, payload).
@@ -436,5 +448,6 @@ mod tests {
             })
         );
         assert_eq!(audio_packet(&payload[..10]), None);
+        assert_eq!(HEAD.sent_us(), 1_235_457, "sent: due, and late by so much");
     }
 }
