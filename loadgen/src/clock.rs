@@ -34,7 +34,7 @@ pub fn now_us() -> u64 {
 /// once per batch of datagrams, not once per datagram.
 #[derive(Debug, Clone, Copy)]
 pub struct FromRealtime {
-    /// `now_us() - wall clock`, both read at the same moment.
+    /// [`now_us`] and the wall clock, read one after the other.
     ours_now: u64,
     wall_now: u64,
 }

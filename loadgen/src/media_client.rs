@@ -307,8 +307,8 @@ impl MediaClient {
         let mut scheduled = false;
         // One timer for the whole run, moved only when it must wake the
         // client earlier (or has fired): a client is woken hundreds of times
-        // a second by its socket, and a fresh timer each time entered and
-        // left the runtime's timer wheel, under its lock, each time.
+        // a second by its socket, and a fresh timer per wake-up entered and
+        // left the runtime's timer wheel, under its lock.
         let timer = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(timer);
         loop {
@@ -418,8 +418,8 @@ impl MediaClient {
         Ok(())
     }
 
-    /// Writes one synthetic frame stamped with its due and actual send time, as
-    /// RTP packets of our own (one for audio; for video, cut by
+    /// Writes one synthetic frame stamped with when it was due and how late
+    /// it is written, as RTP packets of our own (one for audio; for video, cut by
     /// [`media_frames::vp8_payloads`], on each simulcast layer's stream).
     fn write(
         &mut self,

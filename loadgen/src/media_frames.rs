@@ -1,7 +1,8 @@
 //! The media clients' synthetic frames on the wire: how a frame is written
-//! (its header: sender, sequence number, intended and actual send time), how a video
-//! frame is cut into VP8 RTP payloads, and how a receiver sees a video
-//! frame complete from RTP packets without reassembling its bytes.
+//! (its header: sender, sequence number, when it was due and how late it
+//! was written), how a video frame is cut into VP8 RTP payloads, and how a
+//! receiver sees a video frame complete from RTP packets without
+//! reassembling its bytes.
 //!
 //! A receiver does not depend on where packet boundaries fall: the server
 //! may forward the sender's packets as they are, or re-packetize each frame
