@@ -593,10 +593,7 @@ impl Service {
             stats: &self.stats,
         };
         let (all, gso) = poll_spread(peers, self.fanout_threads, out, self.udp_out.gso());
-        if !gso {
-            // Empty (flushed above): only what it learnt changes.
-            self.udp_out = UdpOut::with_gso(false);
-        }
+        self.udp_out.learn_gso(gso);
         self.stats.media.spread_polls.fetch_add(1, Relaxed);
         for polled in all {
             self.apply(polled, queue);

@@ -68,6 +68,12 @@ impl UdpOut {
         self.gso
     }
 
+    /// Takes in what another way out on the same socket learnt (a spread
+    /// poll's): once the kernel refused GSO, it is not tried again.
+    pub fn learn_gso(&mut self, gso: bool) {
+        self.gso &= gso;
+    }
+
     /// Queues a packet; a run queued for another address, or that cannot
     /// take it as a segment, leaves first (a run of one waits with the
     /// other single packets).
@@ -109,7 +115,7 @@ impl UdpOut {
         };
         if self.packets.len() == 1 {
             self.singles.extend(self.packets.drain(..).map(|p| (to, p)));
-            self.bytes = 0;
+            self.clear();
             if self.singles.len() >= SINGLES_MAX {
                 send_singles(socket, &mut self.singles);
             }
@@ -120,7 +126,7 @@ impl UdpOut {
         if self.singles.iter().any(|(address, _)| *address == to) {
             send_singles(socket, &mut self.singles);
         }
-        if self.packets.len() > 1 && self.gso {
+        if self.gso {
             match send_segmented(socket, to, &self.packets) {
                 Ok(()) => return self.clear(),
                 Err(nix::errno::Errno::EAGAIN) => return self.clear(),
