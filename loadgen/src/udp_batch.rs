@@ -104,9 +104,8 @@ impl Datagrams {
             Ok(())
         });
         match outcome {
-            Ok(()) => Ok(self.reads.len()),
-            Err(err) if err.kind() == ErrorKind::WouldBlock => Ok(self.reads.len()),
-            Err(err) => Err(err),
+            Err(err) if err.kind() != ErrorKind::WouldBlock => Err(err),
+            _ => Ok(self.reads.len()),
         }
     }
 
