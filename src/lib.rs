@@ -58,7 +58,6 @@ pub mod store;
 pub mod uploads;
 pub mod venue;
 
-use axum::serve::ListenerExt;
 use clock::Clock;
 use config::Config;
 use domain::Role;
@@ -116,8 +115,6 @@ pub enum StartError {
     NoEvent(String),
     #[error("start-up task failed: {0}")]
     Task(String),
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
     #[error(
         "stopped while the store was failing: {0} applied commands were never \
          written, and never acknowledged"
@@ -349,18 +346,21 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        let app =
-            net::router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app = net::router(self.state.clone());
         let tx = self.shutdown_tx.clone();
+        let stopped = Arc::new(std::sync::OnceLock::new());
+        let stop_mark = stopped.clone();
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down");
             let _ = tx.send(true);
+            let _ = stop_mark.set(tokio::time::Instant::now());
         };
-        // Real-time frames are small: send them now rather than let Nagle's
-        // algorithm hold one back until the previous is acknowledged.
         let send_buffer = self.state.config.socket_send_buffer_bytes;
-        let listener = self.listener.tap_io(move |tcp| {
+        let tune = move |tcp: &tokio::net::TcpStream| {
+            // Real-time frames are small: send them now rather than let
+            // Nagle's algorithm hold one back until the previous is
+            // acknowledged.
             if let Err(err) = tcp.set_nodelay(true) {
                 tracing::warn!(%err, "cannot set TCP_NODELAY");
             }
@@ -368,21 +368,12 @@ impl Server {
             // stalls our writes (and is cut) in seconds rather than after
             // megabytes of autotuned buffer.
             if send_buffer > 0
-                && let Err(err) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer)
+                && let Err(err) = socket2::SockRef::from(tcp).set_send_buffer_size(send_buffer)
             {
                 tracing::warn!(%err, "cannot set SO_SNDBUF");
             }
-        });
-        let stopped = Arc::new(std::sync::OnceLock::new());
-        let stop_mark = stopped.clone();
-        let signal = async move {
-            signal.await;
-            let _ = stop_mark.set(tokio::time::Instant::now());
         };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-            .map_err(StartError::Serve)?;
+        net::serve::serve(self.listener, app, tune, signal).await;
         let _ = self.shutdown_tx.send(true);
         let deadline = *stopped.get_or_init(tokio::time::Instant::now) + STOP_BOUND;
         let mut abandoned = 0;

@@ -2,6 +2,11 @@
 //! arrive (chat, state changes, replies), a latest-wins slot for position
 //! batches, and a close signal.
 //!
+//! A position batch is written by the hub itself when the connection has
+//! nothing else waiting ([`SessionLink::write_positions`]): then its task is
+//! not woken at all. Otherwise the batch takes the slot and wakes the task,
+//! which writes it after what was queued before it.
+//!
 //! The hub never waits on a client. A full queue means the client cannot keep
 //! up: it is closed with [`CloseCode::TooSlow`] and resynchronizes when it comes
 //! back, rather than silently missing a message.
@@ -9,8 +14,29 @@
 use super::outbox::{Push, Queue};
 use crate::protocol::{CloseCode, Frame};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::Notify;
+
+/// A connection's socket as the hub may write it, between the connection
+/// task's own writes (implemented by `net::wire::Wire`).
+pub trait DirectWrite: Send + Sync + std::fmt::Debug {
+    /// Writes `frames` in order, now, if nothing else waits to be written
+    /// on the socket and `clear` (asked under the socket's write lock)
+    /// agrees. Never waits.
+    fn write_now(&self, frames: &[&Frame], clear: &dyn Fn() -> bool) -> Written;
+}
+
+/// What [`DirectWrite::write_now`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The socket took every byte.
+    Whole,
+    /// The socket took part (or none) of it; the rest waits for the
+    /// connection task, which must be woken.
+    Rest,
+    /// Nothing written: something waits before these frames.
+    Refused,
+}
 
 /// Identifies one WebSocket connection, server-wide.
 pub type ConnId = u64;
@@ -39,10 +65,13 @@ pub struct SessionShared {
     /// to a client that stopped reading can give up without taking `wake`
     /// permits meant for position batches.
     closing: Notify,
+    /// The socket, for the hub's own writes; weak, so that the socket is
+    /// closed when the connection task ends, whoever still holds a link.
+    wire: Option<Weak<dyn DirectWrite>>,
 }
 
 impl SessionShared {
-    fn new(queue: usize) -> SessionShared {
+    fn new(queue: usize, wire: Option<Weak<dyn DirectWrite>>) -> SessionShared {
         SessionShared {
             queue: Queue::new(queue),
             positions: Mutex::new(None),
@@ -50,7 +79,16 @@ impl SessionShared {
             close: Mutex::new(None),
             wake: Notify::new(),
             closing: Notify::new(),
+            wire,
         }
+    }
+
+    /// Whether a batch may be written now: nothing queued or in the slot
+    /// (they go first), no close asked for.
+    fn clear_to_write(&self) -> bool {
+        self.queue.is_empty()
+            && self.positions.lock().is_ok_and(|slot| slot.is_none())
+            && self.close.lock().is_ok_and(|close| close.is_none())
     }
 
     /// Waits until there is something to do: frames or a position batch to
@@ -195,7 +233,17 @@ impl SessionLink {
     /// A link and the receiving half for the connection task; at most
     /// `queue` frames wait in between.
     pub fn new(conn: ConnId, queue: usize) -> (SessionLink, Outbox, Arc<SessionShared>) {
-        let shared = Arc::new(SessionShared::new(queue));
+        SessionLink::with_wire(conn, queue, None)
+    }
+
+    /// The same, for a connection whose socket the hub may write position
+    /// batches to itself.
+    pub fn with_wire(
+        conn: ConnId,
+        queue: usize,
+        wire: Option<Weak<dyn DirectWrite>>,
+    ) -> (SessionLink, Outbox, Arc<SessionShared>) {
+        let shared = Arc::new(SessionShared::new(queue, wire));
         let outbox = Outbox {
             shared: shared.clone(),
         };
@@ -237,6 +285,41 @@ impl SessionLink {
                 }
             }
             Push::Closed => Delivery::Gone,
+        }
+    }
+
+    /// Writes `before` (answers) and then the position batch straight to the
+    /// socket if nothing waits before them; a write the socket did not take
+    /// whole is finished by the connection task. Returns false, having
+    /// written nothing, when the connection has something waiting (or no
+    /// socket the hub can write): then queue `before` and offer the batch.
+    pub fn write_positions<'a>(
+        &self,
+        before: impl ExactSizeIterator<Item = &'a Frame>,
+        batch: &'a Frame,
+    ) -> bool {
+        const MOST: usize = 8;
+        if before.len() >= MOST {
+            return false;
+        }
+        let Some(wire) = self.shared.wire.as_ref().and_then(Weak::upgrade) else {
+            return false;
+        };
+        let mut frames = [batch; MOST];
+        let mut count = 0;
+        for (slot, frame) in frames.iter_mut().zip(before) {
+            *slot = frame;
+            count += 1;
+        }
+        frames[count] = batch;
+        let frames = &frames[..=count];
+        match wire.write_now(frames, &|| self.shared.clear_to_write()) {
+            Written::Whole => true,
+            Written::Rest => {
+                self.shared.wake.notify_one();
+                true
+            }
+            Written::Refused => false,
         }
     }
 

@@ -91,6 +91,11 @@ impl Queue {
         self.state().take()
     }
 
+    /// Whether no frame waits.
+    pub fn is_empty(&self) -> bool {
+        self.state().frames.is_empty()
+    }
+
     /// Whether every sender is gone and nothing is left to read.
     pub fn is_ended(&self) -> bool {
         let state = self.state();

@@ -8,6 +8,10 @@
 //! batch. Every reader still gets a batch every 100 ms, and the writes of a
 //! tick come in four small bursts instead of one large one.
 //!
+//! The tick writes a batch to the reader's socket itself when nothing else
+//! waits there (see [`super::link`]), so most readers' tasks are not woken
+//! by it.
+//!
 //! A reader whose previous batch was still unsent, who just entered a room,
 //! or whose area moved gets a full batch of its area instead, also built once
 //! per area. Answers to its `step` requests go out just before its batch, so
@@ -182,15 +186,23 @@ impl Hub {
                 }
                 continue;
             };
-            // Answers to steps go first, and the batch wakes the connection
-            // once for both, so they leave in one write.
+            sent += 1;
+            // Answers to steps go first, in the same write as the batch:
+            // the hub's own when the connection has nothing waiting (its
+            // task is not woken), else the connection's, woken once.
+            let before = replies.iter().map(|reply| &reply.frame);
+            if session.link.write_positions(before, &frame) {
+                for reply in &replies {
+                    metrics.messages_out(reply.kind, 1);
+                }
+                continue;
+            }
             for reply in replies {
                 let delivery = session.link.send_before_positions(reply.frame);
                 if delivered(metrics, session, delivery) {
                     metrics.messages_out(reply.kind, 1);
                 }
             }
-            sent += 1;
             if session.link.offer_positions(frame) {
                 coalesced += 1;
             }

@@ -9,7 +9,7 @@ use super::admission::Admitted;
 use super::rate::{Kind, Limiter, Verdict};
 use super::socket::Socket;
 use super::upgrade::Upgrade;
-use crate::hub::link::{CloseReason, ConnId, Outbox, SessionLink, SessionShared};
+use crate::hub::link::{CloseReason, ConnId, DirectWrite, Outbox, SessionLink, SessionShared};
 use crate::hub::{EventHandle, Hello, HubMsg};
 use crate::protocol::ErrorCode;
 use crate::protocol::{
@@ -19,6 +19,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use hyper::upgrade::Upgraded;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -113,7 +114,13 @@ fn serve(
     conn: ConnId,
     admitted: Admitted,
 ) -> impl Future<Output = ()> + Send {
-    run(Socket::new(upgraded, config), state, conn, admitted)
+    match Socket::new(upgraded, config) {
+        Some(socket) => Either::Left(run(socket, state, conn, admitted)),
+        None => {
+            tracing::warn!("WebSocket upgrade of a connection that is not TCP: dropped");
+            Either::Right(std::future::ready(()))
+        }
+    }
 }
 
 /// One connection's life. It is mostly idle, and its task is allocated for
@@ -131,7 +138,13 @@ async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: 
         .metrics
         .connections_total
         .fetch_add(1, Ordering::Relaxed);
-    let (link, mut outbox, shared) = SessionLink::new(conn, state.config.outbound_queue);
+    let wire: Arc<dyn DirectWrite> = socket.wire().clone();
+    let (link, mut outbox, shared) = SessionLink::with_wire(
+        conn,
+        state.config.outbound_queue,
+        Some(Arc::downgrade(&wire)),
+    );
+    drop(wire);
     if let Some(event) = Box::pin(await_hello(&state, &mut socket, link)).await {
         tracing::debug!("joined");
         let mut limiter = Limiter::new(&state.config.rate_limits);
@@ -168,6 +181,10 @@ async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: 
                         }
                         Incoming::Skip => {}
                         Incoming::End => break None,
+                    }
+                    // A pong the socket did not take at once.
+                    if socket.has_unsent() && !Box::pin(write_frames(&mut socket, &shared, &[], stall)).await {
+                        break shared.close_reason();
                     }
                 }
                 _ = shutdown.changed(), if stopping.is_none() => {
@@ -528,21 +545,27 @@ async fn write_pending(
     stall: Duration,
 ) -> bool {
     loop {
-        let mut frames = Vec::new();
-        while frames.len() < MAX_BURST {
-            match outbox.try_recv() {
-                Some(frame) => frames.push(frame),
-                None => break,
+        let mut more = false;
+        // Taken under the socket's write lock: a batch the hub writes
+        // meanwhile cannot overtake them.
+        let waiting = socket.stage(|| {
+            let mut frames = Vec::new();
+            while frames.len() < MAX_BURST {
+                match outbox.try_recv() {
+                    Some(frame) => frames.push(frame),
+                    None => break,
+                }
             }
-        }
-        let more = frames.len() == MAX_BURST;
-        if !more {
-            frames.extend(shared.take_positions());
-        }
-        if frames.is_empty() {
+            more = frames.len() == MAX_BURST;
+            if !more {
+                frames.extend(shared.take_positions());
+            }
+            frames
+        });
+        if !waiting {
             return true;
         }
-        if !write_frames(socket, shared, &frames, stall).await {
+        if !write_frames(socket, shared, &[], stall).await {
             return false;
         }
         if !more {

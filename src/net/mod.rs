@@ -25,10 +25,12 @@ pub mod privacy;
 pub mod probe;
 pub mod rate;
 pub mod registration;
+pub mod serve;
 mod socket;
 mod static_files;
 mod upgrade;
 pub mod uploads;
+mod wire;
 
 pub use static_files::{shipped_map, shipped_map_names, shipped_tile};
 

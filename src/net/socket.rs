@@ -1,7 +1,8 @@
-//! One WebSocket, owned whole by its connection task: tungstenite decodes
-//! what the client sends (masking, fragments, pings, close, size limits),
-//! and the server's text frames are written straight from their shared
-//! buffers.
+//! One WebSocket, owned by its connection task: tungstenite decodes what
+//! the client sends (masking, fragments, pings, close, size limits), and
+//! the server's text frames are written straight from their shared buffers
+//! through the socket's [`Wire`], which the event's hub may also write
+//! position batches to.
 //!
 //! Why not axum's `WebSocket` split in two halves: each call on a half takes
 //! the split's lock (`BiLock`); every frame is copied into tungstenite's
@@ -11,93 +12,58 @@
 //! byte header and its `Bytes`, no copy), and nothing stays allocated
 //! between bursts.
 
+use super::wire::Wire;
 use crate::protocol::Frame;
-use bytes::Bytes;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Read, Write};
-use std::pin::Pin;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocket, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// Most slices handed to one `writev` (Linux takes at most 1024); a tick's
-/// burst (its answers and its batch) needs a few.
-const MAX_SLICES: usize = 64;
-/// Parts of frames the write queue keeps room for between bursts.
-const KEEP_PARTS: usize = 4;
-
-/// The upgraded connection as tungstenite's blocking-style stream: reads and
-/// writes poll the socket with the waker of the task's current poll and
-/// report `WouldBlock` while it is not ready (as tokio-tungstenite does).
+/// The socket as tungstenite's blocking-style stream: reads poll the socket
+/// with the waker of the task's current poll and report `WouldBlock` while
+/// it is not ready (as tokio-tungstenite does); writes go to the [`Wire`],
+/// which always takes them whole.
 struct Polled {
-    io: TokioIo<Upgraded>,
+    wire: Arc<Wire>,
     waker: Waker,
-}
-
-impl Polled {
-    fn poll<T>(
-        &mut self,
-        f: impl FnOnce(Pin<&mut TokioIo<Upgraded>>, &mut Context<'_>) -> Poll<io::Result<T>>,
-    ) -> io::Result<T> {
-        let mut cx = Context::from_waker(&self.waker);
-        match f(Pin::new(&mut self.io), &mut cx) {
-            Poll::Ready(result) => result,
-            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
-        }
-    }
 }
 
 impl Read for Polled {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut buf = ReadBuf::new(buf);
-        self.poll(|io, cx| io.poll_read(cx, &mut buf))?;
-        Ok(buf.filled().len())
+        let stream = self.wire.stream();
+        loop {
+            match stream.try_read(buf) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+            match stream.poll_read_ready(&mut Context::from_waker(&self.waker)) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(err)) => return Err(err),
+                Poll::Pending => return Err(io::ErrorKind::WouldBlock.into()),
+            }
+        }
     }
 }
 
 impl Write for Polled {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.poll(|io, cx| io.poll_write(cx, buf))
+        self.wire.write_control(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.poll(|io, cx| io.poll_flush(cx))
+        Ok(())
     }
 }
 
 /// A server-side WebSocket connection.
 pub struct Socket {
     ws: WebSocket<Polled>,
-    /// What is left of a write that was given up midway (it stalled): it
-    /// goes out before anything else, the close frame included.
-    unsent: VecDeque<Part>,
-}
-
-/// A piece of an outgoing frame: its header or its payload.
-enum Part {
-    Header(Header),
-    Payload(Bytes),
-}
-
-impl Part {
-    fn rest(&self) -> &[u8] {
-        match self {
-            Part::Header(header) => header.bytes(),
-            Part::Payload(bytes) => bytes,
-        }
-    }
-
-    /// Drops the first `n` bytes (at most its length).
-    fn advance(&mut self, n: usize) {
-        match self {
-            Part::Header(header) => header.start += n as u8,
-            Part::Payload(bytes) => bytes::Buf::advance(bytes, n),
-        }
-    }
+    wire: Arc<Wire>,
 }
 
 /// The result of one tungstenite call made inside a poll: `WouldBlock` means
@@ -110,16 +76,26 @@ fn ready<T>(result: Result<T, Error>) -> Poll<Result<T, Error>> {
 }
 
 impl Socket {
-    /// Wraps an upgraded HTTP connection (the handshake is already answered).
-    pub fn new(upgraded: Upgraded, config: WebSocketConfig) -> Socket {
+    /// Wraps an upgraded HTTP connection (the handshake is already
+    /// answered). `None` if it is not a TCP connection served by hyper
+    /// (the server only serves those).
+    pub fn new(upgraded: Upgraded, config: WebSocketConfig) -> Option<Socket> {
+        let parts = upgraded.downcast::<TokioIo<TcpStream>>().ok()?;
+        let wire = Arc::new(Wire::new(parts.io.into_inner()));
         let io = Polled {
-            io: TokioIo::new(upgraded),
+            wire: wire.clone(),
             waker: Waker::noop().clone(),
         };
-        Socket {
-            ws: WebSocket::from_raw_socket(io, Role::Server, Some(config)),
-            unsent: VecDeque::new(),
-        }
+        // What the client sent right after its request (e.g. its `hello`)
+        // may already have been read with the request.
+        let ws =
+            WebSocket::from_partially_read(io, parts.read_buf.to_vec(), Role::Server, Some(config));
+        Some(Socket { ws, wire })
+    }
+
+    /// The socket's write side, for the hub's own writes.
+    pub fn wire(&self) -> &Arc<Wire> {
+        &self.wire
     }
 
     fn with_waker(&mut self, cx: &Context<'_>) -> &mut WebSocket<Polled> {
@@ -139,142 +115,51 @@ impl Socket {
         }
     }
 
-    /// Writes text frames, in order, in as few system calls as the socket
-    /// takes (one when its buffer has room). Cancel-safe in that what was
-    /// not written yet goes out first on the next write or on
-    /// [`Socket::close`].
+    /// Queues the frames `take` returns after what waits to be written (see
+    /// [`Wire::stage`]); returns whether anything waits.
+    pub fn stage(&mut self, take: impl FnOnce() -> Vec<Frame>) -> bool {
+        // Control frames tungstenite still holds (a pong) go first.
+        let _ = self.ws.flush();
+        self.wire.stage(take)
+    }
+
+    /// Whether anything waits to be written (e.g. a pong the socket did not
+    /// take at once).
+    pub fn has_unsent(&self) -> bool {
+        self.wire.has_unsent()
+    }
+
+    /// Writes text frames, in order, after what waits, in as few system
+    /// calls as the socket takes (one when its buffer has room).
+    /// Cancel-safe in that what was not written yet goes out first on the
+    /// next write or on [`Socket::close`].
     pub async fn send_texts(&mut self, frames: &[Frame]) -> io::Result<()> {
-        if self.unsent.is_empty() {
-            // Control frames tungstenite still holds (a pong) go first, whole.
-            poll_fn(|cx| ready(self.with_waker(cx).flush()))
-                .await
-                .map_err(io::Error::other)?;
-        }
-        for frame in frames {
-            self.unsent
-                .push_back(Part::Header(Header::text(frame.len())));
-            self.unsent
-                .push_back(Part::Payload(Bytes::from(frame.clone())));
-        }
-        self.write_unsent().await
+        self.stage(|| frames.to_vec());
+        self.flush().await
     }
 
-    /// Writes what is in `unsent`, one vectored write at a time.
-    async fn write_unsent(&mut self) -> io::Result<()> {
-        while !self.unsent.is_empty() {
-            let written = poll_fn(|cx| {
-                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-                let mut count = 0;
-                for (slot, part) in slices.iter_mut().zip(&self.unsent) {
-                    *slot = IoSlice::new(part.rest());
-                    count += 1;
-                }
-                let io = &mut self.ws.get_mut().io;
-                Pin::new(io).poll_write_vectored(cx, &slices[..count])
-            })
-            .await?;
-            if written == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            self.consume(written);
-        }
-        // Give back what a large burst made the queue grow.
-        if self.unsent.capacity() > KEEP_PARTS {
-            self.unsent = VecDeque::new();
-        }
-        Ok(())
+    /// Writes what waits, until nothing is left.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.wire.poll_flush(cx)).await
     }
 
-    /// Drops `written` bytes from the front of `unsent`.
-    fn consume(&mut self, mut written: usize) {
-        while written > 0 {
-            let Some(part) = self.unsent.front_mut() else {
-                return;
-            };
-            let len = part.rest().len();
-            if written < len {
-                part.advance(written);
-                return;
-            }
-            written -= len;
-            self.unsent.pop_front();
-        }
-        while self.unsent.front().is_some_and(|p| p.rest().is_empty()) {
-            self.unsent.pop_front();
-        }
-    }
-
-    /// Starts the closing handshake with this code and reason: what is left
-    /// of an interrupted write goes first, then the close frame.
+    /// Starts the closing handshake with this code and reason: what waits
+    /// goes first, then the close frame; the hub writes nothing after it.
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.write_unsent().await?;
+        self.wire.start_closing();
+        self.flush().await?;
         let frame = CloseFrame {
             code: code.into(),
             reason: reason.into(),
         };
-        // The frame is queued by the first call; the next ones only flush.
-        let mut frame = Some(frame);
-        poll_fn(|cx| {
-            let ws = self.with_waker(cx);
-            match frame.take() {
-                Some(frame) => ready(ws.close(Some(frame))),
-                None => ready(ws.flush()),
+        // tungstenite hands the frame to the wire, which takes it whole.
+        match self.ws.close(Some(frame)).and_then(|()| self.ws.flush()) {
+            Err(Error::Io(err)) if err.kind() != io::ErrorKind::WouldBlock => {
+                return Err(Error::Io(err));
             }
-        })
-        .await
-    }
-}
-
-/// The header of an unmasked, final server frame, and how much of it was
-/// written.
-struct Header {
-    bytes: [u8; 10],
-    len: u8,
-    start: u8,
-}
-
-impl Header {
-    fn text(payload: usize) -> Header {
-        const FIN_TEXT: u8 = 0x81;
-        let mut bytes = [0; 10];
-        bytes[0] = FIN_TEXT;
-        let len = if payload < 126 {
-            bytes[1] = payload as u8;
-            2
-        } else if let Ok(short) = u16::try_from(payload) {
-            bytes[1] = 126;
-            bytes[2..4].copy_from_slice(&short.to_be_bytes());
-            4
-        } else {
-            bytes[1] = 127;
-            bytes[2..10].copy_from_slice(&(payload as u64).to_be_bytes());
-            10
-        };
-        Header {
-            bytes,
-            len,
-            start: 0,
+            Err(Error::Io(_)) | Ok(()) => {}
+            Err(err) => return Err(err),
         }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        &self.bytes[usize::from(self.start)..usize::from(self.len)]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_use_the_shortest_length_form() {
-        assert_eq!(Header::text(5).bytes(), [0x81, 5]);
-        assert_eq!(Header::text(125).bytes(), [0x81, 125]);
-        assert_eq!(Header::text(126).bytes(), [0x81, 126, 0, 126]);
-        assert_eq!(Header::text(65_535).bytes(), [0x81, 126, 0xff, 0xff]);
-        assert_eq!(
-            Header::text(65_536).bytes(),
-            [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]
-        );
+        self.flush().await.map_err(Error::Io)
     }
 }
