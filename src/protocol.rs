@@ -935,11 +935,19 @@ pub fn positions_frame(batch: PositionBatch<'_>, positions: &[[u32; 3]]) -> Fram
 
 /// Appends `[id,x,y]` to a comma-separated list of position entries.
 pub fn push_position(list: &mut String, [id, x, y]: [u32; 3]) {
-    use std::fmt::Write;
+    // itoa rather than `write!`: this runs once per mover per tick phase,
+    // and the formatting machinery was most of its cost.
+    let mut digits = itoa::Buffer::new();
     if !list.is_empty() {
         list.push(',');
     }
-    let _ = write!(list, "[{id},{x},{y}]");
+    list.push('[');
+    list.push_str(digits.format(id));
+    list.push(',');
+    list.push_str(digits.format(x));
+    list.push(',');
+    list.push_str(digits.format(y));
+    list.push(']');
 }
 
 /// A position batch whose entries come as already encoded lists (each made
@@ -1049,6 +1057,9 @@ mod tests {
         let parts = positions_frame_of_parts(batch, [a.as_str(), "", b.as_str()]);
         assert_eq!(parts.as_str(), frame.as_str(), "empty parts add no comma");
         assert_eq!(value["type"], POSITIONS);
+        let mut wide = String::new();
+        push_position(&mut wide, [u32::MAX, 0, 65_535]);
+        assert_eq!(wide, "[4294967295,0,65535]");
     }
 
     #[test]

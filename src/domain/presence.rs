@@ -3,8 +3,9 @@
 
 use super::ids::{MemberId, Millis};
 use crate::venue::{RoomIdx, Tile};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// What a person tells others about their availability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -40,7 +41,7 @@ pub struct Avatar {
 /// All avatars of an event, with the population of each room.
 #[derive(Debug, Clone, Default)]
 pub struct Presence {
-    avatars: HashMap<MemberId, Avatar>,
+    avatars: FxHashMap<MemberId, Avatar>,
     population: Vec<u32>,
     moved: Vec<MemberId>,
 }
@@ -49,7 +50,7 @@ impl Presence {
     /// An empty map for a venue with `rooms` rooms.
     pub fn new(rooms: usize) -> Presence {
         Presence {
-            avatars: HashMap::new(),
+            avatars: FxHashMap::default(),
             population: vec![0; rooms],
             moved: Vec::new(),
         }

@@ -139,7 +139,8 @@ impl SessionShared {
 
     /// Whether the client needs a full room snapshot; clears the flag.
     pub fn take_stale(&self) -> bool {
-        self.stale.swap(false, Ordering::AcqRel)
+        // Read first: a swap takes the cache line for writing, every tick.
+        self.stale.load(Ordering::Acquire) && self.stale.swap(false, Ordering::AcqRel)
     }
 
     /// Asks for a full room snapshot at the next tick (e.g. after entering a room).

@@ -17,7 +17,8 @@ use super::tick::Phase;
 use crate::domain::MemberId;
 use crate::protocol::Encoded;
 use crate::venue::RoomIdx;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// A joined connection (or a watcher's, whose `member` is 0: nobody).
 pub(super) struct Session {
@@ -55,11 +56,11 @@ pub(super) enum Removed {
 /// The connections of one event.
 pub(super) struct Sessions {
     /// Joined connections, main and companion alike.
-    members: HashMap<ConnId, Session>,
+    members: FxHashMap<ConnId, Session>,
     /// Each connected member's main connection.
-    main: HashMap<MemberId, ConnId>,
+    main: FxHashMap<MemberId, ConnId>,
     /// Anonymous watchers of the live page.
-    watchers: HashMap<ConnId, Session>,
+    watchers: FxHashMap<ConnId, Session>,
     /// Connections that dropped (false) or came back (true) since the last
     /// tick, told to everyone at the tick.
     presence_changes: BTreeMap<MemberId, bool>,
@@ -73,9 +74,9 @@ impl Sessions {
     /// No connection yet; readers split into `phases` groups (at least one).
     pub(super) fn new(phases: usize) -> Sessions {
         Sessions {
-            members: HashMap::new(),
-            main: HashMap::new(),
-            watchers: HashMap::new(),
+            members: FxHashMap::default(),
+            main: FxHashMap::default(),
+            watchers: FxHashMap::default(),
             presence_changes: BTreeMap::new(),
             phases: (0..phases.max(1)).map(|_| Phase::default()).collect(),
             next_phase: 0,

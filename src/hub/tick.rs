@@ -27,7 +27,7 @@ use crate::protocol::{
     Frame, POSITIONS, PositionBatch, positions_frame, positions_frame_of_parts, push_position,
 };
 use crate::venue::{RoomIdx, Tile};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -170,8 +170,8 @@ impl Hub {
             grid,
             moves,
             now,
-            changes: HashMap::new(),
-            fulls: HashMap::new(),
+            changes: HashMap::default(),
+            fulls: HashMap::default(),
         };
         let mut coalesced = 0;
         let mut sent = 0;
@@ -217,7 +217,7 @@ impl Hub {
     /// The avatars that moved since the group's last batch, by room and cell.
     fn take_moves(&mut self, grid: Grid, phase: usize) -> HashMap<RoomIdx, RoomMoves> {
         let presence = self.durable.event().presence();
-        let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::new();
+        let mut moves: HashMap<RoomIdx, RoomMoves> = HashMap::default();
         let Some(group) = self.sessions.phases_mut().get_mut(phase) else {
             return moves;
         };
