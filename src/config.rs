@@ -41,12 +41,15 @@ pub struct Config {
     pub interest_cell_tiles: u16,
     /// Largest WebSocket frame or message a client may send, in bytes.
     pub max_frame_bytes: usize,
-    /// WebSocket read buffer per connection. tungstenite's default is 128 KiB,
-    /// far too much for ten thousand mostly idle sockets.
+    /// WebSocket read buffer per connection, and the most one read takes.
+    /// tungstenite's default is 128 KiB, far too much for ten thousand
+    /// mostly idle sockets; tungstenite zero-fills it before every read, so
+    /// it is kept near the size of the frequent messages (a `step` is ~50
+    /// bytes). A larger message is read in several pieces.
     pub ws_read_buffer_bytes: usize,
     /// Most bytes of control frames (pongs, the close frame) held for a
-    /// connection while its socket is full; the server's own frames are
-    /// written from their shared buffers and never copied there.
+    /// connection while its socket is full (more closes it); the server's
+    /// own frames are written from their shared buffers and never copied.
     pub ws_write_buffer_bytes: usize,
     /// Frames that must arrive (chat, state) queued per client before it is
     /// closed as too slow.
@@ -136,7 +139,7 @@ impl Default for Config {
             // Room for SDP: an answer for a full bubble's tracks runs to
             // tens of kilobytes.
             max_frame_bytes: 64 * 1024,
-            ws_read_buffer_bytes: 2 * 1024,
+            ws_read_buffer_bytes: 512,
             ws_write_buffer_bytes: 4 * 1024,
             outbound_queue: 1024,
             socket_send_buffer_bytes: 32 * 1024,

@@ -12,6 +12,7 @@
 //! back, rather than silently missing a message.
 
 use super::outbox::{Push, Queue};
+use super::signal::Signal;
 use crate::protocol::{CloseCode, Frame};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -60,7 +61,7 @@ pub struct SessionShared {
     close: Mutex<Option<CloseReason>>,
     /// The connection's one wake-up: a frame queued, a position batch, a
     /// close request, or the last link gone.
-    wake: Notify,
+    wake: Signal,
     /// Signalled by [`SessionLink::close`] only, so a connection stuck writing
     /// to a client that stopped reading can give up without taking `wake`
     /// permits meant for position batches.
@@ -77,7 +78,7 @@ impl SessionShared {
             positions: Mutex::new(None),
             stale: AtomicBool::new(false),
             close: Mutex::new(None),
-            wake: Notify::new(),
+            wake: Signal::default(),
             closing: Notify::new(),
             wire,
         }
@@ -94,7 +95,7 @@ impl SessionShared {
     /// Waits until there is something to do: frames or a position batch to
     /// write, a close request, or the last link gone.
     pub async fn woken(&self) {
-        self.wake.notified().await
+        self.wake.wait().await
     }
 
     /// Resolves once the hub asked to close this connection.
@@ -119,7 +120,7 @@ impl SessionShared {
             }
             Err(_) => false,
         };
-        self.wake.notify_one();
+        self.wake.notify();
         self.closing.notify_one();
         first
     }
@@ -170,7 +171,7 @@ impl Clone for SessionLink {
 impl Drop for SessionLink {
     fn drop(&mut self) {
         if self.shared.queue.remove_sender() {
-            self.shared.wake.notify_one();
+            self.shared.wake.notify();
         }
     }
 }
@@ -197,7 +198,7 @@ impl Outbox {
             if self.is_ended() {
                 return None;
             }
-            self.shared.wake.notified().await;
+            self.shared.wake.wait().await;
         }
     }
 
@@ -262,7 +263,7 @@ impl SessionLink {
     pub fn send(&self, frame: Frame) -> Delivery {
         let pushed = self.shared.queue.push(frame);
         if pushed == Push::Queued {
-            self.shared.wake.notify_one();
+            self.shared.wake.notify();
         }
         self.delivery(pushed)
     }
@@ -317,7 +318,7 @@ impl SessionLink {
         match wire.write_now(frames, &|| self.shared.clear_to_write()) {
             Written::Whole => true,
             Written::Rest => {
-                self.shared.wake.notify_one();
+                self.shared.wake.notify();
                 true
             }
             Written::Refused => false,
@@ -334,7 +335,7 @@ impl SessionLink {
         if replaced {
             self.shared.stale.store(true, Ordering::Release);
         }
-        self.shared.wake.notify_one();
+        self.shared.wake.notify();
         replaced
     }
 

@@ -40,7 +40,8 @@
 //! - [`tick`]: position batches; [`interest`]: the area each reader follows
 //!   (and the `view` request setting it).
 //! - [`link`]: the hub's link to one connection, its outbound queue and
-//!   position slot; [`outbox`]: the queue itself.
+//!   position slot; [`outbox`]: the queue itself; [`signal`]: the
+//!   connection's one wake-up.
 //! - [`registry`]: the server's live events; [`operator`]: what the
 //!   instance operator (and moderators over HTTP) ask of an event;
 //!   [`registration`]: public sign-up and the moderator's decisions;
@@ -73,6 +74,7 @@ mod resend;
 pub mod roster;
 mod routing;
 mod sessions;
+mod signal;
 mod summons;
 mod teams;
 mod tick;

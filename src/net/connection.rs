@@ -150,6 +150,9 @@ async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: 
         let mut limiter = Limiter::new(&state.config.rate_limits);
         let stall = stall_of(&state);
         let mut shutdown = state.shutdown.clone();
+        // Made once and polled by reference: a fresh `changed()` in every
+        // turn would join and leave the watch's waiter list each time.
+        let mut shutdown = std::pin::pin!(shutdown.changed());
         // Once the server stops, requests are no longer read; the hub
         // releases the acks of what it already holds, then closes us with
         // "going away". The deadline only guards against a hub that is gone.
@@ -187,7 +190,7 @@ async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: 
                         break shared.close_reason();
                     }
                 }
-                _ = shutdown.changed(), if stopping.is_none() => {
+                _ = &mut shutdown, if stopping.is_none() => {
                     stopping = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
                 () = sleep_until(stopping), if stopping.is_some() => break Some(CloseReason {

@@ -81,7 +81,8 @@ impl Socket {
     /// (the server only serves those).
     pub fn new(upgraded: Upgraded, config: WebSocketConfig) -> Option<Socket> {
         let parts = upgraded.downcast::<TokioIo<TcpStream>>().ok()?;
-        let wire = Arc::new(Wire::new(parts.io.into_inner()));
+        let control_limit = config.max_write_buffer_size;
+        let wire = Arc::new(Wire::new(parts.io.into_inner(), control_limit));
         let io = Polled {
             wire: wire.clone(),
             waker: Waker::noop().clone(),

@@ -32,6 +32,9 @@ const KEEP_PARTS: usize = 4;
 pub struct Wire {
     stream: TcpStream,
     out: Mutex<Out>,
+    /// Most bytes of control frames kept unsent (a client that sends pings
+    /// and reads nothing is cut, not buffered for).
+    control_limit: usize,
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +45,8 @@ struct Out {
     unsent: VecDeque<Part>,
     /// The close frame is on its way: the hub writes nothing more.
     closing: bool,
+    /// Bytes of control frames added to `unsent` since it was last empty.
+    control_held: usize,
 }
 
 /// A piece of an outgoing frame: its header or its payload.
@@ -94,10 +99,11 @@ fn consume(unsent: &mut VecDeque<Part>, mut written: usize) {
 }
 
 impl Wire {
-    pub fn new(stream: TcpStream) -> Wire {
+    pub fn new(stream: TcpStream, control_limit: usize) -> Wire {
         Wire {
             stream,
             out: Mutex::new(Out::default()),
+            control_limit,
         }
     }
 
@@ -142,13 +148,14 @@ impl Wire {
         loop {
             {
                 let mut out = self.out();
-                let unsent = &mut out.unsent;
-                if unsent.is_empty() {
-                    if unsent.capacity() > KEEP_PARTS {
-                        *unsent = VecDeque::new();
+                if out.unsent.is_empty() {
+                    out.control_held = 0;
+                    if out.unsent.capacity() > KEEP_PARTS {
+                        out.unsent = VecDeque::new();
                     }
                     return Poll::Ready(Ok(()));
                 }
+                let unsent = &mut out.unsent;
                 match self.write_parts(unsent) {
                     Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                     Ok(written) => {
@@ -184,11 +191,11 @@ impl Wire {
     /// nothing waits before them, else (and what the socket did not take)
     /// kept after what is unsent, for the connection task's next flush.
     /// Always takes the whole buffer, so tungstenite never holds half a
-    /// frame that a batch could interleave with.
+    /// frame that a batch could interleave with; fails once more than the
+    /// limit of control bytes waits.
     pub fn write_control(&self, buf: &[u8]) -> io::Result<usize> {
         let mut out = self.out();
-        let unsent = &mut out.unsent;
-        let written = if unsent.is_empty() {
+        let written = if out.unsent.is_empty() {
             match self.stream.try_write(buf) {
                 Ok(n) => n,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => 0,
@@ -198,7 +205,13 @@ impl Wire {
             0
         };
         if written < buf.len() {
-            unsent.push_back(Part::Payload(Bytes::copy_from_slice(&buf[written..])));
+            let rest = &buf[written..];
+            out.control_held += rest.len();
+            if out.control_held > self.control_limit {
+                return Err(io::Error::other("control frames held over the limit"));
+            }
+            out.unsent
+                .push_back(Part::Payload(Bytes::copy_from_slice(rest)));
         }
         Ok(buf.len())
     }
@@ -299,7 +312,10 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap());
         let (client, accepted) = tokio::join!(client, listener.accept());
-        (Arc::new(Wire::new(accepted.unwrap().0)), client.unwrap())
+        (
+            Arc::new(Wire::new(accepted.unwrap().0, 64)),
+            client.unwrap(),
+        )
     }
 
     /// Reads `count` unmasked text frames.
@@ -365,6 +381,8 @@ mod tests {
         assert_eq!(wire.write_now(&[&big], &|| true), Written::Refused);
         let control = wire.write_control(b"\x8a\x00").unwrap();
         assert_eq!(control, 2, "control bytes are always taken whole");
+        let held = wire.write_control(&[0x8a; 63]);
+        assert!(held.is_err(), "more than the limit of control bytes waits");
         let flushing = {
             let wire = wire.clone();
             tokio::spawn(async move { std::future::poll_fn(|cx| wire.poll_flush(cx)).await })
