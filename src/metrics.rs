@@ -6,6 +6,11 @@
 
 use crate::store::StoreHealth;
 use dashmap::DashMap;
+use rustc_hash::FxBuildHasher;
+
+/// Counters by message kind (the protocol's own static names, never a
+/// client's text), bumped for every message in and out: FxHash, not SipHash.
+type ByKind = DashMap<&'static str, AtomicU64, FxBuildHasher>;
 use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -23,8 +28,8 @@ pub struct Metrics {
     pub media: crate::media::MediaStats,
     pub connections_open: AtomicI64,
     pub connections_total: AtomicU64,
-    messages_in: DashMap<&'static str, AtomicU64>,
-    messages_out: DashMap<&'static str, AtomicU64>,
+    messages_in: ByKind,
+    messages_out: ByKind,
     tick_buckets: [AtomicU64; TICK_BUCKETS.len()],
     tick_count: AtomicU64,
     tick_sum_micros: AtomicU64,
@@ -233,7 +238,7 @@ impl Metrics {
     }
 }
 
-fn bump(map: &DashMap<&'static str, AtomicU64>, kind: &'static str, n: u64) {
+fn bump(map: &ByKind, kind: &'static str, n: u64) {
     if let Some(counter) = map.get(kind) {
         counter.fetch_add(n, Ordering::Relaxed);
         return;
@@ -255,7 +260,7 @@ fn counter(out: &mut String, name: &str, help: &str, value: u64) {
     );
 }
 
-fn labelled(out: &mut String, name: &str, help: &str, map: &DashMap<&'static str, AtomicU64>) {
+fn labelled(out: &mut String, name: &str, help: &str, map: &ByKind) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
     let mut rows: Vec<(&'static str, u64)> = map
         .iter()
