@@ -573,3 +573,90 @@ async fn go_to_team_and_summon_never_put_two_avatars_on_one_tile_and_summons_sea
         assert_eq!(tile.y, front, "{tile:?} is not in the front row");
     }
 }
+
+/// The hub writes position batches to a socket itself while the connection
+/// task writes what is queued for it (chat, answers). On two workers, to a
+/// client that stops reading for a moment (a small receive buffer, so the
+/// server's writes are cut short and the rest waits), every frame still
+/// arrives whole, each chat once and in order, and every step is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_and_queued_frames_share_a_socket_without_mixing() {
+    const CHATS: usize = 200;
+    const STEPS: usize = 20;
+    let server = TestServer::with_config(|c| {
+        c.limits.steps_per_second = 60;
+        c.rate_limits.chat.per_second = 500.0;
+        c.rate_limits.chat.burst = 500;
+    })
+    .await;
+    let v = venue();
+    let (mut talker, _) = Client::join(&server, Role::Participant, "Talker").await;
+    let mut walker = Client::connect_with_recv_buffer(&server, 4096).await;
+    let welcome = walker
+        .hello_invite(&server.join_link(Role::Participant), "Walker")
+        .await;
+    let long = "x".repeat(900);
+    let chatting = tokio::spawn(async move {
+        for i in 0..CHATS {
+            let text = format!("{i} {long}");
+            talker
+                .call(json!({"type": "chat", "scope": "room", "text": text}))
+                .await;
+        }
+        talker
+    });
+    // Steps sent without reading: their batches and answers meet the chat
+    // in a socket that is full.
+    let from = tile_of(welcome.position());
+    let there = free_step(&v, from, Role::Participant);
+    let back = (-there.0, -there.1);
+    let mut rids = Vec::new();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(25));
+    for i in 0..STEPS {
+        tick.tick().await;
+        let d = if i % 2 == 0 { there } else { back };
+        rids.push(walker.request(step(d)).await);
+    }
+    let _talker = chatting.await.expect("talker task");
+    let last = format!("{} ", CHATS - 1);
+    walker
+        .recv_until(
+            |m| {
+                is_type(m, "chat")
+                    && m["message"]["text"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with(&last))
+            },
+            WAIT,
+        )
+        .await;
+    let chats: Vec<usize> = walker
+        .log
+        .iter()
+        .filter(|m| is_type(m, "chat"))
+        .filter_map(|m| {
+            m["message"]["text"]
+                .as_str()?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!(
+        chats,
+        (0..CHATS).collect::<Vec<_>>(),
+        "each chat once, in order"
+    );
+    for rid in rids {
+        walker
+            .recv_until(
+                |m| m["rid"] == rid && (is_type(m, "ack") || is_type(m, "error")),
+                WAIT,
+            )
+            .await;
+    }
+    let batches = walker.count_received(|m| is_type(m, "positions"));
+    assert!(batches > 0, "position batches arrived beside the chat");
+    walker.assert_alive().await;
+}
