@@ -586,7 +586,7 @@ impl Event {
             Action::Disconnect => Ok(self.disconnect(actor, now)),
             Action::Step { dx, dy } => {
                 check(role, Permission::Move)?;
-                self.step(actor, *dx, *dy, now)
+                self.step(actor, role, *dx, *dy, now)
             }
             Action::WalkTo { x, y } => {
                 check(role, Permission::Move)?;

@@ -94,6 +94,7 @@ impl Event {
     pub(super) fn step(
         &mut self,
         member: MemberId,
+        role: Role,
         dx: i64,
         dy: i64,
         now: Millis,
@@ -102,7 +103,6 @@ impl Event {
         if !matches!((dx, dy), (1, 0) | (-1, 0) | (0, 1) | (0, -1)) {
             return Err(DomainError::InvalidStep { dx, dy });
         }
-        let role = self.role_of(member)?;
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (from_tile, from_room) = (avatar.tile, avatar.room);
         let (x, y) = (i64::from(from_tile.x) + dx, i64::from(from_tile.y) + dy);
