@@ -24,7 +24,11 @@ pub trait DirectWrite: Send + Sync + std::fmt::Debug {
     /// Writes `frames` in order, now, if nothing else waits to be written
     /// on the socket and `clear` (asked under the socket's write lock)
     /// agrees. Never waits.
-    fn write_now(&self, frames: &[&Frame], clear: &dyn Fn() -> bool) -> Written;
+    fn write_now(
+        &self,
+        frames: &mut dyn Iterator<Item = &Frame>,
+        clear: &dyn Fn() -> bool,
+    ) -> Written;
 }
 
 /// What [`DirectWrite::write_now`] did.
@@ -297,25 +301,14 @@ impl SessionLink {
     /// socket the hub can write): then queue `before` and offer the batch.
     pub fn write_positions<'a>(
         &self,
-        before: impl ExactSizeIterator<Item = &'a Frame>,
+        before: impl Iterator<Item = &'a Frame>,
         batch: &'a Frame,
     ) -> bool {
-        const MOST: usize = 8;
-        if before.len() >= MOST {
-            return false;
-        }
         let Some(wire) = self.shared.wire.as_ref().and_then(Weak::upgrade) else {
             return false;
         };
-        let mut frames = [batch; MOST];
-        let mut count = 0;
-        for (slot, frame) in frames.iter_mut().zip(before) {
-            *slot = frame;
-            count += 1;
-        }
-        frames[count] = batch;
-        let frames = &frames[..=count];
-        match wire.write_now(frames, &|| self.shared.clear_to_write()) {
+        let mut frames = before.chain(std::iter::once(batch));
+        match wire.write_now(&mut frames, &|| self.shared.clear_to_write()) {
             Written::Whole => true,
             Written::Rest => {
                 self.shared.wake.notify();

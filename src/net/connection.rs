@@ -22,8 +22,8 @@ use futures_util::FutureExt;
 use futures_util::future::Either;
 use hyper::upgrade::Upgraded;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -138,13 +138,9 @@ async fn run(mut socket: Socket, state: Arc<AppState>, conn: ConnId, _admitted: 
         .metrics
         .connections_total
         .fetch_add(1, Ordering::Relaxed);
-    let wire: Arc<dyn DirectWrite> = socket.wire().clone();
-    let (link, mut outbox, shared) = SessionLink::with_wire(
-        conn,
-        state.config.outbound_queue,
-        Some(Arc::downgrade(&wire)),
-    );
-    drop(wire);
+    let wire: Weak<dyn DirectWrite> = Arc::downgrade(socket.wire()) as Weak<_>;
+    let (link, mut outbox, shared) =
+        SessionLink::with_wire(conn, state.config.outbound_queue, Some(wire));
     if let Some(event) = Box::pin(await_hello(&state, &mut socket, link)).await {
         tracing::debug!("joined");
         let mut limiter = Limiter::new(&state.config.rate_limits);

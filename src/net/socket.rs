@@ -153,14 +153,9 @@ impl Socket {
             code: code.into(),
             reason: reason.into(),
         };
-        // tungstenite hands the frame to the wire, which takes it whole.
-        match self.ws.close(Some(frame)).and_then(|()| self.ws.flush()) {
-            Err(Error::Io(err)) if err.kind() != io::ErrorKind::WouldBlock => {
-                return Err(Error::Io(err));
-            }
-            Err(Error::Io(_)) | Ok(()) => {}
-            Err(err) => return Err(err),
-        }
+        // tungstenite hands the frame to the wire, which takes it whole
+        // (writes never report `WouldBlock`).
+        self.ws.close(Some(frame)).and_then(|()| self.ws.flush())?;
         self.flush().await.map_err(Error::Io)
     }
 }

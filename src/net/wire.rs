@@ -218,38 +218,26 @@ impl Wire {
 }
 
 impl DirectWrite for Wire {
-    fn write_now(&self, frames: &[&Frame], clear: &dyn Fn() -> bool) -> Written {
-        if frames.is_empty() || frames.len() * 2 > MAX_SLICES {
-            return Written::Refused;
-        }
+    fn write_now(
+        &self,
+        frames: &mut dyn Iterator<Item = &Frame>,
+        clear: &dyn Fn() -> bool,
+    ) -> Written {
         let mut out = self.out();
         if out.closing || !out.unsent.is_empty() || !clear() {
             return Written::Refused;
         }
-        let mut headers = [const { Header::empty() }; MAX_SLICES / 2];
-        for (header, frame) in headers.iter_mut().zip(frames) {
-            *header = Header::text(frame.len());
-        }
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let mut total = 0;
-        for (i, frame) in frames.iter().enumerate() {
-            slices[2 * i] = IoSlice::new(headers[i].bytes());
-            slices[2 * i + 1] = IoSlice::new(frame.as_bytes());
-            total += headers[i].bytes().len() + frame.len();
-        }
-        // Full, or broken: the connection task finds out on its flush.
-        let written = self
-            .stream
-            .try_write_vectored(&slices[..2 * frames.len()])
-            .unwrap_or_default();
-        if written == total {
-            return Written::Whole;
-        }
         for frame in frames {
             push_frame(&mut out.unsent, frame);
         }
+        // Full, or broken: the connection task finds out on its flush.
+        let written = self.write_parts(&out.unsent).unwrap_or_default();
         consume(&mut out.unsent, written);
-        Written::Rest
+        if out.unsent.is_empty() {
+            Written::Whole
+        } else {
+            Written::Rest
+        }
     }
 }
 
@@ -263,14 +251,6 @@ struct Header {
 }
 
 impl Header {
-    const fn empty() -> Header {
-        Header {
-            bytes: [0; 10],
-            len: 0,
-            start: 0,
-        }
-    }
-
     fn text(payload: usize) -> Header {
         const FIN_TEXT: u8 = 0x81;
         let mut bytes = [0; 10];
@@ -346,19 +326,31 @@ mod tests {
         let (wire, mut peer) = pair().await;
         assert!(wire.stage(|| vec![frame("first")]));
         let batch = frame("batch");
-        assert_eq!(wire.write_now(&[&batch], &|| true), Written::Refused);
+        assert_eq!(
+            wire.write_now(&mut [&batch].into_iter(), &|| true),
+            Written::Refused
+        );
         std::future::poll_fn(|cx| wire.poll_flush(cx))
             .await
             .unwrap();
-        assert_eq!(wire.write_now(&[&batch], &|| false), Written::Refused);
+        assert_eq!(
+            wire.write_now(&mut [&batch].into_iter(), &|| false),
+            Written::Refused
+        );
         let answer = frame("answer");
-        assert_eq!(wire.write_now(&[&answer, &batch], &|| true), Written::Whole);
+        assert_eq!(
+            wire.write_now(&mut [&answer, &batch].into_iter(), &|| true),
+            Written::Whole
+        );
         assert_eq!(
             read_frames(&mut peer, 3).await,
             ["first", "answer", "batch"]
         );
         wire.start_closing();
-        assert_eq!(wire.write_now(&[&batch], &|| true), Written::Refused);
+        assert_eq!(
+            wire.write_now(&mut [&batch].into_iter(), &|| true),
+            Written::Refused
+        );
     }
 
     #[tokio::test]
@@ -370,7 +362,7 @@ mod tests {
         let big = frame(&"x".repeat(50_000));
         let mut written = 0;
         let rest = loop {
-            match wire.write_now(&[&big], &|| true) {
+            match wire.write_now(&mut [&big].into_iter(), &|| true) {
                 Written::Whole => written += 1,
                 other => break other,
             }
@@ -378,7 +370,10 @@ mod tests {
         };
         assert_eq!(rest, Written::Rest);
         // Until the rest is out, the hub's batches do not overtake it.
-        assert_eq!(wire.write_now(&[&big], &|| true), Written::Refused);
+        assert_eq!(
+            wire.write_now(&mut [&big].into_iter(), &|| true),
+            Written::Refused
+        );
         let control = wire.write_control(b"\x8a\x00").unwrap();
         assert_eq!(control, 2, "control bytes are always taken whole");
         let held = wire.write_control(&[0x8a; 63]);
