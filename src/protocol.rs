@@ -90,6 +90,16 @@ pub enum ClientMsg {
         x: i64,
         y: i64,
     },
+    /// Walk on from the tile the client shows (`x`, `y`) in a direction
+    /// while a key is held; `dx` = `dy` = 0 (or left out) stops there.
+    Walk {
+        x: i64,
+        y: i64,
+        #[serde(default)]
+        dx: i64,
+        #[serde(default)]
+        dy: i64,
+    },
     Teleport {
         room: String,
     },

@@ -126,6 +126,13 @@ pub enum Action {
         x: i64,
         y: i64,
     },
+    /// Walk on from a tile in a direction (a held key), or stop on it.
+    Walk {
+        x: i64,
+        y: i64,
+        dx: i64,
+        dy: i64,
+    },
     /// Jump into a room.
     Teleport {
         room: String,

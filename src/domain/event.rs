@@ -592,6 +592,10 @@ impl Event {
                 check(role, Permission::Move)?;
                 self.walk_to(actor, role, *x, *y, now)
             }
+            Action::Walk { x, y, dx, dy } => {
+                check(role, Permission::Move)?;
+                self.walk(actor, role, *x, *y, *dx, *dy, now)
+            }
             Action::Teleport { room } => {
                 check(role, Permission::Move)?;
                 self.teleport(actor, role, room)
@@ -635,7 +639,7 @@ impl Event {
         match self.presence.get_mut(member) {
             Some(avatar) => {
                 avatar.disconnected_at = Some(now);
-                avatar.path.clear();
+                avatar.stop_walking();
                 vec![Effect::AvatarDisconnected { member }]
             }
             None => vec![],

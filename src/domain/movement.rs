@@ -1,5 +1,5 @@
-//! Server-authoritative movement: steps, walks along a path, teleports and
-//! spawn points. Walls, speed, room access and room capacity are enforced here;
+//! Server-authoritative movement: steps, walks along a path or in a held
+//! direction, teleports and spawn points. Walls, speed, room access and room capacity are enforced here;
 //! a refused move leaves the avatar where it was.
 
 use super::command::Effect;
@@ -125,7 +125,7 @@ impl Event {
         }
         if let Some(avatar) = self.presence.get_mut(member) {
             avatar.step_tat = tat.max(now) + interval;
-            avatar.path.clear();
+            avatar.stop_walking();
         }
         Ok(self.move_avatar(member, tile, room))
     }
@@ -162,11 +162,73 @@ impl Event {
                 x: target.x,
                 y: target.y,
             })?;
+        self.start_walk(member, path, None, now);
+        Ok(vec![])
+    }
+
+    /// Walks from `(x, y)`, where the client shows the avatar, on towards
+    /// `(dx, dy)` until a wall or the map's edge; with `(0, 0)`, stops on
+    /// `(x, y)`. The server may be behind or ahead of the client: it first
+    /// walks to `(x, y)` along a path, so both end on the same tile. Rooms on
+    /// the way are checked step by step, as for `walk_to`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn walk(
+        &mut self,
+        member: MemberId,
+        role: Role,
+        x: i64,
+        y: i64,
+        dx: i64,
+        dy: i64,
+        now: Millis,
+    ) -> Result<Vec<Effect>, DomainError> {
+        let heading = match (dx, dy) {
+            (0, 0) => None,
+            (1, 0) => Some((1, 0)),
+            (-1, 0) => Some((-1, 0)),
+            (0, 1) => Some((0, 1)),
+            (0, -1) => Some((0, -1)),
+            _ => return Err(DomainError::InvalidStep { dx, dy }),
+        };
+        let from = self
+            .venue
+            .tile(x, y)
+            .ok_or(DomainError::OutOfBounds { x, y })?;
+        let from_room = self.standable(from)?;
+        if !self.may_stand_on_stage(member, from) {
+            return Err(DomainError::StageReserved);
+        }
+        let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
+        let (at_tile, at_room) = (avatar.tile, avatar.room);
+        self.check_entry(role, Some(at_room), from_room)?;
+        let may_enter =
+            |room: RoomIdx| room == at_room || self.venue.room(room).roles.contains(role);
+        let path = self
+            .venue
+            .find_path(at_tile, from, &may_enter)
+            .filter(|p| p.len() <= self.limits.max_path_steps)
+            .ok_or(DomainError::NoPath {
+                x: from.x,
+                y: from.y,
+            })?;
+        self.start_walk(member, path, heading, now);
+        Ok(vec![])
+    }
+
+    /// Replaces the avatar's walk with `path`, then `heading`; its first step
+    /// is due now unless the previous one was too recent.
+    fn start_walk(
+        &mut self,
+        member: MemberId,
+        path: Vec<Tile>,
+        heading: Option<(i8, i8)>,
+        now: Millis,
+    ) {
         if let Some(avatar) = self.presence.get_mut(member) {
             avatar.path = path.into();
+            avatar.heading = heading;
             avatar.next_walk_step = avatar.next_walk_step.max(now);
         }
-        Ok(vec![])
     }
 
     pub(super) fn teleport(
@@ -193,7 +255,7 @@ impl Event {
         let wanted = tiles[self.presence.population(room) as usize % tiles.len()];
         let tile = self.free_tile_near(member, wanted, room);
         if let Some(avatar) = self.presence.get_mut(member) {
-            avatar.path.clear();
+            avatar.stop_walking();
         }
         Ok(self.move_avatar(member, tile, room))
     }
@@ -205,7 +267,7 @@ impl Event {
         let walkers: Vec<MemberId> = self
             .presence
             .iter()
-            .filter(|a| !a.path.is_empty())
+            .filter(|a| a.is_walking())
             .map(|a| a.member)
             .collect();
         let mut effects = Vec::new();
@@ -228,7 +290,7 @@ impl Event {
                     Ok(room) => effects.extend(self.move_avatar(member, next, room)),
                     Err(_) => {
                         if let Some(avatar) = self.presence.get_mut(member) {
-                            avatar.path.clear();
+                            avatar.stop_walking();
                         }
                         break;
                     }
@@ -238,19 +300,36 @@ impl Event {
         effects
     }
 
-    /// The next path step of a walking avatar if it is due at `now`, with the
-    /// room it leaves.
+    /// The next step of a walking avatar if it is due at `now`, with the room
+    /// it leaves: the path's next tile, or else the next tile in its heading
+    /// (none at a wall or the map's edge, which ends the walk).
     fn due_step(
         &mut self,
         member: MemberId,
         now: Millis,
         interval: Millis,
     ) -> Option<(Tile, RoomIdx)> {
+        let venue = &self.venue;
         let avatar = self.presence.get_mut(member)?;
         if avatar.next_walk_step > now {
             return None;
         }
-        let next = avatar.path.pop_front()?;
+        let next = match avatar.path.pop_front() {
+            Some(next) => next,
+            None => {
+                let (dx, dy) = avatar.heading?;
+                let ahead = venue
+                    .tile(
+                        i64::from(avatar.tile.x) + i64::from(dx),
+                        i64::from(avatar.tile.y) + i64::from(dy),
+                    )
+                    .filter(|t| venue.is_walkable(*t));
+                if ahead.is_none() {
+                    avatar.heading = None;
+                }
+                ahead?
+            }
+        };
         // After a long pause, do not replay every missed step at once.
         avatar.next_walk_step = avatar.next_walk_step.max(now.saturating_sub(interval)) + interval;
         Some((next, avatar.room))
@@ -270,5 +349,193 @@ impl Event {
         }
         let (wanted, room) = spawns[member.0 as usize % spawns.len()];
         Some((self.free_tile_near(member, wanted, room), room))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::command::Action;
+    use crate::domain::error::DomainError;
+    use crate::domain::event::Event;
+    use crate::domain::ids::{MemberId, Millis};
+    use crate::domain::role::Role;
+    use crate::domain::teams::tests::{event, join};
+    use crate::venue::Tile;
+
+    /// Default speed: 8 steps a second.
+    const INTERVAL: Millis = 125;
+
+    fn arrive(e: &mut Event, name: &str) -> MemberId {
+        let member = join(e, name, Role::Participant);
+        e.act(member, &Action::Connect, 0).unwrap();
+        member
+    }
+
+    fn at(e: &Event, member: MemberId) -> Tile {
+        e.presence().get(member).unwrap().tile
+    }
+
+    fn walk(tile: Tile, (dx, dy): (i64, i64)) -> Action {
+        Action::Walk {
+            x: i64::from(tile.x),
+            y: i64::from(tile.y),
+            dx,
+            dy,
+        }
+    }
+
+    fn next(e: &Event, t: Tile, (dx, dy): (i64, i64)) -> Option<Tile> {
+        e.venue()
+            .tile(i64::from(t.x) + dx, i64::from(t.y) + dy)
+            .filter(|t| e.venue().is_walkable(*t) && e.venue().room_at(*t).is_some())
+    }
+
+    /// A direction with at least `n` free tiles ahead of `from`, in its room.
+    fn open_direction(e: &Event, from: Tile, n: usize) -> (i64, i64) {
+        let room = e.venue().room_at(from);
+        [(1, 0), (-1, 0), (0, 1), (0, -1)]
+            .into_iter()
+            .find(|dir| {
+                let mut t = from;
+                (0..n).all(|_| match next(e, t, *dir) {
+                    Some(n) if e.venue().room_at(n) == room => {
+                        t = n;
+                        true
+                    }
+                    _ => false,
+                })
+            })
+            .expect("an open direction")
+    }
+
+    #[test]
+    fn a_walk_goes_one_tile_per_interval_until_a_wall() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let dir = open_direction(&e, start, 3);
+        e.act(a, &walk(start, dir), 0).unwrap();
+        let mut expected = start;
+        let mut now = 0;
+        // Every interval, one tile on, and never two at once.
+        while let Some(ahead) = next(&e, expected, dir).filter(|_| now < 60_000) {
+            e.advance(now);
+            assert_eq!(at(&e, a), ahead, "at {now} ms");
+            e.advance(now + INTERVAL - 1);
+            assert_eq!(at(&e, a), ahead, "not yet at {} ms", now + INTERVAL - 1);
+            expected = ahead;
+            now += INTERVAL;
+        }
+        e.advance(now + 10 * INTERVAL);
+        let avatar = e.presence().get(a).unwrap();
+        assert_eq!(avatar.tile, expected, "stopped before the wall");
+        assert!(!avatar.is_walking(), "the walk ended at the wall");
+        assert!(at(&e, a) != start);
+    }
+
+    #[test]
+    fn a_walk_reaches_the_clients_tile_first_and_stops_there() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let dir = open_direction(&e, start, 3);
+        let one = next(&e, start, dir).unwrap();
+        let two = next(&e, one, dir).unwrap();
+        // The client is two tiles ahead of the server when its key comes up.
+        e.act(a, &walk(two, (0, 0)), 0).unwrap();
+        for k in 0..10 {
+            e.advance(k * INTERVAL);
+        }
+        assert_eq!(at(&e, a), two);
+        assert!(!e.presence().get(a).unwrap().is_walking());
+        // The server ahead of the client: it walks back to the client's tile.
+        e.act(a, &walk(one, (0, 0)), 10 * INTERVAL).unwrap();
+        e.advance(11 * INTERVAL);
+        assert_eq!(at(&e, a), one);
+    }
+
+    #[test]
+    fn a_new_direction_turns_from_the_clients_tile() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let dir = open_direction(&e, start, 2);
+        let one = next(&e, start, dir).unwrap();
+        e.act(a, &walk(start, dir), 0).unwrap();
+        // The client turned back on `one` before the server stepped at all.
+        let back = (-dir.0, -dir.1);
+        e.act(a, &walk(one, back), 1).unwrap();
+        e.advance(1);
+        assert_eq!(at(&e, a), one, "first to the client's tile");
+        e.advance(1 + INTERVAL);
+        assert_eq!(at(&e, a), start, "then the new direction");
+    }
+
+    #[test]
+    fn a_step_ends_a_walk() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let dir = open_direction(&e, start, 3);
+        e.act(a, &walk(start, dir), 0).unwrap();
+        e.advance(0);
+        let one = at(&e, a);
+        e.act(
+            a,
+            &Action::Step {
+                dx: -dir.0,
+                dy: -dir.1,
+            },
+            10,
+        )
+        .unwrap();
+        for k in 1..10 {
+            e.advance(k * INTERVAL);
+        }
+        assert_ne!(one, start);
+        assert_eq!(at(&e, a), start, "back one tile, and no further walking");
+        assert!(!e.presence().get(a).unwrap().is_walking());
+    }
+
+    #[test]
+    fn bad_walks_are_refused_and_change_nothing() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let wall = (0..e.venue().width)
+            .flat_map(|x| (0..e.venue().height).map(move |y| Tile::new(x, y)))
+            .find(|t| !e.venue().is_walkable(*t))
+            .unwrap();
+        let cases = [
+            (walk(start, (1, 1)), "invalid_step"),
+            (walk(start, (2, 0)), "invalid_step"),
+            (walk(start, (i64::MIN, 0)), "invalid_step"),
+            (
+                Action::Walk {
+                    x: -1,
+                    y: 0,
+                    dx: 0,
+                    dy: 0,
+                },
+                "out_of_bounds",
+            ),
+            (
+                Action::Walk {
+                    x: i64::MAX,
+                    y: 3,
+                    dx: 1,
+                    dy: 0,
+                },
+                "out_of_bounds",
+            ),
+            (walk(wall, (0, 0)), "blocked"),
+        ];
+        for (action, code) in cases {
+            let err: DomainError = e.act(a, &action, 0).unwrap_err();
+            assert_eq!(err.code(), code, "{action:?}");
+            e.advance(10 * INTERVAL);
+            assert_eq!(at(&e, a), start, "{action:?}");
+            assert!(!e.presence().get(a).unwrap().is_walking());
+        }
     }
 }

@@ -141,6 +141,7 @@ impl Permission {
             Permission::Move => &[
                 "step",
                 "walk_to",
+                "walk",
                 "teleport",
                 "go_to_team",
                 "media_offer",

@@ -77,7 +77,7 @@ impl Event {
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         self.check_entry(role, Some(avatar.room), room)?;
         if let Some(avatar) = self.presence.get_mut(member) {
-            avatar.path.clear();
+            avatar.stop_walking();
         }
         Ok(self.move_avatar(member, seat, room))
     }

@@ -27,8 +27,12 @@ pub struct Avatar {
     pub status: Status,
     /// `None` while its owner is connected; otherwise when they dropped.
     pub disconnected_at: Option<Millis>,
-    /// Remaining steps of a `walk_to`, walked by [`super::Event::advance`].
+    /// Remaining steps of a `walk_to` or `walk`, walked by
+    /// [`super::Event::advance`].
     pub path: VecDeque<Tile>,
+    /// The direction a `walk` goes on in once `path` is walked, until a wall
+    /// or the map's edge.
+    pub heading: Option<(i8, i8)>,
     /// When the next path step is due.
     pub next_walk_step: Millis,
     /// Rate limiter for steps (generic cell rate algorithm): the theoretical
@@ -36,6 +40,19 @@ pub struct Avatar {
     pub step_tat: Millis,
     /// Moved since the last position batch was taken.
     pub moved: bool,
+}
+
+impl Avatar {
+    /// Ends a walk in progress: the avatar stays on its tile.
+    pub fn stop_walking(&mut self) {
+        self.path.clear();
+        self.heading = None;
+    }
+
+    /// Whether a `walk_to` or `walk` is in progress.
+    pub fn is_walking(&self) -> bool {
+        !self.path.is_empty() || self.heading.is_some()
+    }
 }
 
 /// All avatars of an event, with the population of each room.
@@ -99,6 +116,7 @@ impl Presence {
                 status: Status::Available,
                 disconnected_at: None,
                 path: VecDeque::new(),
+                heading: None,
                 next_walk_step: now,
                 step_tat: now,
                 moved: false,

@@ -60,6 +60,7 @@ pub(super) fn intent(msg: ClientMsg, event: &Event) -> Result<Intent, (ErrorCode
     match msg {
         ClientMsg::Step { dx, dy } => Ok(Act(Action::Step { dx, dy })),
         ClientMsg::WalkTo { x, y } => Ok(Act(Action::WalkTo { x, y })),
+        ClientMsg::Walk { x, y, dx, dy } => Ok(Act(Action::Walk { x, y, dx, dy })),
         ClientMsg::Teleport { room } => Ok(Act(Action::Teleport { room })),
         ClientMsg::SetStatus { status } => Ok(Act(Action::SetStatus { status })),
         ClientMsg::Chat { scope, to, text } => super::chat::chat_intent(scope, to, &text, limits),

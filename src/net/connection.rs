@@ -485,6 +485,7 @@ fn rate_kind(msg: &ClientMsg) -> Kind {
     match msg {
         ClientMsg::Step { .. }
         | ClientMsg::WalkTo { .. }
+        | ClientMsg::Walk { .. }
         | ClientMsg::Teleport { .. }
         | ClientMsg::GoToTeam { .. } => Kind::Move,
         ClientMsg::Chat { .. } => Kind::Chat,

@@ -96,6 +96,27 @@ async fn missing_mistyped_and_out_of_range_fields() {
             json!({"type": "walk_to", "x": 1_000_000_000_000i64, "y": 2}),
             "out_of_bounds",
         ),
+        (json!({"type": "walk", "x": 3}), "invalid_message"),
+        (
+            json!({"type": "walk", "x": 3.5, "y": 2, "dx": 1}),
+            "invalid_message",
+        ),
+        (
+            json!({"type": "walk", "x": 3, "y": 2, "dx": "up"}),
+            "invalid_message",
+        ),
+        (
+            json!({"type": "walk", "x": 3, "y": 2, "dx": 1, "dy": 1}),
+            "invalid_step",
+        ),
+        (
+            json!({"type": "walk", "x": 3, "y": 2, "dx": -9_223_372_036_854_775_808i64, "dy": 0}),
+            "invalid_step",
+        ),
+        (
+            json!({"type": "walk", "x": -1, "y": 2, "dx": 1}),
+            "out_of_bounds",
+        ),
         (json!({"type": "teleport"}), "invalid_message"),
         (json!({"type": "teleport", "room": 7}), "invalid_message"),
         (

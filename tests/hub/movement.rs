@@ -660,3 +660,72 @@ async fn batches_and_queued_frames_share_a_socket_without_mixing() {
     assert!(batches > 0, "position batches arrived beside the chat");
     walker.assert_alive().await;
 }
+
+#[tokio::test]
+async fn walk_goes_on_in_a_direction_and_stops_on_the_clients_tile() {
+    let server = TestServer::start().await;
+    let v = venue();
+    let (mut a, wa) = Client::join(&server, Role::Participant, "Ana").await;
+    let (mut b, _) = Client::join(&server, Role::Participant, "Bea").await;
+    let start = tile_of(wa.position());
+    let room = v.room_at(start);
+    let ahead = |t: Tile, d: (i64, i64), k: i64| neighbour(&v, t, (d.0 * k, d.1 * k));
+    let open = |t: Tile, d: (i64, i64)| {
+        (1..=5).all(|k| {
+            ahead(t, d, k)
+                .is_some_and(|n| standable(&v, n, Role::Participant) && v.room_at(n) == room)
+        })
+    };
+    let from = nearest(&v, start, Role::Participant, |t| {
+        v.room_at(t) == room && crate::DIRECTIONS.into_iter().any(|d| open(t, d))
+    });
+    let d = crate::DIRECTIONS
+        .into_iter()
+        .find(|d| open(from, *d))
+        .unwrap();
+    if from != start {
+        walk(&mut a, wa.id(), from).await;
+    }
+    b.wait_position(wa.id(), from.x, from.y).await;
+
+    // The key goes down: one message, and the avatar goes on by itself.
+    a.call(json!({"type": "walk", "x": from.x, "y": from.y, "dx": d.0, "dy": d.1}))
+        .await;
+    let two = ahead(from, d, 2).unwrap();
+    let mut seen = vec![from];
+    while !seen.contains(&two) {
+        let batch = b
+            .recv_until(
+                |m| {
+                    is_type(m, "positions")
+                        && m["p"].as_array().unwrap().iter().any(|e| e[0] == wa.id())
+                },
+                WAIT,
+            )
+            .await;
+        let e = batch["p"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e[0] == wa.id())
+            .unwrap()
+            .clone();
+        let tile = Tile::new(as_u16(&e[1]), as_u16(&e[2]));
+        if seen.last() != Some(&tile) {
+            seen.push(tile);
+        }
+    }
+    assert_eq!(
+        seen,
+        (0..=2)
+            .map(|k| ahead(from, d, k).unwrap())
+            .collect::<Vec<_>>(),
+        "one tile at a time, straight on"
+    );
+    // The key comes up where the client shows the avatar, ahead of the
+    // server: the server walks there and stops.
+    let stop = ahead(from, d, 4).unwrap();
+    a.call(json!({"type": "walk", "x": stop.x, "y": stop.y}))
+        .await;
+    b.wait_position(wa.id(), stop.x, stop.y).await;
+}
