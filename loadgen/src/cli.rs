@@ -86,6 +86,11 @@ pub struct Cli {
     /// S1: avatars in the amphitheatre (the next 140 go to the 20 tables, the rest stay in the hall).
     #[arg(long, default_value_t = 400)]
     pub amphi: usize,
+    /// S1: walk instead of stepping, as the web client's held keys do: one
+    /// `walk` message per leg of this many tiles, back and forth (the
+    /// server's `steps_per_second` must equal --rate).
+    #[arg(long)]
+    pub walk: Option<i64>,
     /// S1: avatars at team tables (7 per table).
     #[arg(long, default_value_t = 140)]
     pub tables: usize,

@@ -134,6 +134,9 @@ pub struct LimitsView {
     /// runs `tick_hz × tick_phases` ticks a second).
     #[serde(default = "one")]
     pub tick_phases: u32,
+    /// Walking speed (and the limit on steps).
+    #[serde(default)]
+    pub steps_per_second: u32,
 }
 
 fn one() -> u32 {

@@ -167,6 +167,73 @@ async fn loadgen_smoke_s1_and_s3() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadgen_smoke_s1_walking() {
+    // Held keys: the server walks at steps_per_second, which --rate must equal.
+    let limits = amphi::domain::Limits {
+        steps_per_second: 10,
+        ..amphi::domain::Limits::default()
+    };
+    let server = Running::start(
+        "walking",
+        Config {
+            limits,
+            ..Config::default()
+        },
+    )
+    .await;
+    let args = |rate: &'static str| {
+        [
+            "s1",
+            "--url",
+            &server.url,
+            "--invite",
+            &server.invite,
+            "--clients",
+            "10",
+            "--amphi",
+            "4",
+            "--tables",
+            "3",
+            "--rate",
+            rate,
+            "--walk",
+            "4",
+            "--duration",
+            "2",
+            "--warmup",
+            "0.5",
+        ]
+        .map(str::to_string)
+    };
+    let s1 = loadgen(
+        &args("10").iter().map(String::as_str).collect::<Vec<_>>(),
+        &server.dir.join("walk.json"),
+    )
+    .await;
+    assert_eq!(s1["clients_connected"], 10, "{s1:#}");
+    assert_eq!(s1["errors_total"], 0, "{s1:#}");
+    assert_eq!(s1["counters"]["steps_unseen"], 0, "{s1:#}");
+    let seen = s1["counters"]["steps_seen"].as_u64().unwrap();
+    let walks = s1["counters"]["walks_sent"].as_u64().unwrap();
+    // Every predicted tile was seen, with one message per leg of 4 tiles.
+    assert!(seen >= 100, "{s1:#}");
+    assert!(walks * 4 >= seen && walks * 3 <= seen, "{s1:#}");
+
+    // A speed the server does not walk at is refused before anything is sent.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_amphi-loadgen"))
+        .args(args("20"))
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+        .await
+        .expect("loadgen finished in time")
+        .expect("loadgen ran");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("steps_per_second"), "{stderr}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loadgen_smoke_m1_media() {
     let server = Running::start("media", Config::default()).await;
     let m1 = loadgen(

@@ -5,6 +5,7 @@
 pub mod m1_media;
 pub mod r1_reactions;
 pub mod s1_positions;
+pub mod s1_walking;
 pub mod s2_idle;
 pub mod s3_chat;
 pub mod s4_spectators;

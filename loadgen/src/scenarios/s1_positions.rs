@@ -1,6 +1,8 @@
 //! S1 positions: avatars step back and forth between two tiles at a fixed
 //! rate (open loop), 400 of them in the amphitheatre, 140 at the 20 team
 //! tables, the rest in the hall.
+//! With `--walk LEN` they walk back and forth with one `walk` message per
+//! leg instead (see [`super::s1_walking`]).
 //!
 //! - **move→seen**: from the step's *intended* send time to the first
 //!   `positions` batch showing the mover on the new tile (its own batch, the
@@ -11,6 +13,7 @@
 //!   begin after their largest empty gap. Then tick→receive = (receive −
 //!   phase) mod period, which cannot see delays over one period.
 
+use super::s1_walking as walking;
 use super::{Ctx, Gate, delta, idle_until, phase_us, scrape_metrics};
 use crate::client::{self, Hello, VenueView, Ws};
 use crate::clock;
@@ -85,6 +88,7 @@ pub async fn run(ctx: Arc<Ctx>) -> anyhow::Result<Report> {
     report.params = serde_json::json!({
         "rate_per_client": rate, "amphi": ctx.cli.amphi, "tables": ctx.cli.tables,
         "hall": n.saturating_sub(ctx.cli.amphi + ctx.cli.tables),
+        "walk_leg_tiles": ctx.cli.walk,
     });
     let hz = tick_hz.load(Ordering::Relaxed).max(1);
     let estimated = {
@@ -102,6 +106,13 @@ pub async fn run(ctx: Arc<Ctx>) -> anyhow::Result<Report> {
         target_per_s: rate * ready as f64,
         achieved_per_s: sent / ctx.cli.duration,
     });
+    if let Some(len) = ctx.cli.walk {
+        report.rates.push(Rate {
+            name: "walk messages".into(),
+            target_per_s: rate * ready as f64 / len.max(1) as f64,
+            achieved_per_s: ctx.rec.get("walks_sent") as f64 / ctx.cli.duration,
+        });
+    }
     let ticks = delta(&before, &after, "amphi_tick_duration_seconds_count");
     let tick_sum = delta(&before, &after, "amphi_tick_duration_seconds_sum");
     report
@@ -222,6 +233,37 @@ async fn client(
     }
     let venue = ctx.venue(&welcome).await?;
     let dir = probe(&mut ws, ctx, venue, tile).await?;
+    if let Some(len) = ctx.cli.walk {
+        let sps = f64::from(welcome.limits.steps_per_second);
+        if sps != rate {
+            bail!("--walk needs the server's steps_per_second ({sps}) equal to --rate ({rate})");
+        }
+        let home = venue.room_at(tile.0, tile.1);
+        let same_room = |t: (i64, i64)| venue.room_at(t.0, t.1) == home;
+        let seg = walking::probe_segment(&mut ws, ctx, same_room, tile, dir, len, rate).await?;
+        joined.arrive();
+        let start = idle_until(&mut ws, rec, go.opened()).await?;
+        let period = (1e6 / rate) as u64;
+        let end = start + (ctx.cli.duration * 1e6) as u64;
+        let first = start + phase_us(i, period);
+        let mut local_arrivals = Vec::new();
+        walking::walk_loop(
+            &mut ws,
+            rec,
+            id,
+            seg,
+            first,
+            period,
+            end,
+            &mut local_arrivals,
+        )
+        .await?;
+        if let Ok(mut all) = arrivals.lock() {
+            all.extend(local_arrivals.iter().filter(|t| **t >= start && **t < end));
+        }
+        let _ = ws.close(None).await;
+        return Ok(());
+    }
     joined.arrive();
     let start = idle_until(&mut ws, rec, go.opened()).await?;
 
@@ -377,7 +419,7 @@ fn resolve(
 }
 
 /// Parses `x,y]` after the id in a `[id,x,y]` triple.
-fn parse_xy(rest: &str) -> Option<(i64, i64)> {
+pub(super) fn parse_xy(rest: &str) -> Option<(i64, i64)> {
     let end = rest.find(']')?;
     let (x, y) = rest[..end].split_once(',')?;
     Some((x.parse().ok()?, y.parse().ok()?))
@@ -443,7 +485,7 @@ async fn probe(
 }
 
 /// One step with a rid; true on ack, false on a refusal.
-async fn step_and_wait(
+pub(super) async fn step_and_wait(
     ws: &mut Ws,
     ctx: &Ctx,
     (dx, dy): (i64, i64),
