@@ -201,6 +201,9 @@ impl Event {
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (at_tile, at_room) = (avatar.tile, avatar.room);
         self.check_entry(role, Some(at_room), from_room)?;
+        if avatar.last_walk_step == Some((from, at_tile)) {
+            return Ok(self.take_back_last_walk_step(member, from, from_room, heading, now));
+        }
         let may_enter =
             |room: RoomIdx| room == at_room || self.venue.room(room).roles.contains(role);
         let path = self
@@ -213,6 +216,29 @@ impl Event {
             })?;
         self.start_walk(member, path, heading, now);
         Ok(vec![])
+    }
+
+    /// Puts the avatar back on the tile its last walk step left, at once, and
+    /// gives that step's time back: the `walk` naming that tile was sent
+    /// before the step, which the server took while the message was on its
+    /// way. Going back never takes the avatar further than it had been, so
+    /// this does not make anyone faster.
+    fn take_back_last_walk_step(
+        &mut self,
+        member: MemberId,
+        back: Tile,
+        room: RoomIdx,
+        heading: Option<(i8, i8)>,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let interval = self.step_interval();
+        let effects = self.move_avatar(member, back, room);
+        if let Some(avatar) = self.presence.get_mut(member) {
+            avatar.next_walk_step = avatar.next_walk_step.saturating_sub(interval);
+            avatar.last_walk_step = None;
+        }
+        self.start_walk(member, Vec::new(), heading, now);
+        effects
     }
 
     /// Replaces the avatar's walk with `path`, then `heading`; its first step
@@ -275,7 +301,7 @@ impl Event {
             let Ok(role) = self.role_of(member) else {
                 continue;
             };
-            while let Some((next, from_room)) = self.due_step(member, now, interval) {
+            while let Some((next, from, from_room)) = self.due_step(member, now, interval) {
                 let entry = self
                     .standable(next)
                     .and_then(|room| self.check_entry(role, Some(from_room), room).map(|_| room))
@@ -287,7 +313,12 @@ impl Event {
                         }
                     });
                 match entry {
-                    Ok(room) => effects.extend(self.move_avatar(member, next, room)),
+                    Ok(room) => {
+                        effects.extend(self.move_avatar(member, next, room));
+                        if let Some(avatar) = self.presence.get_mut(member) {
+                            avatar.last_walk_step = Some((from, next));
+                        }
+                    }
                     Err(_) => {
                         if let Some(avatar) = self.presence.get_mut(member) {
                             avatar.stop_walking();
@@ -300,15 +331,15 @@ impl Event {
         effects
     }
 
-    /// The next step of a walking avatar if it is due at `now`, with the room
-    /// it leaves: the path's next tile, or else the next tile in its heading
+    /// The next step of a walking avatar if it is due at `now`, with the tile
+    /// and room it leaves: the path's next tile, or else the next tile in its heading
     /// (none at a wall or the map's edge, which ends the walk).
     fn due_step(
         &mut self,
         member: MemberId,
         now: Millis,
         interval: Millis,
-    ) -> Option<(Tile, RoomIdx)> {
+    ) -> Option<(Tile, Tile, RoomIdx)> {
         let venue = &self.venue;
         let avatar = self.presence.get_mut(member)?;
         if avatar.next_walk_step > now {
@@ -332,7 +363,7 @@ impl Event {
         };
         // After a long pause, do not replay every missed step at once.
         avatar.next_walk_step = avatar.next_walk_step.max(now.saturating_sub(interval)) + interval;
-        Some((next, avatar.room))
+        Some((next, avatar.tile, avatar.room))
     }
 
     /// Where a newly connected avatar appears: one of the role's spawn points,
@@ -469,6 +500,34 @@ mod tests {
         assert_eq!(at(&e, a), one, "first to the client's tile");
         e.advance(1 + INTERVAL);
         assert_eq!(at(&e, a), start, "then the new direction");
+    }
+
+    #[test]
+    fn a_turn_that_comes_just_too_late_takes_the_last_step_back_at_once() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let dir = open_direction(&e, start, 3);
+        let one = next(&e, start, dir).unwrap();
+        let two = next(&e, one, dir).unwrap();
+        e.act(a, &walk(start, dir), 0).unwrap();
+        e.advance(0);
+        e.advance(INTERVAL);
+        assert_eq!(at(&e, a), two, "the server went on to `two`");
+        // The client turned back on `one`, but its message came after the
+        // step to `two` was due: the avatar is back on `one` at once, and
+        // the next step back is due as if `two` had never been walked.
+        let back = (-dir.0, -dir.1);
+        let effects = e.act(a, &walk(one, back), INTERVAL + 5).unwrap();
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(at(&e, a), one);
+        e.advance(INTERVAL + 5);
+        assert_eq!(at(&e, a), start);
+        // Only the last step is taken back, and only once.
+        e.advance(10 * INTERVAL);
+        let end = at(&e, a);
+        e.act(a, &walk(start, (0, 0)), 10 * INTERVAL).unwrap();
+        assert_eq!(at(&e, a), end, "an older tile is walked to, not jumped to");
     }
 
     #[test]

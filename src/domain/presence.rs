@@ -33,6 +33,10 @@ pub struct Avatar {
     /// The direction a `walk` goes on in once `path` is walked, until a wall
     /// or the map's edge.
     pub heading: Option<(i8, i8)>,
+    /// The tiles before and after the last step of a walk: a `walk` that
+    /// names the tile before while the avatar stands on the tile after came
+    /// just too late to stop that step, which is then taken back.
+    pub last_walk_step: Option<(Tile, Tile)>,
     /// When the next path step is due.
     pub next_walk_step: Millis,
     /// Rate limiter for steps (generic cell rate algorithm): the theoretical
@@ -47,6 +51,7 @@ impl Avatar {
     pub fn stop_walking(&mut self) {
         self.path.clear();
         self.heading = None;
+        self.last_walk_step = None;
     }
 
     /// Whether a `walk_to` or `walk` is in progress.
@@ -117,6 +122,7 @@ impl Presence {
                 disconnected_at: None,
                 path: VecDeque::new(),
                 heading: None,
+                last_walk_step: None,
                 next_walk_step: now,
                 step_tat: now,
                 moved: false,
