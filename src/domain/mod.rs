@@ -6,7 +6,8 @@
 //!
 //! - [`event`]: the [`Event`], its durable [`EventState`], `apply`/`act`/`advance`.
 //! - [`command`]: durable [`Command`]s, ephemeral [`Action`]s, resulting [`Effect`]s.
-//! - [`movement`]: walls, speed, room access and capacity; [`placement`]:
+//! - [`movement`]: walls, speed, room access and capacity; [`walking`]: a
+//!   held key's walk; [`placement`]:
 //!   never two avatars put on one tile; [`places`]: where people stood,
 //!   kept across a restart.
 //! - [`conversations`]: who talks with whom (rooms and bubbles).
@@ -69,6 +70,7 @@ pub mod team;
 mod teams;
 pub mod text;
 pub mod votes;
+mod walking;
 
 pub use chat::{Channel, ChatLog, ChatMessage};
 pub use command::{Action, Command, Effect};

@@ -18,6 +18,19 @@ pub enum Status {
     DoNotDisturb,
 }
 
+/// How many of a walk's last steps a late `walk` may take back.
+pub const TRAIL_STEPS: usize = 3;
+
+/// Where a `walk` goes on to: one tile at a time in a direction, while the
+/// tiles are walkable and in one room (the client says when it crosses into
+/// another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heading {
+    pub dx: i8,
+    pub dy: i8,
+    pub room: RoomIdx,
+}
+
 /// One avatar on the map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Avatar {
@@ -30,13 +43,12 @@ pub struct Avatar {
     /// Remaining steps of a `walk_to` or `walk`, walked by
     /// [`super::Event::advance`].
     pub path: VecDeque<Tile>,
-    /// The direction a `walk` goes on in once `path` is walked, until a wall
-    /// or the map's edge.
-    pub heading: Option<(i8, i8)>,
-    /// The tiles before and after the last step of a walk: a `walk` that
-    /// names the tile before while the avatar stands on the tile after came
-    /// just too late to stop that step, which is then taken back.
-    pub last_walk_step: Option<(Tile, Tile)>,
+    /// Where a `walk` goes on once `path` is walked.
+    pub heading: Option<Heading>,
+    /// The tiles the last steps of a walk left, oldest first (at most
+    /// [`TRAIL_STEPS`]): a `walk` naming one of them came too late to stop
+    /// the steps after it, which are then taken back.
+    pub trail: VecDeque<Tile>,
     /// When the next path step is due.
     pub next_walk_step: Millis,
     /// Rate limiter for steps (generic cell rate algorithm): the theoretical
@@ -51,7 +63,15 @@ impl Avatar {
     pub fn stop_walking(&mut self) {
         self.path.clear();
         self.heading = None;
-        self.last_walk_step = None;
+        self.trail.clear();
+    }
+
+    /// Remembers the tile a walk step just left (see [`Avatar::trail`]).
+    pub fn remember_walk_step(&mut self, left: Tile) {
+        if self.trail.len() == TRAIL_STEPS {
+            self.trail.pop_front();
+        }
+        self.trail.push_back(left);
     }
 
     /// Whether a `walk_to` or `walk` is in progress.
@@ -122,7 +142,7 @@ impl Presence {
                 disconnected_at: None,
                 path: VecDeque::new(),
                 heading: None,
-                last_walk_step: None,
+                trail: VecDeque::new(),
                 next_walk_step: now,
                 step_tat: now,
                 moved: false,

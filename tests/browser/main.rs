@@ -235,6 +235,104 @@ async fn two_participants_see_each_other_move_and_chat() {
 }
 
 #[tokio::test]
+async fn a_held_arrow_key_walks_with_one_message_down_and_one_up() {
+    let Some(mut s) = setup("a_held_arrow_key_walks_with_one_message_down_and_one_up").await else {
+        return;
+    };
+    let alice = s.person(Role::Participant, "Alice").await;
+    let bob = s.person(Role::Participant, "Bob").await;
+    let bob_id = my_id(&bob).await;
+    alice
+        .wait(
+            "Bob on Alice's map",
+            "return amphi.store.people.has(arguments[0]);",
+            vec![json!(bob_id)],
+        )
+        .await;
+    // A direction with four free tiles ahead in Bob's room; Bob's page
+    // records what it sends.
+    let key = bob
+        .js(
+            "const s = amphi.store, p = s.myPerson, m = amphi.renderer.map;
+             const room = s.roomOfTile(p.x, p.y);
+             const keys = {ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1]};
+             window.__sent = [];
+             const request = amphi.conn.request.bind(amphi.conn);
+             amphi.conn.request = (msg) => { window.__sent.push(msg); return request(msg); };
+             for (const [k, [dx, dy]] of Object.entries(keys)) {
+               let ok = true;
+               for (let i = 1; i <= 4; i++) {
+                 const x = p.x + dx * i, y = p.y + dy * i;
+                 ok = ok && !m.isBlocked(x, y) && s.roomOfTile(x, y) === room;
+               }
+               if (ok) return k;
+             }
+             return null;",
+            vec![],
+        )
+        .await;
+    let key = key.as_str().expect("a free direction").to_string();
+    let start = bob
+        .js("const p = amphi.store.myPerson; return [p.x, p.y];", vec![])
+        .await;
+    let press = "document.querySelector('#map').focus(); document.dispatchEvent(new KeyboardEvent(arguments[1], {key: arguments[0], code: arguments[0], bubbles: true})); return true;";
+    bob.js(press, vec![json!(key), json!("keydown")]).await;
+    // Held: Alice sees Bob walk three tiles on.
+    alice
+        .wait(
+            "Bob three tiles on, on Alice's map",
+            "const p = amphi.store.people.get(arguments[0]);
+             return Math.abs(p.x - arguments[1][0]) + Math.abs(p.y - arguments[1][1]) >= 3;",
+            vec![json!(bob_id), start.clone()],
+        )
+        .await;
+    bob.js(press, vec![json!(key), json!("keyup")]).await;
+    // Released: Alice sees Bob where Bob's own page shows him, and his page
+    // agrees with the server.
+    let end = bob
+        .wait(
+            "Bob's page and the server agreeing",
+            "const p = amphi.store.myPerson;
+             return !(p.pending > 0) && p.x === p.sx && p.y === p.sy ? [p.x, p.y] : null;",
+            vec![],
+        )
+        .await;
+    alice
+        .wait(
+            "Bob where his page shows him",
+            "const p = amphi.store.people.get(arguments[0]);
+             return p.x === arguments[1][0] && p.y === arguments[1][1];",
+            vec![json!(bob_id), end.clone()],
+        )
+        .await;
+    let sent = bob
+        .js(
+            "return window.__sent.filter((m) => ['walk', 'step', 'walk_to'].includes(m.type)).map((m) => m.type);",
+            vec![],
+        )
+        .await;
+    assert_eq!(sent, json!(["walk", "walk"]), "one walk down, one up");
+    let stop = bob
+        .js(
+            "return window.__sent.filter((m) => m.type === 'walk')[1];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        (
+            stop["dx"].clone(),
+            stop["dy"].clone(),
+            json!([stop["x"], stop["y"]])
+        ),
+        (json!(0), json!(0), end),
+        "the key came up where the page showed Bob"
+    );
+    alice.close().await;
+    bob.close().await;
+    s.done();
+}
+
+#[tokio::test]
 async fn injected_html_in_chat_shows_as_text() {
     let Some(mut s) = setup("injected_html_in_chat_shows_as_text").await else {
         return;

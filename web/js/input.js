@@ -1,6 +1,9 @@
 // Keyboard and pointer input for the map: arrow keys / WASD (ZQSD on AZERTY:
-// physical key codes) send `step`, paced to `limits.steps_per_second` and
-// predicted locally; a click sends `walk_to`; drag pans, wheel and +/- zoom.
+// physical key codes) walk: one `walk` message when a key goes down, the
+// direction changes or the avatar crosses into another room, one when the
+// last key comes up; the server walks the avatar at
+// `limits.steps_per_second` and the client predicts it at the same pace.
+// A click sends `walk_to`; drag pans, wheel and +/- zoom.
 
 const DIRS = {
   ArrowUp: [0, -1],
@@ -21,13 +24,18 @@ export class Input {
     this.conn = conn;
     this.onError = onError;
     this.held = []; // direction keys, newest last
-    this.nextStepAt = 0;
+    this.walking = null; // the direction sent in the last `walk`, or null
+    this.walkRoom = null; // the room that walk goes on through
+    this.nextStepAt = 0; // when the next predicted step is due
     this.timer = 0;
     this.drag = null;
 
     document.addEventListener('keydown', (e) => this.keydown(e));
     document.addEventListener('keyup', (e) => this.keyup(e));
-    window.addEventListener('blur', () => { this.held = []; });
+    window.addEventListener('blur', () => {
+      this.held = [];
+      this.turn();
+    });
     canvas.addEventListener('pointerdown', (e) => this.pointerdown(e));
     canvas.addEventListener('pointermove', (e) => this.pointermove(e));
     canvas.addEventListener('pointerup', (e) => this.pointerup(e));
@@ -56,7 +64,7 @@ export class Input {
     if (dir) {
       e.preventDefault();
       if (!this.held.includes(e.code)) this.held.push(e.code);
-      if (!e.repeat) this.pump();
+      if (!e.repeat) this.turn();
       return;
     }
     if (e.key === '+' || e.key === '=') {
@@ -73,55 +81,90 @@ export class Input {
 
   keyup(e) {
     const i = this.held.indexOf(e.code);
-    if (i >= 0) this.held.splice(i, 1);
+    if (i < 0) return;
+    this.held.splice(i, 1);
+    this.turn();
   }
 
   stepInterval() {
-    const sps = this.store.limits?.steps_per_second || 8;
-    // A little slack so network jitter does not bunch two steps together.
-    return 1000 / sps * 1.08 + 4;
+    return 1000 / (this.store.limits?.steps_per_second || 8);
   }
 
-  /** Sends one step now if allowed, and schedules the next while a key is held. */
-  pump() {
+  /**
+   * Tells the server where the held keys now lead: on from the tile shown in
+   * the newest key's direction, or a stop there when none is held.
+   */
+  turn() {
+    const top = this.held[this.held.length - 1];
+    const dir = top ? DIRS[top] : null;
+    if (String(dir) === String(this.walking)) return;
     clearTimeout(this.timer);
-    if (!this.held.length) return;
-    const now = performance.now();
-    if (now < this.nextStepAt) {
-      this.timer = setTimeout(() => this.pump(), this.nextStepAt - now);
+    if (!this.store.myPerson || !this.conn.joined || !this.renderer.map) {
+      this.walking = null;
       return;
     }
-    const [dx, dy] = DIRS[this.held[this.held.length - 1]];
-    if (this.step(dx, dy)) this.nextStepAt = now + this.stepInterval();
-    this.timer = setTimeout(() => this.pump(), Math.max(16, this.nextStepAt - now));
+    this.walking = dir;
+    this.send(dir);
+    if (!dir) return;
+    // As the server: the first step now, unless the last one was too recent.
+    this.nextStepAt = Math.max(this.nextStepAt, performance.now());
+    this.predict();
   }
 
-  step(dx, dy) {
+  /** Sends `walk` from the tile our avatar is shown on. */
+  send(dir) {
     const me = this.store.myPerson;
-    if (!me || !this.conn.joined || !this.renderer.map) return false;
-    const nx = me.x + dx;
-    const ny = me.y + dy;
-    if (this.renderer.map.isBlocked(nx, ny)) return false;
-    if (!this.store.mayEnter(this.store.roomOfTile(nx, ny))) return false;
-    this.renderer.follow = true;
-    this.renderer.target = null;
-    me.x = nx;
-    me.y = ny;
+    const [dx, dy] = dir || [0, 0];
+    // The server's walk goes on through this room only.
+    this.walkRoom = dir ? this.store.roomOfTile(me.x + dx, me.y + dy) : null;
     me.pending = (me.pending || 0) + 1;
     me.lastStepAt = performance.now();
     const done = () => {
       me.pending = Math.max(0, (me.pending || 0) - 1);
       me.lastStepAt = performance.now();
     };
-    this.conn.request({ type: 'step', dx, dy }).then(done, (err) => {
+    this.conn.request({ type: 'walk', x: me.x, y: me.y, dx, dy }).then(done, (err) => {
       done();
-      // Refused: back to where the server has us.
+      // Refused: back to where the server has us; the keys must go down again.
+      clearTimeout(this.timer);
+      this.walking = null;
       me.x = me.sx;
       me.y = me.sy;
       me.pending = 0;
-      if (err.code !== 'too_fast' && err.code !== 'disconnected') this.onError(err);
+      if (!['too_fast', 'rate_limited', 'disconnected'].includes(err.code)) this.onError(err);
     });
-    return true;
+  }
+
+  /**
+   * Moves our avatar one tile in the walking direction when the server's pace
+   * allows, as the server will; stops at a wall or a room we may not enter.
+   * The server's walk stays in one room: crossing into the next one, we send
+   * `walk` again from the last tile of this one.
+   */
+  predict() {
+    clearTimeout(this.timer);
+    const me = this.store.myPerson;
+    if (!this.walking || !me) return;
+    const now = performance.now();
+    if (now < this.nextStepAt) {
+      this.timer = setTimeout(() => this.predict(), this.nextStepAt - now);
+      return;
+    }
+    const [dx, dy] = this.walking;
+    const nx = me.x + dx;
+    const ny = me.y + dy;
+    const room = this.store.roomOfTile(nx, ny);
+    if (this.renderer.map.isBlocked(nx, ny) || !room || !this.store.mayEnter(room)) return;
+    if (room !== this.walkRoom) this.send(this.walking);
+    this.renderer.follow = true;
+    this.renderer.target = null;
+    me.x = nx;
+    me.y = ny;
+    me.lastStepAt = now;
+    // On the server's schedule: a late timer does not make the next step late.
+    const interval = this.stepInterval();
+    this.nextStepAt = Math.max(this.nextStepAt, now - interval) + interval;
+    this.timer = setTimeout(() => this.predict(), this.nextStepAt - now);
   }
 
   walkTo(x, y) {

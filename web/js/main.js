@@ -6,7 +6,7 @@
 //   store.js       venue, rooms, people, teams, you; applies server messages
 //   map.js         Tiled .tmj + tilesets, pre-painted into offscreen chunks
 //   render.js      canvas: map, rooms, avatars (interpolated), camera, zoom
-//   input.js       keys → step (predicted), click → walk_to, drag/wheel
+//   input.js       held keys → walk (predicted), click → walk_to, drag/wheel
 //   chat.js        chat tabs, unread counts, history, dedupe by seq
 //   people.js      people by room + all rooms (the canvas-free view)
 //   team.js        your team (table, challenge), create/join/leave
