@@ -225,13 +225,17 @@ impl Event {
             .collect();
         let mut effects = Vec::new();
         for member in walkers {
-            let Ok(role) = self.role_of(member) else {
-                continue;
-            };
             while let Some((next, from, from_room)) = self.due_step(member, now, interval) {
+                // The role matters only at a room's door: most steps stay in
+                // their room, and need no look-up of the member.
                 let entry = self
                     .standable(next)
-                    .and_then(|room| self.check_entry(role, Some(from_room), room).map(|_| room))
+                    .and_then(|room| {
+                        if room != from_room {
+                            self.check_entry(self.role_of(member)?, Some(from_room), room)?;
+                        }
+                        Ok(room)
+                    })
                     .and_then(|room| {
                         if self.may_stand_on_stage(member, next) {
                             Ok(room)
