@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
+use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 /// Most slices handed to one `writev` (Linux takes at most 1024); a tick's
@@ -176,7 +177,10 @@ impl Wire {
         }
     }
 
-    /// One `writev` of the first parts; the lock is held by the caller.
+    /// One `sendmsg` of the first parts; the lock is held by the caller.
+    /// `sendmsg` rather than `writev`: the socket call skips the file layer
+    /// (`vfs_writev`, the file position lock), a few points of a core when
+    /// the tick writes 20,000 batches a second.
     fn write_parts(&self, unsent: &VecDeque<Part>) -> io::Result<usize> {
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let mut count = 0;
@@ -184,7 +188,9 @@ impl Wire {
             *slot = IoSlice::new(part.rest());
             count += 1;
         }
-        self.stream.try_write_vectored(&slices[..count])
+        self.stream.try_io(Interest::WRITABLE, || {
+            socket2::SockRef::from(&self.stream).send_vectored(&slices[..count])
+        })
     }
 
     /// tungstenite's own bytes (a pong, a close frame): written now if
