@@ -18,6 +18,7 @@ fn every_request(other: u32, name: &str) -> Vec<Value> {
         json!({"type": "hello", "protocol": 2, "invite": "x", "name": "x"}),
         json!({"type": "step", "dx": 1, "dy": 0}),
         json!({"type": "walk_to", "x": 40, "y": 40}),
+        json!({"type": "walk", "x": 40, "y": 40, "dx": 1, "dy": 0}),
         json!({"type": "teleport", "room": "hall"}),
         json!({"type": "view", "w": 56, "h": 32}),
         json!({"type": "set_status", "status": "busy"}),

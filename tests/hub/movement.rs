@@ -23,6 +23,34 @@ async fn walk(client: &mut Client, id: u32, to: Tile) {
     client.wait_position(id, to.x, to.y).await;
 }
 
+/// The tiles `reader` sees member `id` on, from `from` until `until`, each
+/// once in the order seen.
+async fn tiles_seen(reader: &mut Client, id: u32, from: Tile, until: Tile) -> Vec<Tile> {
+    let mut seen = vec![from];
+    while seen.last() != Some(&until) {
+        let batch = reader
+            .recv_until(
+                |m| {
+                    is_type(m, "positions") && m["p"].as_array().unwrap().iter().any(|e| e[0] == id)
+                },
+                WAIT,
+            )
+            .await;
+        let e = batch["p"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e[0] == id)
+            .unwrap()
+            .clone();
+        let tile = Tile::new(as_u16(&e[1]), as_u16(&e[2]));
+        if seen.last() != Some(&tile) {
+            seen.push(tile);
+        }
+    }
+    seen
+}
+
 fn step(d: (i64, i64)) -> Value {
     json!({"type": "step", "dx": d.0, "dy": d.1})
 }
@@ -430,29 +458,7 @@ async fn walk_to_walks_the_path_tile_by_tile_over_ticks() {
     });
     a.call(json!({"type": "walk_to", "x": target.x, "y": target.y}))
         .await;
-    let mut seen = vec![start];
-    while seen.last() != Some(&target) {
-        let batch = b
-            .recv_until(
-                |m| {
-                    is_type(m, "positions")
-                        && m["p"].as_array().unwrap().iter().any(|e| e[0] == wa.id())
-                },
-                WAIT,
-            )
-            .await;
-        let e = batch["p"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e[0] == wa.id())
-            .unwrap()
-            .clone();
-        let tile = Tile::new(as_u16(&e[1]), as_u16(&e[2]));
-        if seen.last() != Some(&tile) {
-            seen.push(tile);
-        }
-    }
+    let seen = tiles_seen(&mut b, wa.id(), start, target).await;
     assert_eq!(seen.len(), 5, "start + 4 steps, one at a time: {seen:?}");
     for pair in seen.windows(2) {
         assert_eq!(
@@ -692,29 +698,7 @@ async fn walk_goes_on_in_a_direction_and_stops_on_the_clients_tile() {
     a.call(json!({"type": "walk", "x": from.x, "y": from.y, "dx": d.0, "dy": d.1}))
         .await;
     let two = ahead(from, d, 2).unwrap();
-    let mut seen = vec![from];
-    while !seen.contains(&two) {
-        let batch = b
-            .recv_until(
-                |m| {
-                    is_type(m, "positions")
-                        && m["p"].as_array().unwrap().iter().any(|e| e[0] == wa.id())
-                },
-                WAIT,
-            )
-            .await;
-        let e = batch["p"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e[0] == wa.id())
-            .unwrap()
-            .clone();
-        let tile = Tile::new(as_u16(&e[1]), as_u16(&e[2]));
-        if seen.last() != Some(&tile) {
-            seen.push(tile);
-        }
-    }
+    let seen = tiles_seen(&mut b, wa.id(), from, two).await;
     assert_eq!(
         seen,
         (0..=2)

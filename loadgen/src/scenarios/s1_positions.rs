@@ -347,19 +347,9 @@ async fn client(
                 let now = clock::now_us();
                 match client::kind(&text) {
                     "positions" => {
-                        rec.add("positions_frames", 1);
-                        rec.add("positions_bytes", text.len() as u64);
-                        match client::number_after(&text, r#""t":"#) {
-                            Some(t_ms) => tick_lat.record(now.saturating_sub(t_ms * 1000)),
-                            None => local_arrivals.push(now),
-                        }
-                        // Only in the entries: `"area":[8,…]` would match `[8,`.
-                        let entries = text.find(r#""p":["#).map_or("", |at| &text[at..]);
-                        if let Some(pos) = entries.find(&pattern) {
-                            let seen = parse_xy(&entries[pos + pattern.len()..]);
-                            if let Some(seen) = seen.filter(|s| *s == a || *s == b) {
-                                resolve(&mut pending, seen == b, now, &move_seen, rec);
-                            }
+                        let seen = read_positions(&text, now, rec, &tick_lat, &mut local_arrivals, &pattern);
+                        if let Some(seen) = seen.filter(|s| *s == a || *s == b) {
+                            resolve(&mut pending, seen == b, now, &move_seen, rec);
                         }
                     }
                     "ack" => {
@@ -418,8 +408,31 @@ fn resolve(
     }
 }
 
+/// Counts a `positions` frame received at `now` and its tick→receive delay
+/// (or keeps its arrival time when it has no server time), and returns the
+/// tile it shows the avatar whose entries start with `pattern` (`[id,`) on.
+pub(super) fn read_positions(
+    text: &str,
+    now: u64,
+    rec: &crate::recorder::Recorder,
+    tick_lat: &crate::recorder::Lat,
+    local_arrivals: &mut Vec<u64>,
+    pattern: &str,
+) -> Option<(i64, i64)> {
+    rec.add("positions_frames", 1);
+    rec.add("positions_bytes", text.len() as u64);
+    match client::number_after(text, r#""t":"#) {
+        Some(t_ms) => tick_lat.record(now.saturating_sub(t_ms * 1000)),
+        None => local_arrivals.push(now),
+    }
+    // Only in the entries: `"area":[8,…]` would match `[8,`.
+    let entries = text.find(r#""p":["#).map_or("", |at| &text[at..]);
+    let pos = entries.find(pattern)?;
+    parse_xy(&entries[pos + pattern.len()..])
+}
+
 /// Parses `x,y]` after the id in a `[id,x,y]` triple.
-pub(super) fn parse_xy(rest: &str) -> Option<(i64, i64)> {
+fn parse_xy(rest: &str) -> Option<(i64, i64)> {
     let end = rest.find(']')?;
     let (x, y) = rest[..end].split_once(',')?;
     Some((x.parse().ok()?, y.parse().ok()?))

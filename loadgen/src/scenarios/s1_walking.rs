@@ -13,7 +13,7 @@
 //! The segment is found before measuring with paced, acknowledged steps.
 
 use super::Ctx;
-use super::s1_positions::{parse_xy, step_and_wait};
+use super::s1_positions::{read_positions, step_and_wait};
 use crate::client::{self, Ws};
 use crate::clock;
 use crate::recorder::{Lat, Recorder};
@@ -147,15 +147,8 @@ pub async fn walk_loop(
                 let now = clock::now_us();
                 match client::kind(&text) {
                     "positions" => {
-                        rec.add("positions_frames", 1);
-                        rec.add("positions_bytes", text.len() as u64);
-                        match client::number_after(&text, r#""t":"#) {
-                            Some(t_ms) => tick_lat.record(now.saturating_sub(t_ms * 1000)),
-                            None => local_arrivals.push(now),
-                        }
-                        let entries = text.find(r#""p":["#).map_or("", |at| &text[at..]);
-                        if let Some(pos) = entries.find(&pattern)
-                            && let Some(seen) = parse_xy(&entries[pos + pattern.len()..])
+                        if let Some(seen) =
+                            read_positions(&text, now, rec, &tick_lat, local_arrivals, &pattern)
                         {
                             resolve(&mut pending, seen, now, &move_seen, rec);
                         }
