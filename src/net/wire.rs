@@ -179,8 +179,8 @@ impl Wire {
 
     /// One `sendmsg` of the first parts; the lock is held by the caller.
     /// `sendmsg` rather than `writev`: the socket call skips the file layer
-    /// (`vfs_writev`, the file position lock), a few points of a core when
-    /// the tick writes 20,000 batches a second.
+    /// (`vfs_writev`, the file position lock), ~0.8 points of a core when
+    /// the tick writes 20,000 batches a second (BENCHMARKS.md).
     fn write_parts(&self, unsent: &VecDeque<Part>) -> io::Result<usize> {
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let mut count = 0;
