@@ -1,6 +1,7 @@
 //! Server-authoritative movement: steps, walks along a path (and the ticks
-//! that walk them, see also [`super::walking`]), teleports and spawn points. Walls, speed, room access and room capacity are enforced here;
-//! a refused move leaves the avatar where it was.
+//! that walk them, see also [`super::walking`]), teleports and spawn
+//! points. Walls, speed, room access and room capacity are enforced here; a
+//! refused move leaves the avatar where it was.
 
 use super::command::Effect;
 use super::error::DomainError;
