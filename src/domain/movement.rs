@@ -218,6 +218,10 @@ impl Event {
     /// become impossible (room filled up, access changed) stops the walk.
     pub(super) fn advance_walks(&mut self, now: Millis) -> Vec<Effect> {
         let interval = self.step_interval();
+        // Steps a late tick (a busy server) missed are caught up, up to the
+        // burst a `step` may take; a client that predicts its avatar would
+        // otherwise stay that far ahead of the server for the whole walk.
+        let catch_up = interval * Millis::from(self.limits.step_burst.saturating_sub(1));
         let walkers: Vec<MemberId> = self
             .presence
             .iter()
@@ -226,7 +230,8 @@ impl Event {
             .collect();
         let mut effects = Vec::new();
         for member in walkers {
-            while let Some((next, from, from_room)) = self.due_step(member, now, interval) {
+            while let Some((next, from, from_room)) = self.due_step(member, now, interval, catch_up)
+            {
                 // The role matters only at a room's door: most steps stay in
                 // their room, and need no look-up of the member.
                 let entry = self
@@ -263,8 +268,9 @@ impl Event {
         effects
     }
 
-    /// The next step of a walking avatar if it is due at `now`, with the tile
-    /// and room it leaves: the path's next tile, or else the next tile in its
+    /// The next step of a walking avatar if it is due at `now` (steps missed
+    /// by late ticks stay due for `catch_up`), with the tile and room it
+    /// leaves: the path's next tile, or else the next tile in its
     /// heading (none at a wall, the map's edge or the heading room's edge,
     /// which ends the walk).
     fn due_step(
@@ -272,6 +278,7 @@ impl Event {
         member: MemberId,
         now: Millis,
         interval: Millis,
+        catch_up: Millis,
     ) -> Option<(Tile, Tile, RoomIdx)> {
         let venue = &self.venue;
         let avatar = self.presence.get_mut(member)?;
@@ -288,8 +295,8 @@ impl Event {
                 next?
             }
         };
-        // After a long pause, do not replay every missed step at once.
-        avatar.next_walk_step = avatar.next_walk_step.max(now.saturating_sub(interval)) + interval;
+        // After a long pause, replay at most `catch_up` of the missed steps.
+        avatar.next_walk_step = avatar.next_walk_step.max(now.saturating_sub(catch_up)) + interval;
         Some((next, avatar.tile, avatar.room))
     }
 

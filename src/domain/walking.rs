@@ -355,6 +355,29 @@ mod tests {
     }
 
     #[test]
+    fn steps_a_late_tick_missed_are_caught_up_within_the_burst() {
+        let mut e = event();
+        let a = arrive(&mut e, "a");
+        let start = at(&e, a);
+        let dir = open_direction(&e, start, 8);
+        let tile = |k: i64| {
+            let (x, y) = (i64::from(start.x), i64::from(start.y));
+            e.venue().tile(x + dir.0 * k, y + dir.1 * k).unwrap()
+        };
+        let tiles: Vec<Tile> = (0..=8).map(tile).collect();
+        e.act(a, &walk(start, dir), 0).unwrap();
+        e.advance(0);
+        assert_eq!(at(&e, a), tiles[1]);
+        // The server was busy for three intervals: the avatar is where the
+        // client predicts it, three steps on at once (the default burst is 4).
+        e.advance(3 * INTERVAL + 10);
+        assert_eq!(at(&e, a), tiles[4]);
+        // A longer pause is not replayed whole.
+        e.advance(10 * INTERVAL);
+        assert_eq!(at(&e, a), tiles[8], "four more, not seven");
+    }
+
+    #[test]
     fn a_step_ends_a_walk() {
         let mut e = event();
         let a = arrive(&mut e, "a");
