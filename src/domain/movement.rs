@@ -56,6 +56,43 @@ impl Event {
         Ok(())
     }
 
+    /// The tile at `(x, y)` and its room, if `member` may stand there (the
+    /// map's bounds, walls, rooms and the stage), or why not.
+    pub(super) fn tile_to_stand_on(
+        &self,
+        member: MemberId,
+        x: i64,
+        y: i64,
+    ) -> Result<(Tile, RoomIdx), DomainError> {
+        let tile = self
+            .venue
+            .tile(x, y)
+            .ok_or(DomainError::OutOfBounds { x, y })?;
+        let room = self.standable(tile)?;
+        if !self.may_stand_on_stage(member, tile) {
+            return Err(DomainError::StageReserved);
+        }
+        Ok((tile, room))
+    }
+
+    /// A path from `from` (in `from_room`) to `to` through rooms `role` may
+    /// enter, within `max_path_steps`. Capacity is checked step by step while
+    /// walking, not when planning.
+    pub(super) fn plan_path(
+        &self,
+        role: Role,
+        from: Tile,
+        from_room: RoomIdx,
+        to: Tile,
+    ) -> Result<Vec<Tile>, DomainError> {
+        let may_enter =
+            |room: RoomIdx| room == from_room || self.venue.room(room).roles.contains(role);
+        self.venue
+            .find_path(from, to, &may_enter)
+            .filter(|p| p.len() <= self.limits.max_path_steps)
+            .ok_or(DomainError::NoPath { x: to.x, y: to.y })
+    }
+
     /// The room of a tile someone could stand on, or why not.
     pub(super) fn standable(&self, tile: Tile) -> Result<RoomIdx, DomainError> {
         if !self.venue.is_walkable(tile) {
@@ -102,21 +139,11 @@ impl Event {
         dy: i64,
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
-        // Untrusted numbers: `abs` overflows on i64::MIN, so compare exactly.
-        if !matches!((dx, dy), (1, 0) | (-1, 0) | (0, 1) | (0, -1)) {
-            return Err(DomainError::InvalidStep { dx, dy });
-        }
+        unit_direction(dx, dy)?;
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (from_tile, from_room) = (avatar.tile, avatar.room);
         let (x, y) = (i64::from(from_tile.x) + dx, i64::from(from_tile.y) + dy);
-        let tile = self
-            .venue
-            .tile(x, y)
-            .ok_or(DomainError::OutOfBounds { x, y })?;
-        let room = self.standable(tile)?;
-        if !self.may_stand_on_stage(member, tile) {
-            return Err(DomainError::StageReserved);
-        }
+        let (tile, room) = self.tile_to_stand_on(member, x, y)?;
         self.check_entry(role, Some(from_room), room)?;
         let interval = self.step_interval();
         let tolerance = interval * Millis::from(self.limits.step_burst.saturating_sub(1));
@@ -141,30 +168,13 @@ impl Event {
         y: i64,
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
-        let target = self
-            .venue
-            .tile(x, y)
-            .ok_or(DomainError::OutOfBounds { x, y })?;
-        let target_room = self.standable(target)?;
-        if !self.may_stand_on_stage(member, target) {
-            return Err(DomainError::StageReserved);
-        }
+        let (target, target_room) = self.tile_to_stand_on(member, x, y)?;
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (from_tile, from_room) = (avatar.tile, avatar.room);
         self.check_entry(role, Some(from_room), target_room)?;
         // Someone stands (or is heading) there: stop beside them instead.
         let target = self.free_tile_near(member, target, target_room);
-        // Capacity is checked step by step while walking, not when planning.
-        let may_enter =
-            |room: RoomIdx| room == from_room || self.venue.room(room).roles.contains(role);
-        let path = self
-            .venue
-            .find_path(from_tile, target, &may_enter)
-            .filter(|p| p.len() <= self.limits.max_path_steps)
-            .ok_or(DomainError::NoPath {
-                x: target.x,
-                y: target.y,
-            })?;
+        let path = self.plan_path(role, from_tile, from_room, target)?;
         self.start_walk(member, path, None, now);
         Ok(vec![])
     }
@@ -314,5 +324,17 @@ impl Event {
         }
         let (wanted, room) = spawns[member.0 as usize % spawns.len()];
         Some((self.free_tile_near(member, wanted, room), room))
+    }
+}
+
+/// One tile up, down, left or right, or why not. Untrusted numbers: `abs`
+/// overflows on `i64::MIN`, so they are compared exactly.
+pub(super) fn unit_direction(dx: i64, dy: i64) -> Result<(i8, i8), DomainError> {
+    match (dx, dy) {
+        (1, 0) => Ok((1, 0)),
+        (-1, 0) => Ok((-1, 0)),
+        (0, 1) => Ok((0, 1)),
+        (0, -1) => Ok((0, -1)),
+        _ => Err(DomainError::InvalidStep { dx, dy }),
     }
 }

@@ -16,6 +16,7 @@ use super::command::Effect;
 use super::error::DomainError;
 use super::event::Event;
 use super::ids::{MemberId, Millis};
+use super::movement::unit_direction;
 use super::presence::Heading;
 use super::role::Role;
 use crate::venue::{RoomIdx, Tile, Venue};
@@ -48,22 +49,11 @@ impl Event {
         dy: i64,
         now: Millis,
     ) -> Result<Vec<Effect>, DomainError> {
-        let direction: Option<(i8, i8)> = match (dx, dy) {
+        let direction = match (dx, dy) {
             (0, 0) => None,
-            (1, 0) => Some((1, 0)),
-            (-1, 0) => Some((-1, 0)),
-            (0, 1) => Some((0, 1)),
-            (0, -1) => Some((0, -1)),
-            _ => return Err(DomainError::InvalidStep { dx, dy }),
+            _ => Some(unit_direction(dx, dy)?),
         };
-        let from = self
-            .venue
-            .tile(x, y)
-            .ok_or(DomainError::OutOfBounds { x, y })?;
-        let from_room = self.standable(from)?;
-        if !self.may_stand_on_stage(member, from) {
-            return Err(DomainError::StageReserved);
-        }
+        let (from, from_room) = self.tile_to_stand_on(member, x, y)?;
         let avatar = self.presence.get(member).ok_or(DomainError::NoAvatar)?;
         let (at_tile, at_room) = (avatar.tile, avatar.room);
         self.check_entry(role, Some(at_room), from_room)?;
@@ -81,19 +71,7 @@ impl Event {
             let steps = avatar.trail.len() - k;
             return Ok(self.take_back(member, from, from_room, steps, heading, now));
         }
-        let path = if from == at_tile {
-            Vec::new()
-        } else {
-            let may_enter =
-                |room: RoomIdx| room == at_room || self.venue.room(room).roles.contains(role);
-            self.venue
-                .find_path(at_tile, from, &may_enter)
-                .filter(|p| p.len() <= self.limits.max_path_steps)
-                .ok_or(DomainError::NoPath {
-                    x: from.x,
-                    y: from.y,
-                })?
-        };
+        let path = self.plan_path(role, at_tile, at_room, from)?;
         self.start_walk(member, path, heading, now);
         Ok(vec![])
     }
@@ -160,6 +138,16 @@ mod tests {
             .filter(|t| e.venue().is_walkable(*t) && e.venue().room_at(*t).is_some())
     }
 
+    /// `from` and the `n` tiles after it towards `dir`.
+    fn line(e: &Event, from: Tile, dir: (i64, i64), n: usize) -> Vec<Tile> {
+        let mut tiles = vec![from];
+        for _ in 0..n {
+            let last = *tiles.last().unwrap();
+            tiles.push(next(e, last, dir).expect("a free tile"));
+        }
+        tiles
+    }
+
     /// A direction with at least `n` free tiles ahead of `from`, in its room.
     fn open_direction(e: &Event, from: Tile, n: usize) -> (i64, i64) {
         let room = e.venue().room_at(from);
@@ -185,10 +173,14 @@ mod tests {
         let start = at(&e, a);
         let dir = open_direction(&e, start, 3);
         e.act(a, &walk(start, dir), 0).unwrap();
+        let room = e.venue().room_at(start);
         let mut expected = start;
         let mut now = 0;
         // Every interval, one tile on, and never two at once.
-        while let Some(ahead) = next(&e, expected, dir).filter(|_| now < 60_000) {
+        while let Some(ahead) = next(&e, expected, dir)
+            .filter(|t| e.venue().room_at(*t) == room)
+            .filter(|_| now < 60_000)
+        {
             e.advance(now);
             assert_eq!(at(&e, a), ahead, "at {now} ms");
             e.advance(now + INTERVAL - 1);
@@ -198,8 +190,11 @@ mod tests {
         }
         e.advance(now + 10 * INTERVAL);
         let avatar = e.presence().get(a).unwrap();
-        assert_eq!(avatar.tile, expected, "stopped before the wall");
-        assert!(!avatar.is_walking(), "the walk ended at the wall");
+        assert_eq!(
+            avatar.tile, expected,
+            "stopped before the wall or the room's edge"
+        );
+        assert!(!avatar.is_walking(), "the walk ended there");
         assert!(at(&e, a) != start);
     }
 
@@ -275,12 +270,7 @@ mod tests {
             for k in 0..5 {
                 e.advance(k * INTERVAL);
             }
-            let tiles: Vec<Tile> = (0..=5)
-                .map(|k| {
-                    let (x, y) = (i64::from(start.x), i64::from(start.y));
-                    e.venue().tile(x + dir.0 * k, y + dir.1 * k).unwrap()
-                })
-                .collect();
+            let tiles = line(&e, start, dir, 5);
             assert_eq!(at(&e, a), tiles[5]);
             (e, a, tiles)
         };
@@ -302,9 +292,10 @@ mod tests {
         let a = arrive(&mut e, "a");
         let start = at(&e, a);
         let home = e.venue().room_at(start);
-        // A straight line from a tile of the avatar's room into another room.
+        // A straight line from a tile of the avatar's room, and the one
+        // before it, into another room.
         let venue = e.venue().clone();
-        let (edge, dir) = (0..venue.width)
+        let (back, edge, dir) = (0..venue.width)
             .flat_map(|x| (0..venue.height).map(move |y| Tile::new(x, y)))
             .filter(|t| venue.room_at(*t) == home && venue.is_walkable(*t))
             .find_map(|t| {
@@ -315,7 +306,10 @@ mod tests {
                         let room = venue.room_at(n)?;
                         let open = venue.room(room).roles.contains(Role::Participant)
                             && venue.room(room).capacity.is_none_or(|c| c > 0);
-                        (Some(room) != home && open && e.may_stand_on_stage(a, n)).then_some((t, d))
+                        let back =
+                            next(&e, t, (-d.0, -d.1)).filter(|b| venue.room_at(*b) == home)?;
+                        (Some(room) != home && open && e.may_stand_on_stage(a, n))
+                            .then_some((back, t, d))
                     })
             })
             .expect("a door out of the avatar's room");
@@ -336,18 +330,14 @@ mod tests {
         assert_eq!(at(&e, a), edge);
         // Walking towards the door from one tile back: the walk stops on the
         // edge, inside the room.
-        let back = next(&e, edge, (-dir.0, -dir.1)).filter(|t| venue.room_at(*t) == home);
-        if let Some(back) = back {
-            e.act(a, &walk(back, dir), now).unwrap();
-            for _ in 0..5 {
-                now += INTERVAL;
-                e.advance(now);
-            }
-            assert_eq!(at(&e, a), edge, "waits at the room's edge");
+        e.act(a, &walk(back, dir), now).unwrap();
+        for _ in 0..5 {
+            now += INTERVAL;
+            e.advance(now);
         }
+        assert_eq!(at(&e, a), edge, "waits at the room's edge");
         // The client crosses: a walk from the edge goes through the door.
         e.act(a, &walk(edge, dir), now).unwrap();
-        now += INTERVAL;
         e.advance(now);
         let through = at(&e, a);
         assert_ne!(venue.room_at(through), home, "through the door");
@@ -360,11 +350,7 @@ mod tests {
         let a = arrive(&mut e, "a");
         let start = at(&e, a);
         let dir = open_direction(&e, start, 8);
-        let tile = |k: i64| {
-            let (x, y) = (i64::from(start.x), i64::from(start.y));
-            e.venue().tile(x + dir.0 * k, y + dir.1 * k).unwrap()
-        };
-        let tiles: Vec<Tile> = (0..=8).map(tile).collect();
+        let tiles = line(&e, start, dir, 8);
         e.act(a, &walk(start, dir), 0).unwrap();
         e.advance(0);
         assert_eq!(at(&e, a), tiles[1]);
