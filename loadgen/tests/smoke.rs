@@ -13,17 +13,22 @@ use amphi::domain::Role;
 use serde_json::Value;
 use std::path::PathBuf;
 
-async fn loadgen(args: &[&str], json: &PathBuf) -> Value {
+/// Runs the load generator to its end (at most two minutes).
+async fn run_loadgen<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_amphi-loadgen"))
         .args(args)
-        .arg("--json")
-        .arg(json)
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+    tokio::time::timeout(std::time::Duration::from_secs(120), output)
         .await
         .expect("loadgen finished in time")
-        .expect("loadgen ran");
+        .expect("loadgen ran")
+}
+
+async fn loadgen(args: &[&str], json: &PathBuf) -> Value {
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.extend([std::ffi::OsStr::new("--json"), json.as_os_str()]);
+    let output = run_loadgen(&all).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -220,14 +225,7 @@ async fn loadgen_smoke_s1_walking() {
     assert!(walks * 4 >= seen && walks * 3 <= seen, "{s1:#}");
 
     // A speed the server does not walk at is refused before anything is sent.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_amphi-loadgen"))
-        .args(args("20"))
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
-        .await
-        .expect("loadgen finished in time")
-        .expect("loadgen ran");
+    let output = run_loadgen(&args("20")).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("steps_per_second"), "{stderr}");
     server.stop().await;

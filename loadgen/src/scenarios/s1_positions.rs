@@ -209,6 +209,10 @@ async fn client(
             },
         )
         .await?;
+    let sps = f64::from(welcome.limits.steps_per_second);
+    if ctx.cli.walk.is_some() && sps != rate {
+        bail!("--walk needs the server's steps_per_second ({sps}) equal to --rate ({rate})");
+    }
     tick_hz.store(welcome.limits.tick_hz, Ordering::Relaxed);
     phases.store(welcome.limits.tick_phases, Ordering::Relaxed);
     let id = welcome.you.id;
@@ -234,10 +238,6 @@ async fn client(
     let venue = ctx.venue(&welcome).await?;
     let dir = probe(&mut ws, ctx, venue, tile).await?;
     if let Some(len) = ctx.cli.walk {
-        let sps = f64::from(welcome.limits.steps_per_second);
-        if sps != rate {
-            bail!("--walk needs the server's steps_per_second ({sps}) equal to --rate ({rate})");
-        }
         let home = venue.room_at(tile.0, tile.1);
         let same_room = |t: (i64, i64)| venue.room_at(t.0, t.1) == home;
         let seg = walking::probe_segment(&mut ws, ctx, same_room, tile, dir, len, rate).await?;
