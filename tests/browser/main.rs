@@ -159,6 +159,22 @@ async fn my_id(b: &Browser) -> u64 {
         .unwrap()
 }
 
+/// Alice and Bob, participants in the venue, once Bob is on Alice's map;
+/// with Bob's id.
+async fn alice_and_bob(s: &mut Setup) -> (Browser, Browser, u64) {
+    let alice = s.person(Role::Participant, "Alice").await;
+    let bob = s.person(Role::Participant, "Bob").await;
+    let bob_id = my_id(&bob).await;
+    alice
+        .wait(
+            "Bob on Alice's map",
+            "return amphi.store.people.has(arguments[0]);",
+            vec![json!(bob_id)],
+        )
+        .await;
+    (alice, bob, bob_id)
+}
+
 /// A participant over WebSocket who creates a team; returns the team id.
 async fn team_over_ws(server: &TestServer, person: &str, team: &str) -> (Client, u64) {
     let (mut c, _) = Client::join(server, Role::Participant, person).await;
@@ -177,16 +193,7 @@ async fn two_participants_see_each_other_move_and_chat() {
     let Some(mut s) = setup("two_participants_see_each_other_move_and_chat").await else {
         return;
     };
-    let alice = s.person(Role::Participant, "Alice").await;
-    let bob = s.person(Role::Participant, "Bob").await;
-    let bob_id = my_id(&bob).await;
-    alice
-        .wait(
-            "Bob on Alice's map",
-            "return amphi.store.people.has(arguments[0]);",
-            vec![json!(bob_id)],
-        )
-        .await;
+    let (alice, bob, bob_id) = alice_and_bob(&mut s).await;
 
     // Bob steps with the keyboard towards a free tile; Alice sees him move.
     let (key, dx) = match bob
@@ -239,16 +246,7 @@ async fn a_held_arrow_key_walks_with_one_message_down_and_one_up() {
     let Some(mut s) = setup("a_held_arrow_key_walks_with_one_message_down_and_one_up").await else {
         return;
     };
-    let alice = s.person(Role::Participant, "Alice").await;
-    let bob = s.person(Role::Participant, "Bob").await;
-    let bob_id = my_id(&bob).await;
-    alice
-        .wait(
-            "Bob on Alice's map",
-            "return amphi.store.people.has(arguments[0]);",
-            vec![json!(bob_id)],
-        )
-        .await;
+    let (alice, bob, bob_id) = alice_and_bob(&mut s).await;
     // A direction with four free tiles ahead in Bob's room; Bob's page
     // records what it sends.
     let key = bob
@@ -272,6 +270,8 @@ async fn a_held_arrow_key_walks_with_one_message_down_and_one_up() {
         )
         .await;
     let key = key.as_str().expect("a free direction").to_string();
+    // Bob on a narrow window (a phone's width), Alice on a laptop's.
+    layout::viewport(&bob, 390, 844).await;
     let start = bob
         .js("const p = amphi.store.myPerson; return [p.x, p.y];", vec![])
         .await;
@@ -312,6 +312,8 @@ async fn a_held_arrow_key_walks_with_one_message_down_and_one_up() {
         )
         .await;
     assert_eq!(sent, json!(["walk", "walk"]), "one walk down, one up");
+    alice.screenshot("held-key-walk-alice").await;
+    bob.screenshot("held-key-walk-bob-phone").await;
     let stop = bob
         .js(
             "return window.__sent.filter((m) => m.type === 'walk')[1];",
