@@ -312,6 +312,18 @@ async fn a_held_arrow_key_walks_with_one_message_down_and_one_up() {
         )
         .await;
     assert_eq!(sent, json!(["walk", "walk"]), "one walk down, one up");
+    // On the phone, Bob's avatar shows above the voice and video toolbar,
+    // even on the map's last rows (the camera follows him there).
+    bob.wait(
+        "Bob's avatar above the toolbar",
+        "const r = amphi.renderer, me = amphi.store.myPerson;
+         const at = r.toScreen(me.rx + 0.5, me.ry + 0.5);
+         const canvas = r.canvas.getBoundingClientRect();
+         const bar = document.querySelector('#media-bar').getBoundingClientRect();
+         return canvas.top + at.y + r.avatarRadius() < bar.top;",
+        vec![],
+    )
+    .await;
     alice.screenshot("held-key-walk-alice").await;
     bob.screenshot("held-key-walk-bob-phone").await;
     let stop = bob

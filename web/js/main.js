@@ -228,6 +228,17 @@ const media = new Media({ store, conn, onError: showError });
 // Raise a hand in the amphitheatre, next to the microphone and camera.
 const floor = new FloorControls({ store, conn, onError: showError, mount: $('#media-bar') });
 
+// The voice and video toolbar covers the map's bottom: the camera may go
+// that much further, so one's avatar on the map's last rows shows above it.
+const coverMapBottom = () => {
+  const bar = $('#media-bar');
+  const covered = bar && !bar.hidden ? canvas.getBoundingClientRect().bottom - bar.getBoundingClientRect().top : 0;
+  renderer.setBottomInset(Math.max(0, covered));
+};
+const toolbarWatch = new ResizeObserver(coverMapBottom);
+toolbarWatch.observe($('#media-bar'));
+toolbarWatch.observe(canvas);
+
 // ----- map controls -----
 $('#zoom-in').addEventListener('click', () => renderer.zoomBy(1));
 $('#zoom-out').addEventListener('click', () => renderer.zoomBy(-1));

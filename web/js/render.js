@@ -81,6 +81,7 @@ export class Renderer {
     this.fpsAt = this.last;
     this.dpr = 1;
     this.size = { w: 0, h: 0 };
+    this.bottomInset = 0; // CSS px of the canvas's bottom covered by a toolbar
     this.scheduled = false; // an animation frame is requested
     this.draws = 0; // frames drawn since the page opened (tests read it)
     new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
@@ -334,15 +335,26 @@ export class Renderer {
     this.cam.y = c.y;
   }
 
+  /**
+   * The canvas's bottom `px` are covered (the voice and video toolbar): the
+   * camera may go that much below the map, so its last rows can be seen.
+   */
+  setBottomInset(px) {
+    if (px === this.bottomInset) return;
+    this.bottomInset = px;
+    this.invalidate();
+  }
+
   /** A camera position kept inside the map (centred when the map is smaller). */
   clamped({ x, y }) {
     const halfW = this.size.w / 2 / this.zoom;
     const halfH = this.size.h / 2 / this.zoom;
     const W = this.map.pixelWidth;
     const H = this.map.pixelHeight;
+    const below = this.bottomInset / this.zoom;
     return {
       x: halfW * 2 >= W ? W / 2 : Math.max(halfW, Math.min(W - halfW, x)),
-      y: halfH * 2 >= H ? H / 2 : Math.max(halfH, Math.min(H - halfH, y)),
+      y: halfH * 2 >= H ? H / 2 : Math.max(halfH, Math.min(H - halfH + below, y)),
     };
   }
 
